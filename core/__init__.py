@@ -1,0 +1,8 @@
+"""ParamLab's core: the layer graph, the catalogue, propagation, summaries and file formats.
+
+Pure Python: nothing here imports Qt.
+"""
+from core.graph import Layer, LayerGraph
+from core.propagate import LayerResult, PropagationResult, propagate
+
+__all__ = ["Layer", "LayerGraph", "LayerResult", "PropagationResult", "propagate"]

@@ -1,0 +1,45 @@
+"""The layer catalogue: every :class:`core.spec.LayerSpec` ParamLab knows, by Keras class name.
+
+Each module of this package defines a ``SPECS`` tuple for one family; this module gathers
+them. Look a type up with :func:`get_spec`.
+"""
+from __future__ import annotations
+
+import importlib
+
+from core.spec import LayerSpec
+
+_FAMILIES = ("basic", "conv", "pooling", "norm", "recurrent", "merge", "reshaping",
+             "activation", "attention", "preprocessing", "ops")
+
+CATALOGUE: dict[str, LayerSpec] = {}
+
+
+def _load() -> None:
+    for family in _FAMILIES:
+        try:
+            module = importlib.import_module(f"core.catalogue.{family}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"core.catalogue.{family}":
+                raise
+            continue
+        for spec in module.SPECS:
+            if spec.type in CATALOGUE:
+                raise RuntimeError(f"layer type {spec.type} is defined twice")
+            CATALOGUE[spec.type] = spec
+
+
+def get_spec(type_name: str) -> LayerSpec | None:
+    """The spec of Keras layer class ``type_name``, or ``None`` for an unknown (opaque) type."""
+    return CATALOGUE.get(type_name)
+
+
+def specs_by_category() -> dict[str, list[LayerSpec]]:
+    """Every spec, grouped by palette category, in catalogue order."""
+    out: dict[str, list[LayerSpec]] = {}
+    for spec in CATALOGUE.values():
+        out.setdefault(spec.category, []).append(spec)
+    return out
+
+
+_load()

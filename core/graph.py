@@ -1,0 +1,353 @@
+"""``LayerGraph``: the model, the one source of truth that every view reads.
+
+A node is a layer; an edge ``src -> dst`` is one input of ``dst`` and carries its input
+index (the edge's key in the underlying ``networkx.MultiDiGraph``), so ``Add(x, x)`` is two
+edges with keys 0 and 1. Every mutation bumps a per-node *stamp* on the layers whose
+results may change, which is what lets ``core.propagate`` recompute only those layers and
+their descendants.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import networkx as nx
+
+from core.errors import GraphError
+
+Position = tuple[float, float]
+Listener = Callable[[str, Any], None]
+
+# Events sent to listeners: (kind, payload)
+LAYER_ADDED = "layer_added"  # node id
+LAYER_REMOVED = "layer_removed"  # node id
+LAYER_CHANGED = "layer_changed"  # node id (config, trainable or name)
+LAYER_MOVED = "layer_moved"  # node id
+EDGE_ADDED = "edge_added"  # (src, dst, index)
+EDGE_REMOVED = "edge_removed"  # (src, dst, index)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A read-only snapshot of one node.
+
+    Attributes:
+        id: Stable id, unique in the graph.
+        type: Keras class name (``Dense``); a name the catalogue lacks is an opaque layer.
+        name: Unique display name (Keras's ``name``).
+        config: Keras argument names to values.
+        trainable: Keras's ``trainable`` flag; ``False`` makes every weight non-trainable.
+        position: Canvas position (scene units), kept in the model so moves undo and save.
+        shared_with: Id of the layer whose weights this one reuses (a Keras layer called
+            twice); its weights are counted on that layer only.
+        group: Name of the nested model this layer belongs to, if any.
+    """
+
+    id: str
+    type: str
+    name: str
+    config: dict[str, Any]
+    trainable: bool
+    position: Position
+    shared_with: str | None = None
+    group: str | None = None
+
+
+def snake_case(type_name: str) -> str:
+    """Keras's default layer name stem: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+class LayerGraph:
+    """The model: layers and their input connections.
+
+    Raises ``GraphError`` from every mutator whose arguments would make the graph invalid;
+    in that case nothing has changed.
+    """
+
+    def __init__(self, name: str = "model") -> None:
+        self.name = name
+        self._g = nx.MultiDiGraph()
+        self._ids = itertools.count(1)
+        self._clock = 0
+        self._stamps: dict[str, int] = {}
+        self._structure = 0
+        self._order: list[str] | None = None
+        self._names: dict[str, str] = {}  # name -> id
+        self._listeners: list[Listener] = []
+
+    # ------------------------------------------------------------------ observation
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(kind, payload)`` after every change (see the event constants)."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _emit(self, kind: str, payload: Any) -> None:
+        for listener in list(self._listeners):
+            listener(kind, payload)
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def nx_graph(self) -> nx.MultiDiGraph:
+        """The underlying networkx graph; read it, never mutate it."""
+        return self._g
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._g
+
+    def __len__(self) -> int:
+        return self._g.number_of_nodes()
+
+    def layer_ids(self) -> list[str]:
+        return list(self._g.nodes)
+
+    def layer(self, node_id: str) -> Layer:
+        """Snapshot of one layer. Raises ``GraphError`` for an unknown id."""
+        d = self._data(node_id)
+        return Layer(node_id, d["type"], d["name"], dict(d["config"]), d["trainable"],
+                     d["position"], d.get("shared_with"), d.get("group"))
+
+    def layers(self) -> Iterator[Layer]:
+        for n in self._g.nodes:
+            yield self.layer(n)
+
+    def raw(self, node_id: str) -> dict[str, Any]:
+        """The node's attribute dict, for fast read-only access in hot loops."""
+        return self._data(node_id)
+
+    def id_of(self, name: str) -> str | None:
+        """The id of the layer called ``name``, or ``None``."""
+        return self._names.get(name)
+
+    def inputs(self, node_id: str) -> list[tuple[str, int]]:
+        """``(source id, input index)`` of every input of ``node_id``, by index."""
+        return sorted(((u, k) for u, _, k in self._g.in_edges(node_id, keys=True)),
+                      key=lambda e: e[1])
+
+    def outputs(self, node_id: str) -> list[tuple[str, int]]:
+        """``(target id, input index)`` of every consumer of ``node_id``."""
+        return [(v, k) for _, v, k in self._g.out_edges(node_id, keys=True)]
+
+    def edges(self) -> list[tuple[str, str, int]]:
+        """Every connection as ``(src, dst, input index)``."""
+        return [(u, v, k) for u, v, k in self._g.edges(keys=True)]
+
+    def stamp(self, node_id: str) -> int:
+        """Clock value of the last change that can affect this layer's result."""
+        return self._stamps[node_id]
+
+    @property
+    def clock(self) -> int:
+        return self._clock
+
+    def topological_order(self) -> list[str]:
+        """Layer ids, inputs before consumers (cached until the structure changes)."""
+        if self._order is None:
+            self._order = list(nx.topological_sort(self._g))
+        return self._order
+
+    def would_cycle(self, src: str, dst: str) -> bool:
+        """True if a connection ``src -> dst`` would close a cycle."""
+        return src == dst or nx.has_path(self._g, dst, src)
+
+    def unique_name(self, stem: str) -> str:
+        """``stem`` if free, else ``stem_1``, ``stem_2`` ... as Keras names layers."""
+        if stem not in self._names:
+            return stem
+        for i in itertools.count(1):
+            candidate = f"{stem}_{i}"
+            if candidate not in self._names:
+                return candidate
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def free_input_index(self, node_id: str) -> int:
+        """The lowest input index of ``node_id`` that no edge uses."""
+        used = {k for _, _, k in self._g.in_edges(node_id, keys=True)}
+        return next(i for i in itertools.count() if i not in used)
+
+    # ------------------------------------------------------------------ mutations
+    def add_layer(self, type: str, name: str | None = None, config: dict[str, Any] | None = None,
+                  trainable: bool = True, position: Position = (0.0, 0.0),
+                  node_id: str | None = None, shared_with: str | None = None,
+                  group: str | None = None) -> str:
+        """Add a layer and return its id.
+
+        ``config`` keys absent here take the catalogue's defaults when propagated.
+
+        Raises:
+            GraphError: ``node_id`` or ``name`` is already used.
+        """
+        if node_id is None:
+            node_id = self._new_id()
+        elif node_id in self._g:
+            raise GraphError(f"a layer with id {node_id!r} already exists")
+        if name is None:
+            name = self.unique_name(snake_case(type))
+        elif name in self._names:
+            raise GraphError(f"a layer named {name!r} already exists; names must be unique")
+        attrs: dict[str, Any] = {"type": type, "name": name, "config": dict(config or {}),
+                                 "trainable": bool(trainable),
+                                 "position": (float(position[0]), float(position[1]))}
+        if shared_with is not None:
+            attrs["shared_with"] = shared_with
+        if group is not None:
+            attrs["group"] = group
+        self._g.add_node(node_id, **attrs)
+        self._names[name] = node_id
+        self._touch(node_id)
+        self._structure_changed()
+        self._emit(LAYER_ADDED, node_id)
+        return node_id
+
+    def remove_layer(self, node_id: str) -> None:
+        """Remove a layer and every connection to or from it.
+
+        Raises:
+            GraphError: unknown id.
+        """
+        d = self._data(node_id)
+        outs = self.outputs(node_id)
+        for src, idx in self.inputs(node_id):
+            self.disconnect(src, node_id, idx)
+        for dst, idx in outs:
+            self.disconnect(node_id, dst, idx)
+        del self._names[d["name"]]
+        self._g.remove_node(node_id)
+        del self._stamps[node_id]
+        self._structure_changed()
+        self._emit(LAYER_REMOVED, node_id)
+
+    def connect(self, src: str, dst: str, index: int | None = None) -> int:
+        """Feed the output of ``src`` into input ``index`` of ``dst``; return the index used.
+
+        ``index=None`` takes the lowest free input.
+
+        Raises:
+            GraphError: unknown id; the connection would close a cycle; the input index is
+                taken or beyond the number of inputs the target's layer type accepts.
+        """
+        index = self.check_connect(src, dst, index)
+        self._g.add_edge(src, dst, key=index)
+        self._touch(dst)
+        self._structure_changed()
+        self._emit(EDGE_ADDED, (src, dst, index))
+        return index
+
+    def check_connect(self, src: str, dst: str, index: int | None = None) -> int:
+        """Validate a connection without making it; return the input index it would use.
+
+        Raises:
+            GraphError: as :meth:`connect`; the message names both layers.
+        """
+        from core.catalogue import get_spec
+
+        s, d = self._data(src), self._data(dst)
+        if self.would_cycle(src, dst):
+            raise GraphError(f"connecting {s['name']!r} to {d['name']!r} would make a cycle")
+        if index is None:
+            index = self.free_input_index(dst)
+        if index < 0:
+            raise GraphError(f"input index must be 0 or more, got {index}")
+        spec = get_spec(d["type"])
+        if spec is not None and spec.inputs.maximum is not None and index >= spec.inputs.maximum:
+            raise GraphError(
+                f"{d['name']!r} ({d['type']}) takes {spec.inputs.describe()}; "
+                f"cannot connect {s['name']!r} as input {index + 1}")
+        if self._g.has_edge(src, dst, index) or any(
+                k == index for _, _, k in self._g.in_edges(dst, keys=True)):
+            raise GraphError(f"input {index + 1} of {d['name']!r} is already connected; "
+                             f"cannot also connect {s['name']!r}")
+        return index
+
+    def check_rename(self, node_id: str, name: str) -> str:
+        """Validate a new name without applying it; return it stripped.
+
+        Raises:
+            GraphError: unknown id; the name is empty or used by another layer.
+        """
+        d = self._data(node_id)
+        name = name.strip() if isinstance(name, str) else ""
+        if not name:
+            raise GraphError("a layer name cannot be empty")
+        if name != d["name"] and name in self._names:
+            raise GraphError(f"a layer named {name!r} already exists; names must be unique")
+        return name
+
+    def disconnect(self, src: str, dst: str, index: int) -> None:
+        """Remove the connection ``src -> dst`` at input ``index``.
+
+        Raises:
+            GraphError: there is no such connection.
+        """
+        if not self._g.has_edge(src, dst, index):
+            raise GraphError(f"there is no connection {src} -> {dst} at input {index}")
+        self._g.remove_edge(src, dst, index)
+        self._touch(dst)
+        self._structure_changed()
+        self._emit(EDGE_REMOVED, (src, dst, index))
+
+    def set_config(self, node_id: str, key: str, value: Any) -> None:
+        """Set one config argument (Keras name). Validation happens in propagation, so an
+        imported or typed value that is wrong shows up as a layer error, not an exception."""
+        self._data(node_id)["config"][key] = copy.deepcopy(value)
+        self._touch(node_id)
+        self._emit(LAYER_CHANGED, node_id)
+
+    def unset_config(self, node_id: str, key: str) -> None:
+        """Remove one config argument so the catalogue default applies again."""
+        self._data(node_id)["config"].pop(key, None)
+        self._touch(node_id)
+        self._emit(LAYER_CHANGED, node_id)
+
+    def set_trainable(self, node_id: str, trainable: bool) -> None:
+        self._data(node_id)["trainable"] = bool(trainable)
+        self._touch(node_id)
+        self._emit(LAYER_CHANGED, node_id)
+
+    def rename(self, node_id: str, name: str) -> None:
+        """Rename a layer.
+
+        Raises:
+            GraphError: the name is empty or used by another layer.
+        """
+        name = self.check_rename(node_id, name)
+        d = self._data(node_id)
+        if name == d["name"]:
+            return
+        del self._names[d["name"]]
+        d["name"] = name
+        self._names[name] = node_id
+        # A name does not change any result, so no stamp: propagation is not redone.
+        self._emit(LAYER_CHANGED, node_id)
+
+    def move(self, node_id: str, position: Position) -> None:
+        """Set the canvas position. Never triggers propagation."""
+        self._data(node_id)["position"] = (float(position[0]), float(position[1]))
+        self._emit(LAYER_MOVED, node_id)
+
+    # ------------------------------------------------------------------ internals
+    def _data(self, node_id: str) -> dict[str, Any]:
+        try:
+            return self._g.nodes[node_id]
+        except KeyError:
+            raise GraphError(f"no layer with id {node_id!r}") from None
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = f"n{next(self._ids)}"
+            if candidate not in self._g:
+                return candidate
+
+    def _touch(self, node_id: str) -> None:
+        self._clock += 1
+        self._stamps[node_id] = self._clock
+
+    def _structure_changed(self) -> None:
+        self._structure += 1
+        self._order = None

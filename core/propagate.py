@@ -1,0 +1,235 @@
+"""Shape and parameter propagation: the pure function every view of the model reads.
+
+``propagate(graph)`` walks the layers in topological order and gives each its output
+shape (batch axis ``None``), weights, trainable / non-trainable / total counts, teaching
+formula and diagnostic. It never raises on user input: an impossible layer gets an
+``ERROR`` diagnostic, layers fed by it get ``UNRESOLVED``, the rest is still counted.
+
+Given the previous result, only layers changed since then and their descendants are
+recomputed (the graph stamps every change); everything else is reused as is.
+
+Counting follows Keras: a weight is trainable when both the weight and its layer are
+trainable (``layer.trainable = False`` freezes every weight, BatchNormalization's gamma and
+beta included); a layer called twice (``shared_with``) counts its weights once, on the
+layer that owns them.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import networkx as nx
+
+from core.catalogue import get_spec
+from core.errors import LayerError
+from core.formula import weight_formula
+from core.graph import LayerGraph
+from core.types import Diagnostic, Severity, Shape, WeightSpec
+
+log = logging.getLogger(__name__)
+
+BYTES_PER_PARAM = 4  # float32, as Keras's summary reports memory
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """What propagation computed for one layer.
+
+    Attributes:
+        node_id: The layer's id.
+        input_shapes: Shapes of its inputs, by input index.
+        output_shape: Its output shape, ``None`` when it could not be computed.
+        weights: Its weights in Keras's build order (empty on error).
+        trainable, non_trainable, total: Parameter counts (0 for a shared call).
+        formula: How the total is derived, e.g. ``(5·5·3 + 1)·8 = 608``.
+        diagnostic: The problem found on this layer, or ``None``.
+        known: False for a layer type the catalogue does not know (opaque, counted as 0).
+    """
+
+    node_id: str
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape | None
+    weights: tuple[WeightSpec, ...]
+    trainable: int
+    non_trainable: int
+    formula: str
+    diagnostic: Diagnostic | None = None
+    known: bool = True
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnostic is None or self.diagnostic.severity is Severity.WARNING
+
+
+@dataclass(frozen=True)
+class PropagationResult:
+    """Results for every layer of one graph state.
+
+    Attributes:
+        layers: node id -> :class:`LayerResult`.
+        order: Node ids in topological order.
+        clock: The graph's clock when computed (to find what changed since).
+        recomputed: Ids of the layers computed afresh (the rest were reused).
+    """
+
+    layers: Mapping[str, LayerResult]
+    order: tuple[str, ...]
+    clock: int
+    graph_token: int
+    recomputed: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def trainable(self) -> int:
+        return sum(r.trainable for r in self.layers.values())
+
+    @property
+    def non_trainable(self) -> int:
+        return sum(r.non_trainable for r in self.layers.values())
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+    @property
+    def memory_bytes(self) -> int:
+        """Parameter memory at float32 (4 bytes each), as Keras's summary prints it."""
+        return self.total * BYTES_PER_PARAM
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [self.layers[n].diagnostic for n in self.order
+                if self.layers[n].diagnostic is not None]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(not r.ok for r in self.layers.values())
+
+
+def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> PropagationResult:
+    """Compute every layer's output shape, weights and counts.
+
+    Args:
+        graph: The model.
+        previous: The result for an earlier state of the *same* graph; when given, only
+            the layers changed since and their descendants are recomputed.
+
+    Returns:
+        A new :class:`PropagationResult`; ``previous`` is not modified.
+    """
+    order = graph.topological_order()
+    g = graph.nx_graph
+    if previous is None or previous.graph_token != id(graph):
+        todo: set[str] | None = None
+        results: dict[str, LayerResult] = {}
+    else:
+        since = previous.clock
+        dirty = {n for n in order if graph.stamp(n) > since or n not in previous.layers}
+        for n in order:
+            owner = g.nodes[n].get("shared_with")
+            if owner is not None and owner in g and graph.stamp(owner) > since:
+                dirty.add(n)
+        todo = set(dirty)
+        for n in dirty:
+            todo.update(nx.descendants(g, n))
+        if len(previous.layers) == len(order) and not todo:
+            return PropagationResult(previous.layers, tuple(order), graph.clock, id(graph))
+        results = {n: r for n, r in previous.layers.items() if n in g}
+    for n in order:
+        if todo is None or n in todo:
+            results[n] = _compute(graph, n, results)
+    return PropagationResult(results, tuple(order), graph.clock, id(graph),
+                             frozenset(order if todo is None else todo))
+
+
+def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -> LayerResult:
+    d = graph.raw(node_id)
+    spec = get_spec(d["type"])
+    inputs = graph.inputs(node_id)
+    in_shapes: list[Any] = [done[src].output_shape for src, _ in inputs]
+
+    def fail(message: str, severity: Severity = Severity.ERROR) -> LayerResult:
+        return LayerResult(node_id, tuple(s for s in in_shapes if s is not None), None, (),
+                           0, 0, "", Diagnostic(severity, node_id, message), spec is not None)
+
+    if spec is None:
+        return _opaque(graph, node_id, tuple(in_shapes))
+    indices = [i for _, i in inputs]
+    need = spec.inputs
+    if indices != list(range(len(indices))):
+        missing = min(set(range(max(indices) + 1)) - set(indices))
+        return fail(f"input {missing + 1} is not connected; {d['type']} takes {need.describe()}")
+    if len(inputs) < need.minimum:
+        return fail(f"{d['type']} takes {need.describe()}, {len(inputs)} connected")
+    if need.maximum is not None and len(inputs) > need.maximum:
+        return fail(f"{d['type']} takes {need.describe()}, {len(inputs)} connected")
+    for (src, _), shape in zip(inputs, in_shapes):
+        if shape is None:
+            name = graph.raw(src)["name"]
+            return fail(f"input {name!r} has no output shape (fix the layers above first)",
+                        Severity.UNRESOLVED)
+    shapes = tuple(in_shapes)
+    try:
+        config = spec.resolve_config(d["config"])
+        out = spec.output_shape(shapes, config)
+        _check_shape(out)
+        weights = spec.weights(shapes, config)
+        for w in weights:
+            if any((not isinstance(x, int)) or x <= 0 for x in w.shape):
+                raise LayerError(f"weight {w.name} would have shape {w.shape}; "
+                                 "every size must be a positive whole number")
+    except LayerError as exc:
+        return fail(str(exc))
+    except Exception as exc:  # a rule's bug must not take the app down with it
+        log.exception("rule of %s failed on layer %s", d["type"], node_id)
+        return fail(f"internal error while computing {d['type']}: {exc!r}")
+    owner = d.get("shared_with")
+    if owner is not None:
+        owner_name = graph.raw(owner)["name"] if owner in graph else owner
+        return LayerResult(node_id, shapes, out, weights, 0, 0,
+                           f"0 (shares the weights of {owner_name!r})")
+    if d["trainable"]:
+        trainable = sum(w.size for w in weights if w.trainable)
+        non_trainable = sum(w.size for w in weights if not w.trainable)
+    else:
+        trainable, non_trainable = 0, sum(w.size for w in weights)
+    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable,
+                       weight_formula(weights))
+
+
+def _check_shape(shape: Shape) -> None:
+    if not isinstance(shape, tuple) or not shape:
+        raise LayerError(f"computed an invalid output shape {shape!r}")
+    for dim in shape[1:]:
+        if dim is not None and (not isinstance(dim, int) or dim <= 0):
+            raise LayerError(f"the output would have a non-positive size {dim} "
+                             f"(shape {shape})")
+
+
+def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> LayerResult:
+    """A layer type the catalogue does not know (a custom class, a ``Lambda``): 0 weights;
+    its output shape is the ``output_shape`` config value when the file recorded one."""
+    d = graph.raw(node_id)
+    recorded = d["config"].get("output_shape")
+    known_inputs = tuple(s for s in in_shapes if s is not None)
+    shape: Shape | None = None
+    if isinstance(recorded, (list, tuple)) and recorded and all(
+            x is None or (isinstance(x, int) and not isinstance(x, bool) and x > 0)
+            for x in recorded):
+        shape = tuple(recorded)
+        if shape[0] is not None:
+            shape = (None,) + shape
+    if shape is None:
+        diag = Diagnostic(Severity.ERROR, node_id,
+                          f"unknown layer type {d['type']!r}: ParamLab cannot compute its "
+                          "output shape; set its output_shape (e.g. [null, 10])")
+    else:
+        diag = Diagnostic(Severity.WARNING, node_id,
+                          f"unknown layer type {d['type']!r}: counted as 0 parameters; "
+                          "output shape as recorded")
+    return LayerResult(node_id, known_inputs, shape, (), 0, 0, "0 (unknown layer)", diag,
+                       known=False)
