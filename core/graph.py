@@ -78,6 +78,7 @@ class LayerGraph:
         self._structure = 0
         self._order: list[str] | None = None
         self._names: dict[str, str] = {}  # name -> id
+        self._seq: dict[str, int] = {}  # id -> insertion number, for a stable order
         self._listeners: list[Listener] = []
 
     # ------------------------------------------------------------------ observation
@@ -105,6 +106,7 @@ class LayerGraph:
         return self._g.number_of_nodes()
 
     def layer_ids(self) -> list[str]:
+        """Every layer id, in insertion order."""
         return list(self._g.nodes)
 
     def layer(self, node_id: str) -> Layer:
@@ -149,7 +151,9 @@ class LayerGraph:
     def topological_order(self) -> list[str]:
         """Layer ids, inputs before consumers (cached until the structure changes)."""
         if self._order is None:
-            self._order = list(nx.topological_sort(self._g))
+            # Ties go to the layer added first, so a model's order is the order it was
+            # built or written in (as Keras's summary lists it).
+            self._order = list(nx.lexicographical_topological_sort(self._g, key=self._seq.__getitem__))
         return self._order
 
     def would_cycle(self, src: str, dst: str) -> bool:
@@ -200,6 +204,7 @@ class LayerGraph:
             attrs["group"] = group
         self._g.add_node(node_id, **attrs)
         self._names[name] = node_id
+        self._seq[node_id] = self._clock
         self._touch(node_id)
         self._structure_changed()
         self._emit(LAYER_ADDED, node_id)
@@ -220,6 +225,7 @@ class LayerGraph:
         del self._names[d["name"]]
         self._g.remove_node(node_id)
         del self._stamps[node_id]
+        del self._seq[node_id]
         self._structure_changed()
         self._emit(LAYER_REMOVED, node_id)
 
