@@ -80,6 +80,10 @@ class LayerGraph:
         self._names: dict[str, str] = {}  # name -> id
         self._seq: dict[str, int] = {}  # id -> insertion number, for a stable order
         self._listeners: list[Listener] = []
+        # Nested models (a Keras model used as a layer): group name -> metadata such as
+        # {"type": "Functional", "trainable": True, "collapsed": True}. Layers name their
+        # group in their ``group`` attribute.
+        self.groups: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ observation
     def subscribe(self, listener: Listener) -> None:
