@@ -71,18 +71,21 @@ class RemoveLayer(_NodeEdit):
     node_id: str
     _saved: Any = None
     _edges: list[tuple[str, str, int]] = field(default_factory=list)
+    _sequence: int | None = None
 
     def apply(self, graph: LayerGraph) -> None:
         layer = graph.layer(self.node_id)
         self._saved = layer
+        self._sequence = graph.sequence_number(self.node_id)
         self._edges = ([(s, self.node_id, i) for s, i in graph.inputs(self.node_id)]
                        + [(self.node_id, d, i) for d, i in graph.outputs(self.node_id)])
         graph.remove_layer(self.node_id)
 
     def revert(self, graph: LayerGraph) -> None:
         s = self._saved
+        # Back in its old place among equals, so the summary's order is as before.
         graph.add_layer(s.type, s.name, s.config, s.trainable, s.position, s.id,
-                        s.shared_with, s.group)
+                        s.shared_with, s.group, sequence=self._sequence)
         for src, dst, idx in self._edges:
             graph.connect(src, dst, idx)
 
@@ -135,7 +138,9 @@ class SetConfig(_NodeEdit):
     _old: Any = _ABSENT
 
     def apply(self, graph: LayerGraph) -> None:
-        self._old = copy.deepcopy(graph.raw(self.node_id)["config"].get(self.key, _ABSENT))
+        old = graph.raw(self.node_id)["config"].get(self.key, _ABSENT)
+        # deepcopy would copy the sentinel too, and revert would then store it as a value.
+        self._old = old if old is _ABSENT else copy.deepcopy(old)
         graph.set_config(self.node_id, self.key, self.value)
 
     def revert(self, graph: LayerGraph) -> None:

@@ -7,6 +7,7 @@ so the two cannot disagree: ``Conv2D`` with kernel ``(5, 5, 3, 8)`` and bias ``(
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 from core.types import WeightSpec
@@ -24,6 +25,20 @@ def weight_formula(weights: Sequence[WeightSpec]) -> str:
     Kernels whose last axis equals a 1-D bias's length are folded with it as
     ``(k + r + 1)·n``; other weights of one shape are grouped as ``count·shape``.
     """
+    # Models repeat the same layer many times; the text depends only on the weights.
+    key = tuple(weights)
+    try:
+        return _cached_formula(key)
+    except TypeError:  # a weight shape that is not hashable (a list): no cache
+        return _weight_formula(key)
+
+
+@lru_cache(maxsize=4096)
+def _cached_formula(weights: tuple[WeightSpec, ...]) -> str:
+    return _weight_formula(weights)
+
+
+def _weight_formula(weights: Sequence[WeightSpec]) -> str:
     total = sum(w.size for w in weights)
     if not weights:
         return "0 (no weights)"

@@ -19,6 +19,7 @@ import networkx as nx
 from core.errors import GraphError
 
 Position = tuple[float, float]
+_TOKENS = itertools.count(1)  # one per LayerGraph ever made; unlike id(), never reused
 Listener = Callable[[str, Any], None]
 
 # Events sent to listeners: (kind, payload)
@@ -56,6 +57,10 @@ class Layer:
     group: str | None = None
 
 
+def _second(pair: tuple[str, int]) -> int:
+    return pair[1]
+
+
 def snake_case(type_name: str) -> str:
     """Keras's default layer name stem: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type_name)
@@ -71,12 +76,16 @@ class LayerGraph:
 
     def __init__(self, name: str = "model") -> None:
         self.name = name
+        # Identifies this graph to core.propagate, which reuses a previous result only
+        # for the same graph (id() may be reused once a graph is freed).
+        self.token = next(_TOKENS)
         self._g = nx.MultiDiGraph()
         self._ids = itertools.count(1)
         self._clock = 0
         self._stamps: dict[str, int] = {}
         self._structure = 0
         self._order: list[str] | None = None
+        self._order_pos: dict[str, int] | None = None  # node id -> index in _order
         self._names: dict[str, str] = {}  # name -> id
         self._seq: dict[str, int] = {}  # id -> insertion number, for a stable order
         self._listeners: list[Listener] = []
@@ -133,8 +142,16 @@ class LayerGraph:
 
     def inputs(self, node_id: str) -> list[tuple[str, int]]:
         """``(source id, input index)`` of every input of ``node_id``, by index."""
-        return sorted(((u, k) for u, _, k in self._g.in_edges(node_id, keys=True)),
-                      key=lambda e: e[1])
+        # Read networkx's predecessor dict directly: this runs once per layer in every
+        # propagation, and the in_edges view costs several times more.
+        pred = self._g._pred.get(node_id)
+        if not pred:
+            return []
+        if len(pred) == 1:
+            (u, keys), = pred.items()
+            if len(keys) == 1:
+                return [(u, next(iter(keys)))]
+        return sorted(((u, k) for u, keys in pred.items() for k in keys), key=_second)
 
     def outputs(self, node_id: str) -> list[tuple[str, int]]:
         """``(target id, input index)`` of every consumer of ``node_id``."""
@@ -143,6 +160,16 @@ class LayerGraph:
     def edges(self) -> list[tuple[str, str, int]]:
         """Every connection as ``(src, dst, input index)``."""
         return [(u, v, k) for u, v, k in self._g.edges(keys=True)]
+
+    def sequence_number(self, node_id: str) -> int:
+        """When the layer was added (a clock value): the tie-break of the topological
+        order. Raises ``KeyError`` for an unknown id."""
+        return self._seq[node_id]
+
+    def layer_ids_in_sequence(self) -> list[str]:
+        """Every layer id, ordered by :meth:`sequence_number` (insertion order, with
+        layers restored by undo in their old place)."""
+        return sorted(self._g.nodes, key=self._seq.__getitem__)
 
     def stamp(self, node_id: str) -> int:
         """Clock value of the last change that can affect this layer's result."""
@@ -160,9 +187,22 @@ class LayerGraph:
             self._order = list(nx.lexicographical_topological_sort(self._g, key=self._seq.__getitem__))
         return self._order
 
+    def _positions(self) -> dict[str, int] | None:
+        """Index of every layer in the cached topological order (``None`` if not cached)."""
+        if self._order is None:
+            return None
+        if self._order_pos is None:
+            self._order_pos = {n: i for i, n in enumerate(self._order)}
+        return self._order_pos
+
     def would_cycle(self, src: str, dst: str) -> bool:
         """True if a connection ``src -> dst`` would close a cycle."""
-        return src == dst or nx.has_path(self._g, dst, src)
+        if src == dst:
+            return True
+        pos = self._positions()
+        if pos is not None and src in pos and dst in pos and pos[src] < pos[dst]:
+            return False  # dst comes after src in a topological order: no path dst -> src
+        return nx.has_path(self._g, dst, src)
 
     def unique_name(self, stem: str) -> str:
         """``stem`` if free, else ``stem_1``, ``stem_2`` ... as Keras names layers."""
@@ -183,10 +223,12 @@ class LayerGraph:
     def add_layer(self, type: str, name: str | None = None, config: dict[str, Any] | None = None,
                   trainable: bool = True, position: Position = (0.0, 0.0),
                   node_id: str | None = None, shared_with: str | None = None,
-                  group: str | None = None) -> str:
+                  group: str | None = None, sequence: int | None = None) -> str:
         """Add a layer and return its id.
 
         ``config`` keys absent here take the catalogue's defaults when propagated.
+        ``sequence`` restores a removed layer's :meth:`sequence_number` (undo of a removal),
+        so that it takes its old place in the topological order's ties.
 
         Raises:
             GraphError: ``node_id`` or ``name`` is already used.
@@ -208,9 +250,18 @@ class LayerGraph:
             attrs["group"] = group
         self._g.add_node(node_id, **attrs)
         self._names[name] = node_id
-        self._seq[node_id] = self._clock
+        self._seq[node_id] = self._clock if sequence is None else sequence
         self._touch(node_id)
-        self._structure_changed()
+        if sequence is None and self._order is not None:
+            # The newest layer has the largest sequence number and no connections yet, so
+            # the lexicographic topological order only gains it at the end: no new sort.
+            self._structure += 1
+            self._order = self._order + [node_id]  # a new list: callers may hold the old one
+            pos = self._positions()
+            assert pos is not None
+            pos[node_id] = len(self._order) - 1
+        else:
+            self._structure_changed()
         self._emit(LAYER_ADDED, node_id)
         return node_id
 
@@ -243,9 +294,16 @@ class LayerGraph:
                 taken or beyond the number of inputs the target's layer type accepts.
         """
         index = self.check_connect(src, dst, index)
+        pos = self._positions()
+        forward = pos is not None and pos[src] < pos[dst]
         self._g.add_edge(src, dst, key=index)
         self._touch(dst)
-        self._structure_changed()
+        if forward:
+            # An edge that agrees with the current order leaves the lexicographic order
+            # unchanged (every layer still becomes ready no later than it was picked).
+            self._structure += 1
+        else:
+            self._structure_changed()
         self._emit(EDGE_ADDED, (src, dst, index))
         return index
 
@@ -333,7 +391,14 @@ class LayerGraph:
         del self._names[d["name"]]
         d["name"] = name
         self._names[name] = node_id
-        # A name does not change any result, so no stamp: propagation is not redone.
+        # The layer's own result does not depend on its name, but the messages of the
+        # layers it feeds ("input 'conv' has no output shape") and of its shared calls
+        # ("shares the weights of 'dense'") quote it: only those are recomputed.
+        for dst in {v for _, v in self._g.out_edges(node_id)}:
+            self._touch(dst)
+        for n, owner in self._g.nodes(data="shared_with"):
+            if owner == node_id:
+                self._touch(n)
         self._emit(LAYER_CHANGED, node_id)
 
     def move(self, node_id: str, position: Position) -> None:
@@ -361,3 +426,4 @@ class LayerGraph:
     def _structure_changed(self) -> None:
         self._structure += 1
         self._order = None
+        self._order_pos = None

@@ -123,7 +123,7 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
     """
     order = graph.topological_order()
     g = graph.nx_graph
-    if previous is None or previous.graph_token != id(graph):
+    if previous is None or previous.graph_token != graph.token:
         todo: set[str] | None = None
         results: dict[str, LayerResult] = {}
     else:
@@ -137,12 +137,12 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
         for n in dirty:
             todo.update(nx.descendants(g, n))
         if len(previous.layers) == len(order) and not todo:
-            return PropagationResult(previous.layers, tuple(order), graph.clock, id(graph))
+            return PropagationResult(previous.layers, tuple(order), graph.clock, graph.token)
         results = {n: r for n, r in previous.layers.items() if n in g}
     for n in order:
         if todo is None or n in todo:
             results[n] = _compute(graph, n, results)
-    return PropagationResult(results, tuple(order), graph.clock, id(graph),
+    return PropagationResult(results, tuple(order), graph.clock, graph.token,
                              frozenset(order if todo is None else todo))
 
 

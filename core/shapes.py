@@ -8,8 +8,8 @@ empty or negative. Formulas follow Keras 3's ``keras/src/ops/operation_utils.py`
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import prod
-from typing import Sequence
 
 from core.errors import LayerError
 from core.types import Dim, Shape
@@ -29,8 +29,10 @@ def conv_output_length(length: Dim, kernel: int, padding: str, stride: int, dila
     span = (kernel - 1) * dilation + 1
     if padding == "valid":
         if span > length:
+            size = str(span) if dilation == 1 else (
+                f"{span} (size {kernel} dilated by {dilation})")
             raise LayerError(
-                f"{what} size {span} is larger than the input length {length} "
+                f"{what} size {size} is larger than the input length {length} "
                 f"(padding='valid'); use a smaller {what} or padding='same'")
         return (length - span) // stride + 1
     return (length + stride - 1) // stride

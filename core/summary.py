@@ -2,29 +2,53 @@
 
 Every writer (text, CSV, JSON, Markdown, PNG) and the GUI's summary panel are views of a
 :class:`Summary`; none computes a count of its own.
+
+Rows follow Keras's ``model.summary()`` (``keras/src/utils/summary_utils.py``):
+
+* rows are in topological order (ties in the order layers were added);
+* a layer called more than once (graph nodes with ``shared_with``) is ONE row, the owner's,
+  listing the inputs of every call; its extra calls have no parameters of their own;
+* a nested model (layers whose ``group`` names an entry of ``graph.groups``) is ONE row named
+  as the group, typed as the group (``Functional``), with the output shape of its output
+  layer and the sum of its layers' counts, unless the caller asks to expand it;
+* "Connected to" is written as Keras writes it, ``name[node_index][tensor_index]``, where the
+  node index is the call number of a shared layer (0 for the first call).
+
+A frozen nested model (group metadata ``trainable: False``) counts all its weights as
+non-trainable, as Keras's ``Model.trainable = False`` freezes every sublayer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from core.graph import LayerGraph
-from core.propagate import BYTES_PER_PARAM, PropagationResult, propagate
+from core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from core.types import Severity, Shape
+
+_SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
+                  Severity.WARNING.value: 1, None: 0}
 
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """One layer of the summary.
+    """One row of the summary: a layer, a shared layer's calls, or a collapsed nested model.
 
     Attributes:
-        node_id: The layer's id in the graph.
-        name, type: Keras's layer name and class name.
+        node_id: The layer's id in the graph (for a collapsed group: its output layer's id).
+        name, type: Keras's layer name and class name (a group's name and type).
         output_shape: Batch axis first as ``None``; ``None`` when unresolved.
         trainable, non_trainable, total: Parameter counts.
-        connected_to: Names of the layers feeding it, by input index.
+        connected_to: Names of the rows feeding it, by input index (plain names, each the
+            ``name`` of another row).
         error: The diagnostic message, or ``None``.
         severity: ``"error"``, ``"unresolved"``, ``"warning"`` or ``None``.
-        layer_trainable: The layer's own ``trainable`` flag.
+        layer_trainable: The layer's own ``trainable`` flag (a group's flag for a group).
+        formula: How the total is derived (``(5·5·3 + 1)·8 = 608``).
+        keras_connected_to: ``connected_to`` as Keras prints it: ``conv2d[0][0]``.
+        members: Ids of every graph node this row stands for (itself, its shared calls,
+            or a group's layers), in topological order.
+        is_group: True for a collapsed nested model.
     """
 
     node_id: str
@@ -39,16 +63,34 @@ class SummaryRow:
     severity: str | None
     layer_trainable: bool
     formula: str
+    keras_connected_to: tuple[str, ...] = ()
+    members: tuple[str, ...] = field(default=())
+    is_group: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """True when this row has an error or could not be resolved (not a mere warning)."""
+        return self.severity in (Severity.ERROR.value, Severity.UNRESOLVED.value)
 
 
 @dataclass(frozen=True)
 class Summary:
-    """All rows, in topological order, and the model's totals."""
+    """All rows, in topological order, and the model's totals (sums over the rows).
+
+    Attributes:
+        name: The model's name.
+        rows: One :class:`SummaryRow` per displayed row.
+        trainable, non_trainable: Totals over the rows.
+        sequential: True when the rows form one chain (each row fed by at most one row and
+            feeding at most one, a single start, no shared layer): Keras then leaves out the
+            "Connected to" column.
+    """
 
     name: str
     rows: tuple[SummaryRow, ...]
     trainable: int
     non_trainable: int
+    sequential: bool = True
 
     @property
     def total(self) -> int:
@@ -61,25 +103,171 @@ class Summary:
 
     @property
     def has_errors(self) -> bool:
-        return any(r.severity in (Severity.ERROR.value, Severity.UNRESOLVED.value)
-                   for r in self.rows)
+        return any(r.failed for r in self.rows)
 
 
-def summarize(graph: LayerGraph, result: PropagationResult | None = None) -> Summary:
-    """Build the summary of ``graph`` (propagating it unless ``result`` is given)."""
+def summarize(graph: LayerGraph, result: PropagationResult | None = None,
+              expand_groups: bool | Collection[str] = False) -> Summary:
+    """Build the summary of ``graph`` (propagating it unless ``result`` is given).
+
+    Args:
+        graph: The model.
+        result: Its propagation result, if already computed for this graph state.
+        expand_groups: ``False`` (default): every nested model is one row, as Keras prints
+            it; ``True``: one row per layer inside them too; a collection of group names:
+            expand only those.
+
+    Returns:
+        The :class:`Summary`; its totals are the sums of its rows.
+    """
     if result is None:
         result = propagate(graph)
-    rows = []
-    for n in result.order:
-        d = graph.raw(n)
-        r = result.layers[n]
+    order = result.order
+    layers = result.layers
+    raw = graph.raw
+
+    def collapsed(group: str | None) -> bool:
+        if group is None:
+            return False
+        if expand_groups is True:
+            return False
+        if expand_groups is False:
+            return True
+        return group not in expand_groups
+
+    # Map every node to the row that shows it (a row key), and number shared calls.
+    row_of: dict[str, str] = {}  # node id -> row key
+    call_index: dict[str, int] = {}  # node id -> Keras node index of its call
+    row_members: dict[str, list[str]] = {}
+    row_keys: list[str] = []
+    calls_so_far: dict[str, int] = {}
+    for n in order:
+        d = raw(n)
+        group = d.get("group")
+        if collapsed(group):
+            key = "group:" + group  # type: ignore[operator]
+            call_index[n] = 0
+        else:
+            owner = d.get("shared_with")
+            if owner is not None and owner in graph and not collapsed(raw(owner).get("group")):
+                key = "node:" + owner
+                calls_so_far[owner] = calls_so_far.get(owner, 0) + 1
+                call_index[n] = calls_so_far[owner]
+            else:
+                key = "node:" + n
+                call_index[n] = 0
+        row_of[n] = key
+        if key not in row_members:
+            row_members[key] = []
+            row_keys.append(key)
+        row_members[key].append(n)
+    # A shared call may come before its owner in topological order (it never does in a
+    # Keras file, but a user can wire it so); the owner's row then sits where it first shows.
+
+    names: dict[str, str] = {}
+    for key in row_keys:
+        names[key] = key[6:] if key.startswith("group:") else raw(key[5:])["name"]
+
+    rows: list[SummaryRow] = []
+    for key in row_keys:
+        members = row_members[key]
+        member_set = set(members)
+        connected: list[str] = []
+        keras_connected: list[str] = []
+        for n in members:
+            for src, _ in graph.inputs(n):
+                if src in member_set and key.startswith("group:"):
+                    continue
+                src_key = row_of[src]
+                connected.append(names[src_key])
+                keras_connected.append(f"{names[src_key]}[{call_index[src]}][0]")
+        if key.startswith("group:"):
+            rows.append(_group_row(graph, key[6:], members, layers, tuple(connected),
+                                   tuple(keras_connected)))
+        else:
+            rows.append(_layer_row(graph, key[5:], members, layers, tuple(connected),
+                                   tuple(keras_connected)))
+
+    inputs_per_row = [len(r.connected_to) for r in rows]
+    fed = [c for r in rows for c in r.connected_to]
+    sequential = (all(k <= 1 for k in inputs_per_row)
+                  and sum(1 for k in inputs_per_row if k == 0) <= 1
+                  and len(fed) == len(set(fed))
+                  and all(len(r.members) == 1 or r.is_group for r in rows))
+    return Summary(graph.name, tuple(rows), sum(r.trainable for r in rows),
+                   sum(r.non_trainable for r in rows), sequential)
+
+
+def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,
+           prefix_names: bool) -> tuple[str | None, str | None]:
+    """The message and severity of the worst diagnostic among ``results``."""
+    best: tuple[int, str | None, str | None] = (0, None, None)
+    for n, r in results:
         diag = r.diagnostic
-        rows.append(SummaryRow(
-            n, d["name"], d["type"], r.output_shape, r.trainable, r.non_trainable, r.total,
-            tuple(graph.raw(src)["name"] for src, _ in graph.inputs(n)),
-            diag.message if diag else None, diag.severity.value if diag else None,
-            d["trainable"], r.formula))
-    return Summary(graph.name, tuple(rows), result.trainable, result.non_trainable)
+        if diag is None:
+            continue
+        rank = _SEVERITY_RANK[diag.severity.value]
+        if rank > best[0]:
+            msg = f"{graph.raw(n)['name']}: {diag.message}" if prefix_names else diag.message
+            best = (rank, msg, diag.severity.value)
+    return best[1], best[2]
+
+
+def _frozen_groups(graph: LayerGraph, node_id: str) -> bool:
+    group = graph.raw(node_id).get("group")
+    return group is not None and graph.groups.get(group, {}).get("trainable", True) is False
+
+
+def _counts(graph: LayerGraph, n: str, r: LayerResult) -> tuple[int, int]:
+    if _frozen_groups(graph, n):
+        return 0, r.total
+    return r.trainable, r.non_trainable
+
+
+def _layer_row(graph: LayerGraph, n: str, members: list[str],
+               layers: Mapping[str, LayerResult], connected: tuple[str, ...],
+               keras_connected: tuple[str, ...]) -> SummaryRow:
+    d = graph.raw(n)
+    results = [(m, layers[m]) for m in members]
+    own = layers[n]
+    trainable = non_trainable = 0
+    for m, r in results:
+        t, nt = _counts(graph, m, r)
+        trainable += t
+        non_trainable += nt
+    error, severity = _worst(results, graph, prefix_names=len(members) > 1)
+    # Keras prints the output shape of the layer's last call.
+    shape = results[-1][1].output_shape
+    return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
+                      trainable + non_trainable, connected, error, severity, d["trainable"],
+                      own.formula, keras_connected, tuple(members), False)
+
+
+def _group_row(graph: LayerGraph, group: str, members: list[str],
+               layers: Mapping[str, LayerResult], connected: tuple[str, ...],
+               keras_connected: tuple[str, ...]) -> SummaryRow:
+    meta = graph.groups.get(group, {})
+    member_set = set(members)
+    results = [(m, layers[m]) for m in members]
+    trainable = non_trainable = 0
+    for m, r in results:
+        t, nt = _counts(graph, m, r)
+        trainable += t
+        non_trainable += nt
+    # The group's output: the last member feeding a layer outside it (else the last member).
+    out_id = members[-1]
+    for m in reversed(members):
+        if any(dst not in member_set for dst, _ in graph.outputs(m)):
+            out_id = m
+            break
+    error, severity = _worst(results, graph, prefix_names=True)
+    total = trainable + non_trainable
+    return SummaryRow(out_id, group, str(meta.get("type", "Functional")),
+                      layers[out_id].output_shape,
+                      trainable, non_trainable, total, connected, error, severity,
+                      bool(meta.get("trainable", True)),
+                      f"sum over {len(members)} layers = {total:,}", keras_connected,
+                      tuple(members), True)
 
 
 def format_bytes(n: int) -> str:

@@ -53,7 +53,9 @@ class Document(QObject):
         self._stale = True
         self._graph.subscribe(self._on_graph_event)
         self.undo_stack.indexChanged.connect(self._refresh)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.file_changed.emit())
+        # A bound method, not a lambda: Qt drops the connection when the document is
+        # destroyed, so the stack's last cleanChanged (emitted as it is deleted) goes nowhere.
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
 
     # ------------------------------------------------------------------ state
     @property
@@ -139,6 +141,9 @@ class Document(QObject):
             self.edge_added.emit(*payload)
         elif kind == G.EDGE_REMOVED:
             self.edge_removed.emit(*payload)
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self.file_changed.emit()
 
     def _refresh(self, _index: int = 0) -> None:
         if self._stale:

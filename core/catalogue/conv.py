@@ -1,15 +1,25 @@
 """Convolution layers, channels-last (Keras ``keras/src/layers/convolutional/``).
 
-One factory, :func:`conv_spec`, makes Conv1D, Conv2D and Conv3D; Keras's ``BaseConv.build``
-gives the weights: kernel ``(*kernel_size, in_channels // groups, filters)`` and bias
-``(filters,)``.
+One factory per family, each for rank 1 to 3 where Keras has the layer:
+
+* :func:`conv_spec` (Conv1D/2D/3D, ``BaseConv.build``): kernel
+  ``(*kernel_size, in_channels // groups, filters)`` and bias ``(filters,)``.
+* :func:`conv_transpose_spec` (Conv1D/2D/3DTranspose, ``BaseConvTranspose.build``): kernel
+  ``(*kernel_size, filters, in_channels)`` and bias ``(filters,)``; output lengths from
+  ``compute_conv_transpose_output_shape`` (:func:`core.shapes.deconv_output_length`).
+* :func:`depthwise_spec` (DepthwiseConv1D/2D, ``BaseDepthwiseConv.build``): kernel
+  ``(*kernel_size, in_channels, depth_multiplier)`` and bias
+  ``(in_channels · depth_multiplier,)``.
+* :func:`separable_spec` (SeparableConv1D/2D, ``BaseSeparableConv.build``):
+  depthwise_kernel ``(*kernel_size, in_channels, depth_multiplier)``, pointwise_kernel
+  ``(1, ..., in_channels · depth_multiplier, filters)`` and bias ``(filters,)``.
 """
 from __future__ import annotations
 
+from core.catalogue.common import lora_field, with_lora
 from core.errors import LayerError
-from core.fields import (FieldSpec, activation_field, bool_field, choice_field, int_field,
-                         ints_field)
-from core.shapes import conv_output_length, require_known, require_rank
+from core.fields import FieldSpec, activation_field, bool_field, choice_field, int_field, ints_field
+from core.shapes import conv_output_length, deconv_output_length, require_known, require_rank
 from core.spec import Config, LayerSpec, one_input
 from core.types import Shape, WeightSpec
 
@@ -51,7 +61,7 @@ def conv_spec(rank: int) -> LayerSpec:
         w = [WeightSpec("kernel", kernel)]
         if config["use_bias"]:
             w.append(WeightSpec("bias", (config["filters"],)))
-        return tuple(w)
+        return with_lora(w, config)
 
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
@@ -63,6 +73,7 @@ def conv_spec(rank: int) -> LayerSpec:
         int_field("groups", 1, doc="Split input channels into this many groups."),
         activation_field(),
         bool_field("use_bias", True),
+        lora_field(),
     )
     dims = "·".join(["k"] * rank)
     return LayerSpec(
@@ -79,4 +90,136 @@ def _check_groups(cin: int | None, config: Config) -> None:
         raise LayerError(f"the input's {cin} channels must be divisible by groups ({groups})")
 
 
-SPECS = (conv_spec(1), conv_spec(2), conv_spec(3))
+def _check_strides_dilation(config: Config) -> None:
+    if max(config["strides"]) > 1 and max(config["dilation_rate"]) > 1:
+        raise LayerError(f"strides > 1 cannot be combined with dilation_rate > 1, got "
+                         f"strides={config['strides']} and "
+                         f"dilation_rate={config['dilation_rate']}")
+
+
+def _bias(config: Config, n: int) -> list[WeightSpec]:
+    return [WeightSpec("bias", (n,))] if config["use_bias"] else []
+
+
+def conv_transpose_spec(rank: int) -> LayerSpec:
+    """The spec of ``Conv{rank}DTranspose``."""
+    type_name = f"Conv{rank}DTranspose"
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = one_input(inputs)
+        require_rank(x, rank + 2, type_name)
+        _check_strides_dilation(config)
+        op = config["output_padding"]
+        if op is not None:
+            for i in range(rank):
+                if op[i] >= config["strides"][i]:
+                    raise LayerError(f"output_padding must be less than strides on every "
+                                     f"axis, got output_padding={op} and "
+                                     f"strides={config['strides']}")
+        spatial = tuple(
+            deconv_output_length(x[1 + i], config["kernel_size"][i], config["padding"],
+                                 config["strides"][i], None if op is None else op[i],
+                                 config["dilation_rate"][i])
+            for i in range(rank))
+        return (None,) + spatial + (config["filters"],)
+
+    def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+        cin = require_known(one_input(inputs)[-1], "the channel axis of the input")
+        kernel = tuple(config["kernel_size"]) + (config["filters"], cin)
+        return tuple([WeightSpec("kernel", kernel)] + _bias(config, config["filters"]))
+
+    fields = (
+        int_field("filters", 32, doc="Number of output channels."),
+        ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
+        ints_field("strides", 1, rank, doc="Upsampling factor: step of the window."),
+        padding_field(rank),
+        ints_field("output_padding", None, rank, minimum=0, optional=True,
+                   doc="Extra length added on one side of the output; empty (None): "
+                       "inferred. Must be less than strides."),
+        CHANNELS_LAST,
+        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        activation_field(),
+        bool_field("use_bias", True),
+    )
+    dims = "·".join(["k"] * rank)
+    return LayerSpec(
+        type_name, "Convolution", fields, output_shape, weights,
+        doc=f"Transposed {rank}D convolution (learned upsampling): 'same' multiplies each "
+            f"length by strides. Parameters: {dims}·filters·in_channels + filters — a kernel "
+            f"(*kernel_size, filters, in_channels) and a bias per filter.")
+
+
+def depthwise_spec(rank: int) -> LayerSpec:
+    """The spec of ``DepthwiseConv{rank}D``."""
+    type_name = f"DepthwiseConv{rank}D"
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = one_input(inputs)
+        require_rank(x, rank + 2, type_name)
+        _check_strides_dilation(config)
+        cin = x[-1]
+        return (None,) + spatial_output(x, config, rank) + (
+            None if cin is None else cin * config["depth_multiplier"],)
+
+    def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+        cin = require_known(one_input(inputs)[-1], "the channel axis of the input")
+        m = config["depth_multiplier"]
+        kernel = tuple(config["kernel_size"]) + (cin, m)
+        return tuple([WeightSpec("kernel", kernel)] + _bias(config, cin * m))
+
+    fields = (
+        ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
+        ints_field("strides", 1, rank, doc="Step of the window."),
+        padding_field(rank),
+        int_field("depth_multiplier", 1, doc="Output channels per input channel."),
+        CHANNELS_LAST,
+        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        activation_field(),
+        bool_field("use_bias", True),
+    )
+    dims = "·".join(["k"] * rank)
+    return LayerSpec(
+        type_name, "Convolution", fields, output_shape, weights,
+        doc=f"{rank}D depthwise convolution: each input channel is convolved on its own with "
+            f"depth_multiplier filters; output channels = in_channels·depth_multiplier. "
+            f"Parameters: ({dims} + 1)·in_channels·depth_multiplier.")
+
+
+def separable_spec(rank: int) -> LayerSpec:
+    """The spec of ``SeparableConv{rank}D``."""
+    type_name = f"SeparableConv{rank}D"
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = one_input(inputs)
+        require_rank(x, rank + 2, type_name)
+        _check_strides_dilation(config)
+        return (None,) + spatial_output(x, config, rank) + (config["filters"],)
+
+    def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+        cin = require_known(one_input(inputs)[-1], "the channel axis of the input")
+        m = config["depth_multiplier"]
+        return tuple([WeightSpec("depthwise_kernel", tuple(config["kernel_size"]) + (cin, m)),
+                      WeightSpec("pointwise_kernel", (1,) * rank + (cin * m, config["filters"]))]
+                     + _bias(config, config["filters"]))
+
+    fields = (
+        int_field("filters", 32, doc="Number of output channels."),
+        ints_field("kernel_size", 3, rank, doc="Size of the depthwise window."),
+        ints_field("strides", 1, rank, doc="Step of the window."),
+        padding_field(rank),
+        CHANNELS_LAST,
+        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        int_field("depth_multiplier", 1, doc="Depthwise output channels per input channel."),
+        activation_field(),
+        bool_field("use_bias", True),
+    )
+    dims = "·".join(["k"] * rank)
+    return LayerSpec(
+        type_name, "Convolution", fields, output_shape, weights,
+        doc=f"{rank}D separable convolution: a depthwise convolution then a 1×1 pointwise one. "
+            f"Parameters: {dims}·in·depth_multiplier + in·depth_multiplier·filters + filters.")
+
+
+SPECS = (conv_spec(1), conv_spec(2), conv_spec(3)) \
+    + tuple(conv_transpose_spec(r) for r in (1, 2, 3)) \
+    + tuple(depthwise_spec(r) for r in (1, 2)) + tuple(separable_spec(r) for r in (1, 2))

@@ -1,0 +1,204 @@
+"""Attention layers (Keras ``keras/src/layers/attention/``).
+
+Inputs in Keras's call order: ``query``, ``value`` and an optional ``key`` (``value`` is
+used as ``key`` when it is absent).
+
+``MultiHeadAttention`` (``MultiHeadAttention.build``): einsum projections named ``query``,
+``key``, (``gate``), ``value`` and ``attention_output``, each a kernel and a bias:
+query/key kernels ``(dim, num_heads, key_dim)``, value kernel ``(dim, num_heads,
+value_dim)``, biases ``(num_heads, key_dim|value_dim)``; output kernel ``(num_heads,
+value_dim, *output_shape)`` and bias ``output_shape`` (default: the query's last axis).
+``Attention`` (Luong): scalar ``scale`` with ``use_scale``, scalar ``concat_score_weight``
+with ``score_mode="concat"``; ``AdditiveAttention`` (Bahdanau): ``scale (dim,)``.
+"""
+from __future__ import annotations
+
+from core.catalogue.common import IntOrShapeField
+from core.errors import LayerError
+from core.fields import FieldKind, bool_field, choice_field, float_field, int_field
+from core.spec import Arity, Config, LayerSpec
+from core.types import Shape, WeightSpec, format_shape
+
+QVK = Arity(2, 3)
+
+
+def _qvk(inputs: tuple[Shape, ...], layer: str) -> tuple[Shape, Shape, Shape]:
+    if len(inputs) not in (2, 3):
+        raise LayerError(f"{layer} takes query, value and optionally key, got "
+                         f"{len(inputs)} inputs")
+    query, value = inputs[0], inputs[1]
+    key = inputs[2] if len(inputs) == 3 else value
+    for name, s in (("query", query), ("value", value), ("key", key)):
+        if len(s) < 3:
+            raise LayerError(f"{layer}: {name} must have rank 3 or more (batch, steps, "
+                             f"features), got {format_shape(s)}")
+    return query, value, key
+
+
+def _dim(shape: Shape, what: str) -> int:
+    if shape[-1] is None:
+        raise LayerError(f"the last axis of {what} must be known to build the weights, "
+                         f"got {format_shape(shape)}")
+    return shape[-1]
+
+
+def _mha_output(config: Config, query: Shape) -> tuple:
+    out = config.get("output_shape")
+    if out is None:
+        return (query[-1],)
+    if isinstance(out, int) and not isinstance(out, bool):
+        out = (out,)
+    if not isinstance(out, (list, tuple)) or not out or any(
+            not isinstance(d, int) or isinstance(d, bool) or d <= 0 for d in out):
+        raise LayerError(f"output_shape must be a positive int or a list of them, got {out!r}")
+    return tuple(out)
+
+
+def _mha_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    query, value, key = _qvk(inputs, "MultiHeadAttention")
+    if value[1:-1] != key[1:-1]:
+        raise LayerError(f"MultiHeadAttention: value and key must match on every axis but the "
+                         f"last, got value {format_shape(value)} and key {format_shape(key)}")
+    return tuple(query[:-1]) + _mha_output(config, query)
+
+
+def _mha_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    query, value, key = _qvk(inputs, "MultiHeadAttention")
+    heads, kd = config["num_heads"], config["key_dim"]
+    vd = config["value_dim"] or kd
+    out = _mha_output(config, query)
+    if out == (None,):
+        raise LayerError("the query's last axis must be known to build the output projection")
+    projections = [("query", _dim(query, "query"), kd), ("key", _dim(key, "key"), kd)]
+    if config["use_gate"]:
+        projections.append(("gate", _dim(query, "query"), vd))
+    projections.append(("value", _dim(value, "value"), vd))
+    w: list[WeightSpec] = []
+    for name, dim, size in projections:
+        w.append(WeightSpec(f"{name}/kernel", (dim, heads, size)))
+        if config["use_bias"]:
+            w.append(WeightSpec(f"{name}/bias", (heads, size)))
+    w.append(WeightSpec("attention_output/kernel", (heads, vd) + out))
+    if config["use_bias"]:
+        w.append(WeightSpec("attention_output/bias", out))
+    return tuple(w)
+
+
+def _attention_shape_rule(layer: str):
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        query, value, key = _qvk(inputs, layer)
+        if value[1:-1] != key[1:-1] and None not in value[1:-1] + key[1:-1]:
+            raise LayerError(f"{layer}: value and key must have the same steps, got "
+                             f"{format_shape(value)} and {format_shape(key)}")
+        # Both score modes combine query and key feature by feature.
+        if query[-1] is not None and key[-1] is not None and query[-1] != key[-1]:
+            raise LayerError(f"{layer}: query and key must have the same last axis, got "
+                             f"{format_shape(query)} and {format_shape(key)}")
+        return tuple(query[:-1]) + (value[-1],)
+    return output_shape
+
+
+def _attention_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    w = []
+    if config["use_scale"]:
+        w.append(WeightSpec("scale", ()))
+    if config["score_mode"] == "concat":
+        w.append(WeightSpec("concat_score_weight", ()))
+    return tuple(w)
+
+
+def _additive_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    if not config["use_scale"]:
+        return ()
+    return (WeightSpec("scale", (_dim(inputs[0], "query"),)),)
+
+
+def _gqa_check(inputs: tuple[Shape, ...], config: Config) -> tuple[Shape, Shape, Shape]:
+    query, value, key = _qvk(inputs, "GroupedQueryAttention")
+    for name, x in (("query", query), ("value", value), ("key", key)):
+        if len(x) != 3:
+            raise LayerError(f"GroupedQueryAttention: {name} must have rank 3 (batch, steps, "
+                             f"features), got {format_shape(x)}")
+    if config["num_query_heads"] % config["num_key_value_heads"]:
+        raise LayerError(f"GroupedQueryAttention: num_query_heads "
+                         f"({config['num_query_heads']}) must be divisible by "
+                         f"num_key_value_heads ({config['num_key_value_heads']})")
+    if query[-1] is not None and value[-1] is not None and query[-1] != value[-1]:
+        raise LayerError(f"GroupedQueryAttention: query and value must have the same last "
+                         f"axis, got {format_shape(query)} and {format_shape(value)}")
+    if value[1:-1] != key[1:-1]:
+        raise LayerError(f"GroupedQueryAttention: value and key must match on every axis but "
+                         f"the last, got {format_shape(value)} and {format_shape(key)}")
+    return query, value, key
+
+
+def _gqa_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    return _gqa_check(inputs, config)[0]
+
+
+def _gqa_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    # GroupedQueryAttention.build: EinsumDense query "bqm,muh->bquh", key/value
+    # "bkm,mvh->bkvh", (gate like query), output "bquh,uhm->bqm" with bias "m".
+    query, value, key = _gqa_check(inputs, config)
+    nq, nkv, hd = config["num_query_heads"], config["num_key_value_heads"], config["head_dim"]
+    feature = _dim(query, "query")
+    projections = [("query", feature, nq), ("key", _dim(key, "key"), nkv)]
+    if config["use_gate"]:
+        projections.append(("gate", feature, nq))
+    projections.append(("value", _dim(value, "value"), nkv))
+    w: list[WeightSpec] = []
+    for name, dim, heads in projections:
+        w.append(WeightSpec(f"{name}/kernel", (dim, heads, hd)))
+        if config["use_bias"]:
+            w.append(WeightSpec(f"{name}/bias", (heads, hd)))
+    w.append(WeightSpec("attention_output/kernel", (nq, hd, feature)))
+    if config["use_bias"]:
+        w.append(WeightSpec("attention_output/bias", (feature,)))
+    return tuple(w)
+
+
+SPECS = (
+    LayerSpec(
+        "MultiHeadAttention", "Attention",
+        (int_field("num_heads", 2, doc="Number of attention heads."),
+         int_field("key_dim", 16, doc="Size of each head for query and key."),
+         int_field("value_dim", None, optional=True,
+                   doc="Size of each head for value; empty (None): key_dim."),
+         float_field("dropout", 0.0, 0.0, 1.0),
+         bool_field("use_bias", True, doc="Biases in the dense projections."),
+         IntOrShapeField("output_shape", FieldKind.SHAPE, None, minimum=1, optional=True,
+                      doc="Size of the output's last axis (or axes); empty: the query's."),
+         bool_field("use_gate", False, doc="Gate the heads with a sigmoid projection.")),
+        _mha_shape, _mha_weights, inputs=QVK,
+        doc="Multi-head scaled dot-product attention; inputs query, value (and key). "
+            "Parameters: query, key and value projections (dim + 1)·heads·key_dim each "
+            "(value_dim for value), and the output projection (heads·value_dim + 1)·dim."),
+    LayerSpec(
+        "Attention", "Attention",
+        (bool_field("use_scale", False, doc="Learn a scalar that scales the scores."),
+         choice_field("score_mode", "dot", ("dot", "concat")),
+         float_field("dropout", 0.0, 0.0, 1.0)),
+        _attention_shape_rule("Attention"), _attention_weights, inputs=QVK,
+        doc="Dot-product (Luong) attention; output (batch, query steps, value dim). "
+            "Parameters: 1 scale with use_scale, 1 more with score_mode='concat'."),
+    LayerSpec(
+        "AdditiveAttention", "Attention",
+        (bool_field("use_scale", True, doc="Learn one scale per feature."),
+         float_field("dropout", 0.0, 0.0, 1.0)),
+        _attention_shape_rule("AdditiveAttention"), _additive_weights, inputs=QVK,
+        doc="Additive (Bahdanau) attention. Parameters: one scale per query feature with "
+            "use_scale."),
+    LayerSpec(
+        "GroupedQueryAttention", "Attention",
+        (int_field("head_dim", 16, doc="Size of each attention head."),
+         int_field("num_query_heads", 8, doc="Number of query heads."),
+         int_field("num_key_value_heads", 2, doc="Number of key/value heads (divides "
+                                                  "num_query_heads)."),
+         float_field("dropout", 0.0, 0.0, 1.0),
+         bool_field("use_bias", True),
+         bool_field("use_gate", False)),
+        _gqa_shape, _gqa_weights, inputs=QVK,
+        doc="Attention whose query heads share fewer key/value heads. Parameters: query and "
+            "output projections (dim + 1)·query_heads·head_dim, key and value "
+            "(dim + 1)·kv_heads·head_dim (output bias: dim)."),
+)

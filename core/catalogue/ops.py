@@ -1,0 +1,40 @@
+"""Weightless operations that a Keras 3 Functional config lists as if they were layers
+(``module`` ``keras.src.ops.numpy``; see tests/data/REFERENCE.md, ``non_layer_ops``).
+
+``x != 0`` (the mask of ``Embedding(mask_zero=True)``) is ``NotEqual``; ``x + y`` and
+``x * y`` are imported onto the catalogue's ``Add`` and ``Multiply``. Each op here takes 1
+or 2 tensor inputs (a Python constant operand is not an input) and broadcasts them like
+NumPy (:func:`core.shapes.broadcast`). No weights.
+"""
+from __future__ import annotations
+
+from core.shapes import broadcast
+from core.spec import Arity, Config, LayerSpec
+from core.types import Shape
+
+ONE_OR_TWO = Arity(1, 2)
+
+_OPS = {
+    "NotEqual": "x != y (or x != constant), element-wise; a boolean mask",
+    "Equal": "x == y, element-wise",
+    "Greater": "x > y, element-wise",
+    "GreaterEqual": "x >= y, element-wise",
+    "Less": "x < y, element-wise",
+    "LessEqual": "x <= y, element-wise",
+    "TrueDivide": "x / y, element-wise",
+    "Power": "x ** y, element-wise",
+}
+
+
+def op_spec(type_name: str) -> LayerSpec:
+    """The spec of the element-wise operation ``type_name``."""
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        return broadcast(inputs, type_name)
+
+    return LayerSpec(type_name, "Operations", (), output_shape, inputs=ONE_OR_TWO,
+                     doc=f"Operation {_OPS[type_name]} (from a Keras 3 expression; not a "
+                         "layer). Inputs broadcast. 0 parameters.")
+
+
+SPECS = tuple(op_spec(t) for t in _OPS)

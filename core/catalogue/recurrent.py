@@ -1,0 +1,250 @@
+"""Recurrent layers and wrappers (Keras ``keras/src/layers/rnn/``).
+
+Inputs are ``(None, timesteps, features)`` (ConvLSTM: ``(None, timesteps, *spatial,
+channels)``). Output: the last step ``(None, units)``, or every step
+``(None, timesteps, units)`` with ``return_sequences``. With ``return_state`` Keras returns
+the states too; ParamLab shows the main output only.
+
+Weights follow each cell's ``build``: ``kernel (features, g·units)``,
+``recurrent_kernel (units, g·units)`` and ``bias (g·units,)`` with g = 1 (SimpleRNN),
+4 (LSTM), 3 (GRU; bias ``(2, 3·units)`` with ``reset_after=True``, Keras's default).
+
+``Bidirectional`` and ``TimeDistributed`` wrap a nested layer, kept in the config as
+``layer: {"class_name": ..., "config": {...}}`` (not an editable field) and computed through
+the catalogue recursively.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from core.catalogue.common import ranked_input
+from core.catalogue.conv import CHANNELS_LAST, spatial_output
+from core.errors import LayerError
+from core.fields import (
+    FieldKind,
+    FieldSpec,
+    activation_field,
+    bool_field,
+    choice_field,
+    float_field,
+    int_field,
+    ints_field,
+)
+from core.shapes import require_known
+from core.spec import Config, LayerSpec, one_input
+from core.types import Shape, WeightSpec
+
+_GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+RNN_TYPES = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+
+
+def _sequence_fields() -> tuple[FieldSpec, ...]:
+    return (
+        bool_field("return_sequences", False,
+                   doc="Output every time step (None, steps, units) instead of the last."),
+        bool_field("return_state", False, doc="Also return the last state (not shown)."),
+        bool_field("go_backwards", False, doc="Process the sequence backwards."),
+        bool_field("stateful", False),
+        bool_field("unroll", False),
+        float_field("dropout", 0.0, 0.0, 1.0, doc="Dropout on the inputs."),
+        float_field("recurrent_dropout", 0.0, 0.0, 1.0, doc="Dropout on the recurrent state."),
+    )
+
+
+def rnn_spec(type_name: str) -> LayerSpec:
+    """The spec of ``SimpleRNN``, ``LSTM`` or ``GRU``."""
+    gates = _GATES[type_name]
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = ranked_input(inputs, 3, type_name)
+        if config["return_sequences"]:
+            return (None, x[1], config["units"])
+        return (None, config["units"])
+
+    def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+        features = require_known(one_input(inputs)[-1], f"the feature axis of {type_name}'s input")
+        units = config["units"]
+        w = [WeightSpec("kernel", (features, gates * units)),
+             WeightSpec("recurrent_kernel", (units, gates * units))]
+        if config["use_bias"]:
+            if type_name == "GRU" and config["reset_after"]:
+                w.append(WeightSpec("bias", (2, gates * units)))
+            else:
+                w.append(WeightSpec("bias", (gates * units,)))
+        return tuple(w)
+
+    fields: tuple[FieldSpec, ...] = (
+        int_field("units", 32, doc="Size of the output and of the state."),
+        activation_field("tanh"),
+    )
+    if gates > 1:
+        fields += (FieldSpec("recurrent_activation", FieldKind.STR, "sigmoid",
+                             choices=activation_field().choices, optional=True,
+                             doc="Activation of the gates."),)
+    fields += (bool_field("use_bias", True),) + _sequence_fields()
+    if type_name == "LSTM":
+        fields += (bool_field("unit_forget_bias", True,
+                              doc="Initialise the forget gate's bias to 1."),)
+    if type_name == "GRU":
+        fields += (bool_field("reset_after", True,
+                              doc="Apply the reset gate after the matrix product (Keras 3 "
+                                  "and cuDNN default): two bias vectors, (2, 3·units)."),)
+    g = {1: "", 3: "3·", 4: "4·"}[gates]
+    bias = "2·3·units (reset_after) or 3·units" if type_name == "GRU" else f"{g}units"
+    return LayerSpec(
+        type_name, "Recurrent", fields, output_shape, weights,
+        doc={"SimpleRNN": "Fully connected recurrent layer: h = tanh(x·W + h·U + b).",
+             "LSTM": "Long short-term memory: 4 gates (input, forget, cell, output).",
+             "GRU": "Gated recurrent unit: 3 gates (update, reset, new)."}[type_name]
+        + f" Parameters: (features + units)·{g}units + {bias} — a kernel, a recurrent "
+          "kernel and a bias.")
+
+
+def conv_lstm_spec(rank: int) -> LayerSpec:
+    """The spec of ``ConvLSTM{rank}D`` (Keras ``ConvLSTMCell.build``: kernel
+    ``(*kernel_size, channels, 4·filters)``, recurrent_kernel ``(*kernel_size, filters,
+    4·filters)``, bias ``(4·filters,)``)."""
+    type_name = f"ConvLSTM{rank}D"
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = ranked_input(inputs, rank + 3, type_name)
+        if max(config["strides"]) > 1 and max(config["dilation_rate"]) > 1:
+            raise LayerError("strides > 1 cannot be combined with dilation_rate > 1")
+        step = (None,) + x[2:]
+        spatial = spatial_output(step, config, rank)
+        out = spatial + (config["filters"],)
+        return (None, x[1]) + out if config["return_sequences"] else (None,) + out
+
+    def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+        cin = require_known(one_input(inputs)[-1], "the channel axis of the input")
+        k, f = tuple(config["kernel_size"]), config["filters"]
+        w = [WeightSpec("kernel", k + (cin, 4 * f)),
+             WeightSpec("recurrent_kernel", k + (f, 4 * f))]
+        if config["use_bias"]:
+            w.append(WeightSpec("bias", (4 * f,)))
+        return tuple(w)
+
+    fields = (
+        int_field("filters", 32, doc="Number of output channels."),
+        ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
+        ints_field("strides", 1, rank),
+        choice_field("padding", "valid", ("valid", "same")),
+        CHANNELS_LAST,
+        ints_field("dilation_rate", 1, rank),
+        activation_field("tanh"),
+        FieldSpec("recurrent_activation", FieldKind.STR, "sigmoid",
+                  choices=activation_field().choices, optional=True),
+        bool_field("use_bias", True),
+        bool_field("unit_forget_bias", True),
+    ) + _sequence_fields()
+    return LayerSpec(
+        type_name, "Recurrent", fields, output_shape, weights,
+        doc=f"LSTM whose input and recurrent transformations are {rank}D convolutions; input "
+            f"(None, steps, *spatial, channels). Parameters: k·(channels + filters)·4·filters "
+            f"+ 4·filters.")
+
+
+def nested(config: Config, default_class: str) -> tuple[LayerSpec, dict[str, Any], str]:
+    """The catalogue spec, resolved config and class name of a wrapper's nested ``layer``.
+
+    Raises:
+        LayerError: the nested config is malformed or its type is not in the catalogue.
+    """
+    from core.catalogue import get_spec
+    from core.catalogue.keras_compat import from_keras_config
+
+    value = config.get("layer") or {"class_name": default_class, "config": {}}
+    if not isinstance(value, dict) or not isinstance(value.get("class_name"), str):
+        raise LayerError(f"layer must be a nested layer config with a class_name, got {value!r}")
+    class_name = value["class_name"]
+    spec = get_spec(class_name)
+    if spec is None:
+        raise LayerError(f"the wrapped layer type {class_name!r} is not in the catalogue")
+    inner = value.get("config")
+    if inner is None:
+        inner = {}
+    if not isinstance(inner, dict):
+        raise LayerError(f"the config of the wrapped {class_name} must be an object, got "
+                         f"{type(inner).__name__}")
+    return spec, spec.resolve_config(from_keras_config(class_name, inner)), class_name
+
+
+def _backward(config: Config, forward: tuple[LayerSpec, dict[str, Any], str]
+              ) -> tuple[LayerSpec, dict[str, Any], str]:
+    if config.get("backward_layer"):
+        return nested({"layer": config["backward_layer"]}, forward[2])
+    return forward
+
+
+def _bidirectional_parts(config: Config):
+    fwd = nested(config, "LSTM")
+    if fwd[2] not in RNN_TYPES:
+        raise LayerError(f"Bidirectional wraps a recurrent layer ({', '.join(RNN_TYPES)}), "
+                         f"got {fwd[2]}")
+    return fwd, _backward(config, fwd)
+
+
+def _bidirectional_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    fwd, bwd = _bidirectional_parts(config)
+    out = fwd[0].output_shape(inputs, fwd[1])
+    back = bwd[0].output_shape(inputs, bwd[1])
+    if config["merge_mode"] == "concat":
+        if out[:-1] != back[:-1]:
+            raise LayerError(f"Bidirectional: forward and backward outputs differ: {out} "
+                             f"and {back}")
+        last = None if out[-1] is None or back[-1] is None else out[-1] + back[-1]
+        return out[:-1] + (last,)
+    if config["merge_mode"] is not None and out != back:
+        raise LayerError(f"Bidirectional merge_mode={config['merge_mode']!r} needs equal "
+                         f"forward and backward outputs, got {out} and {back}")
+    return out
+
+
+def _bidirectional_weights(inputs: tuple[Shape, ...], config: Config
+                           ) -> tuple[WeightSpec, ...]:
+    # Keras Bidirectional.build builds forward_layer then backward_layer.
+    fwd, bwd = _bidirectional_parts(config)
+    return tuple(WeightSpec(f"{prefix}/{w.name}", w.shape, w.trainable)
+                 for prefix, part in (("forward", fwd), ("backward", bwd))
+                 for w in part[0].weights(inputs, part[1]))
+
+
+def _inner_input(inputs: tuple[Shape, ...]) -> tuple[Shape, Shape]:
+    x = one_input(inputs)
+    if len(x) < 3:
+        raise LayerError(f"TimeDistributed needs an input of rank 3 or more (batch, time, "
+                         f"...), got {x}")
+    return x, (None,) + x[2:]
+
+
+def _time_distributed_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    x, inner = _inner_input(inputs)
+    spec, cfg, _ = nested(config, "Dense")
+    if spec.inputs.minimum != 1:
+        raise LayerError(f"TimeDistributed wraps a one-input layer, got {spec.type}")
+    out = spec.output_shape((inner,), cfg)
+    return (None, x[1]) + tuple(out[1:])
+
+
+def _time_distributed_weights(inputs: tuple[Shape, ...], config: Config
+                              ) -> tuple[WeightSpec, ...]:
+    _, inner = _inner_input(inputs)
+    spec, cfg, _ = nested(config, "Dense")
+    return spec.weights((inner,), cfg)
+
+
+SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) \
+    + tuple(conv_lstm_spec(r) for r in (1, 2, 3)) + (
+    LayerSpec(
+        "Bidirectional", "Recurrent",
+        (choice_field("merge_mode", "concat", ("concat", "sum", "mul", "ave", None),
+                      doc="How the forward and backward outputs are combined."),),
+        _bidirectional_shape, _bidirectional_weights,
+        doc="Runs a recurrent layer (its 'layer' config; LSTM(32) by default) forwards and a "
+            "copy backwards. Parameters: twice the wrapped layer's (two independent sets)."),
+    LayerSpec(
+        "TimeDistributed", "Recurrent", (),
+        _time_distributed_shape, _time_distributed_weights,
+        doc="Applies the wrapped layer (its 'layer' config; Dense(32) by default) to every "
+            "time step. Parameters: the wrapped layer's, once (shared across steps)."),
+)

@@ -1,0 +1,141 @@
+"""Command line: ``paramlab summary PATH_OR_EXAMPLE_NAME [--format ...] [--output FILE]``.
+
+Exit status:
+    0: the summary was written and every layer resolved;
+    1: the model could not be read (one line on stderr says which file and why), or the
+       output file could not be written;
+    2: bad usage (argparse's message on stderr), including ``--format png`` when only the
+       core is available;
+    3: the model was read but some layers have errors; the summary, with the errors, is
+       still written.
+
+``gui/app.py`` (the ``paramlab`` console script) reuses :func:`build_parser`, adds its own
+sub-commands to ``parser.subcommands`` and handles ``--format png``; everything else goes
+to :func:`run`. ``python -m core.cli`` runs this module without Qt.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import TextIO
+
+from core.errors import ParamLabError
+from core.io.loader import load_model
+from core.io.writers import FORMATS, format_summary, write_summary
+from core.propagate import propagate
+from core.resources import list_examples
+from core.summary import summarize
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FILE, EXIT_USAGE, EXIT_LAYER_ERRORS = 0, 1, 2, 3
+SUMMARY_FORMATS = FORMATS + ("png",)  # png: rendered by gui/render.py, not by the core
+PROG = "paramlab"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``paramlab`` argument parser with its ``summary`` sub-command.
+
+    The sub-parsers action is available as ``parser.subcommands`` so that the GUI's entry
+    point can add commands (``render``); the chosen command is in ``args.command``.
+    """
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="ParamLab: output shapes and trainable / non-trainable "
+                               "parameters of a neural network, exactly as Keras counts them.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    summary = sub.add_parser(
+        "summary", help="print a model's summary (layers, output shapes, parameters)",
+        description="Print the summary of a model: a ParamLab project (.json), a Keras "
+                    "model (.json, .keras, .h5) or a bundled example by name "
+                    f"({', '.join(list_examples())}).")
+    summary.add_argument("model", metavar="PATH_OR_EXAMPLE_NAME",
+                         help="model file or bundled example name")
+    summary.add_argument("--format", "-f", choices=SUMMARY_FORMATS, default="table",
+                         help="output format (default: table, as Keras's model.summary())")
+    summary.add_argument("--output", "-o", metavar="FILE",
+                         help="write to FILE (atomically) instead of standard output")
+    summary.add_argument("--expand", action="store_true",
+                         help="list the layers inside nested models instead of one row each")
+    parser.subcommands = sub  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (see the module doc)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on bad usage (2) and on --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: choose a command (summary)", file=sys.stderr)
+        return EXIT_USAGE
+    return run(args)
+
+
+def run(args: argparse.Namespace, stdout: TextIO | None = None,
+        stderr: TextIO | None = None) -> int:
+    """Execute a parsed core command (``summary``); return the exit status."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    if args.command != "summary":
+        print(f"{PROG}: error: unknown command {args.command!r}", file=err)
+        return EXIT_USAGE
+    if args.format == "png":
+        print(f"{PROG}: error: --format png needs the desktop app's renderer; run it "
+              f"through the '{PROG}' command (Qt installed)", file=err)
+        return EXIT_USAGE
+    try:
+        graph = load_model(args.model)
+    except ParamLabError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_FILE
+    except Exception as exc:  # an importer bug must still end in one clear line
+        log.debug("loading %s failed", args.model, exc_info=True)
+        print(f"{PROG}: error: {args.model}: cannot read the model ({exc!r})", file=err)
+        return EXIT_FILE
+    summary = summarize(graph, propagate(graph), expand_groups=bool(args.expand))
+    status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
+    if args.output:
+        try:
+            write_summary(summary, args.format, args.output)
+        except OSError as exc:
+            print(f"{PROG}: error: {args.output}: cannot write the file: "
+                  f"{exc.strerror or exc}", file=err)
+            return EXIT_FILE
+    else:
+        try:
+            _write(out, format_summary(summary, args.format))
+        except BrokenPipeError:
+            # The reader went away (``paramlab summary big | head``): not an error of ours.
+            # Point stdout at devnull so that Python's exit flush does not complain.
+            if out is sys.stdout:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            return status
+    if status == EXIT_LAYER_ERRORS:
+        bad = sum(1 for r in summary.rows if r.failed)
+        print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {args.model} could not be "
+              "computed (see the summary)", file=err)
+    return status
+
+
+def _write(stream: TextIO, text: str) -> None:
+    try:
+        stream.write(text)
+        stream.flush()
+    except UnicodeEncodeError:
+        # A terminal in a legacy encoding: the table's box drawing still comes out.
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            raise
+        stream.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

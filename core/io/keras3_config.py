@@ -1,0 +1,89 @@
+"""Keras 3 inbound nodes: ``{"args": [...], "kwargs": {...}}`` with ``__keras_tensor__`` records.
+
+A tensor argument is ``{"class_name": "__keras_tensor__", "config": {"shape": [...],
+"dtype": ..., "keras_history": [layer, node_index, tensor_index]}}``
+(``keras/src/models/functional.py``, ``serialize_node``). Merge layers take a list as their
+first argument; operations such as ``x != 0`` mix tensors and constants; RNNs get the
+Embedding mask as ``kwargs["mask"]``, which is not a data input.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.errors import ModelFileError
+from core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
+
+KERAS_TENSOR = "__keras_tensor__"
+
+#: Arguments nested deeper than this are refused (Keras writes at most a list of tensors
+#: or a dict of them).
+MAX_ARG_DEPTH = 16
+
+
+def is_keras_tensor(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == KERAS_TENSOR
+
+
+def tensor_ref(value: dict[str, Any], where: str, path: str | Path) -> TensorRef:
+    """The :class:`TensorRef` of one ``__keras_tensor__`` record.
+
+    Raises:
+        ModelFileError: its ``config`` or ``keras_history`` is malformed.
+    """
+    cfg = value.get("config")
+    if not isinstance(cfg, dict):
+        raise ModelFileError(path, f"{where}: a __keras_tensor__ needs a config object")
+    layer, node, tensor = history(cfg.get("keras_history"), where, path)
+    shape = cfg.get("shape")
+    if not (isinstance(shape, list) and all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)):
+        shape = None
+    return TensorRef(layer, node, tensor, tuple(shape) if shape is not None else None)
+
+
+def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
+    """Parse one Keras 3 inbound node into a :class:`Call`.
+
+    Tensors among ``args`` (lists and dicts flattened, in order) are the data inputs, then
+    tensors of the data keyword arguments (:data:`DATA_KWARGS`); scalars among ``args``
+    are kept as constants; other keyword tensors (``mask``) are dropped.
+
+    Raises:
+        ModelFileError: ``args`` is not a list, ``kwargs`` not an object, a tensor record
+            is malformed, or arguments are nested absurdly deep.
+    """
+    args = node.get("args", [])
+    kwargs = node.get("kwargs", {})
+    if not isinstance(args, list):
+        raise ModelFileError(path, f"{where}: args must be a list, got {type(args).__name__}")
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, dict):
+        raise ModelFileError(path, f"{where}: kwargs must be an object, got "
+                                   f"{type(kwargs).__name__}")
+    call = Call()
+    _collect(args, call, where, path, keep_constants=True)
+    for key in DATA_KWARGS:
+        if key in kwargs:
+            _collect([kwargs[key]], call, where, path, keep_constants=False)
+    return call
+
+
+def _collect(values: list[Any], call: Call, where: str, path: str | Path,
+             keep_constants: bool) -> None:
+    # Iterative depth-first walk (no recursion: a hostile file cannot blow the stack).
+    stack: list[tuple[Any, int]] = [(v, 1) for v in reversed(values)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_ARG_DEPTH:
+            raise ModelFileError(path, f"{where}: arguments nested more than "
+                                       f"{MAX_ARG_DEPTH} levels deep")
+        if is_keras_tensor(value):
+            call.inputs.append(tensor_ref(value, where, path))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in reversed(value))
+        elif isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in reversed(list(value.values())))
+        elif keep_constants and isinstance(value, (int, float, bool, str)) and depth == 1:
+            call.constants.append(value)

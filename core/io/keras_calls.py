@@ -1,0 +1,91 @@
+"""The calls of one Keras layer, in a form common to Keras 3 and Keras 2 configs.
+
+A Functional config lists, for each layer, one *inbound node* per call of the layer.
+Keras 3 writes a node as ``{"args": [...], "kwargs": {...}}`` holding ``__keras_tensor__``
+records (see :mod:`core.io.keras3_config`); Keras 2 / tf.keras as a list of
+``[layer_name, node_index, tensor_index, kwargs]`` (see :mod:`core.io.keras2_config`).
+Both parse to :class:`Call`: the data inputs in order, each a :class:`TensorRef`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ModelFileError
+
+#: Keyword arguments that carry data inputs (MultiHeadAttention's ``query``, ``value``,
+#: ``key``), in input order. Other tensor kwargs (``mask``, ``attention_mask``,
+#: ``initial_state``, ``training``) are not data inputs of the graph and are dropped.
+DATA_KWARGS = ("inputs", "query", "value", "key")
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    """One tensor a call consumes: output ``tensor`` of call ``node`` of layer ``layer``.
+
+    Attributes:
+        layer: The producing layer's name.
+        node: Which call of that layer (0 for the first).
+        tensor: Which output of that call (0 for single-output layers).
+        shape: The tensor's shape as the file recorded it (Keras 3 only), batch axis first.
+    """
+
+    layer: str
+    node: int
+    tensor: int
+    shape: tuple[Any, ...] | None = None
+
+
+@dataclass
+class Call:
+    """One call of a layer: its data inputs in order, and any constant arguments."""
+
+    inputs: list[TensorRef] = field(default_factory=list)
+    constants: list[Any] = field(default_factory=list)
+
+
+def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[Call]:
+    """Parse a layer's ``inbound_nodes`` (either format, even mixed) into calls.
+
+    Raises:
+        ModelFileError: ``inbound_nodes`` or one of its entries has the wrong structure.
+    """
+    from core.io import keras2_config, keras3_config
+
+    if nodes is None:
+        return []
+    if not isinstance(nodes, list):
+        raise ModelFileError(path, f"layer {layer_name!r}: inbound_nodes must be a list, got "
+                                   f"{type(nodes).__name__}")
+    calls = []
+    for k, node in enumerate(nodes):
+        where = f"layer {layer_name!r}, call {k}"
+        if isinstance(node, dict):
+            calls.append(keras3_config.parse_call(node, where, path))
+        elif isinstance(node, list):
+            calls.append(keras2_config.parse_call(node, where, path))
+        else:
+            raise ModelFileError(path, f"{where}: an inbound node must be an object or a list, "
+                                       f"got {type(node).__name__}")
+    return calls
+
+
+def history(value: Any, where: str, path: str | Path) -> tuple[str, int, int]:
+    """Validate ``[layer_name, node_index, tensor_index]`` (Keras 3 ``keras_history``,
+    Keras 2 inbound entry, a model's ``input_layers`` / ``output_layers`` entry).
+
+    Raises:
+        ModelFileError: not a list of a name and two whole numbers of 0 or more.
+    """
+    if (isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                    for v in value[1:3])):
+        return value[0], value[1], value[2]
+    raise ModelFileError(path, f"{where}: a tensor reference must be [layer name, node "
+                               f"index, tensor index], got {_short(value)}")
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,196 @@
+"""Export a graph as Keras 3 Python code (Functional API) that rebuilds it.
+
+The code creates one ``keras.Input`` per InputLayer and one layer per node, with the
+graph's layer names and arguments (the catalogue's normalised values; arguments equal to
+the catalogue's default are left out, as are unset ``None`` options), calls each layer on
+its inputs in topological order, and ends with ``model = keras.Model(...)``. A shared
+layer is created once and called once per call; a frozen layer gets ``trainable=False``.
+``model.count_params()`` of the rebuilt model equals ParamLab's total.
+
+What the code cannot rebuild (see also :mod:`core.io.keras_json_export`): a nested model
+is written flattened; a layer type ParamLab does not know (custom class, ``Lambda``) becomes
+a ``keras.layers.Identity`` placeholder with a ``TODO`` comment, since its code is not in the
+file and nothing from a file is ever executed.
+
+:func:`to_keras_json` (the Keras JSON config) lives in :mod:`core.io.keras_json_export` and is
+re-exported here.
+"""
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from typing import Any
+
+from core.catalogue import get_spec
+from core.graph import LayerGraph
+from core.graph import snake_case
+from core.io.keras_json_export import (LIST_INPUT_TYPES, call_map, input_nodes, is_op,
+                                       keras_arguments, output_nodes, to_keras_json)
+from core.propagate import PropagationResult, propagate
+
+
+
+def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) -> str:
+    """Python source (Keras 3 Functional API) that rebuilds ``graph``.
+
+    Returns:
+        The source text; it defines ``build_model()`` returning the ``keras.Model`` and,
+        when run as a script, prints ``model.summary()``.
+    """
+    if result is None:
+        result = propagate(graph)
+    names = _Names()
+    calls = call_map(graph)
+    layer_var: dict[str, str] = {}  # owner id -> variable holding the layer object
+    out_var: dict[str, str] = {}  # node id -> variable holding its output tensor
+    body: list[str] = []
+    for n in graph.topological_order():
+        d = graph.raw(n)
+        owner, k = calls[n]
+        if d["type"] == "InputLayer":
+            var = names.new(d["name"])
+            out_var[n] = var
+            args = [f"shape={_literal(tuple(d['config'].get('shape', ())))}"]
+            if isinstance(d["config"].get("dtype"), str) and d["config"]["dtype"] != "float32":
+                args.append(f"dtype={_literal(d['config']['dtype'])}")
+            args.append(f"name={_literal(d['name'])}")
+            body.append(f"{var} = keras.Input({', '.join(args)})")
+            continue
+        inputs = [out_var[src] for src, _ in graph.inputs(n)]
+        var = names.new(d["name"])
+        out_var[n] = var
+        constant = d["config"].get("constant")
+        if is_op(d["type"]) or (len(inputs) == 1 and constant is not None):
+            # A Keras operation (x != 0, x * 2.0): keras.ops.not_equal(x, 0).
+            operands = inputs + ([_literal(constant)] if len(inputs) == 1 and constant is not None
+                                 else [])
+            body.append(f"{var} = keras.ops.{snake_case(d['type'])}({', '.join(operands)})")
+            continue
+        if d["type"] in LIST_INPUT_TYPES:
+            call_args = f"[{', '.join(inputs)}]"
+        else:
+            call_args = ", ".join(inputs)
+        if owner not in layer_var:
+            ctor = _constructor(graph, owner)
+            if owner == n and not _is_shared(calls, owner):
+                body.extend(_todo(graph, owner))
+                body.append(f"{var} = {ctor}({call_args})")
+                continue
+            obj = names.new(graph.raw(owner)["name"] + "_layer")
+            layer_var[owner] = obj
+            body.extend(_todo(graph, owner))
+            body.append(f"{obj} = {ctor}")
+        body.append(f"{var} = {layer_var[owner]}({call_args})"
+                    + (f"  # call {k} of the shared layer {graph.raw(owner)['name']!r}"
+                       if k else ""))
+    ins = [out_var[n] for n in input_nodes(graph)]
+    outs = [out_var[n] for n in output_nodes(graph)]
+    body.append(f"return keras.Model(inputs={_seq(ins)}, outputs={_seq(outs)}, "
+                f"name={_literal(graph.name)})")
+    lines = [
+        f'"""Keras 3 model {graph.name!r}, exported by ParamLab.',
+        "",
+        f"ParamLab counts {result.total:,} parameters ({result.trainable:,} trainable, "
+        f"{result.non_trainable:,} non-trainable).",
+        '"""',
+        "import keras",
+        "from keras import layers",
+        "",
+        "",
+        "def build_model():",
+        *("    " + line for line in body),
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    model = build_model()",
+        "    model.summary()",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _is_shared(calls: dict[str, tuple[str, int]], owner: str) -> bool:
+    return any(o == owner and k > 0 for o, k in calls.values())
+
+
+def _constructor(graph: LayerGraph, node_id: str) -> str:
+    d = graph.raw(node_id)
+    spec = get_spec(d["type"])
+    if spec is None:
+        return f"layers.Identity(name={_literal(d['name'])})"
+    args = keras_arguments(graph, node_id)
+    defaults = {f.name: f.default for f in spec.fields}
+    parts = []
+    for key, value in args.items():
+        if key in defaults:
+            if _same(value, defaults[key]):
+                continue
+        elif value is None or key == "dtype":
+            continue
+        parts.append(f"{key}={_literal(value)}")
+    parts.append(f"name={_literal(d['name'])}")
+    if not d["trainable"]:
+        parts.append("trainable=False")
+    return f"layers.{d['type']}({', '.join(parts)})"
+
+
+def _todo(graph: LayerGraph, node_id: str) -> list[str]:
+    d = graph.raw(node_id)
+    if get_spec(d["type"]) is not None:
+        return []
+    return [f"# TODO: {d['name']!r} is a {d['type']} layer ParamLab cannot rebuild (its code is "
+            "not in the file); replace this placeholder with it."]
+
+
+def _same(value: Any, default: Any) -> bool:
+    return bool(value == _listify(default))
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_listify(v) for v in value]
+    return value
+
+
+def _seq(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"[{', '.join(items)}]"
+
+
+def _literal(value: Any) -> str:
+    """A Python literal for a JSON-like value (non-finite floats spelled as ``float(...)``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_literal(v) for v in value)
+        if isinstance(value, tuple):
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return f"[{inner}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    return repr(str(value))
+
+
+class _Names:
+    """Unique Python identifiers derived from layer names."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = {"keras", "layers", "model", "build_model"}
+
+    def new(self, name: str) -> str:
+        stem = re.sub(r"\W", "_", name) or "x"
+        if not stem.isidentifier():
+            stem = "x_" + stem
+        if keyword.iskeyword(stem):
+            stem += "_"
+        candidate, i = stem, 1
+        while candidate in self.used:
+            candidate = f"{stem}_{i}"
+            i += 1
+        self.used.add(candidate)
+        return candidate
+
+
+__all__ = ["to_keras_code", "to_keras_json"]

@@ -1,0 +1,519 @@
+"""Turning a parsed Keras model config (Keras 3 or Keras 2) into a :class:`LayerGraph`.
+
+Mapping (see ``keras/src/models/functional.py`` and ``sequential.py`` for the format):
+
+* each Keras layer is one node named as in the file, typed by its ``class_name``, its
+  config converted by the catalogue (``core.catalogue.keras_compat.from_keras_config``);
+* each tensor a call consumes is one edge carrying its input index;
+* a layer called ``n`` times (a shared layer) is ``n`` nodes: the first keeps the file's
+  name and owns the weights, call ``k`` is ``f"{name}_call{k}"`` with ``shared_with`` set;
+* a model used as a layer (transfer learning) is flattened into the graph: its layers get
+  ``group=<nested model name>`` and the group is registered in ``graph.groups``; a nested
+  model whose ``trainable`` is false freezes every one of its layers;
+* operations that Keras 3 lists as layers (``module`` ``keras.src.ops.*``: ``x + y``,
+  ``x * y``, the Embedding mask's ``x != 0``) are weightless nodes; only their tensor
+  arguments become edges;
+* a class the catalogue does not know (a custom layer, ``Lambda``) is an opaque node whose
+  ``output_shape`` is taken from the file when the file records one.
+
+Nothing is executed and no module named in the file is imported. Every malformed input
+raises :class:`core.errors.ModelFileError`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.catalogue import get_spec
+from core.catalogue.keras_compat import from_keras_config, implicit_input_shape
+from core.errors import GraphError, LayerError, ModelFileError
+from core.fields import FieldKind
+from core.graph import LayerGraph
+from core.io.keras_calls import Call, TensorRef, history, parse_inbound_nodes
+
+log = logging.getLogger(__name__)
+
+MODEL_CLASSES = frozenset({"Functional", "Model", "Sequential"})
+OP_MODULES = ("keras.src.ops", "keras.ops")
+#: Keras 3 operations imported onto a catalogue layer of the same name and meaning; other
+#: operations keep their class name when the catalogue lists it as an operation
+#: (``NotEqual``), else become the opaque type ``ops.<class>``.
+OP_LAYERS = frozenset({"Add", "Multiply"})
+#: Models nested deeper than this are refused (Keras applications nest one level).
+MAX_MODEL_DEPTH = 32
+#: Steps allowed when following nested-model inputs and outputs to a layer.
+MAX_ALIAS_STEPS = 10_000
+
+Key = tuple[int, str, int, int]  # (scope, layer name, node index, tensor index)
+
+
+@dataclass
+class _Scope:
+    """The layers of one model instance (the top model, or one call of a nested model)."""
+
+    id: int
+    group: str | None
+    frozen: bool
+    owner: _Scope | None  # the scope of call 0 when this is a later call of a nested model
+    suffix: str  # appended to names of later calls of a nested model
+    nodes: dict[tuple[str, int], str] = field(default_factory=dict)  # (layer, call) -> node id
+    calls: dict[str, int] = field(default_factory=dict)  # layer -> number of calls
+    inputs: dict[str, tuple[_Scope, TensorRef]] = field(default_factory=dict)
+    children: dict[tuple[str, int], _Scope] = field(default_factory=dict)  # nested model calls
+
+
+def build_graph(obj: Any, path: str | Path) -> LayerGraph:
+    """Build the graph of a Keras model config (``json.loads(model.to_json())``).
+
+    Raises:
+        ModelFileError: not a model config, or malformed (wrong types, unknown or dangling
+            references, a cycle, duplicate names).
+    """
+    return _Builder(path).build(obj)
+
+
+class _Builder:
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self.graph = LayerGraph()
+        self.scopes = 0
+        self.alias: dict[Key, tuple[_Scope, TensorRef]] = {}
+        self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
+        self.recorded: dict[Key, list[Any]] = {}
+        self.opaque: list[tuple[str, _Scope, str, int, dict[str, Any]]] = []
+        self.reserved: set[str] = set()
+        self.convert = from_keras_config
+
+    def fail(self, detail: str) -> ModelFileError:
+        return ModelFileError(self.path, detail)
+
+    # ------------------------------------------------------------------ entry
+    def build(self, obj: Any) -> LayerGraph:
+        if not isinstance(obj, dict):
+            raise self.fail(f"a Keras model config must be a JSON object, got {type(obj).__name__}")
+        cls = obj.get("class_name")
+        if not isinstance(cls, str) or cls not in MODEL_CLASSES:
+            if isinstance(cls, str):
+                raise self.fail(f"the file holds a {cls!r}, not a Keras model (expected "
+                                "class_name Sequential, Functional or Model)")
+            raise self.fail("not a Keras model config: no class_name (expected the output of "
+                            "model.to_json(), a .keras archive or a Keras .h5 file)")
+        cfg = self._config_of(obj, "the model")
+        name = cfg.get("name")
+        self.graph.name = name if isinstance(name, str) and name else "model"
+        self.reserved = {n for n in (_layer_name(layer) for layer in _as_list(cfg.get("layers")))
+                         if n is not None}
+        top = self._new_scope(None, False, None, "")
+        self._model(obj, top, depth=0, input_refs=None)
+        self._connect()
+        self._record_opaque_shapes()
+        return self.graph
+
+    # ------------------------------------------------------------------ models
+    def _model(self, obj: dict[str, Any], scope: _Scope, depth: int,
+               input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
+        """Add one model instance's layers to the graph; return its output tensors.
+
+        ``input_refs`` (for a nested model) are the tensors the model is called on; its
+        own inputs are wired straight to them instead of becoming InputLayer nodes.
+        """
+        if depth > MAX_MODEL_DEPTH:
+            raise self.fail(f"models are nested more than {MAX_MODEL_DEPTH} levels deep")
+        cfg = self._config_of(obj, "the model")
+        layers = cfg.get("layers")
+        if not isinstance(layers, list):
+            raise self.fail(f"model {cfg.get('name')!r}: 'layers' must be a list, got "
+                            f"{type(layers).__name__}")
+        if obj.get("class_name") == "Sequential":
+            return self._sequential(cfg, layers, scope, depth, input_refs)
+        return self._functional(cfg, layers, scope, depth, input_refs)
+
+    def _functional(self, cfg: dict[str, Any], layers: list[Any], scope: _Scope, depth: int,
+                    input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
+        model = cfg.get("name")
+        entries = []
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, dict):
+                raise self.fail(f"model {model!r}: layer {i} must be an object, got "
+                                f"{type(layer).__name__}")
+            name = self._name_of(layer, i)
+            if name in scope.calls:
+                raise self.fail(f"model {model!r}: two layers are named {name!r}")
+            calls = parse_inbound_nodes(layer.get("inbound_nodes"), name, self.path)
+            scope.calls[name] = max(len(calls), 1)
+            entries.append((layer, name, calls))
+        in_names = [h[0] for h in self._io_list(cfg.get("input_layers"), model, "input_layers")]
+        out_refs = [TensorRef(*h) for h in
+                    self._io_list(cfg.get("output_layers"), model, "output_layers")]
+        if input_refs is not None:
+            self._bind_inputs(scope, in_names, input_refs, model)
+        for layer, name, calls in entries:
+            cls = layer.get("class_name")
+            if _is_model(layer):
+                self._nested(layer, name, calls, scope, depth)
+            elif cls == "InputLayer" and name in scope.inputs:
+                continue  # wired to the tensor the enclosing model passes in
+            elif not calls:
+                self._layer(layer, name, 0, Call(), scope)
+            else:
+                for k, call in enumerate(calls):
+                    self._layer(layer, name, k, call, scope)
+        return out_refs
+
+    def _sequential(self, cfg: dict[str, Any], layers: list[Any], scope: _Scope, depth: int,
+                    input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
+        model = cfg.get("name")
+        named = []
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, dict):
+                raise self.fail(f"model {model!r}: layer {i} must be an object, got "
+                                f"{type(layer).__name__}")
+            name = self._name_of(layer, i)
+            if name in scope.calls:
+                raise self.fail(f"model {model!r}: two layers are named {name!r}")
+            scope.calls[name] = 1
+            named.append((layer, name))
+        prev: TensorRef | None = None
+        start = 0
+        if named and named[0][0].get("class_name") == "InputLayer":
+            first, name = named[0]
+            start = 1
+            prev = TensorRef(name, 0, 0)
+            if input_refs is not None:
+                self._bind_inputs(scope, [name], input_refs, model)
+            else:
+                self._layer(first, name, 0, Call(), scope)
+        elif input_refs is not None:
+            self._bind_inputs(scope, ["__input__"], input_refs, model)
+            prev = TensorRef("__input__", 0, 0)
+        else:
+            prev = self._synthetic_input(cfg, named, scope)
+        for layer, name in named[start:]:
+            call = Call([prev] if prev is not None else [])
+            if _is_model(layer):
+                self._nested(layer, name, [call], scope, depth)
+            else:
+                self._layer(layer, name, 0, call, scope)
+            prev = TensorRef(name, 0, 0)
+        return [prev] if prev is not None else []
+
+    def _synthetic_input(self, cfg: dict[str, Any], named: list[tuple[dict[str, Any], str]],
+                         scope: _Scope) -> TensorRef | None:
+        """A Sequential config without an InputLayer: Keras 3 keeps the input shape in the
+        first layer's ``batch_shape`` / ``build_config`` or in the model's
+        ``build_input_shape``; Keras 2 in the first layer's ``batch_input_shape``."""
+        shape = None
+        if named:
+            first, first_name = named[0]
+            lcfg = first.get("config")
+            try:
+                dims = implicit_input_shape(str(first.get("class_name")), lcfg)
+            except LayerError as exc:
+                raise self.fail(f"layer {first_name!r}: {exc}") from None
+            if dims is not None:
+                shape = [None, *dims]
+            else:
+                shape = _build_shape(first)
+        if shape is None and _is_shape(cfg.get("build_input_shape")):
+            shape = cfg["build_input_shape"]
+        if shape is None:
+            log.info("Sequential model without an input shape: its first layer stays unconnected")
+            return None
+        name, i = "input_layer", 0
+        while name in scope.calls or name in self.reserved or self.graph.id_of(name):
+            i += 1
+            name = f"input_layer_{i}"
+        scope.calls[name] = 1
+        layer = {"class_name": "InputLayer", "config": {"batch_shape": list(shape), "name": name}}
+        self._layer(layer, name, 0, Call(), scope)
+        return TensorRef(name, 0, 0)
+
+    def _bind_inputs(self, scope: _Scope, names: list[str],
+                     input_refs: list[tuple[_Scope, TensorRef]], model: Any) -> None:
+        for i, name in enumerate(names):
+            if i < len(input_refs):
+                outer_scope, ref = input_refs[i]
+                scope.inputs[name] = (outer_scope, ref)
+                self.alias[(scope.id, name, 0, 0)] = (outer_scope, ref)
+            else:
+                log.warning("nested model %r: input %r is not fed", model, name)
+
+    def _nested(self, layer: dict[str, Any], name: str, calls: list[Call], scope: _Scope,
+                depth: int) -> None:
+        cfg = self._config_of(layer, f"nested model {name!r}")
+        trainable = self._trainable(cfg, name)
+        group = scope.group
+        if group is None:
+            group = name
+            self.graph.groups[group] = {"type": layer.get("class_name"), "trainable": trainable,
+                                        "collapsed": True}
+        frozen = scope.frozen or not trainable
+        for k, call in enumerate(calls or [None]):
+            # Call 0 of a nested model owns its weights, unless the enclosing model is
+            # itself a later call of a shared model; later calls share call 0's weights.
+            if k > 0:
+                owner = scope.children[(name, 0)]
+            elif scope.owner is not None:
+                owner = scope.owner.children.get((name, 0))
+            else:
+                owner = None
+            suffix = scope.suffix if k == 0 else f"{scope.suffix}_call{k}"
+            sub = self._new_scope(group, frozen, owner, suffix)
+            scope.children[(name, k)] = sub
+            refs = None if call is None else [(scope, ref) for ref in call.inputs]
+            outputs = self._model(layer, sub, depth + 1, refs)
+            for t, out in enumerate(outputs):
+                self.alias[(scope.id, name, k, t)] = (sub, out)
+
+    # ------------------------------------------------------------------ layers
+    def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
+        cls = layer.get("class_name")
+        if not isinstance(cls, str) or not cls:
+            raise self.fail(f"layer {name!r}: class_name must be a non-empty string, got "
+                            f"{cls!r}")
+        cfg = self._config_of(layer, f"layer {name!r}")
+        module = layer.get("module")
+        is_op = isinstance(module, str) and module.startswith(OP_MODULES)
+        type_name = _op_type(cls) if is_op else cls
+        try:
+            config = self.convert(type_name, dict(cfg))
+        except LayerError as exc:
+            raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
+        if not isinstance(config, dict):
+            raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
+        if is_op and call.constants:
+            scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
+            if scalars:
+                config["constant"] = scalars[0]
+        self._check_types(type_name, config, name)
+        trainable = self._trainable(cfg, name) and not scope.frozen
+        owner_id = None
+        if scope.owner is not None:
+            owner_id = scope.owner.nodes.get((name, 0))
+        elif k > 0:
+            owner_id = scope.nodes.get((name, 0))
+        if owner_id is not None:
+            # Point at the layer that really owns the weights, never at another call.
+            owner_id = self.graph.raw(owner_id).get("shared_with") or owner_id
+        display = f"{name}{scope.suffix}" if k == 0 else f"{name}{scope.suffix}_call{k}"
+        display = self._free_name(display, scope)
+        try:
+            node_id = self.graph.add_layer(type_name, display, config, trainable,
+                                           shared_with=owner_id, group=scope.group)
+        except GraphError as exc:
+            raise self.fail(f"layer {name!r}: {exc}") from None
+        scope.nodes[(name, k)] = node_id
+        if call.inputs:
+            self.pending.append((node_id, scope, call.inputs, f"layer {name!r}"))
+            for i, ref in enumerate(call.inputs):
+                if ref.shape is not None:
+                    self.recorded.setdefault((scope.id, ref.layer, ref.node, ref.tensor),
+                                             list(ref.shape))
+            self._record_build_shapes(layer, call, scope)
+        if get_spec(type_name) is None:
+            self.opaque.append((node_id, scope, name, k, cfg))
+
+    def _free_name(self, name: str, scope: _Scope) -> str:
+        """The file's name, unless another layer has it already (a nested model's layer
+        named like an outer one): then ``<group>/<name>``, made unique."""
+        if self.graph.id_of(name) is None and (scope.group is None or name not in self.reserved):
+            return name
+        stem = f"{scope.group}/{name}" if scope.group else name
+        return self.graph.unique_name(stem)
+
+    def _record_build_shapes(self, layer: dict[str, Any], call: Call, scope: _Scope) -> None:
+        """Keras 2 records no tensor shapes in inbound nodes, but a consumer's
+        ``build_config.input_shape`` is the shape of what it was called on."""
+        shape = _build_shape(layer, allow_nested=True)
+        if shape is None:
+            return
+        if len(call.inputs) == 1 and _is_shape(shape):
+            shapes = [shape]
+        elif (len(call.inputs) > 1 and isinstance(shape, list) and len(shape) == len(call.inputs)
+              and all(_is_shape(s) for s in shape)):
+            shapes = shape
+        else:
+            return
+        for ref, s in zip(call.inputs, shapes):
+            self.recorded.setdefault((scope.id, ref.layer, ref.node, ref.tensor), list(s))
+
+    def _check_types(self, type_name: str, config: dict[str, Any], name: str) -> None:
+        """Refuse a value whose JSON type cannot be right for the catalogue field (units
+        given as text, kernel_size as an object ...). Out-of-range values are left to
+        propagation, which flags the layer without refusing the file."""
+        spec = get_spec(type_name)
+        if spec is None:
+            return
+        for f in spec.fields:
+            if f.name not in config or config[f.name] is None:
+                continue
+            value = config[f.name]
+            if not _type_ok(f.kind, value):
+                raise self.fail(f"layer {name!r} ({type_name}): {f.name} has the wrong type: "
+                                f"expected {_KIND_TEXT[f.kind]}, got {_short(value)}")
+
+    def _trainable(self, cfg: dict[str, Any], name: str) -> bool:
+        value = cfg.get("trainable", True)
+        if not isinstance(value, bool):
+            raise self.fail(f"layer {name!r}: trainable must be true or false, got {_short(value)}")
+        return value
+
+    # ------------------------------------------------------------------ wiring
+    def _connect(self) -> None:
+        for node_id, scope, refs, where in self.pending:
+            for i, ref in enumerate(refs):
+                src = self._resolve(scope, ref, where)
+                try:
+                    self.graph.connect(src, node_id, i)
+                except GraphError as exc:
+                    raise self.fail(f"{where}: cannot take input {i + 1} from "
+                                    f"{ref.layer!r}: {exc}") from None
+
+    def _resolve(self, scope: _Scope, ref: TensorRef, where: str) -> str:
+        for _ in range(MAX_ALIAS_STEPS):
+            target = self.alias.get((scope.id, ref.layer, ref.node, ref.tensor))
+            if target is None:
+                node = scope.nodes.get((ref.layer, ref.node))
+                if node is not None:
+                    return node
+                n = scope.calls.get(ref.layer)
+                if n is None:
+                    raise self.fail(f"{where} takes input from {ref.layer!r}, which is not a "
+                                    "layer of the model (dangling inbound reference)")
+                if ref.node >= n:
+                    raise self.fail(f"{where} uses call {ref.node} of {ref.layer!r}, which is "
+                                    f"called {n} time{'s' if n != 1 else ''}")
+                raise self.fail(f"{where} takes output {ref.tensor} of {ref.layer!r}, which "
+                                "does not have it")
+            scope, ref = target
+        raise self.fail(f"{where}: nested model inputs and outputs refer to each other in a loop")
+
+    def _record_opaque_shapes(self) -> None:
+        """Give each opaque layer the output shape the file records for it: the shape of
+        the tensor its consumers received (batch axis first), else a Keras 2 Lambda's
+        ``output_shape`` argument (no batch axis)."""
+        for node_id, scope, name, k, cfg in self.opaque:
+            recorded = self.recorded.get((scope.id, name, k, 0))
+            shape: list[Any] | None = None
+            if recorded is not None and len(recorded) > 0:
+                shape = [None] + list(recorded[1:])
+            elif _is_shape(cfg.get("output_shape")):
+                shape = [None] + list(cfg["output_shape"])
+            if shape is not None:
+                self.graph.set_config(node_id, "output_shape", shape)
+            elif "output_shape" in self.graph.raw(node_id)["config"]:
+                # A Keras 2 Lambda may store a serialised function here: never kept.
+                self.graph.unset_config(node_id, "output_shape")
+
+    # ------------------------------------------------------------------ helpers
+    def _new_scope(self, group: str | None, frozen: bool, owner: _Scope | None,
+                   suffix: str) -> _Scope:
+        self.scopes += 1
+        return _Scope(self.scopes, group, frozen, owner, suffix)
+
+    def _config_of(self, obj: dict[str, Any], what: str) -> dict[str, Any]:
+        cfg = obj.get("config")
+        if not isinstance(cfg, dict):
+            raise self.fail(f"{what}: 'config' must be an object, got {type(cfg).__name__}")
+        return cfg
+
+    def _name_of(self, layer: dict[str, Any], index: int) -> str:
+        name = _layer_name(layer)
+        if name is None:
+            raise self.fail(f"layer {index} ({layer.get('class_name')!r}) has no name")
+        return name
+
+    def _io_list(self, value: Any, model: Any, key: str) -> list[tuple[str, int, int]]:
+        if value is None:
+            return []
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            value = [value]  # Keras 3 writes a single input or output without the outer list
+        if isinstance(value, dict):  # Keras 3: a dict of named inputs
+            value = list(value.values())
+        if not isinstance(value, list):
+            raise self.fail(f"model {model!r}: {key} must be a list, got {type(value).__name__}")
+        return [history(v, f"model {model!r}, {key}", self.path) for v in value]
+
+
+def _op_type(cls: str) -> str:
+    if cls in OP_LAYERS:
+        return cls
+    spec = get_spec(cls)
+    return cls if spec is not None and spec.category == "Operations" else f"ops.{cls}"
+
+
+def _layer_name(layer: Any) -> str | None:
+    if not isinstance(layer, dict):
+        return None
+    name = layer.get("name")
+    if not isinstance(name, str) or not name:
+        cfg = layer.get("config")
+        name = cfg.get("name") if isinstance(cfg, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _is_model(layer: dict[str, Any]) -> bool:
+    cls = layer.get("class_name")
+    return (isinstance(cls, str) and cls in MODEL_CLASSES) or (
+        isinstance(layer.get("config"), dict) and isinstance(layer["config"].get("layers"), list))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in value)
+
+
+def _build_shape(layer: dict[str, Any], allow_nested: bool = False) -> Any:
+    build = layer.get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    if _is_shape(shape) or (allow_nested and isinstance(shape, list)):
+        return shape
+    return None
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _type_ok(kind: FieldKind, value: Any) -> bool:
+    """Whether ``value``'s JSON type can be right for a field of ``kind`` (ranges and
+    choices are the spec's business). Lenient on purpose: Keras writes padding as pairs
+    and some axes as an int or a list, which the catalogue's fields accept."""
+    if kind is FieldKind.INT:
+        return _is_int(value) or (isinstance(value, float) and value.is_integer())
+    if kind is FieldKind.FLOAT:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is FieldKind.BOOL:
+        return isinstance(value, bool)
+    if kind is FieldKind.STR:
+        return isinstance(value, str)
+    if kind in (FieldKind.INTS, FieldKind.SHAPE):
+        return _ints_leaves(value)
+    return not isinstance(value, dict)
+
+
+def _ints_leaves(value: Any, depth: int = 0) -> bool:
+    if _is_int(value) or value is None:
+        return True
+    if isinstance(value, (list, tuple)) and depth < 3:
+        return all(_ints_leaves(v, depth + 1) for v in value)
+    return False
+
+
+_KIND_TEXT = {
+    FieldKind.INT: "a whole number", FieldKind.FLOAT: "a number",
+    FieldKind.BOOL: "true or false", FieldKind.STR: "a string",
+    FieldKind.CHOICE: "one of the allowed values", FieldKind.INTS: "a whole number or a list "
+    "of whole numbers", FieldKind.SHAPE: "whole numbers",
+}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,82 @@
+"""Import a Keras model (architecture only) as a :class:`core.graph.LayerGraph`.
+
+Formats, told apart by their first bytes (not by extension, so a renamed file still opens):
+
+* Keras 3 JSON (``model.to_json()``) and Keras 2 / tf.keras JSON, Sequential or Functional;
+* ``.keras`` archives (a zip): only ``config.json`` is read, never the weights;
+* legacy ``.h5`` files: the ``model_config`` attribute, through the optional ``h5py``.
+
+Layer names and arguments are the file's; counts come from propagation
+(``core.propagate.propagate``), equal to Keras's ``count_params()``. Nothing from a file is
+executed (no pickle, marshal, eval, or import of a module the file names).
+
+Every failure raises :class:`core.errors.ModelFileError` with the path and a clear detail.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from core.errors import ModelFileError
+from core.graph import LayerGraph
+from core.io.keras_archive import read_json_file, read_keras_archive, sniff
+from core.io.keras_graph import build_graph
+from core.io.keras_h5 import read_h5_config
+from core.layout import apply_layout
+
+log = logging.getLogger(__name__)
+
+#: Extensions the importer reads (for file dialogs and the CLI's dispatch).
+KERAS_EXTENSIONS = (".json", ".keras", ".h5", ".hdf5")
+
+
+def read_keras_config(path: str | Path) -> dict[str, Any]:
+    """The model config stored in a Keras file, as a dict (the JSON Keras wrote).
+
+    Raises:
+        ModelFileError: the file is missing, unreadable, corrupt, too large, or holds no
+            model config.
+    """
+    kind = sniff(path)
+    if kind == "zip":
+        return read_keras_archive(path)
+    if kind == "hdf5":
+        return read_h5_config(path)
+    return read_json_file(path)
+
+
+def parse_keras_config(obj: dict[str, Any], source: str = "<memory>") -> LayerGraph:
+    """Build the graph of an already-parsed Keras model config.
+
+    Args:
+        obj: ``json.loads(model.to_json())`` (Keras 3 or Keras 2), or the content of a
+            ``.keras`` archive's ``config.json``.
+        source: Where it came from, for error messages.
+
+    Returns:
+        A new graph named as the model, its layers laid out (``core.layout``).
+
+    Raises:
+        ModelFileError: ``obj`` is not a model config or is malformed (wrong types, a
+            dangling inbound reference, a cycle, duplicate layer names, absurd nesting).
+    """
+    try:
+        graph = build_graph(obj, source)
+    except RecursionError:
+        raise ModelFileError(source, "the model config is nested too deeply") from None
+    apply_layout(graph)
+    log.info("imported %s: %d layers", source, len(graph))
+    return graph
+
+
+def load_keras(path: str | Path) -> LayerGraph:
+    """Import a Keras model file (``.json``, ``.keras`` or ``.h5``) as a graph.
+
+    Raises:
+        ModelFileError: see :func:`read_keras_config` and :func:`parse_keras_config`.
+    """
+    return parse_keras_config(read_keras_config(path), str(path))
+
+
+__all__ = ["KERAS_EXTENSIONS", "load_keras", "parse_keras_config", "read_keras_config"]

@@ -1,0 +1,184 @@
+"""Export a graph as a Keras 3 model config (the JSON ``keras.models.model_from_json`` loads).
+
+The config is a Functional model (``keras/src/models/functional.py`` ``get_config``): one
+entry per layer with ``inbound_nodes`` of ``{"args": [...], "kwargs": {}}`` holding
+``__keras_tensor__`` records; ``input_layers`` are the InputLayers, ``output_layers`` the
+layers nothing consumes. Layer names are the graph's; arguments are the catalogue's
+normalised values in Keras's form (``core.catalogue.keras_compat.to_keras_config``).
+
+What does not survive the trip: a nested model is written flattened (its layers keep their
+``trainable`` flags, so counts are equal); an Embedding mask is implicit again (Keras
+passes it on by itself when ``mask_zero`` is true); a layer type ParamLab does not know
+(custom class, ``Lambda``) is written as the file had it, and Keras will refuse it unless
+you register that class.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from core.catalogue import get_spec
+from core.catalogue.keras_compat import to_keras_config
+from core.errors import LayerError
+from core.graph import LayerGraph
+from core.propagate import PropagationResult, propagate
+
+log = logging.getLogger(__name__)
+
+#: Keras 2 arguments that Keras 3 constructors refuse; dropped on export.
+KERAS2_ONLY = frozenset({"time_major", "renorm", "renorm_clipping", "renorm_momentum", "fused",
+                         "virtual_batch_size", "adjustment", "input_length"})
+#: Keys ParamLab adds to a node's config that are not Keras arguments.
+PARAMLAB_KEYS = frozenset({"constant"})
+#: Module of the Keras 3 operations (``keras.ops``) the catalogue lists as "Operations".
+OP_MODULE = "keras.src.ops.numpy"
+
+
+def is_op(type_name: str) -> bool:
+    """Whether ``type_name`` is a Keras operation (``x != 0``), not a layer."""
+    spec = get_spec(type_name)
+    return spec is not None and spec.category == "Operations"
+#: Layers called on a list of tensors (``Add()([a, b])``); others take positional inputs.
+LIST_INPUT_TYPES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+                              "Concatenate", "Dot", "Attention", "AdditiveAttention"})
+
+
+def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
+    """A layer's constructor arguments in the form Keras accepts (no ``name``/``trainable``).
+
+    Known fields are validated and normalised by the catalogue first (so a GUI-built layer
+    gets every default spelled out); a config the catalogue refuses is written as stored.
+    """
+    d = graph.raw(node_id)
+    config = dict(d["config"])
+    spec = get_spec(d["type"])
+    if spec is not None:
+        try:
+            config = spec.resolve_config(config)
+        except LayerError:
+            log.info("exporting %s with its config as stored (it does not validate)", d["name"])
+    out = to_keras_config(d["type"], config)
+    for key in KERAS2_ONLY | PARAMLAB_KEYS:
+        out.pop(key, None)
+    if spec is not None:
+        out.pop("output_shape", None)
+    return out
+
+
+def output_nodes(graph: LayerGraph) -> list[str]:
+    """The model's outputs: layers nothing consumes, except InputLayers and a dangling
+    Embedding mask (``NotEqual``), in topological order."""
+    g = graph.nx_graph
+    return [n for n in graph.topological_order()
+            if g.out_degree(n) == 0 and graph.raw(n)["type"] not in ("InputLayer", "NotEqual")]
+
+
+def input_nodes(graph: LayerGraph) -> list[str]:
+    """The model's inputs: its InputLayers, in topological order."""
+    return [n for n in graph.topological_order() if graph.raw(n)["type"] == "InputLayer"]
+
+
+def call_map(graph: LayerGraph) -> dict[str, tuple[str, int]]:
+    """For each node: (id of the layer that owns its weights, call number). A plain layer
+    is its own owner at call 0; the ``k``-th extra call of a shared layer is call ``k``."""
+    out: dict[str, tuple[str, int]] = {}
+    counts: dict[str, int] = {}
+    for n in graph.topological_order():
+        owner = graph.raw(n).get("shared_with")
+        if owner is None or owner not in graph:
+            out[n] = (n, 0)
+            counts.setdefault(n, 1)
+        else:
+            k = counts.get(owner, 1)
+            counts[owner] = k + 1
+            out[n] = (owner, k)
+    return out
+
+
+def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) -> dict[str, Any]:
+    """The Keras 3 Functional config of ``graph`` as a dict (see the module docstring)."""
+    if result is None:
+        result = propagate(graph)
+    calls = call_map(graph)
+    entries: dict[str, dict[str, Any]] = {}
+    nodes: dict[str, dict[int, dict[str, Any]]] = {}  # owner -> call number -> inbound node
+    order: list[str] = []
+    for n in graph.topological_order():
+        owner, k = calls[n]
+        d = graph.raw(owner)
+        if owner not in entries:
+            entries[owner] = _layer_entry(graph, owner)
+            order.append(owner)
+        if d["type"] == "InputLayer":
+            continue
+        args: list[Any] = []
+        for src, _ in graph.inputs(n):
+            args.append(_tensor(graph, src, calls, result))
+        constant = graph.raw(n)["config"].get("constant")
+        if is_op(d["type"]) or (len(args) == 1 and constant is not None):
+            if len(args) == 1 and constant is not None:
+                args.append(constant)
+        elif d["type"] in LIST_INPUT_TYPES:
+            args = [args]
+        nodes.setdefault(owner, {})[k] = {"args": args, "kwargs": {}}
+    for owner, by_call in nodes.items():
+        entries[owner]["inbound_nodes"] = [by_call[k] for k in sorted(by_call)]
+    return {
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {
+            "name": graph.name,
+            "trainable": True,
+            "layers": [entries[n] for n in order],
+            "input_layers": [[graph.raw(n)["name"], 0, 0] for n in input_nodes(graph)],
+            "output_layers": [[graph.raw(calls[n][0])["name"], calls[n][1], 0]
+                              for n in output_nodes(graph)],
+        },
+        "registered_name": "Functional",
+    }
+
+
+def to_keras_json(graph: LayerGraph, result: PropagationResult | None = None,
+                  indent: int | None = None) -> str:
+    """The Keras 3 Functional config of ``graph`` as JSON text, for
+    ``keras.models.model_from_json``."""
+    return json.dumps(to_keras_dict(graph, result), indent=indent)
+
+
+def _layer_entry(graph: LayerGraph, node_id: str) -> dict[str, Any]:
+    d = graph.raw(node_id)
+    name = d["name"]
+    if d["type"] == "InputLayer":
+        shape = d["config"].get("shape", ())
+        dtype = d["config"].get("dtype")
+        config = {"batch_shape": [None, *shape], "dtype": dtype if isinstance(dtype, str)
+                  else "float32", "sparse": False, "ragged": False, "name": name}
+        return {"module": "keras.layers", "class_name": "InputLayer", "config": config,
+                "registered_name": None, "name": name, "inbound_nodes": []}
+    if is_op(d["type"]) or _has_constant(graph, node_id):
+        return {"module": OP_MODULE, "class_name": d["type"], "config": {"name": name},
+                "registered_name": d["type"], "name": name, "inbound_nodes": []}
+    config = {"name": name, "trainable": bool(d["trainable"])}
+    config.update(keras_arguments(graph, node_id))
+    return {"module": "keras.layers", "class_name": d["type"], "config": config,
+            "registered_name": None, "name": name, "inbound_nodes": []}
+
+
+def _has_constant(graph: LayerGraph, node_id: str) -> bool:
+    # ``x + 1`` or ``x * 2.0``: an Add / Multiply operation with one tensor and a constant.
+    return (graph.raw(node_id)["config"].get("constant") is not None
+            and len(graph.inputs(node_id)) == 1)
+
+
+def _tensor(graph: LayerGraph, src: str, calls: dict[str, tuple[str, int]],
+            result: PropagationResult) -> dict[str, Any]:
+    owner, k = calls[src]
+    r = result.layers.get(src)
+    shape = list(r.output_shape) if r is not None and r.output_shape is not None else None
+    dtype = "bool" if graph.raw(src)["type"] == "NotEqual" else "float32"
+    if graph.raw(src)["type"] == "InputLayer" and isinstance(graph.raw(src)["config"].get("dtype"), str):
+        dtype = graph.raw(src)["config"]["dtype"]
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": shape, "dtype": dtype,
+                       "keras_history": [graph.raw(owner)["name"], k, 0]}}

@@ -1,0 +1,338 @@
+"""ParamLab project files: a versioned JSON document holding one :class:`LayerGraph`.
+
+Format (``format_version`` 1)::
+
+    {
+      "format_version": 1,
+      "name": "lenet",
+      "layers": [
+        {"id": "n1", "name": "input_layer", "type": "InputLayer",
+         "config": {"shape": [32, 32, 3]}, "trainable": true, "position": [0.0, 0.0]},
+        {"id": "n2", ..., "shared_with": "n1", "group": "vgg16"}   # both optional
+      ],
+      "groups": {"vgg16": {"type": "Functional", "trainable": false, "collapsed": true}},
+      "edges": [{"src": "n1", "dst": "n2", "index": 0}]
+    }
+
+``config`` uses Keras's argument names; tuples are saved as lists and come back as tuples
+for the catalogue's tuple fields (``kernel_size``, ``strides``, ``shape`` ...). Layers are
+saved in insertion order, which is the tie-break of the topological order, so a loaded
+model lists its layers as the saved one did.
+
+Every problem found while reading — unreadable file, not JSON, truncated, wrong types,
+missing or unknown ``format_version``, duplicate ids or names, edges to unknown layers,
+cycles, too many inputs — raises :class:`core.errors.ModelFileError` whose message gives
+the path and what is wrong. Nothing in a file is executed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from core.catalogue import get_spec
+from core.errors import GraphError, ModelFileError
+from core.fields import FieldKind
+from core.graph import LayerGraph
+from core.io.atomic import atomic_write_text
+
+FORMAT_VERSION = 1
+MEMORY = "<memory>"
+_TUPLE_KINDS = (FieldKind.INTS, FieldKind.SHAPE)
+
+
+# ---------------------------------------------------------------------------- writing
+def graph_to_dict(graph: LayerGraph) -> dict[str, Any]:
+    """The project document of ``graph`` as plain Python data (JSON-ready: tuples become
+    lists when dumped)."""
+    layers = []
+    for n in graph.layer_ids_in_sequence():
+        d = graph.raw(n)
+        entry: dict[str, Any] = {
+            "id": n, "name": d["name"], "type": d["type"], "config": _plain(d["config"]),
+            "trainable": d["trainable"], "position": [d["position"][0], d["position"][1]],
+        }
+        if d.get("shared_with") is not None:
+            entry["shared_with"] = d["shared_with"]
+        if d.get("group") is not None:
+            entry["group"] = d["group"]
+        layers.append(entry)
+    edges = [{"src": u, "dst": v, "index": k}
+             for u, v, k in sorted(graph.edges(), key=_edge_order(graph))]
+    return {"format_version": FORMAT_VERSION, "name": graph.name, "layers": layers,
+            "groups": {name: dict(meta) for name, meta in graph.groups.items()},
+            "edges": edges}
+
+
+def dumps_project(graph: LayerGraph) -> str:
+    """The project file's text: JSON with one layer and one edge per line (diff-friendly).
+
+    Raises:
+        ModelFileError: a config value cannot be written as JSON (path ``<memory>``).
+    """
+    data = graph_to_dict(graph)
+    try:
+        layers = ",\n".join("    " + json.dumps(x, ensure_ascii=False) for x in data["layers"])
+        edges = ",\n".join("    " + json.dumps(x) for x in data["edges"])
+        head = (f'{{\n  "format_version": {FORMAT_VERSION},\n  "name": '
+                + json.dumps(data["name"], ensure_ascii=False) + ",\n")
+        groups = json.dumps(data["groups"], ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(MEMORY, f"the model holds a value that JSON cannot store: {exc}") \
+            from None
+    return (head + '  "layers": [\n' + layers + ("\n" if layers else "")
+            + '  ],\n  "groups": ' + groups + ',\n  "edges": [\n' + edges
+            + ("\n" if edges else "") + "  ]\n}\n")
+
+
+def save_project(graph: LayerGraph, path: str | os.PathLike[str]) -> None:
+    """Write ``graph`` to ``path`` atomically (temp file in the same folder, fsync,
+    ``os.replace``): a crash never leaves a half-written file, and on error the previous
+    file is untouched.
+
+    Raises:
+        ModelFileError: the file cannot be written (message: path and the OS's reason), or
+            a config value cannot be stored as JSON.
+    """
+    try:
+        text = dumps_project(graph)
+    except ModelFileError as exc:
+        raise ModelFileError(path, exc.detail) from None
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot write the file: {exc.strerror or exc}") from None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _edge_order(graph: LayerGraph):
+    rank = {n: i for i, n in enumerate(graph.layer_ids_in_sequence())}
+    return lambda e: (rank[e[1]], e[2])
+
+
+# ---------------------------------------------------------------------------- reading
+def load_project(path: str | os.PathLike[str]) -> LayerGraph:
+    """Read a project file.
+
+    Raises:
+        ModelFileError: the file cannot be read or is not a valid project (see module doc).
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(p, "no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(p, "is a folder, not a file") from None
+    except OSError as exc:
+        raise ModelFileError(p, f"cannot read the file: {exc.strerror or exc}") from None
+    return loads_project(raw, p)
+
+
+def loads_project(text: str | bytes, path: str | os.PathLike[str] = MEMORY) -> LayerGraph:
+    """Parse project text; ``path`` only names the source in error messages.
+
+    Raises:
+        ModelFileError: as :func:`load_project`.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ModelFileError(path, f"not a text file (invalid UTF-8 at byte {exc.start})") \
+                from None
+    if not text.strip():
+        raise ModelFileError(path, "the file is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        # Text cut short ends inside a string or before a value closes: say so plainly.
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            raise ModelFileError(path, f"the file is truncated: JSON ends early ({where})") \
+                from None
+        raise ModelFileError(path, f"not valid JSON: {exc.msg} ({where})") from None
+    except RecursionError:
+        raise ModelFileError(path, "JSON nested too deeply") from None
+    return graph_from_dict(data, path)
+
+
+def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGraph:
+    """Build a :class:`LayerGraph` from a project document (parsed JSON).
+
+    Raises:
+        ModelFileError: the document is not a valid project; the message names the path
+            and the first problem found.
+    """
+    def bad(detail: str) -> ModelFileError:
+        return ModelFileError(path, detail)
+
+    if not isinstance(data, dict):
+        raise bad(f"expected a JSON object at the top level, found {_kind(data)}")
+    if "format_version" not in data:
+        raise bad("not a ParamLab project: 'format_version' is missing")
+    version = data["format_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise bad(f"'format_version' must be a whole number, found {_kind(version)}")
+    if version > FORMAT_VERSION:
+        raise bad(f"format_version {version} was written by a newer ParamLab; "
+                  f"this version reads format_version {FORMAT_VERSION}")
+    if version != FORMAT_VERSION:
+        raise bad(f"unknown format_version {version}; this version reads "
+                  f"format_version {FORMAT_VERSION}")
+    name = data.get("name", "model")
+    if not isinstance(name, str):
+        raise bad(f"'name' must be a string, found {_kind(name)}")
+    layers = _get_list(data, "layers", bad)
+    edges = _get_list(data, "edges", bad, required=False)
+    groups = data.get("groups", {})
+    if not isinstance(groups, dict):
+        raise bad(f"'groups' must be an object, found {_kind(groups)}")
+
+    graph = LayerGraph(name)
+    for gname, meta in groups.items():
+        graph.groups[gname] = _group_meta(gname, meta, bad)
+
+    shared: list[tuple[int, str, str]] = []
+    for i, entry in enumerate(layers):
+        where = f"layer {i + 1}"
+        if not isinstance(entry, dict):
+            raise bad(f"{where}: expected an object, found {_kind(entry)}")
+        node_id = _get_str(entry, "id", where, bad)
+        lname = _get_str(entry, "name", where, bad)
+        where = f"layer {lname!r}"
+        ltype = _get_str(entry, "type", where, bad)
+        config = entry.get("config", {})
+        if not isinstance(config, dict):
+            raise bad(f"{where}: 'config' must be an object, found {_kind(config)}")
+        trainable = entry.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise bad(f"{where}: 'trainable' must be true or false, found {_kind(trainable)}")
+        position = _position(entry.get("position", [0.0, 0.0]), where, bad)
+        group = entry.get("group")
+        if group is not None:
+            if not isinstance(group, str):
+                raise bad(f"{where}: 'group' must be a string, found {_kind(group)}")
+            if group not in graph.groups:
+                raise bad(f"{where}: group {group!r} is not listed in 'groups'")
+        owner = entry.get("shared_with")
+        if owner is not None:
+            if not isinstance(owner, str):
+                raise bad(f"{where}: 'shared_with' must be a layer id, found {_kind(owner)}")
+            shared.append((i, lname, owner))
+        if node_id in graph:
+            raise bad(f"{where}: duplicate layer id {node_id!r}")
+        if graph.id_of(lname) is not None:
+            raise bad(f"layer {i + 1}: duplicate layer name {lname!r}; names must be unique")
+        graph.add_layer(ltype, lname, _normalise(ltype, config), trainable, position,
+                        node_id, owner, group)
+    for _, lname, owner in shared:
+        if owner not in graph:
+            raise bad(f"layer {lname!r}: 'shared_with' names unknown layer id {owner!r}")
+        if graph.raw(owner)["name"] == lname:
+            raise bad(f"layer {lname!r}: a layer cannot share weights with itself")
+
+    for i, edge in enumerate(edges):
+        where = f"edge {i + 1}"
+        if not isinstance(edge, dict):
+            raise bad(f"{where}: expected an object, found {_kind(edge)}")
+        src = _get_str(edge, "src", where, bad)
+        dst = _get_str(edge, "dst", where, bad)
+        index = edge.get("index")
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)
+                                  or index < 0):
+            raise bad(f"{where}: 'index' must be a whole number 0 or more, found {index!r}")
+        for end, node in (("src", src), ("dst", dst)):
+            if node not in graph:
+                raise bad(f"{where}: '{end}' names unknown layer id {node!r}")
+        try:
+            graph.connect(src, dst, index)
+        except GraphError as exc:
+            raise bad(f"{where}: {exc}") from None
+    return graph
+
+
+def _normalise(type_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Lists back to tuples for the catalogue's tuple fields (JSON has no tuples)."""
+    spec = get_spec(type_name)
+    out = dict(config)
+    if spec is None:
+        return out
+    for f in spec.fields:
+        value = out.get(f.name)
+        if f.kind in _TUPLE_KINDS and isinstance(value, list) and all(
+                v is None or isinstance(v, (int, float)) for v in value):
+            out[f.name] = tuple(value)
+    return out
+
+
+def _group_meta(name: str, meta: Any, bad) -> dict[str, Any]:
+    where = f"group {name!r}"
+    if not isinstance(meta, dict):
+        raise bad(f"{where}: expected an object, found {_kind(meta)}")
+    out = dict(meta)
+    gtype = out.setdefault("type", "Functional")
+    if not isinstance(gtype, str):
+        raise bad(f"{where}: 'type' must be a string, found {_kind(gtype)}")
+    for key in ("trainable", "collapsed"):
+        value = out.setdefault(key, True)
+        if not isinstance(value, bool):
+            raise bad(f"{where}: '{key}' must be true or false, found {_kind(value)}")
+    return out
+
+
+def _get_list(data: dict[str, Any], key: str, bad, required: bool = True) -> list[Any]:
+    if key not in data:
+        if required:
+            raise bad(f"'{key}' is missing")
+        return []
+    value = data[key]
+    if not isinstance(value, list):
+        raise bad(f"'{key}' must be a list, found {_kind(value)}")
+    return value
+
+
+def _get_str(entry: dict[str, Any], key: str, where: str, bad) -> str:
+    if key not in entry:
+        raise bad(f"{where}: '{key}' is missing")
+    value = entry[key]
+    if not isinstance(value, str) or not value.strip():
+        raise bad(f"{where}: '{key}' must be a non-empty string, found {_kind(value)}")
+    return value
+
+
+def _position(value: Any, where: str, bad) -> tuple[float, float]:
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and math.isfinite(v) for v in value)):
+        raise bad(f"{where}: 'position' must be two finite numbers [x, y], found {value!r}")
+    return float(value[0]), float(value[1])
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value reads in an error message: ``a string ('abc')``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

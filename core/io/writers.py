@@ -1,0 +1,263 @@
+"""Writers of a :class:`core.summary.Summary`: Keras-like text table, CSV, JSON, Markdown.
+
+Each writer is a view: it formats the rows and totals of the summary and never computes a
+count. ``format_summary(summary, fmt)`` returns the text; ``write_summary`` writes it to a
+file atomically.
+
+Formats:
+    ``table``: the box-drawing table of Keras 3's ``model.summary()``
+        (``keras/src/utils/summary_utils.py``): 88 columns for a chain, 108 with a
+        "Connected to" column otherwise; totals lines ``Total params: 62,958 (245.93 KB)``.
+        Layers with errors show ``?`` and are listed under the table.
+    ``csv``: RFC 4180 via the stdlib ``csv`` module; header row, one row per layer, a
+        ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
+        them as numbers.
+    ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
+        "non_trainable", "total", "error"}], "totals": {"trainable", "non_trainable",
+        "total"}}``; ``output_shape`` a list with ``null`` for the batch axis, or ``null``.
+    ``markdown``: a GitHub-flavoured table and the totals.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from core.io.atomic import atomic_write_text
+from core.summary import Summary, SummaryRow, format_bytes
+from core.types import format_shape
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+# Rendered widths (padding included) of Keras 3's default summary columns.
+_SEQUENTIAL_WIDTHS = (38, 29, 17)
+_GRAPH_WIDTHS = (31, 27, 17, 28)
+CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
+              "connected_to", "error")
+
+
+# ---------------------------------------------------------------------------- text table
+def format_table(summary: Summary, connected_to: bool | None = None) -> str:
+    """Keras 3's ``model.summary()`` table.
+
+    Args:
+        summary: The summary.
+        connected_to: Show the "Connected to" column; ``None`` (default) decides as Keras
+            does: shown unless the rows form a single chain.
+    """
+    show_conn = (not summary.sequential) if connected_to is None else connected_to
+    widths = _GRAPH_WIDTHS if show_conn else _SEQUENTIAL_WIDTHS
+    aligns = ("left", "left", "right", "left")[:len(widths)]
+    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:len(widths)]
+    out = [f'Model: "{summary.name}"']
+    out.append(_rule("┏", "━", "┳", "┓", widths))
+    out.extend(_cells(header, widths, aligns, "┃"))
+    out.append(_rule("┡", "━", "╇", "┩", widths))
+    for i, row in enumerate(summary.rows):
+        if i:
+            out.append(_rule("├", "─", "┼", "┤", widths))
+        out.extend(_cells(_table_cells(row, show_conn), widths, aligns, "│"))
+    out.append(_rule("└", "─", "┴", "┘", widths))
+    out.extend(" " + line for line in totals_lines(summary))
+    failed = [r for r in summary.rows if r.error]
+    if failed:
+        out.append(" Problems:")
+        out.extend(f"  {r.name} ({r.type}) [{r.severity}]: {r.error}" for r in failed)
+    return "\n".join(out) + "\n"
+
+
+def totals_lines(summary: Summary) -> list[str]:
+    """The totals lines of Keras's summary, without leading space:
+    ``Total params: 62,958 (245.93 KB)``, ``Trainable params: ...``, ``Non-trainable ...``;
+    plus an ``Incomplete: ...`` line when layers could not be computed."""
+    bpp = summary.memory_bytes // summary.total if summary.total else 4
+    lines = []
+    for label, n in (("Total", summary.total), ("Trainable", summary.trainable),
+                     ("Non-trainable", summary.non_trainable)):
+        lines.append(f"{label} params: {n:,} ({format_bytes(n * bpp)})")
+    if summary.has_errors:
+        bad = sum(1 for r in summary.rows if r.failed)
+        lines.append(f"Incomplete: {bad} layer{'s' if bad != 1 else ''} could not be computed")
+    return lines
+
+
+def _table_cells(row: SummaryRow, show_conn: bool) -> tuple[str, ...]:
+    params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
+    cells = [f"{row.name} ({row.type})", format_shape(row.output_shape), params]
+    if show_conn:
+        cells.append(", ".join(row.keras_connected_to) if row.keras_connected_to else "-")
+    return tuple(cells)
+
+
+def _rule(left: str, fill: str, mid: str, right: str, widths: tuple[int, ...]) -> str:
+    return left + mid.join(fill * w for w in widths) + right
+
+
+def _cells(texts: tuple[str, ...], widths: tuple[int, ...], aligns: tuple[str, ...],
+           bar: str) -> list[str]:
+    wrapped = [_wrap(t, w - 2) for t, w in zip(texts, widths)]
+    height = max(len(w) for w in wrapped)
+    lines = []
+    for i in range(height):
+        parts = []
+        for cell, w, align in zip(wrapped, widths, aligns):
+            text = cell[i] if i < len(cell) else ""
+            text = text.rjust(w - 2) if align == "right" else text.ljust(w - 2)
+            parts.append(f" {text} ")
+        lines.append(bar + bar.join(parts) + bar)
+    return lines
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Word wrap as ``rich`` does it for Keras's table (overflow "ellipsis"): words move
+    to the next line whole; a word longer than the line gets a line of its own, cut
+    with ``…``."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if len(word) > width:
+            if line:
+                lines.append(line)
+            lines.append(word[:width - 1] + "…")
+            line = ""
+            continue
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+# ---------------------------------------------------------------------------- CSV
+def format_csv(summary: Summary) -> str:
+    """CSV text (``\\r\\n`` line ends, as RFC 4180 and spreadsheets expect).
+
+    Columns: :data:`CSV_HEADER`. Shapes as Keras prints them (``(None, 28, 28, 8)``),
+    "Connected to" as plain names joined by ``"; "``. A text cell that a spreadsheet would
+    take for a formula (leading ``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_HEADER)
+    for r in summary.rows:
+        w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
+                    r.non_trainable, r.total, _safe("; ".join(r.connected_to)),
+                    _safe(r.error or "")))
+    w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total,
+                "", ""))
+    return buf.getvalue()
+
+
+def _safe(text: str) -> str:
+    # CSV injection guard (OWASP): spreadsheets evaluate cells starting with these.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# ---------------------------------------------------------------------------- JSON
+def summary_to_dict(summary: Summary) -> dict[str, Any]:
+    """The JSON document as Python data:
+    ``{"layers": [{"name", "type", "output_shape", "trainable", "non_trainable", "total",
+    "error"}], "totals": {"trainable", "non_trainable", "total"}}``."""
+    return {
+        "layers": [{
+            "name": r.name,
+            "type": r.type,
+            "output_shape": None if r.output_shape is None else list(r.output_shape),
+            "trainable": r.trainable,
+            "non_trainable": r.non_trainable,
+            "total": r.total,
+            "error": r.error,
+        } for r in summary.rows],
+        "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
+                   "total": summary.total},
+    }
+
+
+def format_json(summary: Summary) -> str:
+    """:func:`summary_to_dict` as indented JSON text, ending with a newline."""
+    data = summary_to_dict(summary)
+    # One layer per line: readable in a terminal and in a diff, and still plain JSON.
+    layers = ",\n".join("    " + json.dumps(layer, ensure_ascii=False) for layer in data["layers"])
+    return ('{\n  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
+            + json.dumps(data["totals"]) + "\n}\n")
+
+
+# ---------------------------------------------------------------------------- Markdown
+def format_markdown(summary: Summary) -> str:
+    """A Markdown table (GitHub flavour) of the rows, then the totals.
+
+    Columns: Layer, Type, Output shape, Trainable, Non-trainable, Total, and "Connected to"
+    when the model is not a chain, and "Error" when a layer has one.
+    """
+    show_conn = not summary.sequential
+    show_err = any(r.error for r in summary.rows)
+    head = ["Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total"]
+    align = [":--", ":--", ":--", "--:", "--:", "--:"]
+    if show_conn:
+        head.append("Connected to")
+        align.append(":--")
+    if show_err:
+        head.append("Error")
+        align.append(":--")
+    lines = [f"### Model: {_md(summary.name)}", "", _md_row(head), _md_row(align)]
+    for r in summary.rows:
+        cells = [f"`{_md(r.name)}`", _md(r.type), f"`{format_shape(r.output_shape)}`",
+                 f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
+        if show_conn:
+            cells.append(_md(", ".join(r.connected_to)) or "-")
+        if show_err:
+            cells.append(_md(r.error or ""))
+        lines.append(_md_row(cells))
+    lines.append("")
+    lines.extend(f"- {line}" for line in totals_lines(summary))
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+# ---------------------------------------------------------------------------- dispatch
+FORMATTERS: dict[str, Callable[[Summary], str]] = {
+    "table": format_table,
+    "csv": format_csv,
+    "json": format_json,
+    "markdown": format_markdown,
+}
+
+
+def format_summary(summary: Summary, fmt: str) -> str:
+    """The summary in format ``fmt`` (one of :data:`FORMATS`).
+
+    Raises:
+        ValueError: unknown format.
+    """
+    try:
+        return FORMATTERS[fmt](summary)
+    except KeyError:
+        raise ValueError(f"unknown summary format {fmt!r}; choose one of "
+                         f"{', '.join(FORMATS)}") from None
+
+
+def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> None:
+    """Write the summary in format ``fmt`` to ``path`` atomically (UTF-8; CSV with a byte
+    order mark so that spreadsheet programs detect the encoding).
+
+    Raises:
+        ValueError: unknown format.
+        OSError: the file cannot be written (the old file, if any, is unchanged).
+    """
+    text = format_summary(summary, fmt)
+    atomic_write_text(path, text, "utf-8-sig" if fmt == "csv" else "utf-8")

@@ -1,0 +1,187 @@
+"""The ``paramlab`` command: the desktop editor, or a command-line export.
+
+Usage:
+    paramlab                      open the editor on the ``lenet`` example
+    paramlab FILE                 open the editor on FILE (project, Keras .json/.keras/.h5)
+    paramlab summary X [--format table|csv|json|markdown] [--output FILE]
+                                  print or write the summary (``core.cli``; Qt is not loaded)
+    paramlab summary X --format png --output summary.png
+                                  draw the summary table to a PNG (offscreen Qt)
+    paramlab render X --output diagram.png
+                                  draw the diagram to a PNG (offscreen Qt)
+
+Exit status as ``core.cli``: 0 ok, 1 unreadable model or unwritable output, 2 bad usage,
+3 some layers have errors (the output is still written).
+
+PySide6 is imported only on the paths that need it, so ``paramlab summary`` works (and is
+fast) without a display.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from core import cli
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXAMPLE = "lenet"
+GUI_USAGE = ("Without a command, open the editor: 'paramlab' shows the lenet example, "
+             "'paramlab FILE' opens FILE.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``core.cli``'s parser plus the ``render`` command (PNG of the diagram)."""
+    parser = cli.build_parser()
+    parser.epilog = GUI_USAGE
+    render = parser.subcommands.add_parser(  # type: ignore[attr-defined]
+        "render", help="draw a model's diagram to a PNG image (no display needed)",
+        description="Draw the whole diagram of a model (auto-laid out when it has no "
+                    "positions) to a PNG image, offscreen.")
+    render.add_argument("model", metavar="PATH_OR_EXAMPLE_NAME",
+                        help="model file or bundled example name")
+    render.add_argument("--output", "-o", metavar="FILE", required=True,
+                        help="the PNG file to write")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``paramlab`` console script; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser.subcommands.choices)  # type: ignore[attr-defined]
+    if args_list and (args_list[0] in commands or args_list[0] in ("-h", "--help")):
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else cli.EXIT_USAGE
+        if args.command == "render":
+            return _render_png(args)
+        if args.command == "summary" and args.format == "png":
+            if not args.output:
+                print("paramlab: error: --format png needs --output FILE", file=sys.stderr)
+                return cli.EXIT_USAGE
+            return _render_png(args)
+        return cli.run(args)
+    if len(args_list) > 1 or (args_list and args_list[0].startswith("-")):
+        parser.print_usage(sys.stderr)
+        print(f"paramlab: error: unrecognised arguments {' '.join(args_list)}; {GUI_USAGE}",
+              file=sys.stderr)
+        return cli.EXIT_USAGE
+    return run_gui(args_list[0] if args_list else None)
+
+
+# ---------------------------------------------------------------------------- Qt runtime guard
+_NONE_PIN = 1 << 40
+
+
+def pin_none_refcount() -> None:
+    """Work around a PySide6 6.12 abi3 wheel fault on CPython < 3.12.
+
+    The wheel (``cp310-abi3``) returns ``None`` from void Qt methods without taking a
+    reference, as is right only where ``None`` is immortal (CPython 3.12+). On 3.10/3.11
+    every ``label.setText(...)`` or ``painter.setPen(...)`` then lowers ``None``'s
+    reference count by one, and painting a few hundred nodes ends in
+    "Fatal Python error: none_dealloc". Raising the count once by 2**40 makes ``None``
+    as good as immortal, which is what 3.12 does. A no-op on 3.12+, on other Pythons and
+    with other PySide6 versions (pyproject.toml asks for <6.12; this keeps an existing
+    6.12 install from crashing).
+    """
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return
+    if getattr(pin_none_refcount, "done", False):
+        return
+    import ctypes
+
+    import PySide6
+
+    if tuple(PySide6.__version_info__[:2]) != (6, 12):
+        return
+
+    # ob_refcnt is the first field (Py_ssize_t) of every CPython object.
+    ctypes.c_ssize_t.from_address(id(None)).value += _NONE_PIN
+    pin_none_refcount.done = True  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------- offscreen PNG
+def _render_png(args: argparse.Namespace) -> int:
+    """``summary --format png`` and ``render``: load, draw offscreen, write the PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from core.errors import ParamLabError
+    from core.io.loader import load_model
+    from core.layout import apply_layout
+    from core.propagate import propagate
+    from core.summary import summarize
+
+    try:
+        graph = load_model(args.model)
+    except ParamLabError as exc:
+        print(f"paramlab: error: {exc}", file=sys.stderr)
+        return cli.EXIT_FILE
+    result = propagate(graph)
+    _ensure_app()
+    from gui import render
+    from gui.files import needs_layout
+
+    try:
+        if args.command == "render":
+            if needs_layout(graph):
+                apply_layout(graph)
+                result = propagate(graph, result)
+            render.render_diagram_png(graph, result, Path(args.output))
+            failed = any(not r.ok for r in result.layers.values())
+        else:
+            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)))
+            render.render_summary_png(summary, Path(args.output))
+            failed = summary.has_errors
+    except (OSError, ParamLabError) as exc:
+        print(f"paramlab: error: {args.output}: cannot write the image: {exc}", file=sys.stderr)
+        return cli.EXIT_FILE
+    if failed:
+        print(f"paramlab: some layers of {args.model} could not be computed", file=sys.stderr)
+        return cli.EXIT_LAYER_ERRORS
+    return cli.EXIT_OK
+
+
+def _ensure_app():
+    pin_none_refcount()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "paramlab"])
+    return app
+
+
+# ---------------------------------------------------------------------------- desktop app
+def run_gui(path: str | None) -> int:
+    """Open the editor on ``path`` (or the lenet example) and run the event loop."""
+    logging.basicConfig(level=logging.WARNING)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
+
+    app = _ensure_app()
+    app.setOrganizationName("ParamLab")
+    app.setApplicationName("ParamLab")
+    from core.resources import RESOURCES
+    from gui.main_window import MainWindow
+
+    icon = RESOURCES / "icons" / "paramlab.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    window = MainWindow()
+    window.show()
+    if path is None:
+        window.files.open_example(DEFAULT_EXAMPLE, ask=False)
+    else:
+        window.files.open_path(path, ask=False)
+    # Fit once the window has its real size (known only after the event loop starts).
+    QTimer.singleShot(0, window.zoom_to_fit)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""The canvas: the model drawn as nodes and connections, edited with the mouse.
+
+``CanvasView`` (the widget) shows a ``CanvasScene`` (the items, built from the document's
+signals). ``painting`` holds the look shared with the PNG renderer (``gui.render``).
+"""
+from gui.canvas.scene import CanvasScene
+from gui.canvas.view import CanvasView
+
+__all__ = ["CanvasScene", "CanvasView"]

@@ -1,0 +1,53 @@
+"""Edge items: one connection ``src -> dst`` at an input index, drawn as a curve from the
+source's output port to the target's input port. Selecting one and pressing Delete
+disconnects it (the scene pushes a ``Disconnect`` edit)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
+
+from gui.canvas.painting import arrow_head, edge_path, paint_edge
+
+EdgeKey = tuple[str, str, int]
+
+
+class EdgeItem(QGraphicsItem):
+    """The canvas view of one connection.
+
+    Attributes:
+        key: ``(src id, dst id, input index)``, as ``LayerGraph.edges`` lists it.
+    """
+
+    def __init__(self, key: EdgeKey) -> None:
+        super().__init__()
+        self.key = key
+        self._start = QPointF()
+        self._end = QPointF()
+        self._path = QPainterPath()
+        self._shape = QPainterPath()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(-1)
+
+    def set_ends(self, start: QPointF, end: QPointF) -> None:
+        """Route the curve from ``start`` (output port) to ``end`` (input port), scene units."""
+        if start == self._start and end == self._end and not self._path.isEmpty():
+            return
+        self.prepareGeometryChange()
+        self._start, self._end = QPointF(start), QPointF(end)
+        self._path = edge_path(start, end)
+        self._path.addPolygon(arrow_head(end))
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        self._shape = stroker.createStroke(edge_path(start, end))
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect().adjusted(-6, -6, 6, 6)
+
+    def shape(self) -> QPainterPath:
+        return self._shape
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        paint_edge(painter, self._start, self._end,
+                   bool(option.state & QStyle.StateFlag.State_Selected))

@@ -1,0 +1,305 @@
+"""How a node, its ports and an edge look: shared by the canvas items and the PNG renderer.
+
+Only QtGui is used (no widgets), so ``gui.render`` can draw a diagram with a plain
+``QGuiApplication`` (offscreen, no display) exactly as the canvas draws it.
+
+Geometry (scene units): a node is a ``NODE_WIDTH`` x ``NODE_HEIGHT`` rounded box centred on
+its position (the layer's ``position`` in the model); input ports sit on its top edge, the
+one output port on its bottom edge, so data flows downwards as ``core.layout`` lays it out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+
+from core.catalogue import get_spec
+from core.graph import LayerGraph
+from core.propagate import LayerResult
+from core.summary import _counts as summary_counts  # the summary's rule for frozen nested models
+from core.types import Severity, format_shape
+from gui.style import ERROR_COLOR, category_border_color, category_color
+
+NODE_WIDTH = 184.0
+NODE_HEIGHT = 76.0
+PORT_RADIUS = 6.0
+CORNER = 8.0
+SELECTION_COLOR = QColor(30, 110, 220)
+WARNING_COLOR = QColor(220, 140, 20)
+EDGE_COLOR = QColor(90, 90, 100)
+
+
+@dataclass(frozen=True)
+class NodeLook:
+    """Everything drawn on one node (text already formatted).
+
+    Attributes:
+        title: Layer (or nested model) name.
+        type_text: Keras class name, with "unknown" / "frozen" / group marks.
+        shape_text: Output shape as Keras prints it, ``?`` when unresolved.
+        params_text: Parameter count line.
+        category: Palette category (for the fill colour); ``""`` when unknown.
+        severity: Diagnostic severity value (``"error"``, ``"unresolved"``, ``"warning"``)
+            or ``None``.
+        tooltip: Diagnostic message and formula, for the canvas tooltip.
+        is_group: A collapsed nested model (drawn with a double border).
+    """
+
+    title: str
+    type_text: str
+    shape_text: str
+    params_text: str
+    category: str
+    severity: str | None = None
+    tooltip: str = ""
+    is_group: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity in (Severity.ERROR.value, Severity.UNRESOLVED.value)
+
+
+def params_text(trainable: int, non_trainable: int) -> str:
+    total = trainable + non_trainable
+    if non_trainable and trainable:
+        return f"{total:,} params: {non_trainable:,} non-trainable"
+    if non_trainable:
+        return f"{total:,} non-trainable params"
+    return f"{total:,} params"
+
+
+def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> NodeLook:
+    """The look of layer ``node_id`` given its propagation result (``None``: not yet known)."""
+    d = graph.raw(node_id)
+    spec = get_spec(d["type"])
+    type_text = d["type"] if spec is not None else f"{d['type']} · unknown"
+    if not d["trainable"]:
+        type_text += " · frozen"
+    if result is None:
+        return NodeLook(d["name"], type_text, "…", "", spec.category if spec else "")
+    diag = result.diagnostic
+    tips = []
+    if diag is not None:
+        tips.append(diag.message)
+    if result.formula:
+        tips.append(f"Parameters: {result.formula}")
+    trainable, non_trainable = summary_counts(graph, node_id, result)
+    return NodeLook(d["name"], type_text, format_shape(result.output_shape),
+                    params_text(trainable, non_trainable),
+                    spec.category if spec else "",
+                    diag.severity.value if diag else None, "\n".join(tips))
+
+
+def group_members(graph: LayerGraph, group: str) -> list[str]:
+    """Ids of the layers of nested model ``group``, in topological order."""
+    return [n for n in graph.topological_order() if graph.raw(n).get("group") == group]
+
+
+def group_output(graph: LayerGraph, members: list[str]) -> str | None:
+    """The member whose output leaves the group (else the last member): the group's output."""
+    inside = set(members)
+    for n in reversed(members):
+        if any(dst not in inside for dst, _ in graph.outputs(n)):
+            return n
+    return members[-1] if members else None
+
+
+def group_look(graph: LayerGraph, group: str, members: list[str],
+               results: Any) -> NodeLook:
+    """The look of a collapsed nested model: its name, type, summed counts and the output
+    shape of its output layer. ``results`` maps node id to :class:`LayerResult` (or is
+    ``None`` before the first propagation)."""
+    meta = graph.groups.get(group, {})
+    # the double border marks it collapsed; the line says what it is and holds
+    type_text = f"{meta.get('type', 'Model')} · {len(members)} layers"
+    if results is None:
+        return NodeLook(group, type_text, "…", "", "", None, "", True)
+    rs = [results[n] for n in members if n in results]
+    counts = [summary_counts(graph, r.node_id, r) for r in rs]
+    trainable = sum(t for t, _ in counts)
+    non_trainable = sum(nt for _, nt in counts)
+    out = group_output(graph, members)
+    shape = format_shape(results[out].output_shape) if out in results else "?"
+    bad = [r for r in rs if r.diagnostic is not None and not r.ok]
+    severity = bad[0].diagnostic.severity.value if bad else None
+    tip = "\n".join(f"{graph.raw(r.node_id)['name']}: {r.diagnostic.message}" for r in bad[:5])
+    tip = (tip + "\n" if tip else "") + "Double-click to expand"
+    return NodeLook(group, type_text, shape, params_text(trainable, non_trainable), "",
+                    severity, tip, True)
+
+
+def input_port_layout(type_name: str, used: list[int]) -> tuple[int, bool]:
+    """How many input ports a node of ``type_name`` shows, and whether the last one is an
+    "add another input" (``+``) port.
+
+    A fixed-arity layer shows one port per possible input (none for ``InputLayer``); a layer
+    taking any number of inputs (``Add``, ``Concatenate``) and an unknown layer show one port
+    per connected input plus a ``+`` port.
+    """
+    spec = get_spec(type_name)
+    if spec is not None and spec.inputs.maximum is not None:
+        return spec.inputs.maximum, False
+    minimum = spec.inputs.minimum if spec is not None else 0
+    fixed = max(minimum, max(used, default=-1) + 1)
+    return fixed + 1, True
+
+
+def input_port_pos(index: int, count: int) -> QPointF:
+    """Position of input port ``index`` of ``count``, relative to the node's centre."""
+    x = -NODE_WIDTH / 2 + NODE_WIDTH * (index + 1) / (count + 1)
+    return QPointF(x, -NODE_HEIGHT / 2)
+
+
+def output_port_pos() -> QPointF:
+    return QPointF(0.0, NODE_HEIGHT / 2)
+
+
+def node_rect() -> QRectF:
+    return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
+
+
+def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """A vertical S-curve from an output port (``start``) to an input port (``end``)."""
+    dy = max(40.0, abs(end.y() - start.y()) / 2)
+    path = QPainterPath(start)
+    path.cubicTo(QPointF(start.x(), start.y() + dy), QPointF(end.x(), end.y() - dy), end)
+    return path
+
+
+def arrow_head(end: QPointF) -> QPolygonF:
+    """A small downward triangle whose tip is at ``end`` (an input port)."""
+    tip = QPointF(end.x(), end.y() - PORT_RADIUS)
+    return QPolygonF([tip, QPointF(tip.x() - 5, tip.y() - 9), QPointF(tip.x() + 5, tip.y() - 9)])
+
+
+def edge_pen(selected: bool = False) -> QPen:
+    pen = QPen(SELECTION_COLOR if selected else EDGE_COLOR, 3.0 if selected else 1.6)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    return pen
+
+
+def paint_edge(painter: QPainter, start: QPointF, end: QPointF, selected: bool = False) -> None:
+    pen = edge_pen(selected)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawPath(edge_path(start, end))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(pen.color())
+    painter.drawPolygon(arrow_head(end))
+
+
+_FONTS: dict[str, QFont] = {}
+
+
+def _font(kind: str) -> QFont:
+    font = _FONTS.get(kind)
+    if font is None:
+        font = QFont()
+        if kind == "title":
+            font.setPointSizeF(9.5)
+            font.setBold(True)
+        elif kind == "type":
+            font.setPointSizeF(8.0)
+            font.setItalic(True)
+        elif kind == "frame":
+            font.setPointSizeF(8.5)
+            font.setBold(True)
+        elif kind == "mono":
+            font = QFont("DejaVu Sans Mono")
+            font.setStyleHint(QFont.StyleHint.Monospace)
+            font.setPointSizeF(8.0)
+        else:
+            font.setPointSizeF(8.0)
+        _FONTS[kind] = font
+    return font
+
+
+def paint_node(painter: QPainter, look: NodeLook, selected: bool = False) -> None:
+    """Draw a node centred on the painter's origin."""
+    rect = node_rect()
+    fill = category_color(look.category)
+    if look.is_group:
+        fill = QColor(235, 235, 245)
+    if look.is_error:
+        pen = QPen(ERROR_COLOR, 3.0)
+    elif selected:
+        pen = QPen(SELECTION_COLOR, 2.5)
+    elif look.severity == Severity.WARNING.value:
+        pen = QPen(WARNING_COLOR, 2.0)
+    else:
+        pen = QPen(category_border_color(look.category), 1.2)
+    if look.is_error and look.severity == Severity.UNRESOLVED.value:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(fill)
+    painter.drawRoundedRect(rect, CORNER, CORNER)
+    if look.is_group:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect.adjusted(4, 4, -4, -4), CORNER - 3, CORNER - 3)
+    if selected and look.is_error:
+        painter.setPen(QPen(SELECTION_COLOR, 1.5, Qt.PenStyle.DotLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect.adjusted(-5, -5, 5, 5), CORNER + 3, CORNER + 3)
+    text_rect = rect.adjusted(10, 6, -10, -6)
+    line_h = text_rect.height() / 4
+    lines = ((look.title, "title", QColor(20, 20, 20)),
+             (look.type_text, "type", QColor(60, 60, 70)),
+             (look.shape_text, "mono", QColor(20, 20, 20)),
+             (look.params_text, "params", ERROR_COLOR if look.is_error else QColor(30, 30, 30)))
+    for i, (text, kind, color) in enumerate(lines):
+        font = _font(kind)
+        painter.setFont(font)
+        painter.setPen(color)
+        r = QRectF(text_rect.left(), text_rect.top() + i * line_h, text_rect.width(), line_h)
+        elided = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, r.width())
+        painter.drawText(r, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
+                         elided)
+
+
+def paint_port(painter: QPainter, center: QPointF, plus: bool = False,
+               highlighted: bool = False) -> None:
+    """Draw a port circle (with a ``+`` for an "add an input" port)."""
+    painter.setPen(QPen(QColor(60, 60, 60), 1.2))
+    painter.setBrush(SELECTION_COLOR if highlighted else QColor(250, 250, 250))
+    painter.drawEllipse(center, PORT_RADIUS, PORT_RADIUS)
+    if plus:
+        painter.setPen(QPen(QColor(40, 40, 40), 1.4))
+        r = PORT_RADIUS - 2.5
+        painter.drawLine(QPointF(center.x() - r, center.y()), QPointF(center.x() + r, center.y()))
+        painter.drawLine(QPointF(center.x(), center.y() - r), QPointF(center.x(), center.y() + r))
+
+
+# ---------------------------------------------------------------------- expanded groups
+FRAME_LABEL_WIDTH = 20.0  # the name runs down the frame's left edge, beside the layers
+FRAME_MARGIN = 8.0
+
+
+def frame_rect(members_rect: QRectF) -> QRectF:
+    """The frame of an expanded nested model around its layers' bounding box (rows are
+    only 34 units apart, so the name goes down the left side, not on top)."""
+    m = FRAME_MARGIN
+    return members_rect.adjusted(-m - FRAME_LABEL_WIDTH, -m, m, m)
+
+
+def frame_label_rect(frame: QRectF, text: str) -> QRectF:
+    """The strip on the frame's left edge where its name is written (top-down)."""
+    length = QFontMetricsF(_font("frame")).horizontalAdvance(text) + 20
+    return QRectF(frame.left(), frame.top(), FRAME_LABEL_WIDTH, min(length, frame.height()))
+
+
+def paint_group_frame(painter: QPainter, frame: QRectF, text: str) -> None:
+    """A dashed, lightly filled box with the nested model's name down its left edge."""
+    painter.setPen(QPen(QColor(120, 120, 150), 1.2, Qt.PenStyle.DashLine))
+    painter.setBrush(QColor(245, 245, 252, 160))
+    painter.drawRoundedRect(frame, 10, 10)
+    label = frame_label_rect(frame, text)
+    painter.save()
+    painter.translate(label.right(), label.top())
+    painter.rotate(90)  # text runs downwards, its top facing the layers
+    painter.setFont(_font("frame"))
+    painter.setPen(QColor(70, 70, 100))
+    painter.drawText(QRectF(10, 0, label.height() - 10, label.width()),
+                     int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+    painter.restore()

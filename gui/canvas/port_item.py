@@ -1,0 +1,75 @@
+"""Port items: the connection points of a node (inputs on top, the output at the bottom).
+
+A port knows only its node item, its kind and its input index; the scene turns a drag
+between ports into a ``Connect`` edit (graph rules stay in ``core``).
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneHoverEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from gui.canvas.painting import PORT_RADIUS, paint_port
+
+HIT_RADIUS = PORT_RADIUS + 4  # a little larger than drawn, so ports are easy to grab
+
+
+class PortKind(str, Enum):
+    INPUT = "input"
+    OUTPUT = "output"
+
+
+class PortItem(QGraphicsItem):
+    """One port of a node item (its parent item).
+
+    Attributes:
+        kind: Input or output.
+        index: The input index this port stands for (0 for the output).
+        plus: An "add another input" port of a layer taking any number of inputs: a
+            connection dropped on it takes the first free input.
+    """
+
+    def __init__(self, parent: QGraphicsItem, kind: PortKind, index: int, center: QPointF,
+                 plus: bool = False) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.index = index
+        self.plus = plus
+        self._hover = False
+        self.setPos(center)
+        self.setAcceptHoverEvents(True)
+        if kind is PortKind.OUTPUT:
+            self.setToolTip("Output: drag to an input port or a layer to connect")
+        elif plus:
+            self.setToolTip("Drop a connection here to add an input")
+        else:
+            self.setToolTip(f"Input {index + 1}")
+
+    @property
+    def node_item(self) -> QGraphicsItem:
+        return self.parentItem()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-HIT_RADIUS, -HIT_RADIUS, 2 * HIT_RADIUS, 2 * HIT_RADIUS)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        paint_port(painter, QPointF(0, 0), self.plus, self._hover)
+
+    def set_highlighted(self, on: bool) -> None:
+        if on != self._hover:
+            self._hover = on
+            self.update()
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.set_highlighted(True)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.set_highlighted(False)

@@ -1,0 +1,188 @@
+"""``CanvasView``: the widget showing a :class:`CanvasScene` — zoom, pan, palette drops.
+
+Zoom: Ctrl+wheel (around the mouse), :meth:`zoom_in`, :meth:`zoom_out`,
+:meth:`zoom_to_fit`. Pan: drag with the middle button, or hold Space and drag with the left
+button. A drop carrying ``gui.mime.LAYER_TYPE`` (a Keras class name, UTF-8) adds that
+layer at the drop point through :meth:`CanvasScene.drop_layer`.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from gui import mime
+from gui.canvas.scene import CanvasScene
+from gui.document import Document
+
+ZOOM_STEP = 1.2
+MIN_SCALE = 0.03
+MAX_SCALE = 5.0
+PAN_MARGIN = 2000.0  # scene units of free space around the model
+FIT_MAX_SCALE = 1.25  # zoom to fit never blows a small model up beyond this
+
+
+class CanvasView(QGraphicsView):
+    """The canvas widget of ``document``."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scene = CanvasScene(document, self)
+        self.setScene(self._scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan_from: QPoint | None = None
+        self._space = False
+        document.reset.connect(self.zoom_to_fit)
+        # Room to pan beyond the model's edges (the scene's own rect only grows to fit items).
+        self._scene.sceneRectChanged.connect(self._update_scene_rect)
+        self._update_scene_rect()
+        # The scene dies with the view; its destructor deselects every item, which would
+        # emit selectionChanged into listeners that may already be half destroyed.
+        scene = self._scene
+        self.destroyed.connect(lambda *_: scene.blockSignals(True))
+
+    def _update_scene_rect(self, *_: object) -> None:
+        m = PAN_MARGIN
+        self.setSceneRect(self._scene.sceneRect().adjusted(-m, -m, m, m))
+
+    def canvas_scene(self) -> CanvasScene:
+        return self._scene
+
+    # ------------------------------------------------------------------ zoom
+    def scale_factor(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        current = self.scale_factor()
+        target = min(MAX_SCALE, max(MIN_SCALE, current * factor))
+        if target != current:
+            self.scale(target / current, target / current)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / ZOOM_STEP)
+
+    def zoom_to_fit(self) -> None:
+        """Show the whole model (never magnified beyond ``FIT_MAX_SCALE``)."""
+        rect = self._scene.itemsBoundingRect()
+        if rect.isEmpty():
+            self.resetTransform()
+            return
+        rect = rect.adjusted(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.scale_factor() > FIT_MAX_SCALE:
+            self.resetTransform()
+            self.scale(FIT_MAX_SCALE, FIT_MAX_SCALE)
+        elif self.scale_factor() < MIN_SCALE:
+            self.resetTransform()
+            self.scale(MIN_SCALE, MIN_SCALE)
+        self.centerOn(rect.center())
+
+    def show_ids(self, ids: list[str]) -> None:
+        """Scroll so the (first) item of ``ids`` is visible."""
+        for n in ids:
+            item = self._scene.owner_item(n)
+            if item is not None:
+                self.ensureVisible(item.sceneBoundingRect(), 40, 40)
+                return
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.zoom_by(ZOOM_STEP ** steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # ------------------------------------------------------------------ pan
+    def _start_pan(self, event: QMouseEvent) -> None:
+        self._pan_from = event.position().toPoint()
+        self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+                event.button() == Qt.MouseButton.LeftButton and self._space):
+            self._start_pan(event)
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            pos = event.position().toPoint()
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------------ palette drops
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(mime.LAYER_TYPE):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(mime.LAYER_TYPE):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        data = event.mimeData()
+        if not data.hasFormat(mime.LAYER_TYPE):
+            event.ignore()
+            return
+        type_name = bytes(data.data(mime.LAYER_TYPE).data()).decode("utf-8", errors="replace")
+        scene_pos = self.mapToScene(event.position().toPoint())
+        self._scene.drop_layer(type_name, scene_pos)
+        event.acceptProposedAction()
+        self.setFocus()
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()

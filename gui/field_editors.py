@@ -1,0 +1,314 @@
+"""One small editor widget per :class:`core.fields.FieldKind`, built from a ``FieldSpec``.
+
+Each editor shows a value (:meth:`FieldEditor.set_value`, which never emits) and emits
+:attr:`FieldEditor.committed` with the value the user chose. Editors do not validate or
+change the model: the properties panel hands the value to ``gui.editor.Editor``, which
+validates it with the same ``FieldSpec`` and refuses it with a message if it is wrong.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
+
+from core.fields import FieldKind, FieldSpec
+
+INT_MIN, INT_MAX = -(2**31) + 1, 2**31 - 1  # QSpinBox holds a C int
+NONE_TEXT = "None"
+
+
+class FieldEditor(QWidget):
+    """Base: a row widget for one field. Signals: committed(object)."""
+
+    committed = Signal(object)
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        # One line high, always: a long form scrolls instead of squashing its rows.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        if field.doc:
+            self.setToolTip(field.doc)
+
+    def set_value(self, value: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+def _int_spin(field: FieldSpec, parent: QWidget) -> QSpinBox:
+    spin = QSpinBox(parent)
+    low = INT_MIN if field.minimum is None else max(INT_MIN, int(field.minimum))
+    high = INT_MAX if field.maximum is None else min(INT_MAX, int(field.maximum))
+    spin.setRange(low, high)
+    spin.setKeyboardTracking(False)  # typing "60" commits 60 on Enter, not 6 then 60
+    spin.setAccelerated(True)
+    return spin
+
+
+class IntEditor(FieldEditor):
+    """QSpinBox with the field's range; an optional field's lowest step reads ``None``."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.spin = _int_spin(field, self)
+        if field.optional:
+            self.spin.setMinimum(max(INT_MIN, self.spin.minimum() - 1))
+            self.spin.setSpecialValueText(NONE_TEXT)
+        self._layout.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._changed)
+
+    def _changed(self, value: int) -> None:
+        if self.field.optional and value == self.spin.minimum():
+            self.committed.emit(None)
+        else:
+            self.committed.emit(value)
+
+    def set_value(self, value: Any) -> None:
+        self.spin.blockSignals(True)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.spin.setValue(self.spin.minimum())
+        else:
+            self.spin.setValue(int(value))
+        self.spin.blockSignals(False)
+
+
+class FloatEditor(FieldEditor):
+    """QDoubleSpinBox with the field's range (6 decimals: epsilon is 0.001)."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.spin = QDoubleSpinBox(self)
+        self.spin.setDecimals(6)
+        low = -1e12 if field.minimum is None else float(field.minimum)
+        high = 1e12 if field.maximum is None else float(field.maximum)
+        self.spin.setRange(low, high)
+        self.spin.setSingleStep(0.05 if high - low <= 1.0 else 1.0)
+        self.spin.setKeyboardTracking(False)
+        if field.optional:
+            self.spin.setMinimum(low - self.spin.singleStep())
+            self.spin.setSpecialValueText(NONE_TEXT)
+        self._layout.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._changed)
+
+    def _changed(self, value: float) -> None:
+        if self.field.optional and value == self.spin.minimum():
+            self.committed.emit(None)
+        else:
+            self.committed.emit(value)
+
+    def set_value(self, value: Any) -> None:
+        self.spin.blockSignals(True)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.spin.setValue(self.spin.minimum())
+        else:
+            self.spin.setValue(float(value))
+        self.spin.blockSignals(False)
+
+
+class BoolEditor(FieldEditor):
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.check = QCheckBox(self)
+        self._layout.addWidget(self.check)
+        self.check.toggled.connect(lambda on: self.committed.emit(bool(on)))
+
+    def set_value(self, value: Any) -> None:
+        self.check.blockSignals(True)
+        self.check.setChecked(bool(value))
+        self.check.blockSignals(False)
+
+
+class ChoiceEditor(FieldEditor):
+    """QComboBox of the field's choices (``None`` reads ``None``)."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.combo = QComboBox(self)
+        for choice in field.choices:
+            self.combo.addItem(NONE_TEXT if choice is None else str(choice), choice)
+        self._layout.addWidget(self.combo)
+        self.combo.activated.connect(lambda i: self.committed.emit(self.combo.itemData(i)))
+
+    def set_value(self, value: Any) -> None:
+        self.combo.blockSignals(True)
+        index = self.combo.findData(value)
+        if index < 0:  # an imported value outside the list: show it as it is
+            self.combo.addItem(str(value), value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(index)
+        self.combo.blockSignals(False)
+
+
+class StrEditor(FieldEditor):
+    """A line edit; with suggested choices (``activation``) an editable combo box, since
+    Keras accepts any registered name. An empty text is ``None`` for an optional field."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.combo: QComboBox | None = None
+        if field.choices:
+            self.combo = QComboBox(self)
+            self.combo.setEditable(True)
+            self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            for choice in field.choices:
+                self.combo.addItem(NONE_TEXT if choice is None else str(choice), choice)
+            self.line = self.combo.lineEdit()
+            self._layout.addWidget(self.combo)
+            self.combo.activated.connect(lambda i: self._commit_text(self.combo.itemText(i)))
+        else:
+            self.line = QLineEdit(self)
+            self._layout.addWidget(self.line)
+        self.line.editingFinished.connect(lambda: self._commit_text(self.line.text()))
+
+    def _commit_text(self, text: str) -> None:
+        text = text.strip()
+        if self.field.optional and text in ("", NONE_TEXT):
+            self.committed.emit(None)
+        else:
+            self.committed.emit(text)
+
+    def set_value(self, value: Any) -> None:
+        text = NONE_TEXT if value is None else str(value)
+        if self.combo is not None:
+            self.combo.blockSignals(True)
+            index = self.combo.findText(text)
+            if index >= 0:
+                self.combo.setCurrentIndex(index)
+            self.combo.setEditText(text)
+            self.combo.blockSignals(False)
+        else:
+            self.line.blockSignals(True)
+            self.line.setText("" if value is None else text)
+            self.line.blockSignals(False)
+
+
+class IntsEditor(FieldEditor):
+    """A row of ``rank`` spin boxes (``kernel_size``, ``strides``); an optional field gets
+    a leading "auto" check box that means ``None`` (e.g. pooling ``strides``)."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.auto: QCheckBox | None = None
+        if field.optional:
+            self.auto = QCheckBox("auto", self)
+            self.auto.setToolTip(f"{field.name} = None (Keras's default)")
+            self._layout.addWidget(self.auto)
+            self.auto.toggled.connect(self._auto_toggled)
+        self.spins = [_int_spin(field, self) for _ in range(max(1, field.rank))]
+        for spin in self.spins:
+            self._layout.addWidget(spin)
+            spin.valueChanged.connect(self._changed)
+
+    def _current(self) -> Any:
+        if self.auto is not None and self.auto.isChecked():
+            return None
+        return tuple(s.value() for s in self.spins)
+
+    def _changed(self, _value: int = 0) -> None:
+        self.committed.emit(self._current())
+
+    def _auto_toggled(self, on: bool) -> None:
+        for spin in self.spins:
+            spin.setEnabled(not on)
+        self._changed()
+
+    def set_value(self, value: Any) -> None:
+        widgets: list[QWidget] = [*self.spins] + ([self.auto] if self.auto else [])
+        for w in widgets:
+            w.blockSignals(True)
+        if value is None:
+            if self.auto is not None:
+                self.auto.setChecked(True)
+            for spin in self.spins:
+                spin.setEnabled(self.auto is None)
+        else:
+            if self.auto is not None:
+                self.auto.setChecked(False)
+            items = value if isinstance(value, (list, tuple)) else (value,) * len(self.spins)
+            for spin, v in zip(self.spins, items):
+                spin.setEnabled(True)
+                if isinstance(v, int) and not isinstance(v, bool):
+                    spin.setValue(v)
+        for w in widgets:
+            w.blockSignals(False)
+
+
+def format_shape_text(value: Any) -> str:
+    """``(28, 28, 1)`` -> ``"28, 28, 1"``; ``None`` entries read ``None``."""
+    if value is None:
+        return NONE_TEXT
+    if isinstance(value, (list, tuple)):
+        return ", ".join(NONE_TEXT if v is None else str(v) for v in value)
+    return str(value)
+
+
+def parse_shape_text(text: str) -> Any:
+    """``"28, 28, 1"`` or ``"(28, 28, 1)"`` -> ``(28, 28, 1)``; ``None``/``null`` entries
+    are ``None``. Text that is not a list of whole numbers is returned as it is, so the
+    field's validation can say what is wrong."""
+    body = text.strip().strip("()[]")
+    if not body:
+        return ()
+    out: list[Any] = []
+    for part in body.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part.lower() in ("none", "null"):
+            out.append(None)
+            continue
+        try:
+            out.append(int(part))
+        except ValueError:
+            return text.strip()
+    return tuple(out)
+
+
+class ShapeEditor(FieldEditor):
+    """A line edit for a tuple of any length (``shape``, ``target_shape``): ``28, 28, 1``."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.line = QLineEdit(self)
+        self.line.setPlaceholderText("e.g. 28, 28, 1")
+        self._layout.addWidget(self.line)
+        self.line.editingFinished.connect(self._commit)
+
+    def _commit(self) -> None:
+        text = self.line.text()
+        if self.field.optional and text.strip() in ("", NONE_TEXT):
+            self.committed.emit(None)
+        else:
+            self.committed.emit(parse_shape_text(text))
+
+    def set_value(self, value: Any) -> None:
+        self.line.blockSignals(True)
+        self.line.setText(format_shape_text(value))
+        self.line.blockSignals(False)
+
+
+_EDITORS: dict[FieldKind, type[FieldEditor]] = {
+    FieldKind.INT: IntEditor,
+    FieldKind.FLOAT: FloatEditor,
+    FieldKind.BOOL: BoolEditor,
+    FieldKind.CHOICE: ChoiceEditor,
+    FieldKind.STR: StrEditor,
+    FieldKind.INTS: IntsEditor,
+    FieldKind.SHAPE: ShapeEditor,
+}
+
+
+def make_field_editor(field: FieldSpec, parent: QWidget | None = None) -> FieldEditor:
+    """The editor widget that suits ``field.kind``."""
+    return _EDITORS[field.kind](field, parent)

@@ -1,0 +1,257 @@
+"""Files of the main window: new, open, examples, import, save, recent files, exports.
+
+Loading goes through ``core.io.loader.load_model`` (project files, Keras ``.json``,
+``.keras`` and ``.h5``, example names); saving through ``core.io.project.save_project``,
+which writes atomically. A file that cannot be read raises ``ModelFileError``: the user sees
+its message in a dialog and the open model is left as it was. Unsaved changes are never
+lost silently: new, open and close ask first (``gui.messages.ask_save``).
+
+Recent files live in a ``QSettings`` passed in by the window, so tests use their own.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QWidget
+
+from core.errors import ModelFileError, ParamLabError
+from core.graph import LayerGraph
+from core.layout import apply_layout
+from gui import messages
+from gui.document import Document
+from gui.messages import SaveChoice
+
+log = logging.getLogger(__name__)
+
+RECENT_KEY = "recent_files"
+MAX_RECENT = 8
+PROJECT_FILTER = "ParamLab project (*.json)"
+OPEN_FILTER = ("Models (*.json *.keras *.h5 *.hdf5);;ParamLab project (*.json);;"
+               "Keras model (*.json *.keras *.h5 *.hdf5);;All files (*)")
+KERAS_FILTER = "Keras model (*.json *.keras *.h5 *.hdf5);;All files (*)"
+
+
+def needs_layout(graph: LayerGraph) -> bool:
+    """True when a loaded model has no canvas positions (every layer at the same point)."""
+    positions = {graph.raw(n)["position"] for n in graph.layer_ids()}
+    return len(graph) > 1 and len(positions) == 1
+
+
+def is_project_file(path: Path) -> bool:
+    """True when ``path`` is a ParamLab project, so Save writes back to it. A Keras file
+    that was imported is never overwritten with another format: Save asks for a new file.
+
+    Same rule as ``core.io.loader``: a ``.json`` with a ``"format_version"`` key, or one
+    without a Keras ``"class_name"``.
+    """
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return b'"format_version"' in data or b'"class_name"' not in data
+
+
+class FileController(QObject):
+    """File actions of one window.
+
+    Signals:
+        recent_changed(): the recent-files list changed.
+        status(str): a message for the status bar (saved, exported ...).
+    """
+
+    recent_changed = Signal()
+    status = Signal(str)
+
+    def __init__(self, document: Document, window: QWidget, settings: QSettings) -> None:
+        super().__init__(window)
+        self.document = document
+        self.window = window
+        self.settings = settings
+
+    # ------------------------------------------------------------------ naming
+    def display_name(self) -> str:
+        """The file name, or the model's name for an unsaved or imported model."""
+        path = self.document.path
+        return path.name if path is not None else (self.document.graph.name or "untitled")
+
+    # ------------------------------------------------------------------ unsaved changes
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes. True when it is safe to go on (saved, discarded or
+        nothing to save); False when the user cancelled or the save failed."""
+        if not self.document.modified:
+            return True
+        choice = messages.ask_save(self.window, self.display_name())
+        if choice == SaveChoice.SAVE:
+            return self.save()
+        return choice == SaveChoice.DISCARD
+
+    # ------------------------------------------------------------------ open
+    def new_model(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.document.replace_graph(LayerGraph("model"), None)
+        self.status.emit("New model")
+        return True
+
+    def open_dialog(self) -> bool:
+        path = messages.ask_open_path(self.window, "Open model", OPEN_FILTER, self._last_dir())
+        return self.open_path(path) if path else False
+
+    def import_dialog(self) -> bool:
+        path = messages.ask_open_path(self.window, "Import Keras model", KERAS_FILTER,
+                                      self._last_dir())
+        return self.open_path(path) if path else False
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a project or Keras file. On failure show the error; nothing changes."""
+        if ask and not self.maybe_save():
+            return False
+        path = Path(path)
+        graph = self._load(str(path), f"Cannot open {path.name}")
+        if graph is None:
+            return False
+        own = path if is_project_file(path) else None
+        self._show(graph, own)
+        self.add_recent(path)
+        self.status.emit(f"Opened {path.name}")
+        return True
+
+    def open_example(self, name: str, ask: bool = True) -> bool:
+        """Open a bundled example (never saved over: Save asks for a new file)."""
+        if ask and not self.maybe_save():
+            return False
+        graph = self._load(name, f"Cannot open the example {name}")
+        if graph is None:
+            return False
+        self._show(graph, None)
+        self.status.emit(f"Opened example {name}")
+        return True
+
+    def _load(self, source: str, title: str) -> LayerGraph | None:
+        from core.io.loader import load_model
+
+        try:
+            return load_model(source)
+        except ModelFileError as exc:
+            messages.show_error(self.window, title, exc.detail, exc.path)
+        except (ParamLabError, OSError) as exc:
+            messages.show_error(self.window, title, str(exc))
+        return None
+
+    def _show(self, graph: LayerGraph, path: Path | None) -> None:
+        if needs_layout(graph):
+            apply_layout(graph)
+        self.document.replace_graph(graph, path)
+
+    # ------------------------------------------------------------------ save
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(Path(self._last_dir()) / f"{self.document.graph.name or 'model'}.json")
+        path = messages.ask_save_path(self.window, "Save model as", PROJECT_FILTER, start)
+        if not path:
+            return False
+        target = Path(path)
+        if target.suffix.lower() != ".json":
+            target = target.with_suffix(target.suffix + ".json") if target.suffix else \
+                target.with_suffix(".json")
+        return self.save_to(target)
+
+    def save_to(self, path: Path) -> bool:
+        """Write the project atomically to ``path``; on failure say why, keep the model."""
+        from core.io.project import save_project
+
+        try:
+            save_project(self.document.graph, path)
+        except (OSError, ParamLabError) as exc:
+            messages.show_error(self.window, f"Cannot save {path.name}", str(exc))
+            return False
+        self.document.mark_saved(path)
+        self.add_recent(path)
+        self.status.emit(f"Saved {path}")
+        return True
+
+    # ------------------------------------------------------------------ recent files
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings returns a lone string for a 1-item list
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def add_recent(self, path: Path) -> None:
+        entry = str(Path(path).resolve())
+        items = [entry] + [p for p in self.recent_files() if p != entry]
+        self.settings.setValue(RECENT_KEY, items[:MAX_RECENT])
+        self.settings.sync()
+        self.recent_changed.emit()
+
+    def clear_recent(self) -> None:
+        self.settings.remove(RECENT_KEY)
+        self.settings.sync()
+        self.recent_changed.emit()
+
+    def _last_dir(self) -> str:
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    # ------------------------------------------------------------------ exports
+    def _export_path(self, title: str, file_filter: str, suffix: str) -> Path | None:
+        start = str(Path(self._last_dir()) / f"{self.document.graph.name or 'model'}{suffix}")
+        path = messages.ask_save_path(self.window, title, file_filter, start)
+        if not path:
+            return None
+        target = Path(path)
+        return target if target.suffix.lower() == suffix else target.with_name(target.name + suffix)
+
+    def _summary(self):
+        from core.summary import summarize
+
+        return summarize(self.document.graph, self.document.result)
+
+    def export_csv(self, path: str | Path | None = None) -> bool:
+        """Write the summary as CSV (``core.io.writers``)."""
+        from core.io.writers import write_summary
+
+        target = Path(path) if path else self._export_path("Export summary as CSV",
+                                                          "CSV (*.csv)", ".csv")
+        if target is None:
+            return False
+        return self._run_export(lambda: write_summary(self._summary(), "csv", target), target)
+
+    def export_summary_png(self, path: str | Path | None = None) -> bool:
+        """Draw the summary table to a PNG (``gui.render``)."""
+        from gui.render import render_summary_png
+
+        target = Path(path) if path else self._export_path("Export summary as PNG",
+                                                          "PNG image (*.png)", ".png")
+        if target is None:
+            return False
+        return self._run_export(lambda: render_summary_png(self._summary(), target), target)
+
+    def export_diagram_png(self, path: str | Path | None = None) -> bool:
+        """Draw the whole diagram to a PNG (``gui.render``)."""
+        from gui.render import render_diagram_png
+
+        target = Path(path) if path else self._export_path("Export diagram as PNG",
+                                                          "PNG image (*.png)", ".png")
+        if target is None:
+            return False
+        return self._run_export(
+            lambda: render_diagram_png(self.document.graph, self.document.result, target),
+            target)
+
+    def _run_export(self, job, target: Path) -> bool:
+        try:
+            job()
+        except (OSError, ParamLabError) as exc:
+            messages.show_error(self.window, f"Cannot export {target.name}", str(exc))
+            return False
+        self.status.emit(f"Exported {target}")
+        return True

@@ -1,0 +1,309 @@
+"""The main window: palette (left), canvas (centre), properties and summary (right).
+
+The window assembles the panels, keeps the canvas and summary selections in step, shows
+totals and refused edits in the status bar, and keeps the title in step with the file.
+Menus live in ``gui.actions``, file handling in ``gui.files``, edits in ``gui.editor``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from gui import style
+from gui.actions import Actions, fill_recent_menu, install_actions
+from gui.document import Document
+from gui.editor import Editor
+from gui.files import FileController
+from gui.palette import PaletteWidget
+from gui.properties import PropertiesPanel
+from gui.summary_panel import SummaryPanel
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "ParamLab"
+STATUS_TIMEOUT_MS = 8000
+
+
+def default_settings() -> QSettings:
+    """The user's settings (recent files); tests pass their own instead."""
+    return QSettings("ParamLab", "ParamLab")
+
+
+def make_canvas(document: Document, parent: QWidget) -> QGraphicsView:
+    """The canvas view (``gui.canvas.view.CanvasView``); a blank view if it is missing."""
+    try:
+        from gui.canvas.view import CanvasView
+    except ImportError as exc:
+        log.warning("canvas unavailable (%s); showing an empty view", exc)
+        view = QGraphicsView(QGraphicsScene(parent), parent)
+        return view
+    return CanvasView(document, parent)
+
+
+class MainWindow(QMainWindow):
+    """ParamLab's editor window for one :class:`gui.document.Document`."""
+
+    def __init__(self, document: Document | None = None, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paramlab_main")
+        self.document = document if document is not None else Document()
+        self.editor = Editor(self.document)
+        self.settings = settings if settings is not None else default_settings()
+        self.files = FileController(self.document, self, self.settings)
+        self._syncing = False
+
+        self.canvas = make_canvas(self.document, self)
+        self.setCentralWidget(self.canvas)
+        self.palette = PaletteWidget(self)
+        self.properties = PropertiesPanel(self.document, self.editor, self)
+        self.summary = SummaryPanel(self.document, self.editor, self)
+        self._palette_dock = self._dock("Layers", self.palette,
+                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._properties_dock = self._dock("Properties", self.properties,
+                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        self._summary_dock = self._dock("Summary", self.summary,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self._properties_dock, self._summary_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self._palette_dock, self._properties_dock], [230, 700],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self._properties_dock, self._summary_dock], [440, 420],
+                         Qt.Orientation.Vertical)
+
+        self.totals_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.totals_label)
+        self.acts: Actions = install_actions(self)
+        fill_recent_menu(self)
+
+        self.files.recent_changed.connect(lambda: fill_recent_menu(self))
+        self.files.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_TIMEOUT_MS))
+        self.document.edit_refused.connect(self._edit_refused)
+        self.document.results_changed.connect(self._update_totals)
+        self.document.file_changed.connect(self._update_title)
+        self.document.reset.connect(self._model_reset)
+        self.summary.selection_changed.connect(self._summary_selection_changed)
+        self.palette.layer_activated.connect(self.add_layer_at_centre)
+        scene = self.scene()
+        if scene is not None:
+            scene.selectionChanged.connect(self._scene_selection_changed)
+        self._update_title()
+        self._update_totals()
+        self._update_actions([])
+        self.setAcceptDrops(True)  # model files dropped from a file manager open
+        self.resize(1400, 900)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def docks(self) -> list[QDockWidget]:
+        return [self._palette_dock, self._properties_dock, self._summary_dock]
+
+    # ------------------------------------------------------------------ canvas access
+    def scene(self) -> Any:
+        """The canvas scene (``CanvasScene``), or ``None`` without a canvas."""
+        get = getattr(self.canvas, "canvas_scene", None)
+        return get() if get is not None else None
+
+    def _scene_call(self, name: str) -> None:
+        scene = self.scene()
+        method = getattr(scene, name, None) if scene is not None else None
+        if method is None:
+            self.statusBar().showMessage("The canvas is not available", STATUS_TIMEOUT_MS)
+            return
+        method()
+
+    def selected_ids(self) -> list[str]:
+        """The selected layers (canvas selection; the summary's without a canvas)."""
+        scene = self.scene()
+        if scene is not None:
+            return list(scene.selected_ids())
+        return self.summary.selected_ids()
+
+    def select_ids(self, ids: list[str]) -> None:
+        """Select layers everywhere (canvas, summary table, properties)."""
+        scene = self.scene()
+        if scene is not None:
+            scene.select_ids(list(ids))  # its selectionChanged updates the panels
+        else:
+            self._show_selection(list(ids))
+
+    # ------------------------------------------------------------------ edit actions
+    def delete_selected(self) -> None:
+        self._scene_call("delete_selected")
+
+    def cut_selected(self) -> None:
+        self._scene_call("cut_selected")
+
+    def copy_selected(self) -> None:
+        self._scene_call("copy_selected")
+
+    def paste(self) -> None:
+        self._scene_call("paste")
+
+    def duplicate_selected(self) -> None:
+        self._scene_call("duplicate_selected")
+
+    def select_all(self) -> None:
+        self.select_ids(self.document.graph.layer_ids())
+
+    def freeze_up_to_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            self.statusBar().showMessage("Select one layer to freeze it and every layer above it",
+                                         STATUS_TIMEOUT_MS)
+            return
+        if self.editor.freeze_up_to(ids[0]):
+            self.statusBar().showMessage(
+                f"Froze {self.document.graph.raw(ids[0])['name']} and the layers above it",
+                STATUS_TIMEOUT_MS)
+
+    def add_layer_at_centre(self, layer_type: str) -> None:
+        """Add a layer at the centre of the visible canvas (palette double-click)."""
+        centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
+        node_id = self.editor.add_layer(layer_type, (centre.x(), centre.y()))
+        if node_id is not None:
+            self.select_ids([node_id])
+
+    # ------------------------------------------------------------------ view actions
+    def zoom_in(self) -> None:
+        self._zoom("zoom_in", 1.25)
+
+    def zoom_out(self) -> None:
+        self._zoom("zoom_out", 0.8)
+
+    def _zoom(self, name: str, factor: float) -> None:
+        method = getattr(self.canvas, name, None)
+        if method is not None:
+            method()
+        else:
+            self.canvas.scale(factor, factor)
+
+    def zoom_to_fit(self) -> None:
+        method = getattr(self.canvas, "zoom_to_fit", None)
+        if method is not None:
+            method()
+        elif self.canvas.scene() is not None:
+            self.canvas.fitInView(self.canvas.scene().itemsBoundingRect(),
+                                  Qt.AspectRatioMode.KeepAspectRatio)
+
+    def auto_layout(self) -> None:
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "auto_layout"):
+            scene.auto_layout()
+        else:
+            self.editor.apply_layout()
+        self.zoom_to_fit()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b><br>Design neural networks visually and see every "
+                          "layer's output shape and trainable / non-trainable parameters, "
+                          "as Keras counts them.")
+
+    # ------------------------------------------------------------------ selection sync
+    def _scene_selection_changed(self) -> None:
+        scene = self.scene()
+        if scene is None:
+            return
+        try:
+            ids = list(scene.selected_ids())
+        except RuntimeError:  # scene being destroyed with the window
+            return
+        self._show_selection(ids)
+
+    def _summary_selection_changed(self, ids: list[str]) -> None:
+        if self._syncing:
+            return
+        scene = self.scene()
+        if scene is not None:
+            scene.select_ids(ids)
+            show = getattr(self.canvas, "show_ids", None)
+            if show is not None:
+                show(ids)  # scroll the canvas to the layer picked in the table
+        else:
+            self._show_selection(ids)
+
+    def _show_selection(self, ids: list[str]) -> None:
+        self._syncing = True
+        try:
+            self.summary.select_ids(ids)
+            self.properties.set_selection(ids)
+            self._update_actions(ids)
+        finally:
+            self._syncing = False
+
+    def _update_actions(self, ids: list[str]) -> None:
+        if not hasattr(self, "acts"):
+            return
+        self.acts.freeze_up_to.setEnabled(len(ids) == 1)
+        # Delete stays enabled: it also removes selected connections, which are not layers.
+        for act in (self.acts.cut, self.acts.copy, self.acts.duplicate):
+            act.setEnabled(bool(ids))
+
+    # ------------------------------------------------------------------ document signals
+    def _edit_refused(self, message: str) -> None:
+        self.statusBar().showMessage(f"Refused: {message}", STATUS_TIMEOUT_MS)
+
+    def _update_totals(self) -> None:
+        r = self.document.result
+        self.totals_label.setText(
+            f"Total params: {style.format_count(r.total)}  ·  "
+            f"Trainable: {style.format_count(r.trainable)}  ·  "
+            f"Non-trainable: {style.format_count(r.non_trainable)}")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.files.display_name()}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.modified)
+
+    def _model_reset(self) -> None:
+        self._show_selection([])  # the canvas fits the new model itself
+
+    # ------------------------------------------------------------------ Qt overrides
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.files.maybe_save():
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_model_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_model_path(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.files.open_path(path)
+
+
+MODEL_SUFFIXES = (".json", ".keras", ".h5", ".hdf5")
+
+
+def dropped_model_path(data: QMimeData | None) -> str | None:
+    """The local model file dragged onto the window (from a file manager), or ``None``."""
+    if data is None or not data.hasUrls():
+        return None
+    for url in data.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(MODEL_SUFFIXES):
+            return url.toLocalFile()
+    return None

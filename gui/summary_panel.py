@@ -1,0 +1,291 @@
+"""The summary panel: every layer with its output shape and parameter counts, as Keras's
+``model.summary()`` lists them, plus a totals row and the parameter memory.
+
+:class:`SummaryTableModel` is a view of ``core.summary.summarize(graph, result)``,
+rebuilt whenever the document's results change; it stores no figure of its own. Its
+``Trainable`` column is a check box that freezes or unfreezes the layer through the editor.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.summary import Summary, SummaryRow, summarize
+from core.types import format_shape
+from gui import style
+from gui.document import Document
+from gui.editor import Editor
+
+COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_CONNECTED, \
+    COL_TRAIN_FLAG = range(8)
+HEADERS = ("Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total",
+           "Connected to", "Train")
+NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL)
+ID_ROLE = Qt.ItemDataRole.UserRole
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
+_ERRORS = ("error", "unresolved")
+
+
+class SummaryTableModel(QAbstractTableModel):
+    """One row per layer in topological order, then a bold totals row."""
+
+    def __init__(self, document: Document, editor: Editor, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.editor = editor
+        self.summary: Summary = summarize(document.graph, document.result)
+        self._rows: dict[str, int] = {}
+        self._index_rows()
+        document.results_changed.connect(self.refresh)
+
+    # ------------------------------------------------------------------ refresh
+    def refresh(self) -> None:
+        """Read the summary again; keep rows (and the view's selection) when the layer
+        order is unchanged, otherwise reset."""
+        new = summarize(self.document.graph, self.document.result)
+        old_ids = [r.node_id for r in self.summary.rows]
+        if old_ids == [r.node_id for r in new.rows]:
+            self.summary = new
+            self._index_rows()
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(self.rowCount() - 1, self.columnCount() - 1))
+        else:
+            self.beginResetModel()
+            self.summary = new
+            self._index_rows()
+            self.endResetModel()
+
+    def _index_rows(self) -> None:
+        rows: dict[str, int] = {}
+        for i, r in enumerate(self.summary.rows):
+            for member in getattr(r, "members", ()) or (r.node_id,):
+                rows[member] = i
+            rows[r.node_id] = i
+        self._rows = rows
+
+    # ------------------------------------------------------------------ queries
+    def row_of(self, node_id: str) -> int:
+        """The row that shows a layer (its own, its shared owner's or its nested model's),
+        or -1."""
+        return self._rows.get(node_id, -1)
+
+    def node_id(self, row: int) -> str | None:
+        """The layer id of ``row``; ``None`` for the totals row."""
+        return self.summary.rows[row].node_id if 0 <= row < len(self.summary.rows) else None
+
+    def is_total_row(self, row: int) -> bool:
+        return row == len(self.summary.rows)
+
+    # ------------------------------------------------------------------ Qt model
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.summary.rows) + 1
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return HEADERS[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == COL_TRAIN_FLAG:
+                return "The layer's trainable flag: uncheck to freeze its weights."
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        row = index.row()
+        if (index.column() == COL_TRAIN_FLAG and not self.is_total_row(row)
+                and not getattr(self.summary.rows[row], "is_group", False)):
+            base |= Qt.ItemFlag.ItemIsUserCheckable
+        return base
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        if self.is_total_row(row):
+            return self._total_data(col, role)
+        r = self.summary.rows[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == VALUE_ROLE:
+            return self._value(r, col)
+        if role == ID_ROLE:
+            return r.node_id
+        if role == Qt.ItemDataRole.CheckStateRole and col == COL_TRAIN_FLAG:
+            return Qt.CheckState.Checked if r.layer_trainable else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if r.error:
+                return r.error
+            if col in NUMERIC:
+                return r.formula
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if r.severity in _ERRORS:
+                return QBrush(style.ERROR_COLOR)
+            if col in NUMERIC and not r.layer_trainable:
+                return QBrush(style.FROZEN_COLOR)
+        if role == Qt.ItemDataRole.BackgroundRole and r.severity in _ERRORS:
+            return QBrush(style.ERROR_BACKGROUND)
+        return None
+
+    def setData(self, index: QModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if (role != Qt.ItemDataRole.CheckStateRole or index.column() != COL_TRAIN_FLAG
+                or self.is_total_row(index.row())):
+            return False
+        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value, 2, True)
+        node_id = self.summary.rows[index.row()].node_id
+        # The graph changes through the editor; the row follows on results_changed.
+        return self.editor.set_trainable(node_id, checked)
+
+    # ------------------------------------------------------------------ cells
+    @staticmethod
+    def _value(r: SummaryRow, col: int) -> Any:
+        return (r.name, r.type, r.output_shape, r.trainable, r.non_trainable, r.total,
+                r.connected_to, r.layer_trainable)[col]
+
+    @staticmethod
+    def _display(r: SummaryRow, col: int) -> str | None:
+        if col == COL_NAME:
+            return r.name
+        if col == COL_TYPE:
+            return r.type
+        if col == COL_SHAPE:
+            return format_shape(r.output_shape)
+        if col == COL_TRAINABLE:
+            return style.format_count(r.trainable)
+        if col == COL_NON_TRAINABLE:
+            return style.format_count(r.non_trainable)
+        if col == COL_TOTAL:
+            return style.format_count(r.total)
+        if col == COL_CONNECTED:
+            return ", ".join(r.connected_to)
+        return None
+
+    def _total_data(self, col: int, role: int) -> Any:
+        s = self.summary
+        values = {COL_NAME: "Total", COL_TRAINABLE: s.trainable,
+                  COL_NON_TRAINABLE: s.non_trainable, COL_TOTAL: s.total}
+        if role == Qt.ItemDataRole.DisplayRole:
+            v = values.get(col)
+            return style.format_count(v) if isinstance(v, int) else v
+        if role == VALUE_ROLE:
+            return values.get(col)
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"Parameter memory: {style.format_bytes(s.memory_bytes)} "
+                    "(float32, 4 bytes per parameter)")
+        return None
+
+
+def totals_text(summary: Summary) -> str:
+    """The three totals lines of Keras's summary, on one line."""
+    def part(label: str, n: int) -> str:
+        return f"{label}: <b>{style.format_count(n)}</b> ({style.format_bytes(4 * n)})"
+    return " · ".join((part("Total params", summary.total),
+                       part("Trainable", summary.trainable),
+                       part("Non-trainable", summary.non_trainable)))
+
+
+class SummaryPanel(QWidget):
+    """The table and a totals line.
+
+    Signals:
+        selection_changed(list): the user selected rows; the layer ids, in row order.
+    """
+
+    selection_changed = Signal(list)
+
+    def __init__(self, document: Document, editor: Editor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = SummaryTableModel(document, editor, self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        self.view.setWordWrap(False)
+        self.totals_label = QLabel(self)
+        self.totals_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        layout.addWidget(self.totals_label)
+        self._quiet = False
+        self._kept: list[str] = []
+        self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
+        self.model.modelReset.connect(self._restore_selection)
+        document.results_changed.connect(self._update_totals)
+        self._update_totals()
+        self.view.resizeColumnsToContents()
+
+    # ------------------------------------------------------------------ selection
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected layer rows, in row order (the totals row is not a layer)."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [n for n in (self.model.node_id(r) for r in rows) if n is not None]
+
+    def select_ids(self, ids: list[str]) -> None:
+        """Select the rows of ``ids`` (without emitting ``selection_changed``)."""
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for node_id in ids:
+            row = self.model.row_of(node_id)
+            if row >= 0:
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        self._quiet = True
+        try:
+            self.view.selectionModel().select(
+                selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            if ids and self.model.row_of(ids[0]) >= 0:
+                self.view.scrollTo(self.model.index(self.model.row_of(ids[0]), 0))
+        finally:
+            self._quiet = False
+
+    def _view_selection_changed(self, *_args: Any) -> None:
+        if not self._quiet:
+            self.selection_changed.emit(self.selected_ids())
+
+    def _keep_selection(self) -> None:
+        self._kept = self.selected_ids()
+
+    def _restore_selection(self) -> None:
+        self.select_ids(self._kept)
+        self.view.resizeColumnsToContents()
+
+    def _update_totals(self) -> None:
+        self.totals_label.setText(totals_text(self.model.summary))
