@@ -23,25 +23,28 @@ def weight_formula(weights: Sequence[WeightSpec]) -> str:
     """A human formula for ``sum(w.size for w in weights)``, ending in ``= total``.
 
     Kernels whose last axis equals a 1-D bias's length are folded with it as
-    ``(k + r + 1)·n``; other weights of one shape are grouped as ``count·shape``.
+    ``(k + r + 1)·n``; other weights of one shape are grouped as ``count·shape``. Weights
+    of a wrapper (``forward/…``, ``backward/…`` of Bidirectional) are derived per wrapped
+    layer, and identical halves are shown once: ``2·((12 + 8 + 1)·32) = 1,344``.
     """
-    # Models repeat the same layer many times; the text depends only on the weights.
-    key = tuple(weights)
-    try:
-        return _cached_formula(key)
-    except TypeError:  # a weight shape that is not hashable (a list): no cache
-        return _weight_formula(key)
-
-
-@lru_cache(maxsize=4096)
-def _cached_formula(weights: tuple[WeightSpec, ...]) -> str:
-    return _weight_formula(weights)
-
-
-def _weight_formula(weights: Sequence[WeightSpec]) -> str:
     total = sum(w.size for w in weights)
     if not weights:
         return "0 (no weights)"
+    parts: dict[str, list[WeightSpec]] = {}
+    for w in weights:
+        prefix = w.name.rpartition("/")[0]
+        parts.setdefault(prefix, []).append(w)
+    texts = [_terms(ws) for ws in parts.values()]
+    if len(texts) > 1 and len(set(texts)) == 1:
+        text = f"{len(texts)}{DOT}({texts[0]})"
+    else:
+        text = " + ".join(texts)
+    if text == f"{total}":
+        return f"{total:,}"
+    return f"{text} = {total:,}"
+
+
+def _terms(weights: Sequence[WeightSpec]) -> str:
     terms: list[str] = []
     used: set[int] = set()
     for j, bias in enumerate(weights):
@@ -57,9 +60,10 @@ def _weight_formula(weights: Sequence[WeightSpec]) -> str:
         terms.append(f"({inner} + 1){DOT}{n}")
         used.update(kernels)
         used.add(j)
-    rest = [w for i, w in enumerate(weights) if i not in used]
     groups: list[tuple[tuple[int, ...], int]] = []
-    for w in rest:
+    for i, w in enumerate(weights):
+        if i in used:
+            continue
         if groups and groups[-1][0] == w.shape:
             groups[-1] = (w.shape, groups[-1][1] + 1)
         else:
@@ -67,7 +71,4 @@ def _weight_formula(weights: Sequence[WeightSpec]) -> str:
     for shape, count in groups:
         body = _product(shape)
         terms.append(f"{count}{DOT}{body}" if count > 1 else body)
-    text = " + ".join(terms)
-    if text == f"{total}":
-        return f"{total:,}"
-    return f"{text} = {total:,}"
+    return " + ".join(terms)

@@ -281,7 +281,13 @@ class LayerGraph:
         self._g.remove_node(node_id)
         del self._stamps[node_id]
         del self._seq[node_id]
-        self._structure_changed()
+        if self._order is not None:
+            # Unconnected by now, it only held its own place in the order: drop it.
+            self._structure += 1
+            self._order = [n for n in self._order if n != node_id]
+            self._order_pos = None
+        else:
+            self._structure_changed()
         self._emit(LAYER_REMOVED, node_id)
 
     def connect(self, src: str, dst: str, index: int | None = None) -> int:
@@ -357,7 +363,10 @@ class LayerGraph:
             raise GraphError(f"there is no connection {src} -> {dst} at input {index}")
         self._g.remove_edge(src, dst, index)
         self._touch(dst)
-        self._structure_changed()
+        if self._order_survives_disconnect(dst):
+            self._structure += 1
+        else:
+            self._structure_changed()
         self._emit(EDGE_REMOVED, (src, dst, index))
 
     def set_config(self, node_id: str, key: str, value: Any) -> None:
@@ -422,6 +431,23 @@ class LayerGraph:
     def _touch(self, node_id: str) -> None:
         self._clock += 1
         self._stamps[node_id] = self._clock
+
+    def _order_survives_disconnect(self, dst: str) -> bool:
+        """After removing one input edge of ``dst``: is the cached lexicographic order still
+        the one networkx would compute? ``dst`` may now be ready from step ``r`` (after its
+        last remaining input) instead of its old place ``p``; nothing changes if every layer
+        picked between ``r`` and ``p`` has a smaller sequence number, since the sort would
+        still pick those first. Otherwise the order is sorted again."""
+        pos = self._positions()
+        if pos is None:
+            return False
+        p = pos[dst]
+        r = max((pos[u] + 1 for u in self._g._pred[dst]), default=0)
+        key = self._seq[dst]
+        seq = self._seq
+        order = self._order
+        assert order is not None
+        return all(seq[order[i]] < key for i in range(r, p))
 
     def _structure_changed(self) -> None:
         self._structure += 1

@@ -75,35 +75,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------- Qt runtime guard
-_NONE_PIN = 1 << 40
-
-
-def pin_none_refcount() -> None:
-    """Work around a PySide6 6.12 abi3 wheel fault on CPython < 3.12.
-
-    The wheel (``cp310-abi3``) returns ``None`` from void Qt methods without taking a
-    reference, as is right only where ``None`` is immortal (CPython 3.12+). On 3.10/3.11
-    every ``label.setText(...)`` or ``painter.setPen(...)`` then lowers ``None``'s
-    reference count by one, and painting a few hundred nodes ends in
-    "Fatal Python error: none_dealloc". Raising the count once by 2**40 makes ``None``
-    as good as immortal, which is what 3.12 does. A no-op on 3.12+, on other Pythons and
-    with other PySide6 versions (pyproject.toml asks for <6.12; this keeps an existing
-    6.12 install from crashing).
-    """
-    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
-        return
-    if getattr(pin_none_refcount, "done", False):
-        return
-    import ctypes
-
-    import PySide6
-
-    if tuple(PySide6.__version_info__[:2]) != (6, 12):
-        return
-
-    # ob_refcnt is the first field (Py_ssize_t) of every CPython object.
-    ctypes.c_ssize_t.from_address(id(None)).value += _NONE_PIN
-    pin_none_refcount.done = True  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------- offscreen PNG
@@ -147,7 +118,6 @@ def _render_png(args: argparse.Namespace) -> int:
 
 
 def _ensure_app():
-    pin_none_refcount()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()

@@ -32,10 +32,10 @@ class SetConfigCommand(EditCommand):
     """A config change; consecutive changes of the same field of the same layer merge into
     one undo step (a spin box's arrow held down is one edit)."""
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         return _SET_CONFIG_ID
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt override
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, SetConfigCommand):
             return False
         mine, theirs = self.edit, other.edit

@@ -58,8 +58,12 @@ def _cases() -> list[Any]:
             if expected is None:
                 continue  # Sequential's InputLayer: Keras leaves it out of model.layers
             case_id = f"{path.parent.name}/{path.stem}/{name}"
+            marks = ()
+            if layer["class_name"] in ("Functional", "Sequential", "Model"):
+                # A nested model is a group of layers, counted by the importer, not a spec.
+                marks = (pytest.mark.skip(reason="nested model: see tests/io"),)
             cases.append(pytest.param(layer["class_name"], cfg, inputs, expected,
-                                      name in ops, id=case_id))
+                                      name in ops, id=case_id, marks=marks))
     return cases
 
 

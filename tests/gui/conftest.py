@@ -14,12 +14,6 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# PySide6 6.12's abi3 wheel under-counts references to None on CPython < 3.12; without
-# this, a long GUI test session can die with "none_dealloc" (see gui.app).
-from gui.app import pin_none_refcount
-
-pin_none_refcount()
-
 
 @dataclass
 class Dialogs:

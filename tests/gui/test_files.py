@@ -193,23 +193,32 @@ def test_png_exports_from_menu(window, tmp_path, dialogs, action):
     assert len(colours) > 3  # not blank
 
 
+def _drag_enter(window, data):
+    import warnings
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QDragEnterEvent
+
+    with warnings.catch_warnings():
+        # PySide6 binds only the QPoint constructor, which Qt marks deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        event = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, data,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(event)
+    return event
+
+
 def test_dropping_a_model_file_opens_it(window, dialogs):
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtGui import QDropEvent
 
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(DATA / "keras_files" / "mlp_5_8_4_3.keras"))])
-    enter = QDragEnterEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, data,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dragEnterEvent(enter)
-    assert enter.isAccepted()
+    assert _drag_enter(window, data).isAccepted()
     drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, data,
                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(drop)
     assert window.document.result.total == 99  # Keras: mlp_5_8_4_3
     other = QMimeData()
     other.setUrls([QUrl.fromLocalFile("/tmp/picture.png")])
-    refused = QDragEnterEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, other,
-                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dragEnterEvent(refused)
-    assert not refused.isAccepted()
+    assert not _drag_enter(window, other).isAccepted()
