@@ -7,7 +7,6 @@ so the two cannot disagree: ``Conv2D`` with kernel ``(5, 5, 3, 8)`` and bias ``(
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Sequence
 
 from core.types import WeightSpec

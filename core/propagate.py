@@ -42,7 +42,8 @@ class LayerResult:
         output_shape: Its output shape, ``None`` when it could not be computed.
         weights: Its weights in Keras's build order (empty on error).
         trainable, non_trainable, total: Parameter counts (0 for a shared call).
-        formula: How the total is derived, e.g. ``(5·5·3 + 1)·8 = 608``.
+        note: Replaces the formula where there is none to derive (a shared call, an
+            unknown layer, an error); ``None`` otherwise.
         diagnostic: The problem found on this layer, or ``None``.
         known: False for a layer type the catalogue does not know (opaque, counted as 0).
     """
@@ -53,13 +54,19 @@ class LayerResult:
     weights: tuple[WeightSpec, ...]
     trainable: int
     non_trainable: int
-    formula: str
+    note: str | None
     diagnostic: Diagnostic | None = None
     known: bool = True
 
     @property
     def total(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def formula(self) -> str:
+        """How the total is derived, e.g. ``(5·5·3 + 1)·8 = 608``; derived on demand from
+        ``weights`` (views ask for a few layers, propagation touches them all)."""
+        return self.note if self.note is not None else weight_formula(self.weights)
 
     @property
     def ok(self) -> bool:
@@ -197,8 +204,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         non_trainable = sum(w.size for w in weights if not w.trainable)
     else:
         trainable, non_trainable = 0, sum(w.size for w in weights)
-    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable,
-                       weight_formula(weights))
+    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None)
 
 
 def _check_shape(shape: Shape) -> None:

@@ -42,6 +42,11 @@ class ConnectionDrag:
         self._hover: PortItem | None = None
         self.move_to(port.scenePos())
 
+    @property
+    def line(self) -> QGraphicsPathItem:
+        """The rubber-band curve (a temporary scene item)."""
+        return self._line
+
     def move_to(self, scene_pos: QPointF) -> None:
         start = self.port.scenePos()
         if self.port.kind is PortKind.OUTPUT:

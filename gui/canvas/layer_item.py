@@ -60,7 +60,7 @@ class NodeItem(QGraphicsItem):
         self.set_look(dataclasses.replace(self._look, shape_text=text))
 
     def set_params_text(self, text: str) -> None:
-        self.set_look(dataclasses.replace(self._look, params_text=text))
+        self.set_look(dataclasses.replace(self._look, params_text=text, params_short=""))
 
     def set_diagnostic(self, severity: str | None, message: str) -> None:
         self.set_look(dataclasses.replace(self._look, severity=severity, tooltip=message))

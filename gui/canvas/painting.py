@@ -45,6 +45,8 @@ class NodeLook:
             or ``None``.
         tooltip: Diagnostic message and formula, for the canvas tooltip.
         is_group: A collapsed nested model (drawn with a double border).
+        params_short: A shorter parameter line, drawn when ``params_text`` does not fit
+            the node (``""``: none).
     """
 
     title: str
@@ -55,6 +57,7 @@ class NodeLook:
     severity: str | None = None
     tooltip: str = ""
     is_group: bool = False
+    params_short: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -68,6 +71,17 @@ def params_text(trainable: int, non_trainable: int) -> str:
     if non_trainable:
         return f"{total:,} non-trainable params"
     return f"{total:,} params"
+
+
+def params_short_text(trainable: int, non_trainable: int) -> str:
+    """The parameter line in fewer characters, for counts too long for a node
+    (``14,714,688 non-trainable``); ``""`` when :func:`params_text` is already short."""
+    total = trainable + non_trainable
+    if non_trainable and trainable:
+        return f"{total:,} ({non_trainable:,} non-train.)"
+    if non_trainable:
+        return f"{total:,} non-trainable"
+    return ""
 
 
 def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> NodeLook:
@@ -89,7 +103,8 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
     return NodeLook(d["name"], type_text, format_shape(result.output_shape),
                     params_text(trainable, non_trainable),
                     spec.category if spec else "",
-                    diag.severity.value if diag else None, "\n".join(tips))
+                    diag.severity.value if diag else None, "\n".join(tips),
+                    params_short=params_short_text(trainable, non_trainable))
 
 
 def group_members(graph: LayerGraph, group: str) -> list[str]:
@@ -125,9 +140,10 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     bad = [r for r in rs if r.diagnostic is not None and not r.ok]
     severity = bad[0].diagnostic.severity.value if bad else None
     tip = "\n".join(f"{graph.raw(r.node_id)['name']}: {r.diagnostic.message}" for r in bad[:5])
-    tip = (tip + "\n" if tip else "") + "Double-click to expand"
+    tip = ((tip + "\n" if tip else "") + params_text(trainable, non_trainable)
+           + "\nDouble-click to expand")
     return NodeLook(group, type_text, shape, params_text(trainable, non_trainable), "",
-                    severity, tip, True)
+                    severity, tip, True, params_short_text(trainable, non_trainable))
 
 
 def input_port_layout(type_name: str, used: list[int]) -> tuple[int, bool]:
@@ -158,6 +174,24 @@ def output_port_pos() -> QPointF:
 
 def node_rect() -> QRectF:
     return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
+
+
+TEXT_LINES = 4  # title, type, output shape, parameters
+
+
+def text_line_rect(line: int) -> QRectF:
+    """Where text line ``line`` (0: the title) of a node is drawn, relative to its centre."""
+    text_rect = node_rect().adjusted(10, 6, -10, -6)
+    line_h = text_rect.height() / TEXT_LINES
+    return QRectF(text_rect.left(), text_rect.top() + line * line_h, text_rect.width(), line_h)
+
+
+def title_hit_rect() -> QRectF:
+    """The part of a node where a double-click renames it: the title line, widened to
+    the node's full width and its top edge (relative to the node's centre)."""
+    rect = node_rect()
+    title = text_line_rect(0)
+    return QRectF(rect.left(), rect.top(), rect.width(), title.bottom() - rect.top() + 2)
 
 
 def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
@@ -242,8 +276,6 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False) -> Non
         painter.setPen(QPen(SELECTION_COLOR, 1.5, Qt.PenStyle.DotLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect.adjusted(-5, -5, 5, 5), CORNER + 3, CORNER + 3)
-    text_rect = rect.adjusted(10, 6, -10, -6)
-    line_h = text_rect.height() / 4
     lines = ((look.title, "title", QColor(20, 20, 20)),
              (look.type_text, "type", QColor(60, 60, 70)),
              (look.shape_text, "mono", QColor(20, 20, 20)),
@@ -252,8 +284,11 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False) -> Non
         font = _font(kind)
         painter.setFont(font)
         painter.setPen(color)
-        r = QRectF(text_rect.left(), text_rect.top() + i * line_h, text_rect.width(), line_h)
-        elided = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, r.width())
+        r = text_line_rect(i)
+        metrics = QFontMetricsF(font)
+        if kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
+            text = look.params_short
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, r.width())
         painter.drawText(r, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
                          elided)
 

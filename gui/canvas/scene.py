@@ -8,7 +8,14 @@ reported by the document's ``edit_refused`` signal and leaves the graph unchange
 
 Nested models (``LayerGraph.groups``) are shown collapsed as one :class:`GroupItem` unless
 ``groups[name]["collapsed"]`` is false. Collapsing and expanding is view state: it toggles
-that flag without an undo step (like folding a tree) and does not mark the file modified.
+that flag without an undo step (like folding a tree). When the canvas was auto laid out
+for the old state (every layer where ``core.layout.auto_layout`` puts it), the toggle is
+followed by an undoable "Auto layout" for the new one, so an expanded model does not
+cover its neighbours and a collapsed one leaves no gap; a hand-arranged canvas is left alone.
+
+Renaming: double-click a layer's title (or F2, or the context menu) and the view opens
+an inline editor (:meth:`gui.canvas.view.CanvasView.start_rename`, asked for through
+:attr:`CanvasScene.rename_requested`); the new name goes through :meth:`rename_layer`.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ import atexit
 import logging
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer
+from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QTransform
 from PySide6.QtWidgets import (
     QGraphicsScene,
@@ -27,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.catalogue import get_spec
 from core.clipboard import ClipboardError, copy_layers, paste_edits
-from core.edits import AddLayer, Connect, Disconnect, Move, RemoveLayer
+from core.edits import AddLayer, Connect, Disconnect, Move, RemoveLayer, Rename
 from core.layout import auto_layout
 from core.propagate import LayerResult
 from gui import mime
@@ -41,6 +48,7 @@ from gui.canvas.painting import (
     group_output,
     input_port_layout,
     layer_look,
+    title_hit_rect,
 )
 from gui.canvas.port_item import PortItem, PortKind
 from gui.document import Document
@@ -56,7 +64,11 @@ class CanvasScene(QGraphicsScene):
     Signals:
         selectionChanged(): Qt's own, emitted once per selection change (also by
             :meth:`select_ids`).
+        rename_requested(node_id): the user asked to rename a layer (double-click on its
+            title, F2, context menu); the view opens an editor.
     """
+
+    rename_requested = Signal(str)
 
     def __init__(self, document: Document, parent: Any = None) -> None:
         super().__init__(parent)
@@ -67,6 +79,12 @@ class CanvasScene(QGraphicsScene):
         self._groups: dict[str, GroupItem] = {}  # collapsed groups only
         self._frames: dict[str, GroupFrameItem] = {}  # expanded groups only
         self._dirty_frames: set[str] = set()
+        # A child timer, not QTimer.singleShot: it dies with the scene, so a refit is never
+        # run on items Qt has already deleted (a window closed right after a layout).
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setSingleShot(True)
+        self._frame_timer.setInterval(0)
+        self._frame_timer.timeout.connect(self._fit_dirty_frames)
         self._shown: dict[str, LayerResult] = {}  # result each item currently shows
         self._drag: ConnectionDrag | None = None
         self._paste_count = 0
@@ -101,6 +119,19 @@ class CanvasScene(QGraphicsScene):
     def group_item(self, group: str) -> GroupItem | None:
         """The item of collapsed nested model ``group``, or ``None`` when expanded."""
         return self._groups.get(group)
+
+    def visible_items_rect(self) -> QRectF:
+        """Bounding box of the visible nodes, edges and frames (scene units). Unlike
+        ``itemsBoundingRect`` it leaves out the hidden layers of collapsed nested models,
+        which are stacked around their group and would make zoom to fit far too small."""
+        rect = QRectF()
+        for item in self.items():
+            if item.isVisible() and item.parentItem() is None and item is not self._drag_line():
+                rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def _drag_line(self) -> object:
+        return self._drag.line if self._drag is not None else None
 
     def layer_items(self) -> dict[str, LayerItem]:
         return dict(self._layers)
@@ -278,9 +309,8 @@ class CanvasScene(QGraphicsScene):
 
     def _refit_later(self, group: str) -> None:
         """Fit a frame once after a burst of moves (auto layout moves every layer)."""
-        if not self._dirty_frames:
-            QTimer.singleShot(0, self._fit_dirty_frames)
         self._dirty_frames.add(group)
+        self._frame_timer.start()
 
     def _fit_dirty_frames(self) -> None:
         groups, self._dirty_frames = self._dirty_frames, set()
@@ -303,10 +333,27 @@ class CanvasScene(QGraphicsScene):
         """Show nested model ``group`` as one node (``collapsed``) or as its layers.
 
         View state: stored in ``graph.groups[group]["collapsed"]`` without an undo step.
+        If every layer sat where auto layout put it, the canvas is laid out again for
+        the new state (one undoable "Auto layout" step, see the module docstring).
         """
-        meta = self._doc.graph.groups.setdefault(group, {})
+        graph = self._doc.graph
+        meta = graph.groups.setdefault(group, {})
+        changed = bool(meta.get("collapsed", True)) != bool(collapsed)
+        was_auto = changed and self.is_auto_laid_out()
         meta["collapsed"] = bool(collapsed)
         self._sync_group(group)
+        if was_auto:
+            verb = "collapsing" if collapsed else "expanding"
+            self.auto_layout(f"Auto layout after {verb} {group}")
+
+    def is_auto_laid_out(self) -> bool:
+        """True when every layer is (within half a unit) where ``core.layout`` puts it."""
+        graph = self._doc.graph
+        for n, (x, y) in auto_layout(graph).items():
+            px, py = graph.raw(n)["position"]
+            if abs(px - x) > 0.5 or abs(py - y) > 0.5:
+                return False
+        return True
 
     def groups(self) -> list[str]:
         """Names of the nested models that have layers on the canvas."""
@@ -530,14 +577,38 @@ class CanvasScene(QGraphicsScene):
         self.select_ids(new_ids)
         return new_ids
 
-    def auto_layout(self) -> bool:
-        """Place every layer by topological generations (``core.layout``), one undo step."""
+    def auto_layout(self, text: str = "Auto layout") -> bool:
+        """Place every layer by topological generations (``core.layout``; a collapsed
+        nested model takes one slot), one undo step named ``text``."""
         graph = self._doc.graph
         moves = [Move(n, pos) for n, pos in auto_layout(graph).items()
                  if tuple(graph.raw(n)["position"]) != (float(pos[0]), float(pos[1]))]
         if not moves:
             return False
-        return self._doc.execute_many(moves, "Auto layout")
+        return self._doc.execute_many(moves, text)
+
+    def rename_layer(self, node_id: str, name: str) -> bool:
+        """Rename layer ``node_id`` to ``name`` (stripped) as one undo step.
+
+        Returns:
+            True if renamed; False if the name is unchanged, or refused (empty, already
+            used: the reason goes to the document's ``edit_refused``).
+        """
+        graph = self._doc.graph
+        if node_id not in graph:
+            return False
+        old = graph.raw(node_id)["name"]
+        if isinstance(name, str) and name.strip() == old:
+            return False
+        return self._doc.execute(Rename(node_id, name), f"Rename {old}")
+
+    def request_rename(self, node_id: str) -> bool:
+        """Ask the view to open a name editor on layer ``node_id`` (if it is shown)."""
+        item = self._layers.get(node_id)
+        if item is None or not item.isVisible():
+            return False
+        self.rename_requested.emit(node_id)
+        return True
 
     def _commit_moves(self) -> None:
         """After a drag: one ``Move`` per moved layer, all in one undo step. Moves never
@@ -597,6 +668,11 @@ class CanvasScene(QGraphicsScene):
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         item = target_at(self, event.scenePos())
+        if (isinstance(item, LayerItem)
+                and title_hit_rect().contains(item.mapFromScene(event.scenePos()))):
+            self.request_rename(item.node_id)
+            event.accept()
+            return
         if isinstance(item, GroupItem):
             self.set_group_collapsed(item.group, False)
             event.accept()
@@ -626,6 +702,8 @@ class CanvasScene(QGraphicsScene):
         elif (event.key() == Qt.Key.Key_D
               and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
             self.duplicate_selected()
+        elif event.key() == Qt.Key.Key_F2 and len(self.selected_ids()) == 1:
+            self.request_rename(self.selected_ids()[0])
         else:
             super().keyPressEvent(event)
             return
@@ -642,6 +720,9 @@ class CanvasScene(QGraphicsScene):
         menu = QMenu()
         if item is not None:
             _action(menu, "Delete", self.delete_selected)
+        if isinstance(item, LayerItem):
+            node_id = item.node_id
+            _action(menu, "Rename…", lambda: self.request_rename(node_id))
         if isinstance(item, NodeItem):
             _action(menu, "Copy", self.copy_selected)
             _action(menu, "Duplicate", self.duplicate_selected)

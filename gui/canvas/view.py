@@ -3,11 +3,12 @@
 Zoom: Ctrl+wheel (around the mouse), :meth:`zoom_in`, :meth:`zoom_out`,
 :meth:`zoom_to_fit`. Pan: drag with the middle button, or hold Space and drag with the left
 button. A drop carrying ``gui.mime.LAYER_TYPE`` (a Keras class name, UTF-8) adds that
-layer at the drop point through :meth:`CanvasScene.drop_layer`.
+layer at the drop point through :meth:`CanvasScene.drop_layer`. Rename: an inline editor
+over the node's title (:meth:`start_rename`); Enter or leaving it renames, Escape cancels.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -17,9 +18,10 @@ from PySide6.QtGui import (
     QPainter,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
 
 from gui import mime
+from gui.canvas.painting import text_line_rect
 from gui.canvas.scene import CanvasScene
 from gui.document import Document
 
@@ -47,7 +49,12 @@ class CanvasView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPoint | None = None
         self._space = False
+        self._rename_editor: QLineEdit | None = None
+        self._rename_id: str | None = None
         document.reset.connect(self.zoom_to_fit)
+        document.reset.connect(self.cancel_rename)
+        document.layer_removed.connect(self._layer_removed)
+        self._scene.rename_requested.connect(self.start_rename)
         # Room to pan beyond the model's edges (the scene's own rect only grows to fit items).
         self._scene.sceneRectChanged.connect(self._update_scene_rect)
         self._update_scene_rect()
@@ -68,6 +75,7 @@ class CanvasView(QGraphicsView):
         return self.transform().m11()
 
     def zoom_by(self, factor: float) -> None:
+        self.finish_rename()
         current = self.scale_factor()
         target = min(MAX_SCALE, max(MIN_SCALE, current * factor))
         if target != current:
@@ -81,7 +89,7 @@ class CanvasView(QGraphicsView):
 
     def zoom_to_fit(self) -> None:
         """Show the whole model (never magnified beyond ``FIT_MAX_SCALE``)."""
-        rect = self._scene.itemsBoundingRect()
+        rect = self._scene.visible_items_rect()
         if rect.isEmpty():
             self.resetTransform()
             return
@@ -183,6 +191,87 @@ class CanvasView(QGraphicsView):
         self._scene.drop_layer(type_name, scene_pos)
         event.acceptProposedAction()
         self.setFocus()
+
+    # ------------------------------------------------------------------ rename
+    def rename_editor(self) -> QLineEdit | None:
+        """The open inline name editor, or ``None``."""
+        return self._rename_editor
+
+    def start_rename(self, node_id: str) -> QLineEdit | None:
+        """Open an inline editor over layer ``node_id``'s title, its name selected.
+
+        Enter or moving the focus away renames through :meth:`CanvasScene.rename_layer`
+        (one undo step; an empty or taken name is refused with the document's
+        ``edit_refused`` and the name stays); Escape cancels.
+
+        Returns:
+            The editor, or ``None`` when the layer is not shown.
+        """
+        self.finish_rename()
+        item = self._scene.layer_item(node_id)
+        if item is None or not item.isVisible():
+            return None
+        self.ensureVisible(item.sceneBoundingRect(), 20, 20)
+        editor = QLineEdit(self.viewport())
+        editor.setObjectName("rename_editor")
+        editor.setText(self._scene.document.graph.raw(node_id)["name"])
+        editor.selectAll()
+        editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        editor.setToolTip("New layer name: Enter renames, Escape cancels")
+        rect = self.mapFromScene(item.mapToScene(text_line_rect(0))).boundingRect()
+        height = max(rect.height(), editor.sizeHint().height())
+        width = max(rect.width(), 120)
+        editor.setGeometry(rect.center().x() - width // 2, rect.center().y() - height // 2,
+                           width, height)
+        editor.installEventFilter(self)
+        # returnPressed too: editingFinished skips an Enter that changed nothing
+        editor.returnPressed.connect(self.finish_rename)
+        editor.editingFinished.connect(self.finish_rename)
+        self._rename_editor, self._rename_id = editor, node_id
+        editor.show()
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return editor
+
+    def finish_rename(self) -> bool:
+        """Close the editor and rename the layer to its text; True if renamed."""
+        editor, node_id = self._close_rename()
+        if editor is None or node_id is None:
+            return False
+        return self._scene.rename_layer(node_id, editor.text())
+
+    def cancel_rename(self) -> None:
+        """Close the editor without renaming."""
+        self._close_rename()
+
+    def _close_rename(self) -> tuple[QLineEdit | None, str | None]:
+        # Cleared first: hiding the editor moves the focus, which emits editingFinished.
+        editor, node_id = self._rename_editor, self._rename_id
+        self._rename_editor = self._rename_id = None
+        if editor is not None:
+            had_focus = editor.hasFocus()
+            editor.returnPressed.disconnect(self.finish_rename)
+            editor.editingFinished.disconnect(self.finish_rename)
+            editor.removeEventFilter(self)
+            editor.hide()
+            editor.deleteLater()
+            if had_focus:  # Enter or Escape: back to the canvas; never steal it otherwise
+                self.setFocus()
+        return editor, node_id
+
+    def _layer_removed(self, node_id: str) -> None:
+        if node_id == self._rename_id:
+            self.cancel_rename()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self._rename_editor and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Escape):
+            self.cancel_rename()
+            return True
+        return super().eventFilter(watched, event)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        self.finish_rename()  # the editor sits over the node; it would not follow it
+        super().scrollContentsBy(dx, dy)
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()

@@ -157,3 +157,13 @@ def test_cached_order_follows_edits_like_a_fresh_sort() -> None:
         g.connect(d, c)
     g.disconnect(c, a, 0)
     assert g.topological_order() == [a, b, c, d] == fresh(g)
+    e = g.add_layer("Dense", "e")
+    g.connect(d, e)
+    g.disconnect(d, e, 0)  # e was last and newest: the order is kept
+    assert g.topological_order() == [a, b, c, d, e] == fresh(g)
+    g.connect(c, b)  # backward: b moves after c
+    assert g.topological_order() == [a, c, b, d, e] == fresh(g)
+    g.remove_layer(c)  # b is free again and goes back to its own place
+    assert g.topological_order() == [a, b, d, e] == fresh(g)
+    g.remove_layer(d)
+    assert g.topological_order() == [a, b, e] == fresh(g)

@@ -570,7 +570,7 @@ def test_context_menu_actions(canvas: Any) -> None:
     menu = scene.context_menu(scene.layer_item(ids["lone"]).pos())
     assert scene.selected_ids() == [ids["lone"]]  # right-click selects
     actions = {a.text(): a for a in menu.actions()}
-    assert list(actions) == ["Delete", "Copy", "Duplicate"]
+    assert list(actions) == ["Delete", "Rename…", "Copy", "Duplicate"]
     actions["Duplicate"].trigger()
     assert doc.graph.id_of("dense_2") is not None
     menu = scene.context_menu(scene.layer_item(ids["lone"]).pos())
@@ -607,3 +607,120 @@ def test_rename_and_freeze_show_on_the_node(canvas: Any) -> None:
     doc.undo_stack.undo()
     doc.undo_stack.undo()
     assert (item.look.title, item.look.params_text) == ("conv2d", "608 params")
+
+
+# ------------------------------------------------------------------ rename on the canvas
+def title_point(view: CanvasView, node_id: str) -> QPoint:
+    from gui.canvas.painting import text_line_rect
+
+    item = view.canvas_scene().layer_item(node_id)
+    return vp(view, item.mapToScene(text_line_rect(0).center()))
+
+
+def test_double_click_on_title_renames_inline_one_undo_step(canvas: Any, qtbot: Any) -> None:
+    view, doc, ids = canvas
+    item = view.canvas_scene().layer_item(ids["conv"])
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=title_point(view, ids["conv"]))
+    editor = view.rename_editor()
+    assert editor is not None and editor.isVisible()
+    assert editor.text() == "conv2d" and editor.selectedText() == "conv2d"
+    # the editor sits over the node's title
+    assert view.mapToScene(editor.geometry().center()).y() == pytest.approx(
+        item.mapToScene(QPointF(0, -24)).y(), abs=8)
+    qtbot.keyClicks(editor, "features")  # replaces the selected name
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert view.rename_editor() is None
+    assert doc.graph.raw(ids["conv"])["name"] == "features"
+    assert item.look.title == "features"
+    assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Rename conv2d"
+    doc.undo_stack.undo()
+    assert doc.graph.raw(ids["conv"])["name"] == "conv2d" and item.look.title == "conv2d"
+
+
+def test_rename_to_a_taken_name_is_refused_with_its_reason(canvas: Any, qtbot: Any) -> None:
+    view, doc, ids = canvas
+    editor = view.start_rename(ids["conv"])
+    assert editor is not None
+    editor.clear()
+    qtbot.keyClicks(editor, "dense")  # the name of another layer
+    with qtbot.waitSignal(doc.edit_refused) as refused:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert "'dense' already exists" in refused.args[0]
+    assert doc.graph.raw(ids["conv"])["name"] == "conv2d" and doc.undo_stack.count() == 0
+    # an empty name too
+    editor = view.start_rename(ids["conv"])
+    editor.clear()
+    with qtbot.waitSignal(doc.edit_refused) as refused:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert "empty" in refused.args[0] and doc.graph.raw(ids["conv"])["name"] == "conv2d"
+
+
+def test_rename_escape_cancels_and_unchanged_enter_closes(canvas: Any, qtbot: Any) -> None:
+    view, doc, ids = canvas
+    editor = view.start_rename(ids["flat"])
+    qtbot.keyClicks(editor, "other")
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert view.rename_editor() is None and doc.graph.raw(ids["flat"])["name"] == "flatten"
+    editor = view.start_rename(ids["flat"])
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # nothing typed: closes, nothing pushed
+    assert view.rename_editor() is None and doc.undo_stack.count() == 0
+    # a zoom while editing keeps what was typed (the editor cannot follow the node)
+    editor = view.start_rename(ids["flat"])
+    qtbot.keyClicks(editor, "features_flat")
+    view.zoom_in()
+    assert view.rename_editor() is None and doc.graph.raw(ids["flat"])["name"] == "features_flat"
+
+
+def test_double_click_below_the_title_does_not_rename(canvas: Any, qtbot: Any) -> None:
+    view, doc, ids = canvas
+    item = view.canvas_scene().layer_item(ids["conv"])
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
+                      pos=vp(view, item.mapToScene(QPointF(0, 25))))  # the parameters line
+    assert view.rename_editor() is None
+
+
+def test_f2_and_context_menu_open_the_rename_editor(canvas: Any, qtbot: Any) -> None:
+    view, doc, ids = canvas
+    scene = view.canvas_scene()
+    scene.select_ids([ids["dense"]])
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert view.rename_editor() is not None and view.rename_editor().text() == "dense"
+    view.cancel_rename()
+    menu = scene.context_menu(scene.layer_item(ids["lone"]).pos())
+    {a.text(): a for a in menu.actions()}["Rename…"].trigger()
+    assert view.rename_editor() is not None and view.rename_editor().text() == "dense_1"
+    # deleting the layer being renamed closes the editor
+    scene.select_ids([ids["lone"]])
+    scene.delete_selected()
+    assert view.rename_editor() is None
+
+
+# ------------------------------------------------------------------ groups and auto layout
+def test_toggling_an_auto_laid_out_group_lays_the_canvas_out_again(qtbot: Any) -> None:
+    from core.layout import apply_layout
+
+    g = nested_graph()  # input, base (2 layers, collapsed), head
+    apply_layout(g)
+    head = g.id_of("head")
+    assert g.raw(head)["position"] == (0.0, 220.0)  # the group is one slot: no gap
+    doc = Document(g)
+    view = CanvasView(doc)
+    qtbot.addWidget(view)
+    scene = view.canvas_scene()
+    assert scene.group_item("base").pos() == QPointF(0, 110)
+    scene.set_group_collapsed("base", False)
+    # expanded: its layers in rows 1 and 2, the head below them, not covered
+    a, b = g.id_of("dense"), g.id_of("dense_1")
+    assert [g.raw(n)["position"][1] for n in (a, b, head)] == [110.0, 220.0, 330.0]
+    assert doc.undo_stack.count() == 1
+    assert doc.undo_stack.undoText() == "Auto layout after expanding base"
+    scene.set_group_collapsed("base", True)
+    assert g.raw(head)["position"] == (0.0, 220.0) and doc.undo_stack.count() == 2
+    # a hand-arranged canvas is left as it is
+    scene.select_ids([head])
+    scene.layer_item(head).setPos(300, 400)
+    scene._commit_moves()
+    count = doc.undo_stack.count()
+    scene.set_group_collapsed("base", False)
+    assert g.raw(head)["position"] == (300.0, 400.0) and doc.undo_stack.count() == count
