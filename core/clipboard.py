@@ -6,6 +6,16 @@ with fresh ids, fresh unique names (Keras style: ``dense`` -> ``dense_1``) and p
 shifted by an offset. Pasting is therefore one undoable macro in the GUI, and nothing in
 the graph is touched here.
 
+Nested models: a pasted (or duplicated) copy is always a *top-level* layer of the model,
+even when the original belongs to a nested model (``group``), and also when a whole
+collapsed nested model was copied (its layers come back as separate layers, connected as
+before, each keeping its own ``trainable`` flag, so the counts are the same). A nested
+model stands for a model defined elsewhere (a pretrained base imported from Keras); a
+layer copied out of it is a new layer of the user's own model, and silently adding layers
+to that base (or inventing a second base the file never had) would change what the
+imported model means. Keras agrees: layers are added to the outer model, not into
+``vgg16``. The copies keep their config, trainable flag and inner connections.
+
 The text comes from the system clipboard, i.e. from anywhere: it is parsed with the
 stdlib ``json`` only (never evaluated) and checked field by field; anything malformed
 raises :class:`ClipboardError` with a message for a person.

@@ -12,13 +12,17 @@ layer: 19 empty rows). Its layers are laid out among themselves, by the same rul
 shifted so that their centroid is the group's slot; expanded later, they keep that
 relative arrangement. An expanded group's layers are placed like any other layer.
 
-Pure Python; linear in layers plus connections (a 10,000-layer chain lays out in tens of
-milliseconds, see ``tests/bench/bench_layout.py``).
+Connections that skip rows get a free column in every row they cross (see :func:`_lanes`),
+so a ResNet shortcut is not drawn behind the layers it skips.
+
+Pure Python; linear in layers plus connections (plus the lanes, at most one per layer on
+each side of a row per source, capped at the number of layers): a 10,000-layer chain
+lays out in tens of milliseconds, see ``tests/bench/bench_layout.py``.
 """
 from __future__ import annotations
 
 from collections import deque
-from typing import Mapping
+from collections.abc import Mapping
 
 from core.graph import LayerGraph, Position
 
@@ -87,12 +91,14 @@ def _layout(graph: LayerGraph, order: list[str], groups: set[str]) -> dict[str, 
     rows: dict[int, list[str]] = {}
     for u in units:  # already in topological order, so rows keep the graph's order
         rows.setdefault(depth[u], []).append(u)
+    lanes = _lanes(order, unit, members, pred, depth, max(len(order), 100))
     positions: dict[str, Position] = {}
     for row, ids in rows.items():
-        width = (len(ids) - 1) * COLUMN_WIDTH
+        left, right = lanes.get(row, (0, 0))
+        width = (left + len(ids) + right - 1) * COLUMN_WIDTH
         y = row * ROW_HEIGHT
         for i, u in enumerate(ids):
-            x = i * COLUMN_WIDTH - width / 2
+            x = (left + i) * COLUMN_WIDTH - width / 2
             inner = members.get(u)
             if inner is None:
                 positions[u] = (x, y)
@@ -102,6 +108,45 @@ def _layout(graph: LayerGraph, order: list[str], groups: set[str]) -> dict[str, 
 
 
 _Pred = Mapping[str, Mapping[str, object]]  # networkx's node -> predecessors adjacency
+MAX_LANE_SPAN = 64  # rows; a longer connection gets no lane (it would widen every row)
+
+
+def _lanes(order: list[str], unit: dict[str, str], members: dict[str, list[str]],
+           pred: _Pred, depth: dict[str, int], budget: int) -> dict[int, tuple[int, int]]:
+    """Free columns kept for long connections: ``{row: (lanes on the left, on the right)}``.
+
+    A connection that skips rows (a ResNet shortcut, a U-Net skip) is drawn as one curve
+    from its source down to its target; without room it would run straight behind the
+    layers in between. So each row it crosses keeps an empty column (a *lane*, the dummy
+    node of a layered layout) beside its layers: on the left when it enters its target on
+    a left-hand input port (Keras's ``Add()([shortcut, x])``), else on the right. One
+    source shares its lane on each side of a row. At most ``budget`` lanes in all.
+    """
+    taken: set[tuple[int, bool, str]] = set()  # (row, on the left, source unit)
+    counts: dict[int, list[int]] = {}
+    for n in order:
+        inputs = pred[n]
+        if not inputs:
+            continue
+        u = unit[n]
+        du = depth[u]
+        arity = sum(len(keys) for keys in inputs.values())
+        for p, keys in inputs.items():
+            pu = unit[p]
+            span = du - depth[pu]
+            if pu == u or span < 2 or span > MAX_LANE_SPAN:
+                continue
+            for k in keys:
+                # a collapsed group has one input port, in its middle
+                left = u not in members and arity > 1 and k < (arity - 1) / 2
+                for row in range(depth[pu] + 1, du):
+                    if (row, left, pu) in taken:
+                        continue
+                    if len(taken) >= budget:
+                        return {r: (c[0], c[1]) for r, c in counts.items()}
+                    taken.add((row, left, pu))
+                    counts.setdefault(row, [0, 0])[0 if left else 1] += 1
+    return {r: (c[0], c[1]) for r, c in counts.items()}
 
 
 def _contracted_depths(order: list[str], units: list[str], unit: dict[str, str],

@@ -31,6 +31,9 @@ class Document(QObject):
         reset(): the whole graph was replaced (new, open, import).
         edit_refused(message): an edit was invalid; nothing was pushed.
         file_changed(): ``path`` or the modified state changed.
+        groups_changed(name): nested model ``name`` was collapsed or expanded (view state
+            in ``graph.groups``, no undo step); the summary shows it as one row or as
+            its layers accordingly.
     """
 
     layer_added = Signal(str)
@@ -43,6 +46,7 @@ class Document(QObject):
     reset = Signal()
     edit_refused = Signal(str)
     file_changed = Signal()
+    groups_changed = Signal(str)
 
     def __init__(self, graph: LayerGraph | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)

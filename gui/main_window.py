@@ -74,12 +74,14 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self._properties_dock = self._dock("Properties", self.properties,
                                            Qt.DockWidgetArea.RightDockWidgetArea)
+        # Properties above the summary on the right, as the issue lays it out; the canvas
+        # keeps the larger share of the width.
         self._summary_dock = self._dock("Summary", self.summary,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self._properties_dock, self._summary_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self._palette_dock, self._properties_dock], [230, 700],
+        self.resizeDocks([self._palette_dock, self._properties_dock], [210, 600],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self._properties_dock, self._summary_dock], [440, 420],
+        self.resizeDocks([self._properties_dock, self._summary_dock], [400, 460],
                          Qt.Orientation.Vertical)
 
         self.totals_label = QLabel(self)

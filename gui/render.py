@@ -291,8 +291,9 @@ def render_diagram_png(graph: LayerGraph, result: PropagationResult,
     title_font = _font(15, bold=True)
     title_w = QFontMetricsF(title_font).horizontalAdvance(title)
     bounds = bounds.adjusted(-_MARGIN - 10, -_MARGIN - header_h, _MARGIN + 10, _MARGIN)
-    if bounds.width() < title_w + 2 * _MARGIN:
-        bounds.setWidth(title_w + 2 * _MARGIN)
+    extra = title_w + 2 * _MARGIN - bounds.width()
+    if extra > 0:  # a narrow model under a long title: centre the model, not left-align it
+        bounds.adjust(-extra / 2, 0, extra / 2, 0)
     image, scale = _new_image(bounds.width(), bounds.height())
     p = QPainter(image)
     try:

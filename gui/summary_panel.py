@@ -50,16 +50,24 @@ class SummaryTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.document = document
         self.editor = editor
-        self.summary: Summary = summarize(document.graph, document.result)
+        self.summary: Summary = self._summarize()
         self._rows: dict[str, int] = {}
         self._index_rows()
         document.results_changed.connect(self.refresh)
+        document.groups_changed.connect(lambda _name: self.refresh())
 
     # ------------------------------------------------------------------ refresh
+    def _summarize(self) -> Summary:
+        """The summary with the nested models the canvas shows expanded listed layer by
+        layer, and the collapsed ones as one row (as Keras prints them)."""
+        graph = self.document.graph
+        expanded = {name for name, meta in graph.groups.items() if not meta.get("collapsed", True)}
+        return summarize(graph, self.document.result, expand_groups=expanded)
+
     def refresh(self) -> None:
         """Read the summary again; keep rows (and the view's selection) when the layer
         order is unchanged, otherwise reset."""
-        new = summarize(self.document.graph, self.document.result)
+        new = self._summarize()
         old_ids = [r.node_id for r in self.summary.rows]
         if old_ids == [r.node_id for r in new.rows]:
             self.summary = new

@@ -8,6 +8,7 @@ only when an ``.h5`` file is opened, and its absence is a clear :class:`ModelFil
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,16 @@ def read_h5_config(path: str | Path) -> dict[str, Any]:
                 raise ModelFileError(path, f"the HDF5 file has no {CONFIG_ATTRIBUTE!r} "
                                            "attribute: it holds weights only, not a model")
             attr_id = f.attrs.get_id(CONFIG_ATTRIBUTE)
-            size = attr_id.get_storage_size()
+            # Keras writes one string. A corrupt file can claim billions of elements,
+            # which h5py would allocate (and fill) before reading: refuse that first.
+            shape = attr_id.shape
+            if shape is not None and math.prod(shape) != 1:
+                raise ModelFileError(path, f"{CONFIG_ATTRIBUTE} must be one string, got an "
+                                           f"array of shape {tuple(shape)}")
+            if attr_id.dtype.kind not in ("S", "U", "O"):
+                raise ModelFileError(path, f"{CONFIG_ATTRIBUTE} must be a string, got "
+                                           f"{attr_id.dtype}")
+            size = max(attr_id.get_storage_size(), attr_id.dtype.itemsize)
             if size > MAX_CONFIG_BYTES:
                 raise ModelFileError(path, f"{CONFIG_ATTRIBUTE} is {size:,} bytes, more than "
                                            f"the {MAX_CONFIG_BYTES:,} bytes ParamLab accepts")

@@ -6,13 +6,44 @@ mouse; deciding which ``Connect`` edit that means is the scene's job
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 from gui.canvas.layer_item import NodeItem
 from gui.canvas.painting import SELECTION_COLOR, edge_path
-from gui.canvas.port_item import PortItem, PortKind
+from gui.canvas.port_item import HIT_RADIUS, PortItem, PortKind
+
+GRAB_PIXELS = 8.0  # a port can be grabbed this many screen pixels from its centre ...
+MAX_GRAB = 18.0  # ... but never from further than this (scene units; a node is 76 tall)
+
+
+def grab_radius(scale: float) -> float:
+    """How near (scene units) the mouse must be to a port at view scale ``scale``: the
+    drawn port plus a margin at normal zoom, a few screen pixels when zoomed out (a
+    port 6 units wide is 2 pixels at scale 0.3), capped so a press on a node's body
+    still moves it."""
+    return min(MAX_GRAB, max(HIT_RADIUS, GRAB_PIXELS / max(scale, 1e-6)))
+
+
+def port_near(scene: QGraphicsScene, scene_pos: QPointF, radius: float,
+              kind: PortKind | None = None) -> PortItem | None:
+    """The visible port (of ``kind``, if given) whose centre is nearest ``scene_pos``
+    within ``radius``, or ``None``."""
+    area = QRectF(scene_pos.x() - radius, scene_pos.y() - radius, 2 * radius, 2 * radius)
+    best: PortItem | None = None
+    best_d = radius * radius
+    for item in scene.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect,
+                            Qt.SortOrder.DescendingOrder, QTransform()):
+        if not isinstance(item, PortItem) or not item.isVisible():
+            continue
+        if kind is not None and item.kind is not kind:
+            continue
+        d = item.scenePos() - scene_pos
+        dist = d.x() * d.x() + d.y() * d.y()
+        if dist <= best_d:
+            best, best_d = item, dist
+    return best
 
 
 def target_at(scene: QGraphicsScene, scene_pos: QPointF,
@@ -31,9 +62,10 @@ class ConnectionDrag:
     """A connection being dragged from ``port``; call :meth:`move_to` on every mouse move
     and :meth:`finish` on release (or :meth:`cancel`)."""
 
-    def __init__(self, scene: QGraphicsScene, port: PortItem) -> None:
+    def __init__(self, scene: QGraphicsScene, port: PortItem, radius: float = HIT_RADIUS) -> None:
         self.scene = scene
         self.port = port
+        self.radius = radius  # how near a port the mouse must be to hit it (scene units)
         self._line = QGraphicsPathItem()
         pen = QPen(SELECTION_COLOR, 2.0, Qt.PenStyle.DashLine)
         self._line.setPen(pen)
@@ -53,9 +85,7 @@ class ConnectionDrag:
             self._line.setPath(edge_path(start, scene_pos))
         else:
             self._line.setPath(edge_path(scene_pos, start))
-        target = target_at(self.scene, scene_pos, self._line)
-        opposite = isinstance(target, PortItem) and target.kind is not self.port.kind
-        port = target if opposite else None
+        port = self._opposite_port(scene_pos)
         if port is not self._hover:
             if self._hover is not None:
                 self._hover.set_highlighted(False)
@@ -65,9 +95,13 @@ class ConnectionDrag:
 
     def finish(self, scene_pos: QPointF) -> PortItem | NodeItem | None:
         """End the drag; return what the mouse was released on (``None``: empty space)."""
-        target = target_at(self.scene, scene_pos, self._line)
+        target = self._opposite_port(scene_pos) or target_at(self.scene, scene_pos, self._line)
         self.cancel()
         return target
+
+    def _opposite_port(self, scene_pos: QPointF) -> PortItem | None:
+        want = PortKind.INPUT if self.port.kind is PortKind.OUTPUT else PortKind.OUTPUT
+        return port_near(self.scene, scene_pos, self.radius, want)
 
     def cancel(self) -> None:
         if self._hover is not None:

@@ -194,11 +194,53 @@ def title_hit_rect() -> QRectF:
     return QRectF(rect.left(), rect.top(), rect.width(), title.bottom() - rect.top() + 2)
 
 
+BACK_EDGE_CLEARANCE = 22.0  # how far a back edge keeps from the nodes it joins
+_CORNER_RADIUS = 14.0
+
+
 def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A vertical S-curve from an output port (``start``) to an input port (``end``)."""
-    dy = max(40.0, abs(end.y() - start.y()) / 2)
-    path = QPainterPath(start)
-    path.cubicTo(QPointF(start.x(), start.y() + dy), QPointF(end.x(), end.y() - dy), end)
+    """The curve from an output port (``start``, a node's bottom edge) to an input port
+    (``end``, a node's top edge), scene units.
+
+    Downwards (the usual case, as ``core.layout`` places layers): a vertical S-curve.
+    When the target sits above or level with the source, an S-curve would run behind both
+    nodes; such a *back edge* instead leaves downwards, runs sideways in a lane between
+    the two nodes (or beside both when they overlap horizontally), climbs, and enters the
+    target from above, with rounded corners.
+    """
+    if end.y() >= start.y() + 2 * PORT_RADIUS + 8:
+        dy = max(40.0, abs(end.y() - start.y()) / 2)
+        path = QPainterPath(start)
+        path.cubicTo(QPointF(start.x(), start.y() + dy), QPointF(end.x(), end.y() - dy), end)
+        return path
+    c = BACK_EDGE_CLEARANCE
+    lo, hi = min(start.x(), end.x()), max(start.x(), end.x())
+    # An input port may sit off its node's centre (several inputs), hence 0.7 of a width.
+    if hi - lo >= NODE_WIDTH * 1.2 + 2 * c:
+        lane = (start.x() + end.x()) / 2
+    elif end.x() >= start.x():
+        lane = hi + NODE_WIDTH * 0.7 + c
+    else:
+        lane = lo - NODE_WIDTH * 0.7 - c
+    below = max(start.y(), end.y() + NODE_HEIGHT) + c  # under both nodes
+    above = min(end.y(), start.y() - NODE_HEIGHT) - c  # over both nodes
+    return _rounded_polyline([start, QPointF(start.x(), below), QPointF(lane, below),
+                              QPointF(lane, above), QPointF(end.x(), above), end])
+
+
+def _rounded_polyline(points: list[QPointF]) -> QPainterPath:
+    """Straight segments through ``points`` with each inner corner rounded off."""
+    path = QPainterPath(points[0])
+    for prev, corner, nxt in zip(points, points[1:], points[2:]):
+        a, b = corner - prev, nxt - corner
+        la, lb = (a.x() ** 2 + a.y() ** 2) ** 0.5, (b.x() ** 2 + b.y() ** 2) ** 0.5
+        r = min(_CORNER_RADIUS, la / 2, lb / 2)
+        if r <= 0:
+            path.lineTo(corner)
+            continue
+        path.lineTo(corner - a * (r / la))
+        path.quadTo(corner, corner + b * (r / lb))
+    path.lineTo(points[-1])
     return path
 
 

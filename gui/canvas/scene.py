@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSceneContextMenuEvent,
     QGraphicsSceneMouseEvent,
+    QGraphicsView,
     QMenu,
 )
 
@@ -40,7 +41,7 @@ from core.propagate import LayerResult
 from gui import mime
 from gui.canvas.edge_item import EdgeItem, EdgeKey
 from gui.canvas.group_item import GroupFrameItem
-from gui.canvas.interactions import ConnectionDrag, target_at
+from gui.canvas.interactions import ConnectionDrag, grab_radius, port_near, target_at
 from gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
 from gui.canvas.painting import (
     group_look,
@@ -342,6 +343,8 @@ class CanvasScene(QGraphicsScene):
         was_auto = changed and self.is_auto_laid_out()
         meta["collapsed"] = bool(collapsed)
         self._sync_group(group)
+        if changed:
+            self._doc.groups_changed.emit(group)
         if was_auto:
             verb = "collapsing" if collapsed else "expanding"
             self.auto_layout(f"Auto layout after {verb} {group}")
@@ -635,15 +638,26 @@ class CanvasScene(QGraphicsScene):
                 self._fit_frame(group)
 
     # ================================================================== Qt events
-    def _port_at(self, scene_pos: QPointF) -> PortItem | None:
+    def _port_at(self, scene_pos: QPointF, radius: float) -> PortItem | None:
         item = target_at(self, scene_pos)
-        return item if isinstance(item, PortItem) else None
+        if isinstance(item, PortItem):
+            return item
+        return port_near(self, scene_pos, radius)
+
+    @staticmethod
+    def _grab_radius(event: QGraphicsSceneMouseEvent) -> float:
+        """Port grab radius for the view the event came from (its viewport's parent)."""
+        widget = event.widget()
+        view = widget.parentWidget() if widget is not None else None
+        scale = view.transform().m11() if isinstance(view, QGraphicsView) else 1.0
+        return grab_radius(scale)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._drag is None:
-            port = self._port_at(event.scenePos())
+            radius = self._grab_radius(event)
+            port = self._port_at(event.scenePos(), radius)
             if port is not None:
-                self._drag = ConnectionDrag(self, port)
+                self._drag = ConnectionDrag(self, port, radius)
                 event.accept()
                 return
         super().mousePressEvent(event)

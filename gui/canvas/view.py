@@ -188,7 +188,9 @@ class CanvasView(QGraphicsView):
             return
         type_name = bytes(data.data(mime.LAYER_TYPE).data()).decode("utf-8", errors="replace")
         scene_pos = self.mapToScene(event.position().toPoint())
-        self._scene.drop_layer(type_name, scene_pos)
+        node_id = self._scene.drop_layer(type_name, scene_pos)
+        if node_id is not None:  # dropped near the edge: scroll so all of it shows
+            self.ensureVisible(self._scene.layer_item(node_id).sceneBoundingRect(), 10, 10)
         event.acceptProposedAction()
         self.setFocus()
 

@@ -75,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=500, help="layers of the generated model")
     args = parser.parse_args(argv)
 
-    
-        app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])
     from gui.main_window import MainWindow
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)

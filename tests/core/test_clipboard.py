@@ -144,3 +144,23 @@ def test_mutated_clipboard_never_crashes(data: st.DataObject) -> None:
     except GraphError:
         return  # e.g. a mutated index beyond the target's inputs: refused, graph unchanged
     propagate(g)  # whatever was pasted, propagation never raises
+
+
+def test_pasted_copy_of_a_nested_model_is_top_level_with_the_same_counts() -> None:
+    # input 8 -> frozen nested model "base" (Dense 4: 36, Dense 2: 10) -> head Dense 1
+    g = LayerGraph("nested")
+    x = g.add_layer("InputLayer", config={"shape": [8]})
+    a = g.add_layer("Dense", config={"units": 4}, group="base", trainable=False)
+    b = g.add_layer("Dense", config={"units": 2}, group="base", trainable=False)
+    g.groups["base"] = {"type": "Functional", "trainable": False, "collapsed": True}
+    g.connect(x, a)
+    g.connect(a, b)
+    edits, new = paste_edits(g, copy_layers(g, [a, b]))
+    EditGroup(edits).apply(g)
+    assert [g.raw(n).get("group") for n in new] == [None, None]  # not added into the base
+    assert set(g.groups) == {"base"}  # and no second base invented
+    assert g.inputs(new[1]) == [(new[0], 0)]  # the inner connection is kept
+    g.connect(x, new[0])
+    r = propagate(g).layers
+    # each copy keeps its trainable flag: the same 36 + 10 non-trainable as the originals
+    assert [(r[n].trainable, r[n].non_trainable) for n in new] == [(0, 36), (0, 10)]

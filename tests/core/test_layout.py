@@ -46,10 +46,60 @@ def test_merge_sits_below_its_last_input_and_branches_side_by_side() -> None:
     g.connect(a, add)
     g.connect(b2, add)
     pos = auto_layout(g)
-    # a and b1 share row 1, centred: -110 and +110; the merge waits for b2 (row 2)
+    # a and b1 share row 1, centred: -110 and +110; the merge waits for b2 (row 3)
     assert pos[a] == (-COLUMN_WIDTH / 2, ROW_HEIGHT) and pos[b1] == (COLUMN_WIDTH / 2, ROW_HEIGHT)
-    assert pos[b2] == (0.0, 2 * ROW_HEIGHT)
+    # a -> add skips row 2 and enters the merge's left port: row 2 keeps a lane on the left
+    assert pos[b2] == (COLUMN_WIDTH / 2, 2 * ROW_HEIGHT)
     assert pos[add] == (0.0, 3 * ROW_HEIGHT)
+
+
+def residual_block(shortcut_port: int) -> tuple[LayerGraph, str, list[str], str]:
+    """x -> 3 Dense -> Add, with the shortcut x -> Add on input ``shortcut_port``."""
+    g = LayerGraph()
+    (x,) = chain(g, ["InputLayer"])
+    body = chain(g, ["Dense"] * 3, start=x)
+    add = g.add_layer("Add")
+    g.connect(x, add, shortcut_port)
+    g.connect(body[-1], add, 1 - shortcut_port)
+    return g, x, body, add
+
+
+def test_shortcut_gets_a_free_lane_beside_the_layers_it_skips() -> None:
+    # Keras's ResNet: Add()([shortcut, x]): the shortcut is input 0, the left port
+    g, x, body, add = residual_block(shortcut_port=0)
+    pos = auto_layout(g)
+    assert pos[x] == (0.0, 0.0) and pos[add] == (0.0, 4 * ROW_HEIGHT)
+    # the skipped layers move right, leaving the left lane (x = -110) to the shortcut,
+    # which runs from x = 0 down to the left port: clear of their left edge at 110 - 92
+    assert [pos[n] for n in body] == [(COLUMN_WIDTH / 2, r * ROW_HEIGHT) for r in (1, 2, 3)]
+    # shortcut on the right-hand port: the lane is on the right
+    g, x, body, add = residual_block(shortcut_port=1)
+    pos = auto_layout(g)
+    assert [pos[n] for n in body] == [(-COLUMN_WIDTH / 2, r * ROW_HEIGHT) for r in (1, 2, 3)]
+
+
+def test_one_source_shares_its_lane_and_long_jumps_get_none() -> None:
+    # x feeds two merges further down; its two skips share one lane per row
+    g, x, body, add = residual_block(shortcut_port=0)
+    tail = chain(g, ["Dense", "Dense"], start=add)
+    add2 = g.add_layer("Add")
+    g.connect(x, add2, 0)
+    g.connect(tail[-1], add2, 1)
+    pos = auto_layout(g)
+    assert pos[body[0]] == (COLUMN_WIDTH / 2, ROW_HEIGHT)  # one lane, not two
+    assert pos[tail[0]] == (COLUMN_WIDTH / 2, 5 * ROW_HEIGHT)
+    assert pos[add] == (COLUMN_WIDTH / 2, 4 * ROW_HEIGHT)  # x's lane passes its row too
+    # a connection across more than MAX_LANE_SPAN rows gets no lane (it would widen all)
+    from core.layout import MAX_LANE_SPAN
+
+    g = LayerGraph()
+    (x,) = chain(g, ["InputLayer"])
+    body = chain(g, ["Dense"] * (MAX_LANE_SPAN + 1), start=x)
+    add = g.add_layer("Add")
+    g.connect(x, add, 0)
+    g.connect(body[-1], add, 1)
+    pos = auto_layout(g)
+    assert {pos[n][0] for n in body} == {0.0}
 
 
 def transfer_graph(collapsed: bool | None) -> tuple[LayerGraph, str, list[str], list[str]]:
@@ -76,7 +126,7 @@ def test_collapsed_group_takes_one_row_and_its_layers_are_stacked_around_it() ->
 
 
 def test_group_without_metadata_counts_as_collapsed_like_the_canvas() -> None:
-    g, x, base, head = transfer_graph(collapsed=None)
+    g, _x, _base, head = transfer_graph(collapsed=None)
     assert collapsed_groups(g) == {"base"}
     assert auto_layout(g)[head[0]] == (0.0, 2 * ROW_HEIGHT)
 
@@ -190,7 +240,7 @@ def test_keras_import_of_a_nested_model_is_laid_out_with_the_group_as_one_node()
 
 def test_apply_layout_moves_every_layer_and_empty_graph_is_empty() -> None:
     assert auto_layout(LayerGraph()) == {}
-    g, x, base, head = transfer_graph(collapsed=True)
+    g, _x, _base, head = transfer_graph(collapsed=True)
     apply_layout(g)
     assert {n: g.raw(n)["position"] for n in g.layer_ids()} == auto_layout(g)
     assert g.raw(head[1])["position"] == (0.0, 3 * ROW_HEIGHT)

@@ -672,7 +672,7 @@ def test_rename_escape_cancels_and_unchanged_enter_closes(canvas: Any, qtbot: An
 
 
 def test_double_click_below_the_title_does_not_rename(canvas: Any, qtbot: Any) -> None:
-    view, doc, ids = canvas
+    view, _doc, ids = canvas
     item = view.canvas_scene().layer_item(ids["conv"])
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
                       pos=vp(view, item.mapToScene(QPointF(0, 25))))  # the parameters line
@@ -680,7 +680,7 @@ def test_double_click_below_the_title_does_not_rename(canvas: Any, qtbot: Any) -
 
 
 def test_f2_and_context_menu_open_the_rename_editor(canvas: Any, qtbot: Any) -> None:
-    view, doc, ids = canvas
+    view, _doc, ids = canvas
     scene = view.canvas_scene()
     scene.select_ids([ids["dense"]])
     view.setFocus()
@@ -709,7 +709,9 @@ def test_toggling_an_auto_laid_out_group_lays_the_canvas_out_again(qtbot: Any) -
     qtbot.addWidget(view)
     scene = view.canvas_scene()
     assert scene.group_item("base").pos() == QPointF(0, 110)
-    scene.set_group_collapsed("base", False)
+    with qtbot.waitSignal(doc.groups_changed) as changed:  # the summary listens
+        scene.set_group_collapsed("base", False)
+    assert changed.args == ["base"]
     # expanded: its layers in rows 1 and 2, the head below them, not covered
     a, b = g.id_of("dense"), g.id_of("dense_1")
     assert [g.raw(n)["position"][1] for n in (a, b, head)] == [110.0, 220.0, 330.0]
@@ -724,3 +726,80 @@ def test_toggling_an_auto_laid_out_group_lays_the_canvas_out_again(qtbot: Any) -
     count = doc.undo_stack.count()
     scene.set_group_collapsed("base", False)
     assert g.raw(head)["position"] == (300.0, 400.0) and doc.undo_stack.count() == count
+
+
+def test_back_edge_goes_around_both_nodes_not_behind_them() -> None:
+    from PySide6.QtCore import QRectF
+
+    from gui.canvas.painting import NODE_HEIGHT, NODE_WIDTH, edge_path
+
+    def body(center: QPointF) -> QRectF:  # a node's box, shrunk by 2 so touching ports pass
+        return QRectF(center.x() - NODE_WIDTH / 2 + 2, center.y() - NODE_HEIGHT / 2 + 2,
+                      NODE_WIDTH - 4, NODE_HEIGHT - 4)
+
+    def crosses(path: Any, rect: QRectF) -> bool:
+        return any(rect.contains(path.pointAtPercent(i / 400)) for i in range(401))
+
+    # forward edge: the usual S-curve, inside the box between the two ports
+    down = edge_path(QPointF(0, 38), QPointF(100, 182))
+    assert down.boundingRect().top() >= 38 and down.boundingRect().bottom() <= 182
+    for source, target in [(QPointF(0, 0), QPointF(165, -40)),  # side by side (the QA case)
+                           (QPointF(0, 0), QPointF(0, -300)),  # straight above
+                           (QPointF(0, 0), QPointF(-500, -110)),  # far left: a lane between
+                           (QPointF(0, 0), QPointF(40, 0))]:  # overlapping, same row
+        start = source + QPointF(0, NODE_HEIGHT / 2)  # output port
+        end = target - QPointF(0, NODE_HEIGHT / 2)  # input port
+        path = edge_path(start, end)
+        assert path.pointAtPercent(0) == start
+        assert (path.pointAtPercent(1) - end).manhattanLength() < 0.01
+        assert not crosses(path, body(source)), (source, target)
+        assert not crosses(path, body(target)), (source, target)
+    # far apart: the lane runs between them, not around
+    far = edge_path(QPointF(0, 38), QPointF(-500, -148))
+    assert far.boundingRect().left() >= -500.01 and far.boundingRect().right() <= 0.01
+
+
+def test_zoom_to_fit_ignores_the_hidden_layers_of_a_collapsed_group(qtbot: Any) -> None:
+    from core.io.project import load_project
+    from core.resources import example_path
+    from gui.canvas.view import FIT_MAX_SCALE
+
+    g = load_project(example_path("vgg16_transfer"))  # 6 visible nodes; 18 hidden ones
+    doc = Document(g)                                  # stacked over 2,000 units
+    view = CanvasView(doc)
+    qtbot.addWidget(view)
+    view.resize(800, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.zoom_to_fit()
+    rect = view.canvas_scene().visible_items_rect()
+    assert rect.height() < 6 * 110 + 40
+    # the model fills the view (or is at the largest fit scale), not a speck in its middle
+    shown = view.mapFromScene(rect).boundingRect()
+    assert (shown.height() > 0.8 * view.viewport().height()
+            or view.scale_factor() == pytest.approx(FIT_MAX_SCALE))
+    assert view.viewport().rect().contains(shown)
+
+
+def test_ports_stay_easy_to_hit_when_zoomed_out(canvas: Any, qtbot: Any) -> None:
+    from gui.canvas.interactions import MAX_GRAB, grab_radius
+    from gui.canvas.port_item import HIT_RADIUS
+
+    assert grab_radius(1.0) == HIT_RADIUS and grab_radius(0.05) == MAX_GRAB
+    view, doc, ids = canvas
+    view.resetTransform()
+    view.scale(0.4, 0.4)  # a port (radius 6) is under 5 pixels wide here
+    view.centerOn(150, 250)
+    scene = view.canvas_scene()
+    out = scene.layer_item(ids["dense"]).output_port_scene_pos()
+    inp = scene.layer_item(ids["lone"]).input_port_scene_pos(0)
+    # pressed 14 units (6 pixels) beside the output port, released as far from the input
+    drag(qtbot, view, out + QPointF(14, 0), inp + QPointF(-14, 0))
+    assert doc.graph.inputs(ids["lone"]) == [(ids["dense"], 0)]
+    assert doc.undo_stack.count() == 1
+    # at normal zoom that press is on the node's edge, beside the port: it moves the node
+    view.resetTransform()
+    doc.undo_stack.undo()
+    drag(qtbot, view, out + QPointF(14, 0), inp + QPointF(-14, 0))
+    assert doc.graph.inputs(ids["lone"]) == []
+    assert doc.undo_stack.undoText().startswith("Move")

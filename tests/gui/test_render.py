@@ -223,3 +223,29 @@ def test_diagram_png_nested_model_collapsed_or_framed(qapp: Any, tmp_path: Path)
     image = QImage(str(expanded))
     assert color_count(image, frame_fill) > 10_000
     assert color_count(image, category_color("Core")) > 2.5 * 170 * 70  # three layers
+
+
+def test_diagram_png_narrow_model_is_centred_under_a_long_title(qapp: Any, tmp_path: Path) -> None:
+    from core.io.project import load_project
+    from core.resources import example_path
+
+    g = load_project(example_path("vgg16_transfer"))  # 6 nodes in one column, long title
+    out = tmp_path / "vgg.png"
+    render_diagram_png(g, propagate(g), out)
+    image = QImage(str(out)).convertToFormat(QImage.Format.Format_RGB32)
+    data = bytes(image.constBits())
+    stride = image.bytesPerLine()
+    fill = category_color("Core")  # input_layer, dense, dense_1
+    pattern = bytes([fill.blue(), fill.green(), fill.red(), 255])
+    spans = []
+    for y in range(image.height()):
+        row = data[y * stride: y * stride + image.width() * 4]
+        first, last = row.find(pattern), row.rfind(pattern)
+        if first != -1 and first % 4 == 0 and last % 4 == 0:
+            spans.append((first // 4, last // 4))
+    assert spans, "no Core node drawn"
+    left = min(a for a, _ in spans)
+    right = max(b for _, b in spans)
+    assert right - left < 200  # one column of nodes (184 wide) ...
+    assert abs((left + right) / 2 - image.width() / 2) < 10  # ... in the middle of the image
+    assert image.width() > 3 * (right - left)  # the title made the image wide
