@@ -56,50 +56,19 @@ def _int_spin(field: FieldSpec, parent: QWidget) -> QSpinBox:
     return spin
 
 
-class IntEditor(FieldEditor):
-    """QSpinBox with the field's range; an optional field's lowest step reads ``None``."""
+class _SpinEditor(FieldEditor):
+    """A spin box; for an optional field its lowest step reads ``None`` and commits None."""
 
-    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(field, parent)
-        self.spin = _int_spin(field, self)
-        if field.optional:
-            self.spin.setMinimum(max(INT_MIN, self.spin.minimum() - 1))
-            self.spin.setSpecialValueText(NONE_TEXT)
-        self._layout.addWidget(self.spin)
-        self.spin.valueChanged.connect(self._changed)
+    def _install(self, spin: QSpinBox | QDoubleSpinBox, none_below: float) -> None:
+        self.spin = spin
+        if self.field.optional:
+            spin.setMinimum(none_below)
+            spin.setSpecialValueText(NONE_TEXT)
+        self._layout.addWidget(spin)
+        spin.valueChanged.connect(self._changed)
 
-    def _changed(self, value: int) -> None:
-        if self.field.optional and value == self.spin.minimum():
-            self.committed.emit(None)
-        else:
-            self.committed.emit(value)
-
-    def set_value(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.spin.setValue(self.spin.minimum())
-        else:
-            self.spin.setValue(int(value))
-        self.spin.blockSignals(False)
-
-
-class FloatEditor(FieldEditor):
-    """QDoubleSpinBox with the field's range (6 decimals: epsilon is 0.001)."""
-
-    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(field, parent)
-        self.spin = QDoubleSpinBox(self)
-        self.spin.setDecimals(6)
-        low = -1e12 if field.minimum is None else float(field.minimum)
-        high = 1e12 if field.maximum is None else float(field.maximum)
-        self.spin.setRange(low, high)
-        self.spin.setSingleStep(0.05 if high - low <= 1.0 else 1.0)
-        self.spin.setKeyboardTracking(False)
-        if field.optional:
-            self.spin.setMinimum(low - self.spin.singleStep())
-            self.spin.setSpecialValueText(NONE_TEXT)
-        self._layout.addWidget(self.spin)
-        self.spin.valueChanged.connect(self._changed)
+    def _convert(self, value: Any) -> Any:
+        raise NotImplementedError
 
     def _changed(self, value: float) -> None:
         if self.field.optional and value == self.spin.minimum():
@@ -112,8 +81,38 @@ class FloatEditor(FieldEditor):
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             self.spin.setValue(self.spin.minimum())
         else:
-            self.spin.setValue(float(value))
+            self.spin.setValue(self._convert(value))
         self.spin.blockSignals(False)
+
+
+class IntEditor(_SpinEditor):
+    """QSpinBox with the field's range; an optional field's lowest step reads ``None``."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        spin = _int_spin(field, self)
+        self._install(spin, max(INT_MIN, spin.minimum() - 1))
+
+    def _convert(self, value: Any) -> int:
+        return int(value)
+
+
+class FloatEditor(_SpinEditor):
+    """QDoubleSpinBox with the field's range (6 decimals: epsilon is 0.001)."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        spin = QDoubleSpinBox(self)
+        spin.setDecimals(6)
+        low = -1e12 if field.minimum is None else float(field.minimum)
+        high = 1e12 if field.maximum is None else float(field.maximum)
+        spin.setRange(low, high)
+        spin.setSingleStep(0.05 if high - low <= 1.0 else 1.0)
+        spin.setKeyboardTracking(False)
+        self._install(spin, low - spin.singleStep())
+
+    def _convert(self, value: Any) -> float:
+        return float(value)
 
 
 class BoolEditor(FieldEditor):
