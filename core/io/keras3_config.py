@@ -36,10 +36,8 @@ def tensor_ref(value: dict[str, Any], where: str, path: str | Path) -> TensorRef
         raise ModelFileError(path, f"{where}: a __keras_tensor__ needs a config object")
     layer, node, tensor = history(cfg.get("keras_history"), where, path)
     shape = cfg.get("shape")
-    if not (isinstance(shape, list) and all(
-            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)):
-        shape = None
-    return TensorRef(layer, node, tensor, tuple(shape) if shape is not None else None)
+    # Checked where it is used (only an opaque layer's output shape is taken from here).
+    return TensorRef(layer, node, tensor, tuple(shape) if isinstance(shape, list) else None)
 
 
 def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
@@ -63,7 +61,10 @@ def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
         raise ModelFileError(path, f"{where}: kwargs must be an object, got "
                                    f"{type(kwargs).__name__}")
     call = Call()
-    _collect(args, call, where, path, keep_constants=True)
+    if all(is_keras_tensor(a) for a in args):  # the common case: f(x) or f(x, y)
+        call.inputs.extend(tensor_ref(a, where, path) for a in args)
+    else:
+        _collect(args, call, where, path, keep_constants=True)
     for key in DATA_KWARGS:
         if key in kwargs:
             _collect([kwargs[key]], call, where, path, keep_constants=False)

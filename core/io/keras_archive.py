@@ -136,7 +136,7 @@ def sniff(path: str | Path) -> str:
             head = f.read(8)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+    if head.startswith((ZIP_MAGIC, b"PK\x05\x06")):
         return "zip"
     if head.startswith(HDF5_MAGIC):
         return "hdf5"

@@ -45,32 +45,6 @@ class Call:
     constants: list[Any] = field(default_factory=list)
 
 
-def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[Call]:
-    """Parse a layer's ``inbound_nodes`` (either format, even mixed) into calls.
-
-    Raises:
-        ModelFileError: ``inbound_nodes`` or one of its entries has the wrong structure.
-    """
-    from core.io import keras2_config, keras3_config
-
-    if nodes is None:
-        return []
-    if not isinstance(nodes, list):
-        raise ModelFileError(path, f"layer {layer_name!r}: inbound_nodes must be a list, got "
-                                   f"{type(nodes).__name__}")
-    calls = []
-    for k, node in enumerate(nodes):
-        where = f"layer {layer_name!r}, call {k}"
-        if isinstance(node, dict):
-            calls.append(keras3_config.parse_call(node, where, path))
-        elif isinstance(node, list):
-            calls.append(keras2_config.parse_call(node, where, path))
-        else:
-            raise ModelFileError(path, f"{where}: an inbound node must be an object or a list, "
-                                       f"got {type(node).__name__}")
-    return calls
-
-
 def history(value: Any, where: str, path: str | Path) -> tuple[str, int, int]:
     """Validate ``[layer_name, node_index, tensor_index]`` (Keras 3 ``keras_history``,
     Keras 2 inbound entry, a model's ``input_layers`` / ``output_layers`` entry).

@@ -1,8 +1,8 @@
 """Export a graph as Keras 3 Python code (Functional API) that rebuilds it.
 
 The code creates one ``keras.Input`` per InputLayer and one layer per node, with the
-graph's layer names and arguments (the catalogue's normalised values; arguments equal to
-the catalogue's default are left out, as are unset ``None`` options), calls each layer on
+graph's layer names and arguments (the catalogue's normalised values, every catalogue field
+spelled out; options the file left at ``None`` are left out), calls each layer on
 its inputs in topological order, and ends with ``model = keras.Model(...)``. A shared
 layer is created once and called once per call; a frozen layer gets ``trainable=False``.
 ``model.count_params()`` of the rebuilt model equals ParamLab's total.
@@ -23,12 +23,19 @@ import re
 from typing import Any
 
 from core.catalogue import get_spec
-from core.graph import LayerGraph
-from core.graph import snake_case
-from core.io.keras_json_export import (LIST_INPUT_TYPES, call_map, input_nodes, is_op,
-                                       keras_arguments, output_nodes, to_keras_json)
+from core.graph import LayerGraph, snake_case
+from core.io.keras_json_export import (
+    LIST_INPUT_TYPES,
+    call_map,
+    input_nodes,
+    is_op,
+    keras_arguments,
+    needs_trainable_flag,
+    op_class,
+    output_nodes,
+    to_keras_json,
+)
 from core.propagate import PropagationResult, propagate
-
 
 
 def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) -> str:
@@ -65,14 +72,15 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
             # A Keras operation (x != 0, x * 2.0): keras.ops.not_equal(x, 0).
             operands = inputs + ([_literal(constant)] if len(inputs) == 1 and constant is not None
                                  else [])
-            body.append(f"{var} = keras.ops.{snake_case(d['type'])}({', '.join(operands)})")
+            body.append(f"{var} = keras.ops.{snake_case(op_class(d['type']))}"
+                        f"({', '.join(operands)})")
             continue
         if d["type"] in LIST_INPUT_TYPES:
             call_args = f"[{', '.join(inputs)}]"
         else:
             call_args = ", ".join(inputs)
         if owner not in layer_var:
-            ctor = _constructor(graph, owner)
+            ctor = _constructor(graph, owner, result)
             if owner == n and not _is_shared(calls, owner):
                 body.extend(_todo(graph, owner))
                 body.append(f"{var} = {ctor}({call_args})")
@@ -89,11 +97,9 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
     body.append(f"return keras.Model(inputs={_seq(ins)}, outputs={_seq(outs)}, "
                 f"name={_literal(graph.name)})")
     lines = [
-        f'"""Keras 3 model {graph.name!r}, exported by ParamLab.',
-        "",
-        f"ParamLab counts {result.total:,} parameters ({result.trainable:,} trainable, "
-        f"{result.non_trainable:,} non-trainable).",
-        '"""',
+        f"# Keras 3 model {graph.name!r}, exported by ParamLab.",
+        (f"# ParamLab counts {result.total:,} parameters ({result.trainable:,} trainable, "
+         f"{result.non_trainable:,} non-trainable)."),
         "import keras",
         "from keras import layers",
         "",
@@ -114,23 +120,22 @@ def _is_shared(calls: dict[str, tuple[str, int]], owner: str) -> bool:
     return any(o == owner and k > 0 for o, k in calls.values())
 
 
-def _constructor(graph: LayerGraph, node_id: str) -> str:
+def _constructor(graph: LayerGraph, node_id: str, result: PropagationResult) -> str:
     d = graph.raw(node_id)
     spec = get_spec(d["type"])
     if spec is None:
         return f"layers.Identity(name={_literal(d['name'])})"
     args = keras_arguments(graph, node_id)
-    defaults = {f.name: f.default for f in spec.fields}
+    known = {f.name for f in spec.fields}
     parts = []
     for key, value in args.items():
-        if key in defaults:
-            if _same(value, defaults[key]):
-                continue
-        elif value is None or key == "dtype":
+        # Every catalogue field is written, even at its default: the catalogue gives a
+        # default to arguments Keras requires (Conv2D's filters and kernel_size).
+        if key not in known and (value is None or key == "dtype"):
             continue
-        parts.append(f"{key}={_literal(value)}")
+        parts.append(f"{key}={_layer_or_literal(value)}")
     parts.append(f"name={_literal(d['name'])}")
-    if not d["trainable"]:
+    if needs_trainable_flag(graph, node_id, result):
         parts.append("trainable=False")
     return f"layers.{d['type']}({', '.join(parts)})"
 
@@ -139,18 +144,21 @@ def _todo(graph: LayerGraph, node_id: str) -> list[str]:
     d = graph.raw(node_id)
     if get_spec(d["type"]) is not None:
         return []
-    return [f"# TODO: {d['name']!r} is a {d['type']} layer ParamLab cannot rebuild (its code is "
-            "not in the file); replace this placeholder with it."]
+    return [(f"# TODO: {d['name']!r} is a {d['type']} layer ParamLab cannot rebuild (its code "
+             "is not in the file); replace this placeholder with it.")]
 
 
-def _same(value: Any, default: Any) -> bool:
-    return bool(value == _listify(default))
-
-
-def _listify(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_listify(v) for v in value]
-    return value
+def _layer_or_literal(value: Any) -> str:
+    """A wrapper's nested layer (``{"module": "keras.layers", "class_name", "config"}``)
+    as a constructor call, since Bidirectional and TimeDistributed need a layer object;
+    anything else as a literal (Keras accepts initializer configs as dicts)."""
+    if (isinstance(value, dict) and value.get("module") == "keras.layers"
+            and isinstance(value.get("class_name"), str) and value["class_name"].isidentifier()
+            and isinstance(value.get("config"), dict)):
+        args = ", ".join(f"{k}={_layer_or_literal(v)}" for k, v in value["config"].items()
+                         if isinstance(k, str) and k.isidentifier())
+        return f"layers.{value['class_name']}({args})"
+    return _literal(value)
 
 
 def _seq(items: list[str]) -> str:

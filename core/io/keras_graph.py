@@ -31,7 +31,8 @@ from core.catalogue.keras_compat import from_keras_config, implicit_input_shape
 from core.errors import GraphError, LayerError, ModelFileError
 from core.fields import FieldKind
 from core.graph import LayerGraph
-from core.io.keras_calls import Call, TensorRef, history, parse_inbound_nodes
+from core.io import keras2_config, keras3_config
+from core.io.keras_calls import Call, TensorRef, history
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ class _Builder:
         self.scopes = 0
         self.alias: dict[Key, tuple[_Scope, TensorRef]] = {}
         self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
-        self.recorded: dict[Key, list[Any]] = {}
-        self.opaque: list[tuple[str, _Scope, str, int, dict[str, Any]]] = []
+        self.sources: dict[str, tuple[dict[str, Any], Call]] = {}  # node id -> (layer, call)
+        self.opaque: list[tuple[str, dict[str, Any]]] = []
         self.reserved: set[str] = set()
         self.convert = from_keras_config
 
@@ -94,6 +95,11 @@ class _Builder:
         if not isinstance(obj, dict):
             raise self.fail(f"a Keras model config must be a JSON object, got {type(obj).__name__}")
         cls = obj.get("class_name")
+        inner = obj.get("config")
+        if cls is None and isinstance(inner, dict) and _is_model_class(inner.get("class_name")):
+            # The model config wrapped under "config" with other data beside it (Keras's
+            # figures in ParamLab's reference files): read the model.
+            obj, cls = inner, inner["class_name"]
         if not isinstance(cls, str) or cls not in MODEL_CLASSES:
             if isinstance(cls, str):
                 raise self.fail(f"the file holds a {cls!r}, not a Keras model (expected "
@@ -247,8 +253,9 @@ class _Builder:
         group = scope.group
         if group is None:
             group = name
-            self.graph.groups[group] = {"type": layer.get("class_name"), "trainable": trainable,
-                                        "collapsed": True}
+            cls = layer.get("class_name")
+            self.graph.groups[group] = {"type": cls if isinstance(cls, str) else "Functional",
+                                        "trainable": trainable, "collapsed": True}
         frozen = scope.frozen or not trainable
         for k, call in enumerate(calls or [None]):
             # Call 0 of a nested model owns its weights, unless the enclosing model is
@@ -276,9 +283,9 @@ class _Builder:
         cfg = self._config_of(layer, f"layer {name!r}")
         module = layer.get("module")
         is_op = isinstance(module, str) and module.startswith(OP_MODULES)
-        type_name = _op_type(cls) if is_op else cls
+        type_name = _op_type(cls, len(call.inputs)) if is_op else cls
         try:
-            config = self.convert(type_name, dict(cfg))
+            config = self.convert(type_name, cfg)
         except LayerError as exc:
             raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
         if not isinstance(config, dict):
@@ -298,7 +305,7 @@ class _Builder:
             # Point at the layer that really owns the weights, never at another call.
             owner_id = self.graph.raw(owner_id).get("shared_with") or owner_id
         display = f"{name}{scope.suffix}" if k == 0 else f"{name}{scope.suffix}_call{k}"
-        display = self._free_name(display, scope)
+        display = self._free_name(display, scope, made_up=display != name)
         try:
             node_id = self.graph.add_layer(type_name, display, config, trainable,
                                            shared_with=owner_id, group=scope.group)
@@ -307,37 +314,43 @@ class _Builder:
         scope.nodes[(name, k)] = node_id
         if call.inputs:
             self.pending.append((node_id, scope, call.inputs, f"layer {name!r}"))
-            for i, ref in enumerate(call.inputs):
-                if ref.shape is not None:
-                    self.recorded.setdefault((scope.id, ref.layer, ref.node, ref.tensor),
-                                             list(ref.shape))
-            self._record_build_shapes(layer, call, scope)
+            self.sources[node_id] = (layer, call)
         if get_spec(type_name) is None:
-            self.opaque.append((node_id, scope, name, k, cfg))
+            self.opaque.append((node_id, cfg))
 
-    def _free_name(self, name: str, scope: _Scope) -> str:
+    def _free_name(self, name: str, scope: _Scope, made_up: bool) -> str:
         """The file's name, unless another layer has it already (a nested model's layer
-        named like an outer one): then ``<group>/<name>``, made unique."""
-        if self.graph.id_of(name) is None and (scope.group is None or name not in self.reserved):
+        named like an outer one): then ``<group>/<name>``, made unique. A name ParamLab
+        makes up (``dense_call1``) never takes a name the file gives a top-level layer."""
+        taken = self.graph.id_of(name) is not None
+        if made_up or scope.group is not None:
+            taken = taken or name in self.reserved
+        if not taken:
             return name
-        stem = f"{scope.group}/{name}" if scope.group else name
-        return self.graph.unique_name(stem)
+        stem = f"{scope.group}/{name}" if scope.group and not made_up else name
+        candidate, i = stem, 0
+        while self.graph.id_of(candidate) is not None or candidate in self.reserved:
+            i += 1
+            candidate = f"{stem}_{i}"
+        return candidate
 
-    def _record_build_shapes(self, layer: dict[str, Any], call: Call, scope: _Scope) -> None:
-        """Keras 2 records no tensor shapes in inbound nodes, but a consumer's
-        ``build_config.input_shape`` is the shape of what it was called on."""
-        shape = _build_shape(layer, allow_nested=True)
-        if shape is None:
-            return
-        if len(call.inputs) == 1 and _is_shape(shape):
-            shapes = [shape]
-        elif (len(call.inputs) > 1 and isinstance(shape, list) and len(shape) == len(call.inputs)
-              and all(_is_shape(s) for s in shape)):
-            shapes = shape
-        else:
-            return
-        for ref, s in zip(call.inputs, shapes):
-            self.recorded.setdefault((scope.id, ref.layer, ref.node, ref.tensor), list(s))
+    def _recorded_input_shape(self, node_id: str, index: int) -> list[Any] | None:
+        """The shape the file records for input ``index`` of ``node_id``: its Keras 3
+        ``__keras_tensor__`` shape, else (Keras 2) its ``build_config.input_shape``."""
+        layer, call = self.sources.get(node_id, ({}, Call()))
+        if index >= len(call.inputs):
+            return None
+        shape = call.inputs[index].shape
+        if shape is not None:
+            return list(shape)
+        built = _build_shape(layer, allow_nested=True)
+        if built is None:
+            return None
+        if len(call.inputs) == 1 and _is_shape(built):
+            return built
+        if len(built) == len(call.inputs) and _is_shape(built[index]):
+            return built[index]
+        return None
 
     def _check_types(self, type_name: str, config: dict[str, Any], name: str) -> None:
         """Refuse a value whose JSON type cannot be right for the catalogue field (units
@@ -394,10 +407,14 @@ class _Builder:
         """Give each opaque layer the output shape the file records for it: the shape of
         the tensor its consumers received (batch axis first), else a Keras 2 Lambda's
         ``output_shape`` argument (no batch axis)."""
-        for node_id, scope, name, k, cfg in self.opaque:
-            recorded = self.recorded.get((scope.id, name, k, 0))
+        for node_id, cfg in self.opaque:
+            recorded = None
+            for consumer, index in self.graph.outputs(node_id):
+                recorded = self._recorded_input_shape(consumer, index)
+                if recorded is not None:
+                    break
             shape: list[Any] | None = None
-            if recorded is not None and len(recorded) > 0:
+            if _is_shape(recorded):
                 shape = [None] + list(recorded[1:])
             elif _is_shape(cfg.get("output_shape")):
                 shape = [None] + list(cfg["output_shape"])
@@ -437,11 +454,41 @@ class _Builder:
         return [history(v, f"model {model!r}, {key}", self.path) for v in value]
 
 
-def _op_type(cls: str) -> str:
-    if cls in OP_LAYERS:
+def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[Call]:
+    """Parse a layer's ``inbound_nodes`` (either format, even mixed) into calls.
+
+    Raises:
+        ModelFileError: ``inbound_nodes`` or one of its entries has the wrong structure.
+    """
+    if nodes is None:
+        return []
+    if not isinstance(nodes, list):
+        raise ModelFileError(path, f"layer {layer_name!r}: inbound_nodes must be a list, got "
+                                   f"{type(nodes).__name__}")
+    calls = []
+    for k, node in enumerate(nodes):
+        where = f"layer {layer_name!r}, call {k}"
+        if isinstance(node, dict):
+            calls.append(keras3_config.parse_call(node, where, path))
+        elif isinstance(node, list):
+            calls.append(keras2_config.parse_call(node, where, path))
+        else:
+            raise ModelFileError(path, f"{where}: an inbound node must be an object or a list, "
+                                       f"got {type(node).__name__}")
+    return calls
+
+
+def _op_type(cls: str, n_tensors: int) -> str:
+    """The graph type of a Keras 3 operation: ``x + y`` is the catalogue's ``Add``; an
+    operation the catalogue lists (``NotEqual``) keeps its name; anything else, and
+    ``x + 1`` / ``x * 2.0`` (one tensor: no merge layer fits), is the opaque
+    ``ops.<class>``, whose output shape comes from the file."""
+    if cls in OP_LAYERS and n_tensors >= 2:
         return cls
     spec = get_spec(cls)
-    return cls if spec is not None and spec.category == "Operations" else f"ops.{cls}"
+    if cls not in OP_LAYERS and spec is not None and spec.category == "Operations":
+        return cls
+    return f"ops.{cls}"
 
 
 def _layer_name(layer: Any) -> str | None:
@@ -452,6 +499,10 @@ def _layer_name(layer: Any) -> str | None:
         cfg = layer.get("config")
         name = cfg.get("name") if isinstance(cfg, dict) else None
     return name if isinstance(name, str) and name else None
+
+
+def _is_model_class(cls: Any) -> bool:
+    return isinstance(cls, str) and cls in MODEL_CLASSES
 
 
 def _is_model(layer: dict[str, Any]) -> bool:

@@ -4,11 +4,20 @@ Keras 2 (``model.save("m.h5")``) and Keras 3 (``save_format="h5"``) store the mo
 config in the root group's ``model_config`` attribute; weights live in ``model_weights``
 and are never read. ``h5py`` is an optional dependency (the ``h5`` extra): it is imported
 only when an ``.h5`` file is opened, and its absence is a clear :class:`ModelFileError`.
+
+The HDF5 C library can loop forever or crash on a corrupt file (fuzzing found a
+variable-length string whose read never returns), and C code cannot be interrupted from
+Python. So the attribute is read in a short-lived child process running this module
+(``python -m core.io.keras_h5 FILE``, our own fixed code; nothing from the file is
+executed), which is killed after :data:`H5_TIMEOUT` seconds.
 """
 from __future__ import annotations
 
 import logging
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +27,9 @@ from core.io.keras_archive import MAX_CONFIG_BYTES, loads_config
 log = logging.getLogger(__name__)
 
 CONFIG_ATTRIBUTE = "model_config"
+#: Seconds the child process may take to read the attribute (a sound file takes ~0.3 s).
+H5_TIMEOUT = 20.0
+_EXIT_REFUSED = 3  # the child found a problem and wrote it on stderr
 
 
 def read_h5_config(path: str | Path) -> dict[str, Any]:
@@ -27,14 +39,44 @@ def read_h5_config(path: str | Path) -> dict[str, Any]:
 
     Raises:
         ModelFileError: ``h5py`` is not installed; the file is not HDF5, is truncated or
-            corrupt; it has no ``model_config`` (a weights-only file); the config is too
-            large or not a JSON object.
+            corrupt (also when reading it crashes or hangs the HDF5 library); it has no
+            ``model_config`` (a weights-only file); the config is too large or not a
+            JSON object.
     """
     try:
-        import h5py  # optional extra "h5"
+        import h5py  # noqa: F401  (optional extra "h5"; checked here for a clear message)
     except ImportError:
         raise ModelFileError(path, "reading .h5 files needs the optional h5py package: "
                                    "pip install 'paramlab[h5]'") from None
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "core.io.keras_h5", str(path)],
+                              capture_output=True, timeout=H5_TIMEOUT, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise ModelFileError(path, f"reading the HDF5 file took more than {H5_TIMEOUT:g} s "
+                                   "and was stopped: the file is probably corrupt") from None
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot start the HDF5 reader: {exc}") from None
+    if proc.returncode == 0:
+        return loads_config(proc.stdout, path, CONFIG_ATTRIBUTE)
+    message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    if proc.returncode == _EXIT_REFUSED and message:
+        raise ModelFileError(path, message[-1])
+    log.warning("HDF5 reader exited with %s: %s", proc.returncode, message[-3:])
+    raise ModelFileError(path, f"the HDF5 library failed on this file (exit code "
+                               f"{proc.returncode}): it is probably corrupt")
+
+
+def read_attribute(path: str | Path) -> bytes:
+    """Read ``model_config`` in this process (what the child process runs).
+
+    Raises:
+        ModelFileError: see :func:`read_h5_config`.
+    """
+    import h5py
+
     try:
         with h5py.File(path, "r") as f:
             if CONFIG_ATTRIBUTE not in f.attrs:
@@ -57,13 +99,32 @@ def read_h5_config(path: str | Path) -> dict[str, Any]:
             raw = f.attrs[CONFIG_ATTRIBUTE]
     except ModelFileError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        # h5py raises OSError for a non-HDF5 or truncated file, and the others for
-        # corrupt metadata.
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, UnicodeError) as exc:
+        # h5py raises OSError for a non-HDF5 or truncated file, the others for corrupt
+        # metadata.
         raise ModelFileError(path, f"not a readable Keras .h5 file: {exc}") from None
-    if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
-        raw = raw.tobytes()  # a numpy scalar or array of bytes
-    if not isinstance(raw, (bytes, str)):
+    if hasattr(raw, "item") and not isinstance(raw, (bytes, str)):
+        raw = raw.item()  # a numpy scalar
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    if not isinstance(raw, bytes):
         raise ModelFileError(path, f"{CONFIG_ATTRIBUTE} must be JSON text, got "
                                    f"{type(raw).__name__}")
-    return loads_config(raw, path, CONFIG_ATTRIBUTE)
+    return raw
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        sys.stderr.write("usage: python -m core.io.keras_h5 FILE\n")
+        return 2
+    try:
+        data = read_attribute(argv[0])
+    except ModelFileError as exc:
+        sys.stderr.write(exc.detail.replace("\n", " ") + "\n")
+        return _EXIT_REFUSED
+    sys.stdout.buffer.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

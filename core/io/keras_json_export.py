@@ -36,9 +36,19 @@ OP_MODULE = "keras.src.ops.numpy"
 
 
 def is_op(type_name: str) -> bool:
-    """Whether ``type_name`` is a Keras operation (``x != 0``), not a layer."""
+    """Whether ``type_name`` is a Keras operation (``x != 0``, an imported ``ops.Add``),
+    not a layer."""
+    if type_name.startswith("ops."):
+        return True
     spec = get_spec(type_name)
     return spec is not None and spec.category == "Operations"
+
+
+def op_class(type_name: str) -> str:
+    """Keras's class name of an operation type: ``ops.Multiply`` -> ``Multiply``."""
+    return type_name.removeprefix("ops.")
+
+
 #: Layers called on a list of tensors (``Add()([a, b])``); others take positional inputs.
 LIST_INPUT_TYPES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
                               "Concatenate", "Dot", "Attention", "AdditiveAttention"})
@@ -63,7 +73,20 @@ def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
         out.pop(key, None)
     if spec is not None:
         out.pop("output_shape", None)
+    for key in ("layer", "backward_layer"):  # Bidirectional, TimeDistributed
+        inner = out.get(key)
+        if isinstance(inner, dict) and "class_name" in inner and "module" not in inner:
+            # Keras 3 finds a built-in class by its module: {"module": "keras.layers", ...}
+            out[key] = {"module": "keras.layers", **inner, "registered_name": None}
     return out
+
+
+def needs_trainable_flag(graph: LayerGraph, node_id: str, result: PropagationResult) -> bool:
+    """Whether to write ``trainable=False``: only for a frozen layer that has weights (a
+    weightless layer's flag changes no count, and some, like SpatialDropout2D, do not
+    accept the argument)."""
+    r = result.layers.get(node_id)
+    return not graph.raw(node_id)["trainable"] and r is not None and bool(r.weights)
 
 
 def output_nodes(graph: LayerGraph) -> list[str]:
@@ -108,7 +131,7 @@ def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) ->
         owner, k = calls[n]
         d = graph.raw(owner)
         if owner not in entries:
-            entries[owner] = _layer_entry(graph, owner)
+            entries[owner] = _layer_entry(graph, owner, result)
             order.append(owner)
         if d["type"] == "InputLayer":
             continue
@@ -146,7 +169,7 @@ def to_keras_json(graph: LayerGraph, result: PropagationResult | None = None,
     return json.dumps(to_keras_dict(graph, result), indent=indent)
 
 
-def _layer_entry(graph: LayerGraph, node_id: str) -> dict[str, Any]:
+def _layer_entry(graph: LayerGraph, node_id: str, result: PropagationResult) -> dict[str, Any]:
     d = graph.raw(node_id)
     name = d["name"]
     if d["type"] == "InputLayer":
@@ -157,9 +180,13 @@ def _layer_entry(graph: LayerGraph, node_id: str) -> dict[str, Any]:
         return {"module": "keras.layers", "class_name": "InputLayer", "config": config,
                 "registered_name": None, "name": name, "inbound_nodes": []}
     if is_op(d["type"]) or _has_constant(graph, node_id):
-        return {"module": OP_MODULE, "class_name": d["type"], "config": {"name": name},
-                "registered_name": d["type"], "name": name, "inbound_nodes": []}
-    config = {"name": name, "trainable": bool(d["trainable"])}
+        cls = op_class(d["type"])
+        config = {k: v for k, v in d["config"].items() if k not in ("constant", "output_shape")}
+        return {"module": OP_MODULE, "class_name": cls, "config": {"name": name, **config},
+                "registered_name": cls, "name": name, "inbound_nodes": []}
+    config: dict[str, Any] = {"name": name}
+    if needs_trainable_flag(graph, node_id, result):
+        config["trainable"] = False
     config.update(keras_arguments(graph, node_id))
     return {"module": "keras.layers", "class_name": d["type"], "config": config,
             "registered_name": None, "name": name, "inbound_nodes": []}

@@ -150,3 +150,10 @@ def test_layers_are_laid_out():
     graph = parse_keras_config(_reference(DATA / "keras" / "lenet_like.json")["config"])
     ys = [graph.raw(n)["position"][1] for n in graph.topological_order()]
     assert ys == sorted(ys) and ys[0] < ys[-1]
+
+
+@pytest.mark.parametrize("name", ["hb_rnn", "mlp_5_8_4_3"])
+def test_reference_file_with_the_config_wrapped_loads_too(name):
+    # ParamLab's reference files hold the model under "config" beside Keras's figures.
+    path = DATA / "keras" / f"{name}.json"
+    assert not compare(load_keras(path), _reference(path))

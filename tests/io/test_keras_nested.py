@@ -96,10 +96,12 @@ def k2_functional(name: str, layers: list, inputs: list, outputs: list,
 def transfer_model(base_trainable: bool = False) -> dict:
     """Keras 3: a base model (Input 8 -> Dense d1 4 -> BatchNormalization bn) used as a
     layer, ``base(img)``, then a head Dense 2, as in transfer learning."""
+    # Keras writes a frozen model's flag on the model and on each of its layers.
     base = k3_functional("base", [
         k3_input("base_in", [None, 8]),
-        dense("d1", 4, [kt("base_in", shape=[None, 8])]),
-        k3_layer("BatchNormalization", "bn", {"axis": -1}, [kt("d1", shape=[None, 4])]),
+        dense("d1", 4, [kt("base_in", shape=[None, 8])], trainable=base_trainable),
+        k3_layer("BatchNormalization", "bn", {"axis": -1}, [kt("d1", shape=[None, 4])],
+                 trainable=base_trainable),
     ], [["base_in", 0, 0]], [["bn", 0, 0]], trainable=base_trainable)
     return k3_functional("transfer", [
         k3_input("img", [None, 8]),
@@ -113,14 +115,15 @@ def siamese_model() -> dict:
     Subtract and Dense 1: the encoder's 21 weights count once."""
     encoder = k3_functional("encoder", [
         k3_input("enc_in", [None, 6]),
-        dense("e1", 3, [kt("enc_in")]),
+        dense("e1", 3, [kt("enc_in", shape=[None, 6])]),
     ], [["enc_in", 0, 0]], [["e1", 0, 0]])
     return k3_functional("siamese", [
         k3_input("left", [None, 6]),
         k3_input("right", [None, 6]),
-        as_layer(encoder, [kt("left")], [kt("right")]),
-        k3_layer("Subtract", "diff", {}, [[kt("encoder", 0), kt("encoder", 1)]]),
-        dense("out", 1, [kt("diff")]),
+        as_layer(encoder, [kt("left", shape=[None, 6])], [kt("right", shape=[None, 6])]),
+        k3_layer("Subtract", "diff", {}, [[kt("encoder", 0, shape=[None, 3]),
+                                           kt("encoder", 1, shape=[None, 3])]]),
+        dense("out", 1, [kt("diff", shape=[None, 3])]),
     ], [["left", 0, 0], ["right", 0, 0]], [["out", 0, 0]])
 
 
@@ -146,6 +149,17 @@ def test_frozen_nested_model_is_a_collapsed_group_of_frozen_layers():
     assert counts(graph, "head") == ((None, 2), 10, 0)
     result = propagate(graph)
     assert (result.trainable, result.non_trainable) == (10, 52)
+
+
+def test_nested_model_flag_alone_freezes_its_layers():
+    # Keras writes the flag on each layer too; a file with only the model's flag is
+    # still read as frozen (the model's flag wins, as model.trainable = False does).
+    model = transfer_model(base_trainable=False)
+    for entry in model["config"]["layers"][1]["config"]["layers"][1:]:
+        entry["config"]["trainable"] = True
+    graph = parse_keras_config(model)
+    assert not graph.layer(graph.id_of("d1")).trainable
+    assert (propagate(graph).trainable, propagate(graph).non_trainable) == (10, 52)
 
 
 def test_trainable_nested_model_keeps_its_layers_trainable():
@@ -362,3 +376,58 @@ def test_sequential_without_any_input_shape_leaves_the_first_layer_unconnected()
                                       "config": {"name": "d1", "units": 4}}]))
     assert len(graph) == 1
     assert propagate(graph).layers[graph.id_of("d1")].diagnostic is not None
+
+
+def test_call_names_never_take_a_name_the_file_uses():
+    model = k3_functional("m", [
+        k3_input("a", [None, 2]),
+        k3_input("b", [None, 2]),
+        dense("dense", 3, [kt("a")], [kt("b")]),
+        dense("dense_call1", 1, [kt("dense", 1)]),  # a real layer with the made-up name
+    ], [["a", 0, 0], ["b", 0, 0]], [["dense_call1", 0, 0]])
+    graph = parse_keras_config(model)
+    real = graph.id_of("dense_call1")
+    assert graph.raw(real)["type"] == "Dense" and "shared_with" not in graph.raw(real)
+    call = graph.id_of("dense_call1_1")
+    assert graph.raw(call)["shared_with"] == graph.id_of("dense")
+    assert graph.inputs(real) == [(call, 0)]
+    assert counts(graph, "dense_call1") == ((None, 1), 4, 0)
+
+
+def test_attention_value_given_by_keyword_is_a_data_input_and_the_mask_is_not():
+    mha = {"num_heads": 2, "key_dim": 4}
+    k3 = k3_functional("m", [
+        k3_input("q", [None, 5, 8]),
+        k3_input("v", [None, 7, 8]),
+        k3_input("m", [None, 5, 7]),
+        k3_layer("MultiHeadAttention", "mha", mha, [kt("q")],
+                 kwargs={"value": kt("v"), "attention_mask": kt("m")}),
+    ], [["q", 0, 0], ["v", 0, 0], ["m", 0, 0]], [["mha", 0, 0]])
+    k2 = k2_functional("m", [
+        k2_input("q", [None, 5, 8]),
+        k2_input("v", [None, 7, 8]),
+        k2_layer("MultiHeadAttention", "mha", mha, [["q", 0, 0, {"value": ["v", 0, 0]}]]),
+    ], [["q", 0, 0], ["v", 0, 0]], [["mha", 0, 0]])
+    for model in (k3, k2):
+        graph = parse_keras_config(model)
+        node = graph.id_of("mha")
+        assert [graph.raw(s)["name"] for s, _ in graph.inputs(node)] == ["q", "v"]
+        # query, key, value projections 3·(8·2·4 + 2·4), output (2·4·8 + 8): 216 + 72 = 288
+        assert counts(graph, "mha") == ((None, 5, 8), 3 * (8 * 8 + 8) + (8 * 8 + 8), 0)
+
+
+def test_operation_with_one_tensor_and_a_constant():
+    # x * 2.0: no merge layer takes one input, so it is the opaque ops.Multiply, shaped
+    # as its consumer recorded; a warning, not an error.
+    model = k3_functional("ops", [
+        k3_input("x", [None, 4]),
+        op("Multiply", "multiply", kt("x", shape=[None, 4]), 2.0),
+        dense("d", 2, [kt("multiply", shape=[None, 4])]),
+    ], [["x", 0, 0]], [["d", 0, 0]])
+    graph = parse_keras_config(model)
+    node = graph.id_of("multiply")
+    assert graph.raw(node)["type"] == "ops.Multiply"
+    assert graph.raw(node)["config"]["constant"] == 2.0
+    r = propagate(graph).layers[node]
+    assert r.output_shape == (None, 4) and r.ok
+    assert counts(graph, "d") == ((None, 2), 10, 0)

@@ -1,0 +1,239 @@
+"""Export to Keras: Python code (Functional API) and a Keras 3 JSON config.
+
+Without Keras: the code compiles (``compile()``; it is never run here) and names every layer
+with its arguments; the JSON imports back through ParamLab's importer to the same layers,
+shapes and counts. With Keras installed (not in default CI), each example is rebuilt with
+real Keras from both exports and ``count_params()`` is compared.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.graph import LayerGraph
+from core.io.keras_export import to_keras_code, to_keras_json
+from core.io.keras_import import parse_keras_config
+from core.propagate import propagate
+from tests.conftest import DATA
+from tests.io.test_keras_nested import siamese_model, transfer_model
+
+REFERENCES = sorted((DATA / "keras").glob("*.json")) + sorted((DATA / "keras2").glob("*.json"))
+
+
+def _graph(path) -> LayerGraph:
+    return parse_keras_config(json.loads(path.read_text())["config"], str(path))
+
+
+def _rows(graph: LayerGraph) -> dict:
+    result = propagate(graph)
+    return {graph.raw(n)["name"]: (graph.raw(n)["type"], result.layers[n].output_shape,
+                                   result.layers[n].trainable, result.layers[n].non_trainable)
+            for n in graph.layer_ids()}
+
+
+def _calls(source: str) -> dict[str, ast.Call]:
+    """Every layer constructor in the code, by its ``name=`` argument."""
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == "name" and isinstance(kw.value, ast.Constant):
+                    out[kw.value.value] = node
+    return out
+
+
+def _kwargs(call: ast.Call) -> dict:
+    return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+
+
+@pytest.mark.parametrize("path", REFERENCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_code_compiles_and_names_every_layer(path):
+    graph = _graph(path)
+    source = to_keras_code(graph)
+    compile(source, f"{path.stem}.py", "exec")
+    calls = _calls(source)
+    for n in graph.layer_ids():
+        d = graph.raw(n)
+        if d.get("shared_with"):
+            continue  # a shared call reuses its owner's layer object
+        if d["type"] == "NotEqual":
+            continue  # written as keras.ops.not_equal(x, 0), which has no name argument
+        assert d["name"] in calls, f"{d['name']} missing from the code"
+
+
+def test_code_keeps_the_files_arguments():
+    source = to_keras_code(_graph(DATA / "keras" / "lenet_like.json"))
+    calls = _calls(source)
+    conv = _kwargs(calls["conv2d"])
+    assert conv["filters"] == 8 and conv["kernel_size"] == [5, 5]
+    assert conv["activation"] == "relu"
+    assert _kwargs(calls["dense_2"])["units"] == 10
+    assert _kwargs(calls["input_layer"]) == {"shape": (32, 32, 3), "name": "input_layer"}
+    assert "keras.Model(inputs=input_layer, outputs=dense_2, name='lenet_like')" in source
+
+
+def test_code_of_a_shared_layer_creates_it_once_and_calls_it_twice():
+    source = to_keras_code(_graph(DATA / "keras2" / "shared_dense_concat.json"))
+    assert source.count("layers.Dense(units=8") == 1
+    assert "shared_dense = shared_dense_layer(a)" in source
+    assert "shared_dense_call1 = shared_dense_layer(b)" in source
+    assert "name='concat')([shared_dense, shared_dense_call1])" in source
+
+
+def test_code_of_a_frozen_nested_model_freezes_its_layers():
+    source = to_keras_code(parse_keras_config(transfer_model(base_trainable=False)))
+    calls = _calls(source)
+    assert _kwargs(calls["d1"])["trainable"] is False
+    assert _kwargs(calls["bn"])["trainable"] is False
+    assert "trainable" not in _kwargs(calls["head"])
+
+
+def test_code_writes_the_mask_operation_as_a_keras_op():
+    source = to_keras_code(_graph(DATA / "keras" / "hb_rnn.json"))
+    assert "not_equal = keras.ops.not_equal(tokens, 0)" in source
+    assert "keras.Input(shape=(12,), dtype='int32', name='tokens')" in source
+
+
+def test_code_of_a_graph_built_in_paramlab():
+    g = LayerGraph("built")
+    x = g.add_layer("InputLayer", "in", {"shape": (28, 28, 1)})
+    c = g.add_layer("Conv2D", "c", {"filters": 4, "kernel_size": 5, "padding": "same"})
+    f = g.add_layer("Flatten", "f")
+    d = g.add_layer("Dense", "d", {"units": 10, "activation": "softmax"}, trainable=False)
+    g.connect(x, c)
+    g.connect(c, f)
+    g.connect(f, d)
+    source = to_keras_code(g)
+    compile(source, "built.py", "exec")
+    calls = _calls(source)
+    conv = _kwargs(calls["c"])  # every catalogue field is spelled out
+    assert conv["filters"] == 4 and conv["kernel_size"] == [5, 5] and conv["padding"] == "same"
+    assert conv["strides"] == [1, 1] and conv["use_bias"] is True
+    dense = _kwargs(calls["d"])
+    assert dense["units"] == 10 and dense["activation"] == "softmax"
+    assert dense["trainable"] is False
+    assert f"{propagate(g).total:,} parameters" in source
+
+
+def test_code_of_an_unknown_layer_is_a_marked_placeholder():
+    g = LayerGraph("custom")
+    x = g.add_layer("InputLayer", "in", {"shape": (4,)})
+    m = g.add_layer("MyLayer", "mine", {"output_shape": [None, 4]})
+    g.connect(x, m)
+    source = to_keras_code(g)
+    compile(source, "custom.py", "exec")
+    assert "# TODO: 'mine' is a MyLayer layer ParamLab cannot rebuild" in source
+    assert "layers.Identity(name='mine')(in_)" in source
+
+
+@pytest.mark.parametrize("path", REFERENCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_json_round_trips_through_the_importer(path):
+    graph = _graph(path)
+    config = json.loads(to_keras_json(graph))
+    assert config["class_name"] == "Functional" and config["config"]["name"] == graph.name
+    again = parse_keras_config(config, "exported.json")
+    assert _rows(again) == _rows(graph)
+    before, after = propagate(graph), propagate(again)
+    assert (after.trainable, after.non_trainable) == (before.trainable, before.non_trainable)
+
+
+@pytest.mark.parametrize("model", [transfer_model(False), transfer_model(True), siamese_model()],
+                         ids=["frozen_transfer", "trainable_transfer", "siamese"])
+def test_json_of_nested_and_shared_models_keeps_the_counts(model):
+    graph = parse_keras_config(model)
+    again = parse_keras_config(json.loads(to_keras_json(graph)))
+    assert _rows(again) == _rows(graph)
+    for n in graph.layer_ids():
+        owner = graph.raw(n).get("shared_with")
+        twin = again.id_of(graph.raw(n)["name"])
+        if owner is not None:
+            assert again.raw(again.raw(twin)["shared_with"])["name"] == graph.raw(owner)["name"]
+
+
+def test_json_layer_entries_are_keras3_shaped():
+    config = json.loads(to_keras_json(_graph(DATA / "keras" / "hb_merge.json")))["config"]
+    by_name = {entry["name"]: entry for entry in config["layers"]}
+    assert config["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    assert config["output_layers"] == [["dense", 0, 0]]
+    assert by_name["a"]["config"]["batch_shape"] == [None, 16]
+    shared = by_name["shared_dense"]
+    assert len(shared["inbound_nodes"]) == 2 and shared["config"]["units"] == 8
+    add_args = by_name["add"]["inbound_nodes"][0]["args"][0]
+    assert [t["config"]["keras_history"] for t in add_args] == [["shared_dense", 0, 0],
+                                                               ["shared_dense", 1, 0]]
+    assert add_args[0]["config"]["shape"] == [None, 8]
+
+
+# ---------------------------------------------------------------- with real Keras
+
+@pytest.mark.parametrize("path", REFERENCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_real_keras_rebuilds_the_exports_with_equal_counts(path, tmp_path):
+    keras = pytest.importorskip("keras")
+    graph = _graph(path)
+    total = propagate(graph).total
+    model = keras.models.model_from_json(to_keras_json(graph))
+    assert model.count_params() == total
+    script = tmp_path / "exported.py"
+    script.write_text(to_keras_code(graph) + "\nprint(build_model().count_params())\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert int(out.stdout.strip().splitlines()[-1]) == total
+
+
+def test_code_survives_awkward_names():
+    g = LayerGraph('it\'s """a\nmodel\\')
+    x = g.add_layer("InputLayer", "class", {"shape": (3,)})
+    d = g.add_layer("Dense", "2nd dense layer", {"units": 2})
+    e = g.add_layer("Dense", "2nd_dense_layer", {"units": 2})
+    g.connect(x, d)
+    g.connect(d, e)
+    source = to_keras_code(g)
+    compile(source, "awkward.py", "exec")
+    calls = _calls(source)
+    assert {"class", "2nd dense layer", "2nd_dense_layer"} <= set(calls)
+    assert g.name in calls  # keras.Model(..., name=...)
+    assert "name='it\\'s \"\"\"a\\nmodel\\\\'" in source
+
+
+@pytest.mark.parametrize("model", [transfer_model(False), transfer_model(True), siamese_model()],
+                         ids=["frozen_transfer", "trainable_transfer", "siamese"])
+def test_real_keras_loads_the_hand_built_configs_and_their_exports(model):
+    # The nested and shared configs of test_keras_nested are checked against Keras itself:
+    # Keras loads them and counts what ParamLab counts; it also loads their exports.
+    keras = pytest.importorskip("keras")
+    graph = parse_keras_config(model)
+    result = propagate(graph)
+    loaded = keras.models.model_from_json(json.dumps(model))
+    trainable = sum(int(w.numpy().size) for w in loaded.trainable_weights)
+    assert (trainable, loaded.count_params() - trainable) == (result.trainable,
+                                                             result.non_trainable)
+    rebuilt = keras.models.model_from_json(to_keras_json(graph))
+    trainable = sum(int(w.numpy().size) for w in rebuilt.trainable_weights)
+    assert (trainable, rebuilt.count_params() - trainable) == (result.trainable,
+                                                              result.non_trainable)
+
+
+def test_operations_with_constants_export_as_keras_ops():
+    from tests.io.test_keras_nested import dense, k3_functional, k3_input, kt, op
+
+    model = k3_functional("ops", [
+        k3_input("x", [None, 4]),
+        op("Multiply", "multiply", kt("x", shape=[None, 4]), 2.0),
+        op("NotEqual", "not_equal", kt("x", shape=[None, 4]), 0),
+        dense("d", 2, [kt("multiply", shape=[None, 4])]),
+    ], [["x", 0, 0]], [["d", 0, 0]])
+    graph = parse_keras_config(model)
+    source = to_keras_code(graph)
+    assert "multiply = keras.ops.multiply(x, 2.0)" in source
+    assert "not_equal = keras.ops.not_equal(x, 0)" in source
+    entries = {e["name"]: e for e in json.loads(to_keras_json(graph))["config"]["layers"]}
+    assert entries["multiply"]["module"] == "keras.src.ops.numpy"
+    assert entries["multiply"]["class_name"] == "Multiply"
+    assert entries["multiply"]["inbound_nodes"][0]["args"][1] == 2.0
+    again = parse_keras_config(json.loads(to_keras_json(graph)))
+    assert _rows(again) == _rows(graph)
