@@ -2,7 +2,8 @@
 (``module`` ``keras.src.ops.numpy``; see tests/data/REFERENCE.md, ``non_layer_ops``).
 
 ``x != 0`` (the mask of ``Embedding(mask_zero=True)``) is ``NotEqual``; ``x + y`` and
-``x * y`` are imported onto the catalogue's ``Add`` and ``Multiply``. Each op here takes 1
+``x * y`` are imported onto the catalogue's ``Add`` and ``Multiply``, while ``x + 3.0`` and
+``x * 0.5`` (one tensor) are ``ops.Add`` and ``ops.Multiply``. Each op here takes 1
 or 2 tensor inputs (a Python constant operand is not an input) and broadcasts them like
 NumPy (:func:`core.shapes.broadcast`). No weights.
 """
@@ -23,6 +24,11 @@ _OPS = {
     "LessEqual": "x <= y, element-wise",
     "TrueDivide": "x / y, element-wise",
     "Power": "x ** y, element-wise",
+    # One tensor and a Python constant (MobileNetV3's hard-swish: x + 3.0, x * (1/6)):
+    # no merge layer takes a single input, so these keep the op's own name.
+    "ops.Add": "x + constant (or x + y), element-wise",
+    "ops.Subtract": "x - constant (or x - y), element-wise",
+    "ops.Multiply": "x * constant (or x * y), element-wise",
 }
 
 
