@@ -57,6 +57,17 @@ class Layer:
     group: str | None = None
 
 
+def _get_spec(type_name: str) -> Any:
+    """``core.catalogue.get_spec``: imported on the first call (as before, the catalogue is
+    not imported with this module), which then replaces this function by it, so that
+    ``check_connect`` pays no import statement per connection."""
+    global _get_spec
+    from core.catalogue import get_spec
+
+    _get_spec = get_spec
+    return get_spec(type_name)
+
+
 def _second(pair: tuple[str, int]) -> int:
     return pair[1]
 
@@ -86,6 +97,10 @@ class LayerGraph:
         self._structure = 0
         self._order: list[str] | None = None
         self._order_pos: dict[str, int] | None = None  # node id -> index in _order
+        # Connections from a layer to one added no later (by sequence number). While there
+        # are none, every path runs to ever larger sequence numbers, so a connection from
+        # an older layer to a newer one cannot close a cycle: no search needed.
+        self._backward = 0
         self._names: dict[str, str] = {}  # name -> id
         self._seq: dict[str, int] = {}  # id -> insertion number, for a stable order
         self._listeners: list[Listener] = []
@@ -207,6 +222,8 @@ class LayerGraph:
         """True if a connection ``src -> dst`` would close a cycle."""
         if src == dst:
             return True
+        if not self._backward and self._seq[src] < self._seq[dst]:
+            return False  # every path runs to larger sequence numbers: none from dst to src
         pos = self._positions()
         if pos is not None and src in pos and dst in pos and pos[src] < pos[dst]:
             return False  # dst comes after src in a topological order: no path dst -> src
@@ -311,6 +328,8 @@ class LayerGraph:
         pos = self._positions()
         forward = pos is not None and pos[src] < pos[dst]
         self._g.add_edge(src, dst, key=index)
+        if self._seq[src] >= self._seq[dst]:
+            self._backward += 1
         self._touch(dst)
         if forward:
             # An edge that agrees with the current order leaves the lexicographic order
@@ -327,8 +346,6 @@ class LayerGraph:
         Raises:
             GraphError: as :meth:`connect`; the message names both layers.
         """
-        from core.catalogue import get_spec
-
         s, d = self._data(src), self._data(dst)
         if self.would_cycle(src, dst):
             raise GraphError(f"connecting {s['name']!r} to {d['name']!r} would make a cycle")
@@ -336,13 +353,13 @@ class LayerGraph:
             index = self.free_input_index(dst)
         if index < 0:
             raise GraphError(f"input index must be 0 or more, got {index}")
-        spec = get_spec(d["type"])
+        spec = _get_spec(d["type"])
         if spec is not None and spec.inputs.maximum is not None and index >= spec.inputs.maximum:
             raise GraphError(
                 f"{d['name']!r} ({d['type']}) takes {spec.inputs.describe()}; "
                 f"cannot connect {s['name']!r} as input {index + 1}")
-        if self._g.has_edge(src, dst, index) or any(
-                k == index for _, _, k in self._g.in_edges(dst, keys=True)):
+        # Read networkx's predecessor dict directly (in_edges views cost several times more).
+        if any(index in keys for keys in self._g._pred[dst].values()):
             raise GraphError(f"input {index + 1} of {d['name']!r} is already connected; "
                              f"cannot also connect {s['name']!r}")
         return index
@@ -370,6 +387,8 @@ class LayerGraph:
         if not self._g.has_edge(src, dst, index):
             raise GraphError(f"there is no connection {src} -> {dst} at input {index}")
         self._g.remove_edge(src, dst, index)
+        if self._seq[src] >= self._seq[dst]:
+            self._backward -= 1
         self._touch(dst)
         if self._order_survives_disconnect(dst):
             self._structure += 1
@@ -426,7 +445,7 @@ class LayerGraph:
     # ------------------------------------------------------------------ internals
     def _data(self, node_id: str) -> dict[str, Any]:
         try:
-            return self._g.nodes[node_id]
+            return self._g._node[node_id]  # the NodeView lookup costs twice as much
         except KeyError:
             raise GraphError(f"no layer with id {node_id!r}") from None
 

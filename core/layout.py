@@ -83,7 +83,13 @@ def _layout(graph: LayerGraph, order: list[str], groups: set[str]) -> dict[str, 
     if not members:
         depth = {}
         for n in order:
-            depth[n] = max((depth[p] + 1 for p in pred[n]), default=0)
+            ps = pred[n]
+            if not ps:
+                depth[n] = 0
+            elif len(ps) == 1:  # most layers: skip the generator and max()
+                depth[n] = depth[next(iter(ps))] + 1
+            else:
+                depth[n] = max(depth[p] for p in ps) + 1
     else:
         depth = _contracted_depths(order, units, unit, pred)
         if depth is None:
@@ -130,12 +136,14 @@ def _lanes(order: list[str], unit: dict[str, str], members: dict[str, list[str]]
             continue
         u = unit[n]
         du = depth[u]
-        arity = sum(len(keys) for keys in inputs.values())
+        arity = -1  # counted when first needed: most layers have no long connection
         for p, keys in inputs.items():
             pu = unit[p]
             span = du - depth[pu]
             if pu == u or span < 2 or span > MAX_LANE_SPAN:
                 continue
+            if arity < 0:
+                arity = sum(len(ks) for ks in inputs.values())
             for k in keys:
                 # a collapsed group has one input port, in its middle
                 left = u not in members and arity > 1 and k < (arity - 1) / 2

@@ -153,32 +153,37 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
                              frozenset(order if todo is None else todo))
 
 
+def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
+          severity: Severity = Severity.ERROR) -> LayerResult:
+    return LayerResult(node_id, tuple(s for s in in_shapes if s is not None), None, (),
+                       0, 0, "", Diagnostic(severity, node_id, message), spec is not None)
+
+
 def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -> LayerResult:
     d = graph.raw(node_id)
     spec = get_spec(d["type"])
     inputs = graph.inputs(node_id)
     in_shapes: list[Any] = [done[src].output_shape for src, _ in inputs]
-
-    def fail(message: str, severity: Severity = Severity.ERROR) -> LayerResult:
-        return LayerResult(node_id, tuple(s for s in in_shapes if s is not None), None, (),
-                           0, 0, "", Diagnostic(severity, node_id, message), spec is not None)
-
     if spec is None:
         return _opaque(graph, node_id, tuple(in_shapes))
-    indices = [i for _, i in inputs]
     need = spec.inputs
-    if indices != list(range(len(indices))):
+    n_in = len(inputs)
+    # graph.inputs sorts by index: the indices are 0 .. n-1 unless one is missing.
+    if n_in and inputs[-1][1] != n_in - 1:
+        indices = [i for _, i in inputs]
         missing = min(set(range(max(indices) + 1)) - set(indices))
-        return fail(f"input {missing + 1} is not connected; {d['type']} takes {need.describe()}")
-    if len(inputs) < need.minimum:
-        return fail(f"{d['type']} takes {need.describe()}, {len(inputs)} connected")
-    if need.maximum is not None and len(inputs) > need.maximum:
-        return fail(f"{d['type']} takes {need.describe()}, {len(inputs)} connected")
-    for (src, _), shape in zip(inputs, in_shapes):
-        if shape is None:
-            name = graph.raw(src)["name"]
-            return fail(f"input {name!r} has no output shape (fix the layers above first)",
-                        Severity.UNRESOLVED)
+        return _fail(node_id, spec, in_shapes,
+                     f"input {missing + 1} is not connected; {d['type']} takes {need.describe()}")
+    if n_in < need.minimum or (need.maximum is not None and n_in > need.maximum):
+        return _fail(node_id, spec, in_shapes,
+                     f"{d['type']} takes {need.describe()}, {n_in} connected")
+    if None in in_shapes:
+        for (src, _), shape in zip(inputs, in_shapes):
+            if shape is None:
+                name = graph.raw(src)["name"]
+                return _fail(node_id, spec, in_shapes,
+                             f"input {name!r} has no output shape (fix the layers above first)",
+                             Severity.UNRESOLVED)
     shapes = tuple(in_shapes)
     try:
         config = spec.resolve_config(d["config"])
@@ -186,22 +191,27 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         _check_shape(out)
         weights = spec.weights(shapes, config)
         for w in weights:
-            if any((not isinstance(x, int)) or x <= 0 for x in w.shape):
-                raise LayerError(f"weight {w.name} would have shape {w.shape}; "
-                                 "every size must be a positive whole number")
+            for x in w.shape:
+                if (not isinstance(x, int)) or x <= 0:
+                    raise LayerError(f"weight {w.name} would have shape {w.shape}; "
+                                     "every size must be a positive whole number")
     except LayerError as exc:
-        return fail(str(exc))
+        return _fail(node_id, spec, in_shapes, str(exc))
     except Exception as exc:  # a rule's bug must not take the app down with it
         log.exception("rule of %s failed on layer %s", d["type"], node_id)
-        return fail(f"internal error while computing {d['type']}: {exc!r}")
+        return _fail(node_id, spec, in_shapes, f"internal error while computing {d['type']}: {exc!r}")
     owner = d.get("shared_with")
     if owner is not None:
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {owner_name!r})")
     if d["trainable"]:
-        trainable = sum(w.size for w in weights if w.trainable)
-        non_trainable = sum(w.size for w in weights if not w.trainable)
+        trainable = non_trainable = 0
+        for w in weights:
+            if w.trainable:
+                trainable += w.size
+            else:
+                non_trainable += w.size
     else:
         trainable, non_trainable = 0, sum(w.size for w in weights)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None)

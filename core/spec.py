@@ -10,12 +10,18 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from core.errors import LayerError
-from core.fields import FieldSpec
+from core.fields import FieldKind, FieldSpec
 from core.types import Shape, WeightSpec
 
 Config = Mapping[str, Any]
 ShapeRule = Callable[[tuple[Shape, ...], Config], Shape]
 WeightRule = Callable[[tuple[Shape, ...], Config], tuple[WeightSpec, ...]]
+
+_MISSING = object()  # a config key that is absent (None is a value)
+# Module constants: reading an Enum member through its class costs ten times more, and
+# resolve_config runs for every field of every layer.
+_INT, _INTS, _FLOAT = FieldKind.INT, FieldKind.INTS, FieldKind.FLOAT
+_STR, _CHOICE, _BOOL = FieldKind.STR, FieldKind.CHOICE, FieldKind.BOOL
 
 CATEGORIES = ("Core", "Convolution", "Pooling", "Normalization", "Recurrent", "Attention",
               "Merge", "Reshaping", "Regularization", "Activation", "Preprocessing", "Operations")
@@ -69,6 +75,16 @@ class LayerSpec:
     inputs: Arity = ONE_INPUT
     doc: str = ""
 
+    def __post_init__(self) -> None:
+        # resolve_config runs for every layer in every propagation: it reads this plan
+        # (name, default, validate, fast check, bounds) instead of each FieldSpec.
+        plan = []
+        for f in self.fields:
+            fast = f.kind if type(f) is FieldSpec else None
+            extra = f.rank if f.kind is FieldKind.INTS else f.choices
+            plan.append((f.name, f.default, f.validate, fast, f.minimum, f.maximum, extra))
+        object.__setattr__(self, "_plan", tuple(plan))
+
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, or ``None``."""
         for f in self.fields:
@@ -90,8 +106,44 @@ class LayerSpec:
             LayerError: a known field's value is invalid (see ``FieldSpec.validate``).
         """
         out = dict(config)
-        for f in self.fields:
-            out[f.name] = f.validate(config[f.name]) if f.name in config else f.default
+        get = config.get
+        for name, default, validate, fast, low, high, extra in self._plan:
+            value = get(name, _MISSING)
+            if value is _MISSING:
+                out[name] = default
+                continue
+            # Inline copies of FieldSpec.validate's fast paths (plain FieldSpecs only):
+            # a value they accept is returned as validate would return it; anything else
+            # goes to validate, which also words the errors.
+            t = type(value)
+            if fast is _INTS:
+                if (t is tuple or t is list) and len(value) == extra:
+                    for v in value:
+                        if type(v) is not int or (low is not None and v < low) or (
+                                high is not None and v > high):
+                            break
+                    else:
+                        out[name] = tuple(value)
+                        continue
+            elif fast is _INT:
+                if t is int and (low is None or value >= low) and (
+                        high is None or value <= high):
+                    out[name] = value
+                    continue
+            elif fast is _FLOAT:
+                # value - value == 0 only for a finite float (inf and nan give nan)
+                if t is float and value - value == 0 and (low is None or value >= low) and (
+                        high is None or value <= high):
+                    out[name] = value
+                    continue
+            elif t is str:
+                if fast is _STR or (fast is _CHOICE and value in extra):
+                    out[name] = value
+                    continue
+            elif t is bool and fast is _BOOL:
+                out[name] = value
+                continue
+            out[name] = validate(value)
         return out
 
 

@@ -17,12 +17,7 @@ CATALOGUE: dict[str, LayerSpec] = {}
 
 def _load() -> None:
     for family in _FAMILIES:
-        try:
-            module = importlib.import_module(f"core.catalogue.{family}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"core.catalogue.{family}":
-                raise
-            continue
+        module = importlib.import_module(f"core.catalogue.{family}")
         for spec in module.SPECS:
             if spec.type in CATALOGUE:
                 raise RuntimeError(f"layer type {spec.type} is defined twice")

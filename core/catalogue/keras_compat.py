@@ -32,6 +32,8 @@ from core.errors import LayerError
 _DROP = ("name", "trainable")
 MAX_DEPTH = 64  # nesting of a config (dicts, lists, wrapped layers) we accept
 _IMPLICIT_INPUT = ("batch_input_shape", "batch_shape", "input_shape", "input_length")
+# Every key implicit_input_shape reads: a config with none of them has no implicit input.
+_IMPLICIT_KEYS = frozenset((*_IMPLICIT_INPUT, "input_dim"))
 WRAPPERS = ("Bidirectional", "TimeDistributed")
 # Catalogue fields stored as flat (before, after, ...) tuples; Keras wants pairs.
 _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding"),
@@ -54,27 +56,41 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         LayerError: ``class_name`` is not a string, ``keras_config`` not a dict, or a value
             this function must read (input shape, nested layer) has the wrong type.
     """
-    class_name = _decode(class_name)
+    if type(class_name) is not str:
+        class_name = _decode(class_name)
     if not isinstance(class_name, str) or not class_name:
         raise LayerError(f"a layer's class_name must be a non-empty string, got {class_name!r}")
     if not isinstance(keras_config, Mapping):
         raise LayerError(f"{class_name}: the layer config must be an object (dict), "
                          f"got {type(keras_config).__name__}")
     config: dict[str, Any] = {}
+    depth = _depth + 1
     for key, value in keras_config.items():
-        key = _decode(key)
-        if not isinstance(key, str):
-            raise LayerError(f"{class_name}: config keys must be strings, got {key!r}")
-        config[key] = _decode(value, _depth + 1)
+        if type(key) is not str:
+            key = _decode(key)
+            if not isinstance(key, str):
+                raise LayerError(f"{class_name}: config keys must be strings, got {key!r}")
+        # What json.loads gives (str, int, float, bool, None, dict, list) takes the fast
+        # copy; anything else (h5 byte strings, tuples, other mappings) the general _decode.
+        vt = type(value)
+        if vt is str or vt is int or vt is float or vt is bool or value is None:
+            if depth > MAX_DEPTH:
+                config[key] = _decode(value, depth)  # raises
+            elif key not in _DROP:  # dropped below anyway
+                config[key] = value
+        else:
+            config[key] = _copy_json(value, depth)
     for key in _DROP:
         config.pop(key, None)
-    if isinstance(config.get("dtype"), Mapping):
+    dtype = config.get("dtype")
+    if dtype is not None and type(dtype) is not str and isinstance(dtype, Mapping):
         del config["dtype"]
 
     if class_name == "InputLayer":
         return _input_layer(config)
-    shape = implicit_input_shape(class_name, keras_config)  # validates the types
-    del shape
+    if not _IMPLICIT_KEYS.isdisjoint(keras_config):
+        shape = implicit_input_shape(class_name, keras_config)  # validates the types
+        del shape
     for key in _IMPLICIT_INPUT:
         config.pop(key, None)
     if class_name != "Embedding":
@@ -88,8 +104,9 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
             raise LayerError(f"BatchNormalization: axis must be one axis, got {axis!r}")
         config["axis"] = axis[0]
     for key in ("activation", "recurrent_activation"):
-        if isinstance(config.get(key), Mapping):
-            config[key] = _activation_name(class_name, config[key])
+        value = config.get(key)
+        if value is not None and type(value) is not str and isinstance(value, Mapping):
+            config[key] = _activation_name(class_name, value)
     if class_name in WRAPPERS:
         for key in ("layer", "backward_layer"):
             if key in config and config[key] is not None:
@@ -132,7 +149,9 @@ def implicit_input_shape(class_name: str, keras_config: Mapping[str, Any]
         raise LayerError(f"{class_name}: the layer config must be an object (dict)")
     for key, drop_batch in (("batch_input_shape", True), ("batch_shape", True),
                             ("input_shape", False)):
-        value = _decode(keras_config.get(key))
+        value = keras_config.get(key)
+        if value is not None:
+            value = _decode(value)
         if value is not None:
             dims = _dims(class_name, key, value)
             if drop_batch:
@@ -216,6 +235,45 @@ def _activation_name(class_name: str, value: Mapping[str, Any]) -> str:
         if isinstance(name, str) and name != "function":
             return name
     raise LayerError(f"{class_name}: cannot read the activation {dict(value)!r}")
+
+
+def _copy_json(value: Any, depth: int) -> Any:
+    """``_decode(value, depth)``, faster for what ``json.loads`` produces.
+
+    A dict with str keys or a list, holding only str, int, float, bool, None and such
+    containers, is copied here; on anything else (bytes, tuples, other mappings or
+    sequences), or near the depth limit, the whole value goes to :func:`_decode`, so the
+    result and any error are exactly ``_decode``'s.
+    """
+    if depth >= MAX_DEPTH:
+        return _decode(value, depth)
+    t = type(value)
+    inner = depth + 1
+    if t is dict:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                return _decode(value, depth)
+            vt = type(v)
+            if vt is str or vt is int or vt is float or vt is bool or v is None:
+                out[k] = v
+            elif vt is dict or vt is list:
+                out[k] = _copy_json(v, inner)
+            else:
+                return _decode(value, depth)
+        return out
+    if t is list:
+        items: list[Any] = []
+        for v in value:
+            vt = type(v)
+            if vt is str or vt is int or vt is float or vt is bool or v is None:
+                items.append(v)
+            elif vt is dict or vt is list:
+                items.append(_copy_json(v, inner))
+            else:
+                return _decode(value, depth)
+        return items
+    return _decode(value, depth)
 
 
 def _decode(value: Any, depth: int = 0) -> Any:

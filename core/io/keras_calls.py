@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.errors import ModelFileError
 
@@ -20,9 +20,11 @@ from core.errors import ModelFileError
 DATA_KWARGS = ("inputs", "query", "value", "key")
 
 
-@dataclass(frozen=True)
-class TensorRef:
+class TensorRef(NamedTuple):
     """One tensor a call consumes: output ``tensor`` of call ``node`` of layer ``layer``.
+
+    A named tuple, not a dataclass: the importer makes one per connection, and a frozen
+    dataclass costs several times more to build.
 
     Attributes:
         layer: The producing layer's name.
@@ -52,6 +54,11 @@ def history(value: Any, where: str, path: str | Path) -> tuple[str, int, int]:
     Raises:
         ModelFileError: not a list of a name and two whole numbers of 0 or more.
     """
+    if type(value) is list and len(value) >= 3:
+        name, node, tensor = value[0], value[1], value[2]
+        if (type(node) is int and type(tensor) is int and node >= 0 and tensor >= 0
+                and isinstance(name, str)):
+            return name, node, tensor
     if (isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str)
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
                     for v in value[1:3])):

@@ -33,6 +33,7 @@ from core.fields import FieldKind
 from core.graph import LayerGraph
 from core.io import keras2_config, keras3_config
 from core.io.keras_calls import Call, TensorRef, history
+from core.spec import LayerSpec
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,14 @@ class _Builder:
         self.graph = LayerGraph()
         self.scopes = 0
         self.alias: dict[Key, tuple[_Scope, TensorRef]] = {}
+        # (node id, scope, input tensors, layer name); "layer 'name'" is only formatted
+        # for an error message.
         self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
         self.sources: dict[str, tuple[dict[str, Any], Call]] = {}  # node id -> (layer, call)
         self.opaque: list[tuple[str, dict[str, Any]]] = []
         self.reserved: set[str] = set()
         self.convert = from_keras_config
+        self._checks: dict[int, tuple[tuple[str, FieldKind, tuple[type, ...], bool], ...]] = {}
 
     def fail(self, detail: str) -> ModelFileError:
         return ModelFileError(self.path, detail)
@@ -280,7 +284,9 @@ class _Builder:
         if not isinstance(cls, str) or not cls:
             raise self.fail(f"layer {name!r}: class_name must be a non-empty string, got "
                             f"{cls!r}")
-        cfg = self._config_of(layer, f"layer {name!r}")
+        cfg = layer.get("config")
+        if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
+            cfg = self._config_of(layer, f"layer {name!r}")
         module = layer.get("module")
         is_op = isinstance(module, str) and module.startswith(OP_MODULES)
         type_name = _op_type(cls, len(call.inputs)) if is_op else cls
@@ -294,7 +300,9 @@ class _Builder:
             scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
             if scalars:
                 config["constant"] = scalars[0]
-        self._check_types(type_name, config, name)
+        spec = get_spec(type_name)
+        if spec is not None:
+            self._check_types(type_name, config, name, spec)
         trainable = self._trainable(cfg, name) and not scope.frozen
         owner_id = None
         if scope.owner is not None:
@@ -304,7 +312,10 @@ class _Builder:
         if owner_id is not None:
             # Point at the layer that really owns the weights, never at another call.
             owner_id = self.graph.raw(owner_id).get("shared_with") or owner_id
-        display = f"{name}{scope.suffix}" if k == 0 else f"{name}{scope.suffix}_call{k}"
+        if k == 0:
+            display = f"{name}{scope.suffix}" if scope.suffix else name
+        else:
+            display = f"{name}{scope.suffix}_call{k}"
         display = self._free_name(display, scope, made_up=display != name)
         try:
             node_id = self.graph.add_layer(type_name, display, config, trainable,
@@ -313,9 +324,9 @@ class _Builder:
             raise self.fail(f"layer {name!r}: {exc}") from None
         scope.nodes[(name, k)] = node_id
         if call.inputs:
-            self.pending.append((node_id, scope, call.inputs, f"layer {name!r}"))
+            self.pending.append((node_id, scope, call.inputs, name))
             self.sources[node_id] = (layer, call)
-        if get_spec(type_name) is None:
+        if spec is None:
             self.opaque.append((node_id, cfg))
 
     def _free_name(self, name: str, scope: _Scope, made_up: bool) -> str:
@@ -352,20 +363,31 @@ class _Builder:
             return built[index]
         return None
 
-    def _check_types(self, type_name: str, config: dict[str, Any], name: str) -> None:
+    def _check_types(self, type_name: str, config: dict[str, Any], name: str,
+                     spec: LayerSpec | None = None) -> None:
         """Refuse a value whose JSON type cannot be right for the catalogue field (units
         given as text, kernel_size as an object ...). Out-of-range values are left to
         propagation, which flags the layer without refusing the file."""
-        spec = get_spec(type_name)
+        if spec is None:
+            spec = get_spec(type_name)
         if spec is None:
             return
-        for f in spec.fields:
-            if f.name not in config or config[f.name] is None:
+        checks = self._checks.get(id(spec))
+        if checks is None:
+            # Per spec, once per import: Enum members hash slowly.
+            checks = self._checks[id(spec)] = tuple(
+                (f.name, f.kind, _SURELY_OK[f.kind], f.kind in _INT_LISTS) for f in spec.fields)
+        get = config.get
+        for field_name, kind, surely_ok, int_list in checks:
+            value = get(field_name)
+            if value is None:
                 continue
-            value = config[f.name]
-            if not _type_ok(f.kind, value):
-                raise self.fail(f"layer {name!r} ({type_name}): {f.name} has the wrong type: "
-                                f"expected {_KIND_TEXT[f.kind]}, got {_short(value)}")
+            t = type(value)
+            if t in surely_ok or (int_list and t is list and all(type(v) is int for v in value)):
+                continue  # the common cases, decided without _type_ok
+            if not _type_ok(kind, value):
+                raise self.fail(f"layer {name!r} ({type_name}): {field_name} has the wrong "
+                                f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
 
     def _trainable(self, cfg: dict[str, Any], name: str) -> bool:
         value = cfg.get("trainable", True)
@@ -375,22 +397,24 @@ class _Builder:
 
     # ------------------------------------------------------------------ wiring
     def _connect(self) -> None:
-        for node_id, scope, refs, where in self.pending:
+        for node_id, scope, refs, name in self.pending:
             for i, ref in enumerate(refs):
-                src = self._resolve(scope, ref, where)
+                src = self._resolve(scope, ref, name)
                 try:
                     self.graph.connect(src, node_id, i)
                 except GraphError as exc:
-                    raise self.fail(f"{where}: cannot take input {i + 1} from "
+                    raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
                                     f"{ref.layer!r}: {exc}") from None
 
-    def _resolve(self, scope: _Scope, ref: TensorRef, where: str) -> str:
+    def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> str:
+        """The node that produces ``ref`` for layer ``name`` in ``scope``."""
         for _ in range(MAX_ALIAS_STEPS):
             target = self.alias.get((scope.id, ref.layer, ref.node, ref.tensor))
             if target is None:
                 node = scope.nodes.get((ref.layer, ref.node))
                 if node is not None:
                     return node
+                where = f"layer {name!r}"
                 n = scope.calls.get(ref.layer)
                 if n is None:
                     raise self.fail(f"{where} takes input from {ref.layer!r}, which is not a "
@@ -401,7 +425,8 @@ class _Builder:
                 raise self.fail(f"{where} takes output {ref.tensor} of {ref.layer!r}, which "
                                 "does not have it")
             scope, ref = target
-        raise self.fail(f"{where}: nested model inputs and outputs refer to each other in a loop")
+        raise self.fail(f"layer {name!r}: nested model inputs and outputs refer to each other "
+                        "in a loop")
 
     def _record_opaque_shapes(self) -> None:
         """Give each opaque layer the output shape the file records for it: the shape of
@@ -467,6 +492,11 @@ def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[C
                                    f"{type(nodes).__name__}")
     calls = []
     for k, node in enumerate(nodes):
+        if type(node) is dict:
+            call = keras3_config.plain_call(node)
+            if call is not None:
+                calls.append(call)
+                continue
         where = f"layer {layer_name!r}, call {k}"
         if isinstance(node, dict):
             calls.append(keras3_config.parse_call(node, where, path))
@@ -556,6 +586,14 @@ def _ints_leaves(value: Any, depth: int = 0) -> bool:
         return all(_ints_leaves(v, depth + 1) for v in value)
     return False
 
+
+# JSON value types that _type_ok accepts for a field kind whatever the value.
+_SURELY_OK: dict[FieldKind, tuple[type, ...]] = {
+    FieldKind.INT: (int,), FieldKind.FLOAT: (float, int), FieldKind.BOOL: (bool,),
+    FieldKind.STR: (str,), FieldKind.CHOICE: (str, int, float, bool, list),
+    FieldKind.INTS: (int,), FieldKind.SHAPE: (int,),
+}
+_INT_LISTS = (FieldKind.INTS, FieldKind.SHAPE)
 
 _KIND_TEXT = {
     FieldKind.INT: "a whole number", FieldKind.FLOAT: "a number",
