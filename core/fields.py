@@ -4,6 +4,7 @@ A :class:`FieldSpec` drives both validation (here) and the property editor (in `
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -109,7 +110,7 @@ class FieldSpec:
         if kind is FieldKind.FLOAT:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise LayerError(f"{self.name} must be a number, got {value!r}")
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 raise LayerError(f"{self.name} must be a finite number, got {value!r}")
             return self._check_bounds(float(value))
         if kind is FieldKind.CHOICE:

@@ -7,7 +7,7 @@ so the two cannot disagree: ``Conv2D`` with kernel ``(5, 5, 3, 8)`` and bias ``(
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from core.types import WeightSpec
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import networkx as nx
 

@@ -6,8 +6,9 @@ Parameter counts are never computed by a formula of their own: they are sums ove
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from core.errors import LayerError
 from core.fields import FieldKind, FieldSpec

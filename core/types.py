@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from math import prod
-from typing import Optional
 
-Dim = Optional[int]
+Dim = int | None
 Shape = tuple[Dim, ...]
 
 
