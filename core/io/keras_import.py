@@ -23,7 +23,6 @@ from core.graph import LayerGraph
 from core.io.keras_archive import read_json_file, read_keras_archive, sniff
 from core.io.keras_graph import build_graph
 from core.io.keras_h5 import read_h5_config
-from core.layout import apply_layout
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,9 @@ def parse_keras_config(obj: dict[str, Any], source: str = "<memory>") -> LayerGr
         source: Where it came from, for error messages.
 
     Returns:
-        A new graph named as the model, its layers laid out (``core.layout``).
+        A new graph named as the model. Its layers have no canvas positions (a Keras file
+        records none): the editor and ``paramlab render`` lay it out when they show it, so
+        ``paramlab summary`` does not pay for a layout it never draws.
 
     Raises:
         ModelFileError: ``obj`` is not a model config or is malformed (wrong types, a
@@ -65,7 +66,6 @@ def parse_keras_config(obj: dict[str, Any], source: str = "<memory>") -> LayerGr
         graph = build_graph(obj, source)
     except RecursionError:
         raise ModelFileError(source, "the model config is nested too deeply") from None
-    apply_layout(graph)
     log.info("imported %s: %d layers", source, len(graph))
     return graph
 

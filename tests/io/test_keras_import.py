@@ -146,10 +146,11 @@ def test_edges_carry_input_indices_in_argument_order():
         ("shared_dense", 0), ("shared_dense_call1", 1)]
 
 
-def test_layers_are_laid_out():
+def test_import_leaves_placement_to_the_views():
+    # A Keras file records no positions; the editor and `paramlab render` lay the graph out
+    # when they show it (gui.files.needs_layout), the summary never needs to.
     graph = parse_keras_config(_reference(DATA / "keras" / "lenet_like.json")["config"])
-    ys = [graph.raw(n)["position"][1] for n in graph.topological_order()]
-    assert ys == sorted(ys) and ys[0] < ys[-1]
+    assert {graph.raw(n)["position"] for n in graph.layer_ids()} == {(0.0, 0.0)}
 
 
 @pytest.mark.parametrize("name", ["hb_rnn", "mlp_5_8_4_3"])
