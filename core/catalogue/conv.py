@@ -27,6 +27,20 @@ CHANNELS_LAST = choice_field("data_format", "channels_last", ("channels_last",),
                              doc="Axis order; ParamLab works channels-last (Keras's default).")
 
 
+def window_fields(rank: int, causal: bool = False,
+                  kernel_doc: str = "Size of the convolution window.",
+                  strides_doc: str = "Step of the window.",
+                  between: tuple[FieldSpec, ...] = ()) -> tuple[FieldSpec, ...]:
+    """The arguments every convolution family shares, in Keras's order: ``kernel_size``,
+    ``strides``, ``padding``, then ``between`` (a family's own, e.g. ``output_padding``),
+    ``data_format`` and ``dilation_rate``."""
+    return (ints_field("kernel_size", 3, rank, doc=kernel_doc),
+            ints_field("strides", 1, rank, doc=strides_doc),
+            padding_field(rank, causal)) + between + (
+            CHANNELS_LAST,
+            ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."))
+
+
 def padding_field(rank: int, causal: bool = False) -> FieldSpec:
     choices = ("valid", "same", "causal") if causal else ("valid", "same")
     return choice_field("padding", "valid", choices,
@@ -65,11 +79,7 @@ def conv_spec(rank: int) -> LayerSpec:
 
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
-        ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
-        ints_field("strides", 1, rank, doc="Step of the window."),
-        padding_field(rank, causal=rank == 1),
-        CHANNELS_LAST,
-        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        *window_fields(rank, causal=rank == 1),
         int_field("groups", 1, doc="Split input channels into this many groups."),
         activation_field(),
         bool_field("use_bias", True),
@@ -130,14 +140,10 @@ def conv_transpose_spec(rank: int) -> LayerSpec:
 
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
-        ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
-        ints_field("strides", 1, rank, doc="Upsampling factor: step of the window."),
-        padding_field(rank),
-        ints_field("output_padding", None, rank, minimum=0, optional=True,
-                   doc="Extra length added on one side of the output; empty (None): "
-                       "inferred. Must be less than strides."),
-        CHANNELS_LAST,
-        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        *window_fields(rank, strides_doc="Upsampling factor: step of the window.", between=(
+            ints_field("output_padding", None, rank, minimum=0, optional=True,
+                       doc="Extra length added on one side of the output; empty (None): "
+                           "inferred. Must be less than strides."),)),
         activation_field(),
         bool_field("use_bias", True),
     )
@@ -168,12 +174,8 @@ def depthwise_spec(rank: int) -> LayerSpec:
         return tuple([WeightSpec("kernel", kernel)] + _bias(config, cin * m))
 
     fields = (
-        ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
-        ints_field("strides", 1, rank, doc="Step of the window."),
-        padding_field(rank),
-        int_field("depth_multiplier", 1, doc="Output channels per input channel."),
-        CHANNELS_LAST,
-        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        *window_fields(rank, between=(
+            int_field("depth_multiplier", 1, doc="Output channels per input channel."),)),
         activation_field(),
         bool_field("use_bias", True),
     )
@@ -204,11 +206,7 @@ def separable_spec(rank: int) -> LayerSpec:
 
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
-        ints_field("kernel_size", 3, rank, doc="Size of the depthwise window."),
-        ints_field("strides", 1, rank, doc="Step of the window."),
-        padding_field(rank),
-        CHANNELS_LAST,
-        ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."),
+        *window_fields(rank, kernel_doc="Size of the depthwise window."),
         int_field("depth_multiplier", 1, doc="Depthwise output channels per input channel."),
         activation_field(),
         bool_field("use_bias", True),

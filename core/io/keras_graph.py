@@ -140,10 +140,10 @@ class _Builder:
             return self._sequential(cfg, layers, scope, depth, input_refs)
         return self._functional(cfg, layers, scope, depth, input_refs)
 
-    def _functional(self, cfg: dict[str, Any], layers: list[Any], scope: _Scope, depth: int,
-                    input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
-        model = cfg.get("name")
-        entries = []
+    def _named_layers(self, model: Any, layers: list[Any], scope: _Scope):
+        """``(layer, name)`` of each entry of a model's ``layers`` list, checked to be an
+        object with a name not yet used in ``scope``. The caller records the name in
+        ``scope.calls`` before asking for the next one."""
         for i, layer in enumerate(layers):
             if not isinstance(layer, dict):
                 raise self.fail(f"model {model!r}: layer {i} must be an object, got "
@@ -151,6 +151,13 @@ class _Builder:
             name = self._name_of(layer, i)
             if name in scope.calls:
                 raise self.fail(f"model {model!r}: two layers are named {name!r}")
+            yield layer, name
+
+    def _functional(self, cfg: dict[str, Any], layers: list[Any], scope: _Scope, depth: int,
+                    input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
+        model = cfg.get("name")
+        entries = []
+        for layer, name in self._named_layers(model, layers, scope):
             calls = parse_inbound_nodes(layer.get("inbound_nodes"), name, self.path)
             scope.calls[name] = max(len(calls), 1)
             entries.append((layer, name, calls))
@@ -176,13 +183,7 @@ class _Builder:
                     input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
         model = cfg.get("name")
         named = []
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, dict):
-                raise self.fail(f"model {model!r}: layer {i} must be an object, got "
-                                f"{type(layer).__name__}")
-            name = self._name_of(layer, i)
-            if name in scope.calls:
-                raise self.fail(f"model {model!r}: two layers are named {name!r}")
+        for layer, name in self._named_layers(model, layers, scope):
             scope.calls[name] = 1
             named.append((layer, name))
         prev: TensorRef | None = None
