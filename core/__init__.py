@@ -2,7 +2,7 @@
 
 Pure Python: nothing here imports Qt.
 """
-from core.graph import Layer, LayerGraph
-from core.propagate import LayerResult, PropagationResult, propagate
+from paramlab.core.graph import Layer, LayerGraph
+from paramlab.core.propagate import LayerResult, PropagationResult, propagate
 
 __all__ = ["Layer", "LayerGraph", "LayerResult", "PropagationResult", "propagate"]

@@ -21,12 +21,12 @@ import os
 import sys
 from typing import TextIO
 
-from core.errors import ParamLabError
-from core.io.loader import load_model
-from core.io.writers import FORMATS, format_summary, write_summary
-from core.propagate import propagate
-from core.resources import list_examples
-from core.summary import summarize
+from paramlab.core.errors import ParamLabError
+from paramlab.core.io.loader import load_model
+from paramlab.core.io.writers import FORMATS, format_summary, write_summary
+from paramlab.core.propagate import propagate
+from paramlab.core.resources import list_examples
+from paramlab.core.summary import summarize
 
 log = logging.getLogger(__name__)
 

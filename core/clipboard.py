@@ -28,9 +28,9 @@ import json
 import re
 from typing import Any
 
-from core.edits import AddLayer, Connect
-from core.errors import ParamLabError
-from core.graph import LayerGraph, Position
+from paramlab.core.edits import AddLayer, Connect
+from paramlab.core.errors import ParamLabError
+from paramlab.core.graph import LayerGraph, Position
 
 FORMAT = "paramlab-layers"
 VERSION = 1

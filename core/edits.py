@@ -10,8 +10,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from core.errors import GraphError
-from core.graph import LayerGraph, Position
+from paramlab.core.errors import GraphError
+from paramlab.core.graph import LayerGraph, Position
 
 _ABSENT = object()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from core.errors import LayerError
+from paramlab.core.errors import LayerError
 
 
 class FieldKind(str, Enum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.types import WeightSpec
+from paramlab.core.types import WeightSpec
 
 DOT = "·"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from core.errors import GraphError
+from paramlab.core.errors import GraphError
 
 Position = tuple[float, float]
 _TOKENS = itertools.count(1)  # one per LayerGraph ever made; unlike id(), never reused
@@ -63,7 +63,7 @@ def _get_spec(type_name: str) -> Any:
     not imported with this module), which then replaces this function by it, so that
     ``check_connect`` pays no import statement per connection."""
     global _get_spec
-    from core.catalogue import get_spec
+    from paramlab.core.catalogue import get_spec
 
     _get_spec = get_spec
     return get_spec(type_name)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 
-from core.graph import LayerGraph, Position
+from paramlab.core.graph import LayerGraph, Position
 
 ROW_HEIGHT = 110.0
 COLUMN_WIDTH = 220.0

@@ -22,11 +22,11 @@ from typing import Any
 
 import networkx as nx
 
-from core.catalogue import get_spec
-from core.errors import LayerError
-from core.formula import weight_formula
-from core.graph import LayerGraph
-from core.types import Diagnostic, Severity, Shape, WeightSpec
+from paramlab.core.catalogue import get_spec
+from paramlab.core.errors import LayerError
+from paramlab.core.formula import weight_formula
+from paramlab.core.graph import LayerGraph
+from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
 log = logging.getLogger(__name__)
 

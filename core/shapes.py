@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import prod
 
-from core.errors import LayerError
-from core.types import Dim, Shape
+from paramlab.core.errors import LayerError
+from paramlab.core.types import Dim, Shape
 
 
 def conv_output_length(length: Dim, kernel: int, padding: str, stride: int, dilation: int = 1,
@@ -143,5 +143,5 @@ def require_known(dim: Dim, what: str) -> int:
 
 
 def _fmt(shape: Sequence[Dim]) -> str:
-    from core.types import format_shape
+    from paramlab.core.types import format_shape
     return format_shape(tuple(shape))

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import LayerError
-from core.fields import FieldKind, FieldSpec
-from core.types import Shape, WeightSpec
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec
+from paramlab.core.types import Shape, WeightSpec
 
 Config = Mapping[str, Any]
 ShapeRule = Callable[[tuple[Shape, ...], Config], Shape]

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from core.graph import LayerGraph
-from core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
-from core.types import Severity, Shape
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
+from paramlab.core.types import Severity, Shape
 
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
                   Severity.WARNING.value: 1, None: 0}

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from core.resources import list_examples
+from paramlab.core.resources import list_examples
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from paramlab.gui.main_window import MainWindow
 
 Std = QKeySequence.StandardKey
 

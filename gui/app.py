@@ -24,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from core import cli
+from paramlab.core import cli
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 def _render_png(args: argparse.Namespace) -> int:
     """``summary --format png`` and ``render``: load, draw offscreen, write the PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from core.errors import ParamLabError
-    from core.io.loader import load_model
-    from core.layout import apply_layout
-    from core.propagate import propagate
-    from core.summary import summarize
+    from paramlab.core.errors import ParamLabError
+    from paramlab.core.io.loader import load_model
+    from paramlab.core.layout import apply_layout
+    from paramlab.core.propagate import propagate
+    from paramlab.core.summary import summarize
 
     try:
         graph = load_model(args.model)
@@ -94,8 +94,8 @@ def _render_png(args: argparse.Namespace) -> int:
         return cli.EXIT_FILE
     result = propagate(graph)
     _ensure_app()
-    from gui import render
-    from gui.files import needs_layout
+    from paramlab.gui import render
+    from paramlab.gui.files import needs_layout
 
     try:
         if args.command == "render":
@@ -136,12 +136,11 @@ def run_gui(path: str | None) -> int:
     app = _ensure_app()
     app.setOrganizationName("ParamLab")
     app.setApplicationName("ParamLab")
-    from core.resources import RESOURCES
-    from gui.main_window import MainWindow
+    from paramlab.core.resources import APP_ICON
+    from paramlab.gui.main_window import MainWindow
 
-    icon = RESOURCES / "icons" / "paramlab.svg"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    if APP_ICON.is_file():
+        app.setWindowIcon(QIcon(str(APP_ICON)))
     window = MainWindow()
     window.show()
     if path is None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from core.edits import Edit, SetConfig
-from core.graph import LayerGraph
+from paramlab.core.edits import Edit, SetConfig
+from paramlab.core.graph import LayerGraph
 
 _SET_CONFIG_ID = 1001
 

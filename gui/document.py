@@ -13,12 +13,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from core import graph as G
-from core.edits import Edit, EditGroup
-from core.errors import GraphError
-from core.graph import LayerGraph
-from core.propagate import PropagationResult, propagate
-from gui.commands import command_for
+from paramlab.core import graph as G
+from paramlab.core.edits import Edit, EditGroup
+from paramlab.core.errors import GraphError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import PropagationResult, propagate
+from paramlab.gui.commands import command_for
 
 
 class Document(QObject):

@@ -12,12 +12,12 @@ from typing import Any
 
 import networkx as nx
 
-from core.catalogue import get_spec
-from core.edits import AddLayer, Move, Rename, SetConfig, SetTrainable
-from core.errors import LayerError
-from core.graph import Position
-from core.layout import auto_layout
-from gui.document import Document
+from paramlab.core.catalogue import get_spec
+from paramlab.core.edits import AddLayer, Move, Rename, SetConfig, SetTrainable
+from paramlab.core.errors import LayerError
+from paramlab.core.graph import Position
+from paramlab.core.layout import auto_layout
+from paramlab.gui.document import Document
 
 log = logging.getLogger(__name__)
 

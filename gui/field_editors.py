@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.fields import FieldKind, FieldSpec
+from paramlab.core.fields import FieldKind, FieldSpec
 
 INT_MIN, INT_MAX = -(2**31) + 1, 2**31 - 1  # QSpinBox holds a C int
 NONE_TEXT = "None"

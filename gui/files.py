@@ -16,12 +16,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
-from core.errors import ModelFileError, ParamLabError
-from core.graph import LayerGraph
-from core.layout import apply_layout
-from gui import messages
-from gui.document import Document
-from gui.messages import SaveChoice
+from paramlab.core.errors import ModelFileError, ParamLabError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.layout import apply_layout
+from paramlab.gui import messages
+from paramlab.gui.document import Document
+from paramlab.gui.messages import SaveChoice
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class FileController(QObject):
         return True
 
     def _load(self, source: str, title: str) -> LayerGraph | None:
-        from core.io.loader import load_model
+        from paramlab.core.io.loader import load_model
 
         try:
             return load_model(source)
@@ -166,7 +166,7 @@ class FileController(QObject):
 
     def save_to(self, path: Path) -> bool:
         """Write the project atomically to ``path``; on failure say why, keep the model."""
-        from core.io.project import save_project
+        from paramlab.core.io.project import save_project
 
         try:
             save_project(self.document.graph, path)
@@ -211,13 +211,13 @@ class FileController(QObject):
         return target if target.suffix.lower() == suffix else target.with_name(target.name + suffix)
 
     def _summary(self):
-        from core.summary import summarize
+        from paramlab.core.summary import summarize
 
         return summarize(self.document.graph, self.document.result)
 
     def export_csv(self, path: str | Path | None = None) -> bool:
         """Write the summary as CSV (``core.io.writers``)."""
-        from core.io.writers import write_summary
+        from paramlab.core.io.writers import write_summary
 
         target = Path(path) if path else self._export_path("Export summary as CSV",
                                                           "CSV (*.csv)", ".csv")
@@ -227,7 +227,7 @@ class FileController(QObject):
 
     def export_summary_png(self, path: str | Path | None = None) -> bool:
         """Draw the summary table to a PNG (``gui.render``)."""
-        from gui.render import render_summary_png
+        from paramlab.gui.render import render_summary_png
 
         target = Path(path) if path else self._export_path("Export summary as PNG",
                                                           "PNG image (*.png)", ".png")
@@ -237,7 +237,7 @@ class FileController(QObject):
 
     def export_diagram_png(self, path: str | Path | None = None) -> bool:
         """Draw the whole diagram to a PNG (``gui.render``)."""
-        from gui.render import render_diagram_png
+        from paramlab.gui.render import render_diagram_png
 
         target = Path(path) if path else self._export_path("Export diagram as PNG",
                                                           "PNG image (*.png)", ".png")

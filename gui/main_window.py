@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import style
-from gui.actions import Actions, fill_recent_menu, install_actions
-from gui.document import Document
-from gui.editor import Editor
-from gui.files import FileController
-from gui.palette import PaletteWidget
-from gui.properties import PropertiesPanel
-from gui.summary_panel import SummaryPanel
+from paramlab.gui import style
+from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
+from paramlab.gui.document import Document
+from paramlab.gui.editor import Editor
+from paramlab.gui.files import FileController
+from paramlab.gui.palette import PaletteWidget
+from paramlab.gui.properties import PropertiesPanel
+from paramlab.gui.summary_panel import SummaryPanel
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def default_settings() -> QSettings:
 def make_canvas(document: Document, parent: QWidget) -> QGraphicsView:
     """The canvas view (``gui.canvas.view.CanvasView``); a blank view if it is missing."""
     try:
-        from gui.canvas.view import CanvasView
+        from paramlab.gui.canvas.view import CanvasView
     except ImportError as exc:
         log.warning("canvas unavailable (%s); showing an empty view", exc)
         view = QGraphicsView(QGraphicsScene(parent), parent)

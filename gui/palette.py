@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.catalogue import specs_by_category
-from core.spec import CATEGORIES, LayerSpec
-from gui import mime, style
+from paramlab.core.catalogue import specs_by_category
+from paramlab.core.spec import CATEGORIES, LayerSpec
+from paramlab.gui import mime, style
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.catalogue import get_spec
-from core.types import Severity, format_shape
-from gui import style
-from gui.document import Document
-from gui.editor import Editor
-from gui.field_editors import FieldEditor, make_field_editor
+from paramlab.core.catalogue import get_spec
+from paramlab.core.types import Severity, format_shape
+from paramlab.gui import style
+from paramlab.gui.document import Document
+from paramlab.gui.editor import Editor
+from paramlab.gui.field_editors import FieldEditor, make_field_editor
 
 _ABSENT = object()
 

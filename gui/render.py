@@ -15,12 +15,12 @@ from pathlib import Path
 from PySide6.QtCore import QIODevice, QPointF, QRectF, QSaveFile, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen
 
-from core.graph import LayerGraph
-from core.layout import auto_layout
-from core.propagate import BYTES_PER_PARAM, PropagationResult
-from core.summary import Summary, format_bytes, summarize
-from core.types import format_shape
-from gui.canvas.painting import (
+from paramlab.core.graph import LayerGraph
+from paramlab.core.layout import auto_layout
+from paramlab.core.propagate import BYTES_PER_PARAM, PropagationResult
+from paramlab.core.summary import Summary, format_bytes, summarize
+from paramlab.core.types import format_shape
+from paramlab.gui.canvas.painting import (
     PORT_RADIUS,
     NodeLook,
     frame_rect,
@@ -36,7 +36,7 @@ from gui.canvas.painting import (
     paint_node,
     paint_port,
 )
-from gui.style import ERROR_BACKGROUND, ERROR_COLOR
+from paramlab.gui.style import ERROR_BACKGROUND, ERROR_COLOR
 
 #: Largest side of an exported image, in pixels (beyond this the image is scaled down).
 MAX_SIDE = 30_000

@@ -54,6 +54,6 @@ def format_count(value: int | None) -> str:
 
 def format_bytes(n_bytes: int) -> str:
     """Parameter memory as Keras's summary prints it (``"245.93 KB"``); see ``core.summary``."""
-    from core.summary import format_bytes as core_format_bytes
+    from paramlab.core.summary import format_bytes as core_format_bytes
 
     return core_format_bytes(n_bytes)

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.summary import Summary, SummaryRow, summarize
-from core.types import format_shape
-from gui import style
-from gui.document import Document
-from gui.editor import Editor
+from paramlab.core.summary import Summary, SummaryRow, summarize
+from paramlab.core.types import format_shape
+from paramlab.gui import style
+from paramlab.gui.document import Document
+from paramlab.gui.editor import Editor
 
 COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_CONNECTED, \
     COL_TRAIN_FLAG = range(8)

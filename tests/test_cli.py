@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from core import cli
-from core.graph import LayerGraph
-from core.io.loader import load_model
-from core.io.project import save_project
-from core.io.writers import format_summary
-from core.summary import summarize
+from paramlab.core import cli
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.loader import load_model
+from paramlab.core.io.project import save_project
+from paramlab.core.io.writers import format_summary
+from paramlab.core.summary import summarize
 
 KERAS = Path(__file__).parent / "data" / "keras"
 
@@ -81,7 +81,7 @@ def test_project_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_keras_json_goes_to_the_importer(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("core.io.keras_import")
+    pytest.importorskip("paramlab.core.io.keras_import")
     ref = json.loads((KERAS / "lenet_like.json").read_text())
     path = tmp_path / "lenet_like.json"
     path.write_text(json.dumps(ref["config"]))
@@ -173,13 +173,13 @@ def test_layer_errors_exit_3_with_output_file(tmp_path: Path,
 
 # ---------------------------------------------------------------------------- as a process
 def test_python_dash_m(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "core.cli", "summary", "mlp_5_8_4_3", "-f",
+    ok = subprocess.run([sys.executable, "-m", "paramlab.core.cli", "summary", "mlp_5_8_4_3", "-f",
                          "csv"], capture_output=True, text=True, timeout=60, check=False)
     assert ok.returncode == 0 and ok.stdout.splitlines()[-1] == "Total,,,99,0,99,,"
-    bad = subprocess.run([sys.executable, "-m", "core.cli", "summary", "lenet", "-f", "nope"],
+    bad = subprocess.run([sys.executable, "-m", "paramlab.core.cli", "summary", "lenet", "-f", "nope"],
                          capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode == 2
-    broken = subprocess.run([sys.executable, "-m", "core.cli", "summary",
+    broken = subprocess.run([sys.executable, "-m", "paramlab.core.cli", "summary",
                              str(broken_project(tmp_path))], capture_output=True, text=True,
                             timeout=60, check=False)
     assert broken.returncode == 3 and "conv (Conv2D) [error]" in broken.stdout
@@ -196,7 +196,7 @@ def test_table_of_a_keras_config_equals_keras_summary(tmp_path: Path, name: str,
     """End to end: Keras's model.to_json() -> importer -> propagation -> text table, equal
     to Keras's own model.summary() (a Sequential model's InputLayer row aside: Keras hides
     it, ParamLab shows the input it draws on the canvas)."""
-    pytest.importorskip("core.io.keras_import")
+    pytest.importorskip("paramlab.core.io.keras_import")
     if name == "hb_rnn":
         pytest.xfail("Keras lists the Embedding mask (not_equal) as an input of every RNN; "
                      "the importer does not record mask inputs as edges")
@@ -218,7 +218,7 @@ def test_table_of_a_keras_config_equals_keras_summary(tmp_path: Path, name: str,
     (KERAS_FILES / "mlp_5_8_4_3.keras", 99)])
 def test_keras_archives_and_h5_files(capsys: pytest.CaptureFixture[str], path: Path,
                                      total: int) -> None:
-    pytest.importorskip("core.io.keras_import")
+    pytest.importorskip("paramlab.core.io.keras_import")
     code, out, err = run(capsys, "summary", str(path), "-f", "json")
     assert code == 0, err
     assert json.loads(out)["totals"]["total"] == total
@@ -227,7 +227,7 @@ def test_keras_archives_and_h5_files(capsys: pytest.CaptureFixture[str], path: P
 @pytest.mark.parametrize("suffix", [".keras", ".h5", ".json"])
 def test_garbage_model_files_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     suffix: str) -> None:
-    pytest.importorskip("core.io.keras_import")
+    pytest.importorskip("paramlab.core.io.keras_import")
     path = tmp_path / f"junk{suffix}"
     path.write_bytes(b"PK\x03\x04 this is not really a zip " + bytes(range(200)))
     code, out, err = run(capsys, "summary", str(path))

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from core.graph import LayerGraph
-from core.io.loader import load_model
-from core.io.project import dumps_project, load_project
-from core.layout import apply_layout
-from core.propagate import propagate
-from core.resources import MODELS_DIR, example_path, list_examples
-from core.summary import summarize
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.loader import load_model
+from paramlab.core.io.project import dumps_project, load_project
+from paramlab.core.layout import apply_layout
+from paramlab.core.propagate import propagate
+from paramlab.core.resources import MODELS_DIR, example_path, list_examples
+from paramlab.core.summary import summarize
 
 DATA = Path(__file__).parent / "data" / "keras"
 
@@ -239,7 +239,7 @@ def test_vgg16_transfer_summary_collapses_the_base() -> None:
 
 
 def test_summary_json_by_name_from_the_command_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "core.cli", "summary", "lenet",
+    done = subprocess.run([sys.executable, "-m", "paramlab.core.cli", "summary", "lenet",
                            "--format", "json"], capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from core.spec import LayerSpec
+from paramlab.core.spec import LayerSpec
 
 _FAMILIES = ("basic", "conv", "pooling", "norm", "recurrent", "merge", "reshaping",
              "activation", "attention", "preprocessing", "ops")
@@ -17,7 +17,7 @@ CATALOGUE: dict[str, LayerSpec] = {}
 
 def _load() -> None:
     for family in _FAMILIES:
-        module = importlib.import_module(f"core.catalogue.{family}")
+        module = importlib.import_module(f"paramlab.core.catalogue.{family}")
         for spec in module.SPECS:
             if spec.type in CATALOGUE:
                 raise RuntimeError(f"layer type {spec.type} is defined twice")

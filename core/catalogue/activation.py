@@ -5,11 +5,11 @@ All keep their input's shape. Only ``PReLU`` has a weight: ``alpha`` with the in
 """
 from __future__ import annotations
 
-from core.catalogue.common import axes_field, min_rank, normalize_axis, same_shape
-from core.errors import LayerError
-from core.fields import FieldKind, FieldSpec, activation_field, float_field
-from core.spec import Config, LayerSpec, one_input
-from core.types import Shape, WeightSpec
+from paramlab.core.catalogue.common import axes_field, min_rank, normalize_axis, same_shape
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec, activation_field, float_field
+from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.types import Shape, WeightSpec
 
 
 def _softmax_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:

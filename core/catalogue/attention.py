@@ -13,11 +13,11 @@ with ``score_mode="concat"``; ``AdditiveAttention`` (Bahdanau): ``scale (dim,)``
 """
 from __future__ import annotations
 
-from core.catalogue.common import IntOrShapeField
-from core.errors import LayerError
-from core.fields import FieldKind, bool_field, choice_field, float_field, int_field
-from core.spec import Arity, Config, LayerSpec
-from core.types import Shape, WeightSpec, format_shape
+from paramlab.core.catalogue.common import IntOrShapeField
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, bool_field, choice_field, float_field, int_field
+from paramlab.core.spec import Arity, Config, LayerSpec
+from paramlab.core.types import Shape, WeightSpec, format_shape
 
 QVK = Arity(2, 3)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from core.catalogue.common import IntOrShapeField, lora_field, ranked_input, same_shape, with_lora
-from core.catalogue.conv import CHANNELS_LAST
-from core.errors import LayerError
-from core.fields import (
+from paramlab.core.catalogue.common import IntOrShapeField, lora_field, ranked_input, same_shape, with_lora
+from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import (
     FieldKind,
     activation_field,
     bool_field,
@@ -20,9 +20,9 @@ from core.fields import (
     shape_field,
     str_field,
 )
-from core.shapes import require_known
-from core.spec import NO_INPUT, Config, LayerSpec, one_input
-from core.types import Shape, WeightSpec, format_shape
+from paramlab.core.shapes import require_known
+from paramlab.core.spec import NO_INPUT, Config, LayerSpec, one_input
+from paramlab.core.types import Shape, WeightSpec, format_shape
 
 
 def _input_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:

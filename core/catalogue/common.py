@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import LayerError
-from core.fields import FieldKind, FieldSpec, _as_int
-from core.shapes import require_rank
-from core.spec import one_input
-from core.types import Dim, Shape, format_shape
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec, _as_int
+from paramlab.core.shapes import require_rank
+from paramlab.core.spec import one_input
+from paramlab.core.types import Dim, Shape, format_shape
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def known(dim: Dim, what: str) -> int:
 
 
 def lora_field() -> FieldSpec:
-    from core.fields import int_field
+    from paramlab.core.fields import int_field
     return int_field("lora_rank", None, optional=True,
                      doc="LoRA rank: freezes the main kernel and adds two small trainable "
                          "matrices (empty: off).")
@@ -149,7 +149,7 @@ def with_lora(weights: Sequence[Any], config: Any, a: str = "lora_kernel_a",
     """Keras's ``enable_lora`` (Dense, Embedding, BaseConv): the first weight (the kernel)
     becomes non-trainable and ``a`` ``(*kernel.shape[:-1], rank)`` and ``b``
     ``(rank, kernel.shape[-1])`` are appended, trainable."""
-    from core.types import WeightSpec
+    from paramlab.core.types import WeightSpec
 
     rank = config.get("lora_rank")
     if not rank:

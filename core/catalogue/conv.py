@@ -16,12 +16,12 @@ One factory per family, each for rank 1 to 3 where Keras has the layer:
 """
 from __future__ import annotations
 
-from core.catalogue.common import lora_field, with_lora
-from core.errors import LayerError
-from core.fields import FieldSpec, activation_field, bool_field, choice_field, int_field, ints_field
-from core.shapes import conv_output_length, deconv_output_length, require_known, require_rank
-from core.spec import Config, LayerSpec, one_input
-from core.types import Shape, WeightSpec
+from paramlab.core.catalogue.common import lora_field, with_lora
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldSpec, activation_field, bool_field, choice_field, int_field, ints_field
+from paramlab.core.shapes import conv_output_length, deconv_output_length, require_known, require_rank
+from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.types import Shape, WeightSpec
 
 CHANNELS_LAST = choice_field("data_format", "channels_last", ("channels_last",),
                              doc="Axis order; ParamLab works channels-last (Keras's default).")

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.errors import LayerError
+from paramlab.core.errors import LayerError
 
 _DROP = ("name", "trainable")
 MAX_DEPTH = 64  # nesting of a config (dicts, lists, wrapped layers) we accept

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.catalogue.common import normalize_axis
-from core.errors import LayerError
-from core.fields import FieldKind, FieldSpec, _as_int, bool_field, float_field, int_field
-from core.shapes import broadcast
-from core.spec import MANY_INPUTS, TWO_INPUTS, Config, LayerSpec
-from core.types import Shape, format_shape
+from paramlab.core.catalogue.common import normalize_axis
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec, _as_int, bool_field, float_field, int_field
+from paramlab.core.shapes import broadcast
+from paramlab.core.spec import MANY_INPUTS, TWO_INPUTS, Config, LayerSpec
+from paramlab.core.types import Shape, format_shape
 
 _ELEMENTWISE = {
     "Add": "Adds its inputs element-wise",

@@ -7,11 +7,11 @@ the normalised axes; ``GroupNormalization`` gamma, beta ``(C,)``; ``UnitNormaliz
 """
 from __future__ import annotations
 
-from core.catalogue.common import axes_field, axis_dim, min_rank, normalize_axis
-from core.errors import LayerError
-from core.fields import bool_field, float_field, int_field
-from core.spec import Config, LayerSpec, one_input
-from core.types import Shape, WeightSpec
+from paramlab.core.catalogue.common import axes_field, axis_dim, min_rank, normalize_axis
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import bool_field, float_field, int_field
+from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.types import Shape, WeightSpec
 
 AXIS_DOC = "Axis normalised (-1: the last, the channels)."
 

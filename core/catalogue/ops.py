@@ -9,9 +9,9 @@ NumPy (:func:`core.shapes.broadcast`). No weights.
 """
 from __future__ import annotations
 
-from core.shapes import broadcast
-from core.spec import Arity, Config, LayerSpec
-from core.types import Shape
+from paramlab.core.shapes import broadcast
+from paramlab.core.spec import Arity, Config, LayerSpec
+from paramlab.core.types import Shape
 
 ONE_OR_TWO = Arity(1, 2)
 

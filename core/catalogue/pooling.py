@@ -8,12 +8,12 @@ axes are reduced, or kept as 1 with ``keepdims=True``). No pooling layer has wei
 """
 from __future__ import annotations
 
-from core.catalogue.common import ranked_input
-from core.catalogue.conv import CHANNELS_LAST
-from core.fields import bool_field, choice_field, ints_field
-from core.shapes import conv_output_length
-from core.spec import Config, LayerSpec
-from core.types import Shape
+from paramlab.core.catalogue.common import ranked_input
+from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.fields import bool_field, choice_field, ints_field
+from paramlab.core.shapes import conv_output_length
+from paramlab.core.spec import Config, LayerSpec
+from paramlab.core.types import Shape
 
 _POOL_WORD = {"Max": "maximum", "Average": "average"}
 

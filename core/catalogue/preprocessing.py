@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.catalogue.common import axes_field, min_rank, normalize_axis, ranked_input, same_shape
-from core.catalogue.reshaping import INTERPOLATIONS
-from core.errors import LayerError
-from core.fields import FieldKind, FieldSpec, bool_field, choice_field, int_field
-from core.spec import Config, LayerSpec, one_input
-from core.types import Shape, WeightSpec, format_shape
+from paramlab.core.catalogue.common import axes_field, min_rank, normalize_axis, ranked_input, same_shape
+from paramlab.core.catalogue.reshaping import INTERPOLATIONS
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec, bool_field, choice_field, int_field
+from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.types import Shape, WeightSpec, format_shape
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.catalogue.common import ranked_input
-from core.catalogue.conv import CHANNELS_LAST, spatial_output
-from core.errors import LayerError
-from core.fields import (
+from paramlab.core.catalogue.common import ranked_input
+from paramlab.core.catalogue.conv import CHANNELS_LAST, spatial_output
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import (
     FieldKind,
     FieldSpec,
     activation_field,
@@ -30,9 +30,9 @@ from core.fields import (
     int_field,
     ints_field,
 )
-from core.shapes import require_known
-from core.spec import Config, LayerSpec, one_input
-from core.types import Shape, WeightSpec
+from paramlab.core.shapes import require_known
+from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.types import Shape, WeightSpec
 
 _GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 RNN_TYPES = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
@@ -150,8 +150,8 @@ def nested(config: Config, default_class: str) -> tuple[LayerSpec, dict[str, Any
     Raises:
         LayerError: the nested config is malformed or its type is not in the catalogue.
     """
-    from core.catalogue import get_spec
-    from core.catalogue.keras_compat import from_keras_config
+    from paramlab.core.catalogue import get_spec
+    from paramlab.core.catalogue.keras_compat import from_keras_config
 
     value = config.get("layer") or {"class_name": default_class, "config": {}}
     if not isinstance(value, dict) or not isinstance(value.get("class_name"), str):

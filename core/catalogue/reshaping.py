@@ -7,13 +7,13 @@ length · size).
 """
 from __future__ import annotations
 
-from core.catalogue.common import pairs_field, ranked_input
-from core.catalogue.conv import CHANNELS_LAST
-from core.errors import LayerError
-from core.fields import FieldKind, FieldSpec, choice_field, int_field, ints_field, shape_field
-from core.shapes import flatten_size, reshape
-from core.spec import Config, LayerSpec, one_input
-from core.types import Dim, Shape, format_shape
+from paramlab.core.catalogue.common import pairs_field, ranked_input
+from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec, choice_field, int_field, ints_field, shape_field
+from paramlab.core.shapes import flatten_size, reshape
+from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.types import Dim, Shape, format_shape
 
 # Keras 3 and tf.keras 2 interpolation names (the latter adds area, gaussian, mitchellcubic).
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area", "gaussian",

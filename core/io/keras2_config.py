@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.errors import ModelFileError
-from core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
+from paramlab.core.errors import ModelFileError
+from paramlab.core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
 
 
 def parse_call(node: list[Any], where: str, path: str | Path) -> Call:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.errors import ModelFileError
-from core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
+from paramlab.core.errors import ModelFileError
+from paramlab.core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
 
 KERAS_TENSOR = "__keras_tensor__"
 

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core.errors import ModelFileError
+from paramlab.core.errors import ModelFileError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from core.errors import ModelFileError
+from paramlab.core.errors import ModelFileError
 
 #: Keyword arguments that carry data inputs (MultiHeadAttention's ``query``, ``value``,
 #: ``key``), in input order. Other tensor kwargs (``mask``, ``attention_mask``,

@@ -22,9 +22,9 @@ import math
 import re
 from typing import Any
 
-from core.catalogue import get_spec
-from core.graph import LayerGraph, snake_case
-from core.io.keras_json_export import (
+from paramlab.core.catalogue import get_spec
+from paramlab.core.graph import LayerGraph, snake_case
+from paramlab.core.io.keras_json_export import (
     LIST_INPUT_TYPES,
     call_map,
     input_nodes,
@@ -35,7 +35,7 @@ from core.io.keras_json_export import (
     output_nodes,
     to_keras_json,
 )
-from core.propagate import PropagationResult, propagate
+from paramlab.core.propagate import PropagationResult, propagate
 
 
 def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) -> str:

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.catalogue import get_spec
-from core.catalogue.keras_compat import from_keras_config, implicit_input_shape
-from core.errors import GraphError, LayerError, ModelFileError
-from core.fields import FieldKind
-from core.graph import LayerGraph
-from core.io import keras2_config, keras3_config
-from core.io.keras_calls import Call, TensorRef, history
-from core.spec import LayerSpec
+from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue.keras_compat import from_keras_config, implicit_input_shape
+from paramlab.core.errors import GraphError, LayerError, ModelFileError
+from paramlab.core.fields import FieldKind
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io import keras2_config, keras3_config
+from paramlab.core.io.keras_calls import Call, TensorRef, history
+from paramlab.core.spec import LayerSpec
 
 log = logging.getLogger(__name__)
 

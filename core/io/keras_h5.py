@@ -8,7 +8,7 @@ only when an ``.h5`` file is opened, and its absence is a clear :class:`ModelFil
 The HDF5 C library can loop forever or crash on a corrupt file (fuzzing found a
 variable-length string whose read never returns), and C code cannot be interrupted from
 Python. So the attribute is read in a short-lived child process running this module
-(``python -m core.io.keras_h5 FILE``, our own fixed code; nothing from the file is
+(``python -m paramlab.core.io.keras_h5 FILE``, our own fixed code; nothing from the file is
 executed), which is killed after :data:`H5_TIMEOUT` seconds.
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.errors import ModelFileError
-from core.io.keras_archive import MAX_CONFIG_BYTES, loads_config
+from paramlab.core.errors import ModelFileError
+from paramlab.core.io.keras_archive import MAX_CONFIG_BYTES, loads_config
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,16 @@ def read_h5_config(path: str | Path) -> dict[str, Any]:
     except ImportError:
         raise ModelFileError(path, "reading .h5 files needs the optional h5py package: "
                                    "pip install 'paramlab[h5]'") from None
-    root = str(Path(__file__).resolve().parents[2])
+    # ``-m`` puts the working folder first on sys.path, so the child runs in the folder that
+    # holds the installed ``paramlab`` package (site-packages, or the source tree's parent):
+    # no folder of the user's can shadow it. The path is made absolute first for that reason.
+    neutral = Path(__file__).resolve().parents[3]
     env = dict(os.environ)
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("PYTHONPATH", None)  # only the interpreter's own site-packages and our package
+    env["PYTHONSAFEPATH"] = "1"  # Python >= 3.11: do not prepend the working folder at all
     try:
-        proc = subprocess.run([sys.executable, "-m", "core.io.keras_h5", str(path)],
+        proc = subprocess.run([sys.executable, "-m", "paramlab.core.io.keras_h5",
+                               str(Path(path).resolve())], cwd=neutral,
                               capture_output=True, timeout=H5_TIMEOUT, env=env, check=False)
     except subprocess.TimeoutExpired:
         raise ModelFileError(path, f"reading the HDF5 file took more than {H5_TIMEOUT:g} s "
@@ -115,7 +120,7 @@ def read_attribute(path: str | Path) -> bytes:
 
 def _main(argv: list[str]) -> int:
     if len(argv) != 1:
-        sys.stderr.write("usage: python -m core.io.keras_h5 FILE\n")
+        sys.stderr.write("usage: python -m paramlab.core.io.keras_h5 FILE\n")
         return 2
     try:
         data = read_attribute(argv[0])

@@ -18,11 +18,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from core.errors import ModelFileError
-from core.graph import LayerGraph
-from core.io.keras_archive import read_json_file, read_keras_archive, sniff
-from core.io.keras_graph import build_graph
-from core.io.keras_h5 import read_h5_config
+from paramlab.core.errors import ModelFileError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_archive import read_json_file, read_keras_archive, sniff
+from paramlab.core.io.keras_graph import build_graph
+from paramlab.core.io.keras_h5 import read_h5_config
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ import json
 import logging
 from typing import Any
 
-from core.catalogue import get_spec
-from core.catalogue.keras_compat import to_keras_config
-from core.errors import LayerError
-from core.graph import LayerGraph
-from core.propagate import PropagationResult, propagate
+from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue.keras_compat import to_keras_config
+from paramlab.core.errors import LayerError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import PropagationResult, propagate
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.errors import ModelFileError
-from core.graph import LayerGraph
-from core.io.project import load_project
-from core.resources import example_path, list_examples
+from paramlab.core.errors import ModelFileError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.project import load_project
+from paramlab.core.resources import example_path, list_examples
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -54,7 +54,7 @@ def load_model(path_or_name: str | os.PathLike[str]) -> LayerGraph:
         raise ModelFileError(path, "is a folder, not a model file")
     if _is_project(path):
         return load_project(path)
-    from core.io.keras_import import load_keras  # helper module; imported only when needed
+    from paramlab.core.io.keras_import import load_keras  # helper module; imported only when needed
 
     return load_keras(path)
 

@@ -32,11 +32,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from core.catalogue import get_spec
-from core.errors import GraphError, ModelFileError
-from core.fields import FieldKind
-from core.graph import LayerGraph
-from core.io.atomic import atomic_write_text
+from paramlab.core.catalogue import get_spec
+from paramlab.core.errors import GraphError, ModelFileError
+from paramlab.core.fields import FieldKind
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.atomic import atomic_write_text
 
 FORMAT_VERSION = 1
 MEMORY = "<memory>"

@@ -26,9 +26,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from core.io.atomic import atomic_write_text
-from core.summary import Summary, SummaryRow, format_bytes
-from core.types import format_shape
+from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.summary import Summary, SummaryRow, format_bytes
+from paramlab.core.types import format_shape
 
 FORMATS = ("table", "csv", "json", "markdown")
 

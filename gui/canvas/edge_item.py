@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from gui.canvas.painting import arrow_head, edge_path, paint_edge
+from paramlab.gui.canvas.painting import arrow_head, edge_path, paint_edge
 
 EdgeKey = tuple[str, str, int]
 

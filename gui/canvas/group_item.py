@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from gui.canvas.painting import frame_label_rect, frame_rect, paint_group_frame
+from paramlab.gui.canvas.painting import frame_label_rect, frame_rect, paint_group_frame
 
 
 class GroupFrameItem(QGraphicsItem):

@@ -10,9 +10,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
-from gui.canvas.layer_item import NodeItem
-from gui.canvas.painting import SELECTION_COLOR, edge_path
-from gui.canvas.port_item import HIT_RADIUS, PortItem, PortKind
+from paramlab.gui.canvas.layer_item import NodeItem
+from paramlab.gui.canvas.painting import SELECTION_COLOR, edge_path
+from paramlab.gui.canvas.port_item import HIT_RADIUS, PortItem, PortKind
 
 GRAB_PIXELS = 8.0  # a port can be grabbed this many screen pixels from its centre ...
 MAX_GRAB = 18.0  # ... but never from further than this (scene units; a node is 76 tall)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from gui.canvas.painting import (
+from paramlab.gui.canvas.painting import (
     NODE_HEIGHT,
     NODE_WIDTH,
     NodeLook,
@@ -22,7 +22,7 @@ from gui.canvas.painting import (
     output_port_pos,
     paint_node,
 )
-from gui.canvas.port_item import HIT_RADIUS, PortItem, PortKind
+from paramlab.gui.canvas.port_item import HIT_RADIUS, PortItem, PortKind
 
 _MARGIN = HIT_RADIUS + 6
 

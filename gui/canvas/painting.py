@@ -15,12 +15,12 @@ from typing import Any
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
-from core.catalogue import get_spec
-from core.graph import LayerGraph
-from core.propagate import LayerResult
-from core.summary import _counts as summary_counts  # the summary's rule for frozen nested models
-from core.types import Severity, format_shape
-from gui.style import ERROR_COLOR, category_border_color, category_color
+from paramlab.core.catalogue import get_spec
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import LayerResult
+from paramlab.core.summary import _counts as summary_counts  # the summary's rule for frozen nested models
+from paramlab.core.types import Severity, format_shape
+from paramlab.gui.style import ERROR_COLOR, category_border_color, category_color
 
 NODE_WIDTH = 184.0
 NODE_HEIGHT = 76.0

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.canvas.painting import PORT_RADIUS, paint_port
+from paramlab.gui.canvas.painting import PORT_RADIUS, paint_port
 
 HIT_RADIUS = PORT_RADIUS + 4  # a little larger than drawn, so ports are easy to grab
 

@@ -33,17 +33,17 @@ from PySide6.QtWidgets import (
     QMenu,
 )
 
-from core.catalogue import get_spec
-from core.clipboard import ClipboardError, copy_layers, paste_edits
-from core.edits import AddLayer, Connect, Disconnect, Move, RemoveLayer, Rename
-from core.layout import auto_layout
-from core.propagate import LayerResult
-from gui import mime
-from gui.canvas.edge_item import EdgeItem, EdgeKey
-from gui.canvas.group_item import GroupFrameItem
-from gui.canvas.interactions import ConnectionDrag, grab_radius, port_near, target_at
-from gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
-from gui.canvas.painting import (
+from paramlab.core.catalogue import get_spec
+from paramlab.core.clipboard import ClipboardError, copy_layers, paste_edits
+from paramlab.core.edits import AddLayer, Connect, Disconnect, Move, RemoveLayer, Rename
+from paramlab.core.layout import auto_layout
+from paramlab.core.propagate import LayerResult
+from paramlab.gui import mime
+from paramlab.gui.canvas.edge_item import EdgeItem, EdgeKey
+from paramlab.gui.canvas.group_item import GroupFrameItem
+from paramlab.gui.canvas.interactions import ConnectionDrag, grab_radius, port_near, target_at
+from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
+from paramlab.gui.canvas.painting import (
     group_look,
     group_members,
     group_output,
@@ -51,8 +51,8 @@ from gui.canvas.painting import (
     layer_look,
     title_hit_rect,
 )
-from gui.canvas.port_item import PortItem, PortKind
-from gui.document import Document
+from paramlab.gui.canvas.port_item import PortItem, PortKind
+from paramlab.gui.document import Document
 
 log = logging.getLogger(__name__)
 

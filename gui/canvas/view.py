@@ -20,10 +20,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
 
-from gui import mime
-from gui.canvas.painting import text_line_rect
-from gui.canvas.scene import CanvasScene
-from gui.document import Document
+from paramlab.gui import mime
+from paramlab.gui.canvas.painting import text_line_rect
+from paramlab.gui.canvas.scene import CanvasScene
+from paramlab.gui.document import Document
 
 ZOOM_STEP = 1.2
 MIN_SCALE = 0.03

@@ -24,8 +24,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
-from core.graph import LayerGraph
-from core.layout import apply_layout
+from paramlab.core.graph import LayerGraph
+from paramlab.core.layout import apply_layout
 
 
 def chain_model(n_layers: int = 500, width: int = 64) -> LayerGraph:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication([])
-    from gui.main_window import MainWindow
+    from paramlab.gui.main_window import MainWindow
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)

@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from core.io.keras_import import parse_keras_config
-from core.propagate import propagate
+from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.propagate import propagate
 
 DATA = ROOT / "tests" / "data" / "keras"
 MODELS = ("DenseNet121", "InceptionV3", "ResNet50", "EfficientNetB0", "MobileNetV2", "VGG16")
@@ -54,9 +54,9 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
 def breakdown(repeat: int) -> None:
     """Median ms of each stage: from_keras_config alone, the whole graph building
     (which includes it), layout, propagation."""
-    from core.catalogue.keras_compat import from_keras_config
-    from core.io.keras_graph import build_graph
-    from core.layout import apply_layout
+    from paramlab.core.catalogue.keras_compat import from_keras_config
+    from paramlab.core.io.keras_graph import build_graph
+    from paramlab.core.layout import apply_layout
 
     print(f"\n{'model':<16}{'convert':>10}{'build':>10}{'layout':>10}{'propagate':>11}")
     for name in MODELS:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from core.graph import LayerGraph
-from core.io.loader import load_model
-from core.layout import auto_layout
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.loader import load_model
+from paramlab.core.layout import auto_layout
 
 
 def chain(n: int, group_middle: bool = False) -> LayerGraph:

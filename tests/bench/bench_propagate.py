@@ -19,8 +19,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from core.graph import LayerGraph
-from core.propagate import propagate
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
 
 FULL_TARGET_US = 20.0
 EDIT_TARGET_MS = 2.0

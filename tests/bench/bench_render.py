@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtWidgets import QApplication
 
-from core.edits import SetConfig
-from core.graph import LayerGraph
-from core.io.loader import load_model
-from core.layout import apply_layout
-from core.summary import summarize
+from paramlab.core.edits import SetConfig
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.loader import load_model
+from paramlab.core.layout import apply_layout
+from paramlab.core.summary import summarize
 
 
 def resnet_like(blocks: int) -> LayerGraph:
@@ -64,9 +64,9 @@ def timed(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     _app = QApplication.instance() or QApplication(sys.argv)
-    from gui.canvas.view import CanvasView
-    from gui.document import Document
-    from gui.render import render_diagram_png, render_summary_png
+    from paramlab.gui.canvas.view import CanvasView
+    from paramlab.gui.document import Document
+    from paramlab.gui.render import render_diagram_png, render_summary_png
 
     vgg = load_model("vgg16")
     views = []

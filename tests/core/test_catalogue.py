@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from core.catalogue import CATALOGUE, get_spec, specs_by_category
-from core.errors import LayerError
-from core.graph import LayerGraph
-from core.propagate import propagate
-from core.spec import CATEGORIES, LayerSpec
-from core.types import Severity
+from paramlab.core.catalogue import CATALOGUE, get_spec, specs_by_category
+from paramlab.core.errors import LayerError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
+from paramlab.core.spec import CATEGORIES, LayerSpec
+from paramlab.core.types import Severity
 
 SPECS = list(CATALOGUE.values())
 

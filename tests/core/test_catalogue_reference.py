@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from core.catalogue import get_spec
-from core.catalogue.keras_compat import from_keras_config
+from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue.keras_compat import from_keras_config
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MODEL_FILES = sorted((DATA / "keras").glob("*.json")) + sorted((DATA / "keras2").glob("*.json"))

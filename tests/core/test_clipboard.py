@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.clipboard import ClipboardError, copy_layers, parse_layers, paste_edits
-from core.edits import AddLayer, Connect, EditGroup
-from core.errors import GraphError
-from core.graph import LayerGraph
-from core.propagate import propagate
+from paramlab.core.clipboard import ClipboardError, copy_layers, parse_layers, paste_edits
+from paramlab.core.edits import AddLayer, Connect, EditGroup
+from paramlab.core.errors import GraphError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
 
 
 def lenet_head() -> tuple[LayerGraph, dict[str, str]]:

@@ -1,10 +1,10 @@
-"""core.edits: apply / revert round trip for every edit, redo gives the same state, and a
+"""paramlab.core.edits: apply / revert round trip for every edit, redo gives the same state, and a
 refused edit changes nothing."""
 from __future__ import annotations
 
 import pytest
 
-from core.edits import (
+from paramlab.core.edits import (
     AddLayer,
     Connect,
     Disconnect,
@@ -15,10 +15,10 @@ from core.edits import (
     SetConfig,
     SetTrainable,
 )
-from core.errors import GraphError
-from core.graph import LayerGraph
-from core.io.project import graph_to_dict
-from core.propagate import propagate
+from paramlab.core.errors import GraphError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.project import graph_to_dict
+from paramlab.core.propagate import propagate
 
 
 def model() -> LayerGraph:

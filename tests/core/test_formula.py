@@ -1,8 +1,8 @@
 """The teaching formula is derived from the same weights the counts are summed over."""
 import pytest
 
-from core.catalogue import get_spec
-from core.formula import weight_formula
+from paramlab.core.catalogue import get_spec
+from paramlab.core.formula import weight_formula
 
 CASES = [
     # type, config, input shape, expected formula (total from Keras's reference figures)

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from core.errors import GraphError
-from core.graph import EDGE_ADDED, EDGE_REMOVED, LAYER_ADDED, LAYER_REMOVED, LayerGraph, snake_case
-from core.propagate import propagate
+from paramlab.core.errors import GraphError
+from paramlab.core.graph import EDGE_ADDED, EDGE_REMOVED, LAYER_ADDED, LAYER_REMOVED, LayerGraph, snake_case
+from paramlab.core.propagate import propagate
 
 
 def chain(*types: str) -> tuple[LayerGraph, list[str]]:

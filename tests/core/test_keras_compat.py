@@ -1,4 +1,4 @@
-"""core.catalogue.keras_compat: Keras 3 and Keras 2 layer configs -> catalogue configs, and
+"""paramlab.core.catalogue.keras_compat: Keras 3 and Keras 2 layer configs -> catalogue configs, and
 back for export."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.catalogue import get_spec
-from core.catalogue.keras_compat import from_keras_config, implicit_input_shape, to_keras_config
-from core.errors import LayerError
+from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue.keras_compat import from_keras_config, implicit_input_shape, to_keras_config
+from paramlab.core.errors import LayerError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

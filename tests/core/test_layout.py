@@ -2,11 +2,11 @@
 slot, its layers stacked around it (centroid = slot, where the canvas draws it)."""
 from __future__ import annotations
 
-from core.graph import LayerGraph
-from core.io.keras_import import parse_keras_config
-from core.io.project import load_project
-from core.layout import COLUMN_WIDTH, ROW_HEIGHT, apply_layout, auto_layout, collapsed_groups
-from core.resources import example_path
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.io.project import load_project
+from paramlab.core.layout import COLUMN_WIDTH, ROW_HEIGHT, apply_layout, auto_layout, collapsed_groups
+from paramlab.core.resources import example_path
 
 
 def chain(g: LayerGraph, types: list[str], group: str | None = None,
@@ -90,7 +90,7 @@ def test_one_source_shares_its_lane_and_long_jumps_get_none() -> None:
     assert pos[tail[0]] == (COLUMN_WIDTH / 2, 5 * ROW_HEIGHT)
     assert pos[add] == (COLUMN_WIDTH / 2, 4 * ROW_HEIGHT)  # x's lane passes its row too
     # a connection across more than MAX_LANE_SPAN rows gets no lane (it would widen all)
-    from core.layout import MAX_LANE_SPAN
+    from paramlab.core.layout import MAX_LANE_SPAN
 
     g = LayerGraph()
     (x,) = chain(g, ["InputLayer"])

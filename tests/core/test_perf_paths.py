@@ -18,15 +18,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.catalogue import CATALOGUE, get_spec
-from core.catalogue.keras_compat import MAX_DEPTH, _copy_json, _decode, from_keras_config
-from core.errors import GraphError, LayerError, ModelFileError
-from core.fields import FieldKind, FieldSpec
-from core.graph import LayerGraph
-from core.io import keras3_config
-from core.io.keras_graph import _INT_LISTS, _SURELY_OK, _type_ok
-from core.io.keras_import import parse_keras_config
-from core.propagate import LayerResult, propagate
+from paramlab.core.catalogue import CATALOGUE, get_spec
+from paramlab.core.catalogue.keras_compat import MAX_DEPTH, _copy_json, _decode, from_keras_config
+from paramlab.core.errors import GraphError, LayerError, ModelFileError
+from paramlab.core.fields import FieldKind, FieldSpec
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io import keras3_config
+from paramlab.core.io.keras_graph import _INT_LISTS, _SURELY_OK, _type_ok
+from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.propagate import LayerResult, propagate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REFERENCE = sorted((DATA / "keras").glob("*.json")) + sorted((DATA / "keras2").glob("*.json"))

@@ -1,14 +1,14 @@
-"""core.propagate: errors by cause, UNRESOLVED downstream, the rest still counted, frozen
+"""paramlab.core.propagate: errors by cause, UNRESOLVED downstream, the rest still counted, frozen
 layers, shared layers, and incremental recomputation equal to a full propagation."""
 from __future__ import annotations
 
 import networkx as nx
 import pytest
 
-from core.edits import Connect, Disconnect, RemoveLayer, Rename, SetConfig, SetTrainable
-from core.graph import LayerGraph
-from core.propagate import propagate
-from core.types import Severity
+from paramlab.core.edits import Connect, Disconnect, RemoveLayer, Rename, SetConfig, SetTrainable
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
+from paramlab.core.types import Severity
 
 
 def two_branches() -> LayerGraph:

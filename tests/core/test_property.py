@@ -10,8 +10,8 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.catalogue import CATALOGUE
-from core.edits import (
+from paramlab.core.catalogue import CATALOGUE
+from paramlab.core.edits import (
     AddLayer,
     Connect,
     Disconnect,
@@ -21,12 +21,12 @@ from core.edits import (
     SetConfig,
     SetTrainable,
 )
-from core.errors import GraphError, LayerError
-from core.fields import FieldKind, FieldSpec
-from core.graph import LayerGraph
-from core.propagate import propagate
-from core.summary import summarize
-from core.types import Severity
+from paramlab.core.errors import GraphError, LayerError
+from paramlab.core.fields import FieldKind, FieldSpec
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
+from paramlab.core.summary import summarize
+from paramlab.core.types import Severity
 
 TYPES = sorted(CATALOGUE) + ["UnknownCustomLayer"]
 # PARAMLAB_HYPOTHESIS_EXAMPLES=2000 for a longer hunt than CI's default.

@@ -1,12 +1,12 @@
-"""core.shapes: the shape arithmetic every rule uses (formulas of Keras 3's
+"""paramlab.core.shapes: the shape arithmetic every rule uses (formulas of Keras 3's
 operation_utils.compute_conv_output_shape / compute_pooling_output_shape and
 backend_utils._get_output_shape_given_tf_padding)."""
 from __future__ import annotations
 
 import pytest
 
-from core.errors import LayerError
-from core.shapes import (
+from paramlab.core.errors import LayerError
+from paramlab.core.shapes import (
     broadcast,
     conv_output_length,
     deconv_output_length,

@@ -1,4 +1,4 @@
-"""core.summary: rows as Keras's model.summary() lists them (order, shared layers, nested
+"""paramlab.core.summary: rows as Keras's model.summary() lists them (order, shared layers, nested
 models), "Connected to", totals and memory."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.graph import LayerGraph
-from core.propagate import propagate
-from core.summary import format_bytes, summarize
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
+from paramlab.core.summary import format_bytes, summarize
 
 KERAS = Path(__file__).parent.parent / "data" / "keras"
 
@@ -156,8 +156,8 @@ def test_format_bytes_as_keras(n: int, text: str) -> None:
 
 def test_totals_lines_match_keras_for_every_reference_model() -> None:
     """Keras's "(245.93 KB)" figures come from the same counts through format_bytes."""
-    from core.io.writers import totals_lines
-    from core.summary import Summary
+    from paramlab.core.io.writers import totals_lines
+    from paramlab.core.summary import Summary
 
     for path in sorted(KERAS.glob("*.json")):
         keras = json.loads(path.read_text())

@@ -26,7 +26,7 @@ class Dialogs:
     save_questions: list[str] = field(default_factory=list)
 
     def ask_save(self, parent: Any, name: str) -> Any:
-        from gui.messages import SaveChoice
+        from paramlab.gui.messages import SaveChoice
 
         self.save_questions.append(name)
         return self.save_answer if self.save_answer is not None else SaveChoice.CANCEL
@@ -44,7 +44,7 @@ class Dialogs:
 @pytest.fixture(autouse=True)
 def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     """Every test: dialogs are recorded, never shown."""
-    from gui import messages
+    from paramlab.gui import messages
 
     d = Dialogs()
     for name in ("ask_save", "show_error", "ask_open_path", "ask_save_path"):
@@ -63,7 +63,7 @@ def settings(tmp_path: Path) -> Any:
 @pytest.fixture
 def make_window(qtbot: Any, settings: Any) -> Any:
     """Factory: ``make_window(example="lenet")`` -> a shown MainWindow with the example."""
-    from gui.main_window import MainWindow
+    from paramlab.gui.main_window import MainWindow
 
     def make(example: str | None = "lenet") -> MainWindow:
         window = MainWindow(settings=settings)
@@ -93,7 +93,7 @@ def layer_id(window: Any, name: str) -> str:
 
 def row_values(window: Any, name: str) -> dict[str, Any]:
     """The summary table's row of layer ``name``, as raw values by header."""
-    from gui.summary_panel import HEADERS, VALUE_ROLE
+    from paramlab.gui.summary_panel import HEADERS, VALUE_ROLE
 
     model = window.summary.model
     row = model.row_of(layer_id(window, name))
@@ -103,7 +103,7 @@ def row_values(window: Any, name: str) -> dict[str, Any]:
 
 def row_text(window: Any, name: str) -> dict[str, str]:
     """The summary table's row of layer ``name``, as displayed."""
-    from gui.summary_panel import HEADERS
+    from paramlab.gui.summary_panel import HEADERS
 
     model = window.summary.model
     row = model.row_of(layer_id(window, name))
@@ -111,7 +111,7 @@ def row_text(window: Any, name: str) -> dict[str, str]:
 
 
 def total_row_text(window: Any) -> dict[str, str]:
-    from gui.summary_panel import HEADERS
+    from paramlab.gui.summary_panel import HEADERS
 
     model = window.summary.model
     row = model.rowCount() - 1

@@ -13,13 +13,13 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from core.edits import SetConfig
-from core.graph import LayerGraph
-from core.layout import auto_layout
-from gui import mime
-from gui.canvas.layer_item import GroupItem
-from gui.canvas.view import CanvasView
-from gui.document import Document
+from paramlab.core.edits import SetConfig
+from paramlab.core.graph import LayerGraph
+from paramlab.core.layout import auto_layout
+from paramlab.gui import mime
+from paramlab.gui.canvas.layer_item import GroupItem
+from paramlab.gui.canvas.view import CanvasView
+from paramlab.gui.document import Document
 
 
 def small_graph() -> tuple[LayerGraph, dict[str, str]]:
@@ -104,7 +104,7 @@ def test_error_node_is_red_with_message_and_unknown_is_marked(canvas: Any) -> No
     assert scene.layer_item(ids["dense"]).look.severity == "unresolved"
     scene.drop_layer("Dense", QPointF(600, 0))  # known type fine
     g = doc.graph
-    from core.edits import AddLayer
+    from paramlab.core.edits import AddLayer
     assert doc.execute(AddLayer("MyCustomLayer", position=(600, 200)), "custom")
     custom = g.id_of("my_custom_layer")
     item = scene.layer_item(custom)
@@ -515,7 +515,7 @@ def test_500_layer_chain_updates_incrementally(qtbot: Any) -> None:
         g.connect(prev, n)
         ids.append(n)
         prev = n
-    from core.layout import apply_layout
+    from paramlab.core.layout import apply_layout
     apply_layout(g)
     doc = Document(g)
     view = CanvasView(doc)
@@ -595,7 +595,7 @@ def test_space_drag_pans(canvas: Any, qtbot: Any) -> None:
 
 
 def test_rename_and_freeze_show_on_the_node(canvas: Any) -> None:
-    from core.edits import Rename, SetTrainable
+    from paramlab.core.edits import Rename, SetTrainable
 
     view, doc, ids = canvas
     item = view.canvas_scene().layer_item(ids["conv"])
@@ -611,7 +611,7 @@ def test_rename_and_freeze_show_on_the_node(canvas: Any) -> None:
 
 # ------------------------------------------------------------------ rename on the canvas
 def title_point(view: CanvasView, node_id: str) -> QPoint:
-    from gui.canvas.painting import text_line_rect
+    from paramlab.gui.canvas.painting import text_line_rect
 
     item = view.canvas_scene().layer_item(node_id)
     return vp(view, item.mapToScene(text_line_rect(0).center()))
@@ -698,7 +698,7 @@ def test_f2_and_context_menu_open_the_rename_editor(canvas: Any, qtbot: Any) -> 
 
 # ------------------------------------------------------------------ groups and auto layout
 def test_toggling_an_auto_laid_out_group_lays_the_canvas_out_again(qtbot: Any) -> None:
-    from core.layout import apply_layout
+    from paramlab.core.layout import apply_layout
 
     g = nested_graph()  # input, base (2 layers, collapsed), head
     apply_layout(g)
@@ -731,7 +731,7 @@ def test_toggling_an_auto_laid_out_group_lays_the_canvas_out_again(qtbot: Any) -
 def test_back_edge_goes_around_both_nodes_not_behind_them() -> None:
     from PySide6.QtCore import QRectF
 
-    from gui.canvas.painting import NODE_HEIGHT, NODE_WIDTH, edge_path
+    from paramlab.gui.canvas.painting import NODE_HEIGHT, NODE_WIDTH, edge_path
 
     def body(center: QPointF) -> QRectF:  # a node's box, shrunk by 2 so touching ports pass
         return QRectF(center.x() - NODE_WIDTH / 2 + 2, center.y() - NODE_HEIGHT / 2 + 2,
@@ -760,9 +760,9 @@ def test_back_edge_goes_around_both_nodes_not_behind_them() -> None:
 
 
 def test_zoom_to_fit_ignores_the_hidden_layers_of_a_collapsed_group(qtbot: Any) -> None:
-    from core.io.project import load_project
-    from core.resources import example_path
-    from gui.canvas.view import FIT_MAX_SCALE
+    from paramlab.core.io.project import load_project
+    from paramlab.core.resources import example_path
+    from paramlab.gui.canvas.view import FIT_MAX_SCALE
 
     g = load_project(example_path("vgg16_transfer"))  # 6 visible nodes; 18 hidden ones
     doc = Document(g)                                  # stacked over 2,000 units
@@ -782,8 +782,8 @@ def test_zoom_to_fit_ignores_the_hidden_layers_of_a_collapsed_group(qtbot: Any) 
 
 
 def test_ports_stay_easy_to_hit_when_zoomed_out(canvas: Any, qtbot: Any) -> None:
-    from gui.canvas.interactions import MAX_GRAB, grab_radius
-    from gui.canvas.port_item import HIT_RADIUS
+    from paramlab.gui.canvas.interactions import MAX_GRAB, grab_radius
+    from paramlab.gui.canvas.port_item import HIT_RADIUS
 
     assert grab_radius(1.0) == HIT_RADIUS and grab_radius(0.05) == MAX_GRAB
     view, doc, ids = canvas

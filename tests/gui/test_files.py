@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.resources import list_examples
-from gui.messages import SaveChoice
+from paramlab.core.resources import list_examples
+from paramlab.gui.messages import SaveChoice
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -179,7 +179,7 @@ def test_csv_export_read_back(window, ui, tmp_path, dialogs):
 
 @pytest.mark.parametrize("action", ["export_summary_png", "export_diagram_png"])
 def test_png_exports_from_menu(window, tmp_path, dialogs, action):
-    pytest.importorskip("gui.render")
+    pytest.importorskip("paramlab.gui.render")
     from PySide6.QtGui import QImage
 
     dialogs.save_path = str(tmp_path / "out.png")

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence
 
-from gui import app
-from gui.canvas.view import CanvasView
+from paramlab.gui import app
+from paramlab.gui.canvas.view import CanvasView
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -172,8 +172,8 @@ def test_cli_png_runs_offscreen_in_a_fresh_process(tmp_path):
 
 
 def test_cli_layer_errors_exit_3(tmp_path, qapp):
-    from core.graph import LayerGraph
-    from core.io.project import save_project
+    from paramlab.core.graph import LayerGraph
+    from paramlab.core.io.project import save_project
 
     g = LayerGraph("broken")
     a = g.add_layer("InputLayer", config={"shape": [8]})
@@ -192,7 +192,7 @@ def test_gui_entry_opens_window(monkeypatch, qapp, tmp_path, argv):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from paramlab.gui.main_window import MainWindow
 
     shown = {}
     real_show = MainWindow.show
@@ -204,7 +204,7 @@ def test_gui_entry_opens_window(monkeypatch, qapp, tmp_path, argv):
     monkeypatch.setattr(MainWindow, "show", show)
     monkeypatch.setattr(QApplication, "exec", lambda *_a: 0)
     ini = str(tmp_path / "settings.ini")
-    monkeypatch.setattr("gui.main_window.default_settings",
+    monkeypatch.setattr("paramlab.gui.main_window.default_settings",
                         lambda: QSettings(ini, QSettings.Format.IniFormat))
     args = [str(DATA / "keras_files" / "mlp_5_8_4_3.keras")] if argv else []
     assert app.main(args) == 0

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from core.catalogue import get_spec, specs_by_category
-from core.spec import CATEGORIES
-from gui import mime
-from gui.palette import TYPE_ROLE, PaletteWidget
+from paramlab.core.catalogue import get_spec, specs_by_category
+from paramlab.core.spec import CATEGORIES
+from paramlab.gui import mime
+from paramlab.gui.palette import TYPE_ROLE, PaletteWidget
 
 
 def _categories(tree) -> list[str]:

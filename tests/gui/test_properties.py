@@ -11,8 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QSpinBox
 
-from core.catalogue import get_spec
-from gui.field_editors import IntEditor, IntsEditor, ShapeEditor, StrEditor
+from paramlab.core.catalogue import get_spec
+from paramlab.gui.field_editors import IntEditor, IntsEditor, ShapeEditor, StrEditor
 
 
 def _type_into_spin(qtbot, spin: QSpinBox, text: str) -> None:
@@ -253,7 +253,7 @@ def test_float_field(qtbot, window, ui):
 
 
 def test_shape_text_parsing():
-    from gui.field_editors import format_shape_text, parse_shape_text
+    from paramlab.gui.field_editors import format_shape_text, parse_shape_text
 
     assert parse_shape_text("28, 28, 1") == (28, 28, 1)
     assert parse_shape_text("(None, 16)") == (None, 16)

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from core.graph import LayerGraph
-from core.layout import apply_layout
-from core.propagate import propagate
-from core.summary import summarize
-from gui.render import MAX_PIXELS, MAX_SIDE, render_diagram_png, render_summary_png
-from gui.style import ERROR_COLOR, category_color
+from paramlab.core.graph import LayerGraph
+from paramlab.core.layout import apply_layout
+from paramlab.core.propagate import propagate
+from paramlab.core.summary import summarize
+from paramlab.gui.render import MAX_PIXELS, MAX_SIDE, render_diagram_png, render_summary_png
+from paramlab.gui.style import ERROR_COLOR, category_color
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -171,10 +171,10 @@ def test_render_needs_only_qguiapplication(tmp_path: Path) -> None:
     script = f"""
 import sys
 from PySide6.QtGui import QGuiApplication
-from core.graph import LayerGraph
-from core.propagate import propagate
-from core.summary import summarize
-from gui import render
+from paramlab.core.graph import LayerGraph
+from paramlab.core.propagate import propagate
+from paramlab.core.summary import summarize
+from paramlab.gui import render
 g = LayerGraph("m")
 a = g.add_layer("InputLayer", config={{"shape": [4]}})
 b = g.add_layer("Dense", config={{"units": 3}}, position=(0, 110))
@@ -226,8 +226,8 @@ def test_diagram_png_nested_model_collapsed_or_framed(qapp: Any, tmp_path: Path)
 
 
 def test_diagram_png_narrow_model_is_centred_under_a_long_title(qapp: Any, tmp_path: Path) -> None:
-    from core.io.project import load_project
-    from core.resources import example_path
+    from paramlab.core.io.project import load_project
+    from paramlab.core.resources import example_path
 
     g = load_project(example_path("vgg16_transfer"))  # 6 nodes in one column, long title
     out = tmp_path / "vgg.png"

@@ -5,7 +5,7 @@ way on every machine with the same fonts), and checked to be a real picture.
 """
 from __future__ import annotations
 
-from core.resources import RESOURCES
+from paramlab.core.resources import RESOURCES
 
 SCREENSHOT = RESOURCES / "screenshots" / "main_window.png"
 

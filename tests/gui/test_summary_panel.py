@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from gui import style
-from gui.summary_panel import COL_NAME, COL_TRAIN_FLAG, HEADERS, totals_text
+from paramlab.gui import style
+from paramlab.gui.summary_panel import COL_NAME, COL_TRAIN_FLAG, HEADERS, totals_text
 
 LENET = [  # name, type, output shape, parameters (Keras's own summary of lenet_like)
     ("conv2d", "Conv2D", "(None, 28, 28, 8)", "608"),

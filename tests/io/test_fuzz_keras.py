@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.errors import ModelFileError
-from core.io import keras_h5
-from core.io.keras_import import load_keras, parse_keras_config
-from core.propagate import propagate
+from paramlab.core.errors import ModelFileError
+from paramlab.core.io import keras_h5
+from paramlab.core.io.keras_import import load_keras, parse_keras_config
+from paramlab.core.propagate import propagate
 from tests.conftest import DATA
 from tests.io.test_keras_nested import siamese_model, transfer_model
 

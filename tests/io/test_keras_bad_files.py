@@ -13,9 +13,9 @@ import zipfile
 
 import pytest
 
-from core.errors import ModelFileError
-from core.io import keras_archive
-from core.io.keras_import import load_keras, parse_keras_config
+from paramlab.core.errors import ModelFileError
+from paramlab.core.io import keras_archive
+from paramlab.core.io.keras_import import load_keras, parse_keras_config
 from tests.conftest import DATA
 
 MLP = DATA / "keras_files" / "mlp_5_8_4_3.keras"
@@ -282,7 +282,7 @@ def test_h5_that_hangs_the_hdf5_library_is_stopped(tmp_path, monkeypatch):
     # Found by fuzzing: this one byte makes HDF5's read of the model_config string loop
     # forever. The reader's child process is stopped after H5_TIMEOUT seconds.
     pytest.importorskip("h5py")
-    from core.io import keras_h5
+    from paramlab.core.io import keras_h5
 
     monkeypatch.setattr(keras_h5, "H5_TIMEOUT", 2.0)
     data = bytearray((DATA / "keras_files" / "lenet_like.h5").read_bytes())

@@ -14,10 +14,10 @@ import sys
 
 import pytest
 
-from core.graph import LayerGraph
-from core.io.keras_export import to_keras_code, to_keras_json
-from core.io.keras_import import parse_keras_config
-from core.propagate import propagate
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_export import to_keras_code, to_keras_json
+from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.propagate import propagate
 from tests.conftest import DATA
 from tests.io.test_keras_nested import siamese_model, transfer_model
 

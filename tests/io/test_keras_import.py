@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core.io.keras_import import load_keras, parse_keras_config
-from core.propagate import propagate
+from paramlab.core.io.keras_import import load_keras, parse_keras_config
+from paramlab.core.propagate import propagate
 from tests.conftest import DATA
 
 KERAS3 = sorted((DATA / "keras").glob("*.json"))

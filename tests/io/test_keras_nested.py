@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from core.errors import ModelFileError
-from core.io.keras_import import parse_keras_config
-from core.propagate import propagate
+from paramlab.core.errors import ModelFileError
+from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.propagate import propagate
 
 # ---------------------------------------------------------------- config builders
 

@@ -1,7 +1,7 @@
 """Keras 3 ``x + 3.0`` / ``x * (1/6)`` (MobileNetV3's hard-swish) are known weightless ops."""
-from core.io.keras_import import parse_keras_config
-from core.propagate import propagate
-from core.types import Severity
+from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.propagate import propagate
+from paramlab.core.types import Severity
 
 
 def _tensor(name, shape):

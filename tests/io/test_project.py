@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ModelFileError
-from core.graph import LayerGraph
-from core.io import project
-from core.io.project import (
+from paramlab.core.errors import ModelFileError
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io import project
+from paramlab.core.io.project import (
     FORMAT_VERSION,
     dumps_project,
     graph_from_dict,
@@ -19,7 +19,7 @@ from core.io.project import (
     load_project,
     save_project,
 )
-from core.propagate import propagate
+from paramlab.core.propagate import propagate
 
 
 def sample() -> LayerGraph:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core.graph import LayerGraph
-from core.io.writers import (
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.writers import (
     CSV_HEADER,
     FORMATS,
     format_csv,
@@ -21,7 +21,7 @@ from core.io.writers import (
     summary_to_dict,
     write_summary,
 )
-from core.summary import Summary, summarize
+from paramlab.core.summary import Summary, summarize
 
 KERAS = Path(__file__).parent.parent / "data" / "keras"
 
