@@ -14,8 +14,7 @@ Rows follow Keras's ``model.summary()`` (``keras/src/utils/summary_utils.py``):
 * "Connected to" is written as Keras writes it, ``name[node_index][tensor_index]``, where the
   node index is the call number of a shared layer (0 for the first call).
 
-A frozen nested model (group metadata ``trainable: False``) counts all its weights as
-non-trainable, as Keras's ``Model.trainable = False`` freezes every sublayer.
+Counts are propagation's (``LayerResult.trainable``), frozen nested models included.
 """
 from __future__ import annotations
 
@@ -213,28 +212,14 @@ def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,
     return best[1], best[2]
 
 
-def _frozen_groups(graph: LayerGraph, node_id: str) -> bool:
-    group = graph.raw(node_id).get("group")
-    return group is not None and graph.groups.get(group, {}).get("trainable", True) is False
-
-
-def _counts(graph: LayerGraph, n: str, r: LayerResult) -> tuple[int, int]:
-    if _frozen_groups(graph, n):
-        return 0, r.total
-    return r.trainable, r.non_trainable
-
-
 def _layer_row(graph: LayerGraph, n: str, members: list[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...]) -> SummaryRow:
     d = graph.raw(n)
     results = [(m, layers[m]) for m in members]
     own = layers[n]
-    trainable = non_trainable = 0
-    for m, r in results:
-        t, nt = _counts(graph, m, r)
-        trainable += t
-        non_trainable += nt
+    trainable = sum(r.trainable for _, r in results)
+    non_trainable = sum(r.non_trainable for _, r in results)
     error, severity = _worst(results, graph, prefix_names=len(members) > 1)
     # Keras prints the output shape of the layer's last call.
     shape = results[-1][1].output_shape
@@ -249,11 +234,8 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
     meta = graph.groups.get(group, {})
     member_set = set(members)
     results = [(m, layers[m]) for m in members]
-    trainable = non_trainable = 0
-    for m, r in results:
-        t, nt = _counts(graph, m, r)
-        trainable += t
-        non_trainable += nt
+    trainable = sum(r.trainable for _, r in results)
+    non_trainable = sum(r.non_trainable for _, r in results)
     # The group's output: the last member feeding a layer outside it (else the last member).
     out_id = members[-1]
     for m in reversed(members):
