@@ -19,7 +19,8 @@ totals (a subset of :data:`TOTAL_FIELDS`). ``max_checks`` is a whole number of p
 
 The **model part** is the layers (id, name, type, config, trainable, shared_with, group), the
 groups and the edges, written as canonical JSON (sorted keys, no spaces, UTF-8). Positions
-are left out: moving a node does not change any answer. :func:`model_sha256` hashes it.
+and a nested model's ``collapsed`` flag are left out: they are view state and change no
+answer. :func:`model_sha256` hashes it.
 
 An **answers file** is what a student saves::
 
@@ -71,7 +72,8 @@ def model_sha256(graph: LayerGraph) -> str:
                 entry[key] = d[key]
         layers.append(entry)
     part = {"name": graph.name, "layers": layers,
-            "groups": {k: dict(v) for k, v in graph.groups.items()},
+            "groups": {k: {m: x for m, x in v.items() if m != "collapsed"}
+                       for k, v in graph.groups.items()},
             "edges": sorted([u, v, k] for u, v, k in graph.edges())}
     text = json.dumps(part, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
