@@ -246,8 +246,16 @@ def _frozen_groups(graph: LayerGraph, node_id: str) -> bool:
     return group is not None and graph.groups.get(group, {}).get("trainable", True) is False
 
 
-def _counts(graph: LayerGraph, n: str, r: LayerResult, torch: bool) -> tuple[int, int, int]:
-    """(trainable, non-trainable, buffers) of one layer in the chosen convention."""
+def _counts(graph: LayerGraph, n: str, r: LayerResult) -> tuple[int, int]:
+    """(trainable, non-trainable) of one layer in Keras's convention."""
+    return layer_counts(graph, n, r, False)[:2]
+
+
+def layer_counts(graph: LayerGraph, n: str, r: LayerResult,
+                 torch: bool = False) -> tuple[int, int, int]:
+    """(trainable, non-trainable, buffers) of layer ``n`` as its summary row counts it, in
+    Keras's convention or (``torch``) PyTorch's: a layer of a frozen nested model has all
+    its parameters non-trainable; buffers are 0 in Keras's convention."""
     if torch and r.torch is not None:
         t, nt, b = r.torch.trainable, r.torch.non_trainable, r.torch.buffers
     else:
@@ -261,7 +269,7 @@ def _sum_counts(graph: LayerGraph, results: list[tuple[str, LayerResult]],
                 torch: bool) -> tuple[int, int, int]:
     trainable = non_trainable = buffers = 0
     for m, r in results:
-        t, nt, b = _counts(graph, m, r, torch)
+        t, nt, b = layer_counts(graph, m, r, torch)
         trainable += t
         non_trainable += nt
         buffers += b
