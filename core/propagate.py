@@ -213,15 +213,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {owner_name!r})",
                            torch=None if mapping is None else TorchCounts(0, 0, 0, mapping))
-    if d["trainable"]:
-        trainable = non_trainable = 0
-        for w in weights:
-            if w.trainable:
-                trainable += w.size
-            else:
-                non_trainable += w.size
-    else:
-        trainable, non_trainable = 0, sum(w.size for w in weights)
+    trainable, non_trainable = count_weights(weights, d["trainable"])
     torch = None if mapping is None else count_torch(mapping, bool(d["trainable"]), trainable,
                                                      non_trainable)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
@@ -237,6 +229,20 @@ def _torch_mapping(spec: Any, shapes: tuple[Shape, ...], config: Any) -> TorchMa
         return spec.torch(shapes, config)
     except LayerError as exc:
         return TorchMapping(unsupported=str(exc))
+
+
+def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:
+    """(trainable, non-trainable) parameters of a layer with ``weights``, by Keras's rule: a
+    weight is trainable when it and its layer are (``layer.trainable = False`` freezes all)."""
+    if not layer_trainable:
+        return 0, sum(w.size for w in weights)
+    trainable = non_trainable = 0
+    for w in weights:
+        if w.trainable:
+            trainable += w.size
+        else:
+            non_trainable += w.size
+    return trainable, non_trainable
 
 
 def _check_shape(shape: Shape) -> None:
