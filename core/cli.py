@@ -22,6 +22,7 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
+from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.writers import FORMATS, format_summary, write_summary
 from paramlab.core.propagate import propagate
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write to FILE (atomically) instead of standard output")
     summary.add_argument("--expand", action="store_true",
                          help="list the layers inside nested models instead of one row each")
+    exercise_cli.add_commands(sub)  # teaching labs: exercise make|list|show, grade
     parser.subcommands = sub  # type: ignore[attr-defined]
     return parser
 
@@ -81,6 +83,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
     """Execute a parsed core command (``summary``); return the exit status."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    if args.command in exercise_cli.COMMANDS:
+        return exercise_cli.run(args, out, err)
     if args.command != "summary":
         print(f"{PROG}: error: unknown command {args.command!r}", file=err)
         return EXIT_USAGE

@@ -30,6 +30,7 @@ LAYER_CHANGED = "layer_changed"  # node id (config, trainable or name)
 LAYER_MOVED = "layer_moved"  # node id
 EDGE_ADDED = "edge_added"  # (src, dst, index)
 EDGE_REMOVED = "edge_removed"  # (src, dst, index)
+GROUP_TOGGLED = "group_toggled"  # nested model name (view state: collapsed / expanded)
 
 
 @dataclass(frozen=True)
@@ -442,6 +443,26 @@ class LayerGraph:
         """Set the canvas position. Never triggers propagation."""
         self._data(node_id)["position"] = (float(position[0]), float(position[1]))
         self._emit(LAYER_MOVED, node_id)
+
+    def set_group_collapsed(self, group: str, collapsed: bool) -> bool:
+        """Show nested model ``group`` as one node (``collapsed``) or as its layers.
+
+        View state, not an edit: it is saved with the project (``groups[group]
+        ["collapsed"]``) but never goes on the undo stack and never triggers propagation.
+
+        Returns:
+            True if the state changed (a ``GROUP_TOGGLED`` event was sent).
+        """
+        meta = self.groups.setdefault(group, {})
+        if bool(meta.get("collapsed", True)) == bool(collapsed):
+            return False
+        meta["collapsed"] = bool(collapsed)
+        self._emit(GROUP_TOGGLED, group)
+        return True
+
+    def is_group_collapsed(self, group: str) -> bool:
+        """True when nested model ``group`` is shown as one node (the default)."""
+        return bool(self.groups.get(group, {}).get("collapsed", True))
 
     # ------------------------------------------------------------------ internals
     def _data(self, node_id: str) -> dict[str, Any]:

@@ -206,16 +206,22 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {owner_name!r})")
-    if d["trainable"]:
-        trainable = non_trainable = 0
-        for w in weights:
-            if w.trainable:
-                trainable += w.size
-            else:
-                non_trainable += w.size
-    else:
-        trainable, non_trainable = 0, sum(w.size for w in weights)
+    trainable, non_trainable = count_weights(weights, d["trainable"])
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None)
+
+
+def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:
+    """(trainable, non-trainable) parameters of a layer with ``weights``, by Keras's rule: a
+    weight is trainable when it and its layer are (``layer.trainable = False`` freezes all)."""
+    if not layer_trainable:
+        return 0, sum(w.size for w in weights)
+    trainable = non_trainable = 0
+    for w in weights:
+        if w.trainable:
+            trainable += w.size
+        else:
+            non_trainable += w.size
+    return trainable, non_trainable
 
 
 def _check_shape(shape: Shape) -> None:

@@ -66,6 +66,19 @@ def _action(window: MainWindow, text: str, slot: Callable[[], object],
     return action
 
 
+def redo_shortcuts() -> list[QKeySequence]:
+    """Ctrl+Y and Ctrl+Shift+Z on every platform, then the platform's own Redo keys.
+
+    Qt's standard Redo is only Ctrl+Shift+Z under X11 (xcb) and only Ctrl+Y on Windows
+    (the offscreen platform happens to have both), while README promises both everywhere.
+    """
+    keys = [QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")]
+    for key in QKeySequence.keyBindings(Std.Redo):
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
 def install_actions(window: MainWindow) -> Actions:
     """Build the menu bar of ``window`` and return its actions."""
     files = window.files
@@ -113,7 +126,7 @@ def install_actions(window: MainWindow) -> Actions:
     undo = stack.createUndoAction(window, "&Undo")
     undo.setShortcuts(Std.Undo)
     redo = stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts(Std.Redo)
+    redo.setShortcuts(redo_shortcuts())
     delete = _action(window, "&Delete", window.delete_selected, Std.Delete,
                      "Delete the selected layers and their connections")
     cut = _action(window, "Cu&t", window.cut_selected, Std.Cut)

@@ -97,13 +97,19 @@ class FileController(QObject):
         return True
 
     def open_dialog(self) -> bool:
+        """File > Open: ask about unsaved changes first, then show the file dialog."""
+        if not self.maybe_save():
+            return False
         path = messages.ask_open_path(self.window, "Open model", OPEN_FILTER, self._last_dir())
-        return self.open_path(path) if path else False
+        return self.open_path(path, ask=False) if path else False
 
     def import_dialog(self) -> bool:
+        """File > Import: like Open, unsaved changes are dealt with before the dialog."""
+        if not self.maybe_save():
+            return False
         path = messages.ask_open_path(self.window, "Import Keras model", KERAS_FILTER,
                                       self._last_dir())
-        return self.open_path(path) if path else False
+        return self.open_path(path, ask=False) if path else False
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
         """Open a project or Keras file. On failure show the error; nothing changes."""

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QGraphicsScene,
-    QGraphicsView,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -25,6 +22,8 @@ from PySide6.QtWidgets import (
 from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
+from paramlab.gui.canvas.scene import CanvasScene
+from paramlab.gui.canvas.view import CanvasView
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.files import FileController
@@ -43,17 +42,6 @@ def default_settings() -> QSettings:
     return QSettings("ParamLab", "ParamLab")
 
 
-def make_canvas(document: Document, parent: QWidget) -> QGraphicsView:
-    """The canvas view (``gui.canvas.view.CanvasView``); a blank view if it is missing."""
-    try:
-        from paramlab.gui.canvas.view import CanvasView
-    except ImportError as exc:
-        log.warning("canvas unavailable (%s); showing an empty view", exc)
-        view = QGraphicsView(QGraphicsScene(parent), parent)
-        return view
-    return CanvasView(document, parent)
-
-
 class MainWindow(QMainWindow):
     """ParamLab's editor window for one :class:`gui.document.Document`."""
 
@@ -68,7 +56,7 @@ class MainWindow(QMainWindow):
         self.autosave = Autosaver(self.files, autosave_dir)
         self._syncing = False
 
-        self.canvas = make_canvas(self.document, self)
+        self.canvas = CanvasView(self.document, self, self.editor)
         self.setCentralWidget(self.canvas)
         self.palette = PaletteWidget(self)
         self.properties = PropertiesPanel(self.document, self.editor, self)
@@ -102,9 +90,7 @@ class MainWindow(QMainWindow):
         self.document.reset.connect(self._model_reset)
         self.summary.selection_changed.connect(self._summary_selection_changed)
         self.palette.layer_activated.connect(self.add_layer_at_centre)
-        scene = self.scene()
-        if scene is not None:
-            scene.selectionChanged.connect(self._scene_selection_changed)
+        self.scene().selectionChanged.connect(self._scene_selection_changed)
         self._update_title()
         self._update_totals()
         self._update_actions([])
@@ -122,49 +108,37 @@ class MainWindow(QMainWindow):
         return [self._palette_dock, self._properties_dock, self._summary_dock]
 
     # ------------------------------------------------------------------ canvas access
-    def scene(self) -> Any:
-        """The canvas scene (``CanvasScene``), or ``None`` without a canvas."""
-        get = getattr(self.canvas, "canvas_scene", None)
-        return get() if get is not None else None
-
-    def _scene_call(self, name: str) -> None:
-        scene = self.scene()
-        method = getattr(scene, name, None) if scene is not None else None
-        if method is None:
-            self.statusBar().showMessage("The canvas is not available", STATUS_TIMEOUT_MS)
-            return
-        method()
+    def scene(self) -> CanvasScene:
+        """The canvas scene."""
+        return self.canvas.canvas_scene()
 
     def selected_ids(self) -> list[str]:
-        """The selected layers (canvas selection; the summary's without a canvas)."""
-        scene = self.scene()
-        if scene is not None:
-            return list(scene.selected_ids())
-        return self.summary.selected_ids()
+        """The selected layers (the canvas selection)."""
+        return self.scene().selected_ids()
 
     def select_ids(self, ids: list[str]) -> None:
-        """Select layers everywhere (canvas, summary table, properties)."""
-        scene = self.scene()
-        if scene is not None:
-            scene.select_ids(list(ids))  # its selectionChanged updates the panels
-        else:
-            self._show_selection(list(ids))
+        """Select layers everywhere (canvas; its selectionChanged updates the panels)."""
+        self.scene().select_ids(list(ids))
 
     # ------------------------------------------------------------------ edit actions
     def delete_selected(self) -> None:
-        self._scene_call("delete_selected")
+        self.editor.delete(self.selected_ids(), self.scene().selected_edges())
 
     def cut_selected(self) -> None:
-        self._scene_call("cut_selected")
+        self.editor.cut(self.selected_ids())
 
     def copy_selected(self) -> None:
-        self._scene_call("copy_selected")
+        self.editor.copy(self.selected_ids())
 
     def paste(self) -> None:
-        self._scene_call("paste")
+        ids = self.editor.paste()
+        if ids:
+            self.select_ids(ids)
 
     def duplicate_selected(self) -> None:
-        self._scene_call("duplicate_selected")
+        ids = self.editor.duplicate(self.selected_ids())
+        if ids:
+            self.select_ids(ids)
 
     def select_all(self) -> None:
         self.select_ids(self.document.graph.layer_ids())
@@ -181,41 +155,32 @@ class MainWindow(QMainWindow):
                 STATUS_TIMEOUT_MS)
 
     def add_layer_at_centre(self, layer_type: str) -> None:
-        """Add a layer at the centre of the visible canvas (palette double-click)."""
+        """Palette double-click: insert after the one selected layer (connected when the
+        shapes allow), else in free space near the centre of the visible canvas."""
+        ids = self.selected_ids()
         centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
-        node_id = self.editor.add_layer(layer_type, (centre.x(), centre.y()))
+        node_id = self.editor.insert_layer(layer_type, ids[0] if len(ids) == 1 else None,
+                                           (centre.x(), centre.y()))
         if node_id is not None:
             self.select_ids([node_id])
+            self.canvas.show_ids([node_id])
 
     # ------------------------------------------------------------------ view actions
     def zoom_in(self) -> None:
-        self._zoom("zoom_in", 1.25)
+        self.canvas.zoom_in()
 
     def zoom_out(self) -> None:
-        self._zoom("zoom_out", 0.8)
-
-    def _zoom(self, name: str, factor: float) -> None:
-        method = getattr(self.canvas, name, None)
-        if method is not None:
-            method()
-        else:
-            self.canvas.scale(factor, factor)
+        self.canvas.zoom_out()
 
     def zoom_to_fit(self) -> None:
-        method = getattr(self.canvas, "zoom_to_fit", None)
-        if method is not None:
-            method()
-        elif self.canvas.scene() is not None:
-            self.canvas.fitInView(self.canvas.scene().itemsBoundingRect(),
-                                  Qt.AspectRatioMode.KeepAspectRatio)
+        self.canvas.zoom_to_fit()
 
     def auto_layout(self) -> None:
-        scene = self.scene()
-        if scene is not None and hasattr(scene, "auto_layout"):
-            scene.auto_layout()
-        else:
-            self.editor.apply_layout()
-        self.zoom_to_fit()
+        """Auto Layout: one undoable step; the zoom changes only if the view was at fit."""
+        at_fit = self.canvas.is_at_fit()
+        self.editor.apply_layout()
+        if at_fit:
+            self.canvas.zoom_to_fit()
 
     def show_preferences(self) -> None:
         """Edit ▸ Preferences (window-modal; its OK applies the values at once)."""
@@ -235,11 +200,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ selection sync
     def _scene_selection_changed(self) -> None:
-        scene = self.scene()
-        if scene is None:
-            return
         try:
-            ids = list(scene.selected_ids())
+            ids = self.scene().selected_ids()
         except RuntimeError:  # scene being destroyed with the window
             return
         self._show_selection(ids)
@@ -247,14 +209,8 @@ class MainWindow(QMainWindow):
     def _summary_selection_changed(self, ids: list[str]) -> None:
         if self._syncing:
             return
-        scene = self.scene()
-        if scene is not None:
-            scene.select_ids(ids)
-            show = getattr(self.canvas, "show_ids", None)
-            if show is not None:
-                show(ids)  # scroll the canvas to the layer picked in the table
-        else:
-            self._show_selection(ids)
+        self.scene().select_ids(ids)
+        self.canvas.show_ids(ids)  # scroll the canvas to the layer picked in the table
 
     def _show_selection(self, ids: list[str]) -> None:
         self._syncing = True

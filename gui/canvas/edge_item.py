@@ -1,6 +1,6 @@
 """Edge items: one connection ``src -> dst`` at an input index, drawn as a curve from the
 source's output port to the target's input port. Selecting one and pressing Delete
-disconnects it (the scene pushes a ``Disconnect`` edit)."""
+reports it to the editor, which disconnects it (a ``Disconnect`` edit)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF

@@ -2,13 +2,15 @@
 
 Zoom: Ctrl+wheel (around the mouse), :meth:`zoom_in`, :meth:`zoom_out`,
 :meth:`zoom_to_fit`. Pan: drag with the middle button, or hold Space and drag with the left
-button. A drop carrying ``gui.mime.LAYER_TYPE`` (a Keras class name, UTF-8) adds that
-layer at the drop point through :meth:`CanvasScene.drop_layer`. Rename: an inline editor
-over the node's title (:meth:`start_rename`); Enter or leaving it renames, Escape cancels.
+button. A drop carrying ``gui.mime.LAYER_TYPE`` (a Keras class name, UTF-8) is reported
+as the scene's ``layer_dropped``. Rename: an inline editor over the node's title
+(:meth:`start_rename`); Enter or leaving it reports ``rename_committed``, Escape cancels.
+Like the scene, the view never edits: ``gui.editor.Editor.attach_canvas`` wires its
+gestures to the editor (the editor given here, or one of its own).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -16,6 +18,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
@@ -24,6 +27,7 @@ from paramlab.gui import mime
 from paramlab.gui.canvas.painting import text_line_rect
 from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.document import Document
+from paramlab.gui.editor import Editor
 
 ZOOM_STEP = 1.2
 MIN_SCALE = 0.03
@@ -33,12 +37,21 @@ FIT_MAX_SCALE = 1.25  # zoom to fit never blows a small model up beyond this
 
 
 class CanvasView(QGraphicsView):
-    """The canvas widget of ``document``."""
+    """The canvas widget of ``document``; its gestures become edits in ``editor``.
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    Signals:
+        rename_committed(node_id, name): the inline name editor was accepted.
+    """
+
+    rename_committed = Signal(str, str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None,
+                 editor: Editor | None = None) -> None:
         super().__init__(parent)
         self._scene = CanvasScene(document, self)
         self.setScene(self._scene)
+        self.editor = editor if editor is not None else Editor(document)
+        self.editor.attach_canvas(self)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -51,6 +64,7 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._rename_editor: QLineEdit | None = None
         self._rename_id: str | None = None
+        self._fit_transform: QTransform | None = None  # the transform of the last fit
         document.reset.connect(self.zoom_to_fit)
         document.reset.connect(self.cancel_rename)
         document.layer_removed.connect(self._layer_removed)
@@ -102,6 +116,11 @@ class CanvasView(QGraphicsView):
             self.resetTransform()
             self.scale(MIN_SCALE, MIN_SCALE)
         self.centerOn(rect.center())
+        self._fit_transform = self.transform()
+
+    def is_at_fit(self) -> bool:
+        """True while the zoom is the one :meth:`zoom_to_fit` chose last."""
+        return self._fit_transform is not None and self.transform() == self._fit_transform
 
     def show_ids(self, ids: list[str]) -> None:
         """Scroll so the (first) item of ``ids`` is visible."""
@@ -188,10 +207,8 @@ class CanvasView(QGraphicsView):
             return
         type_name = bytes(data.data(mime.LAYER_TYPE).data()).decode("utf-8", errors="replace")
         scene_pos = self.mapToScene(event.position().toPoint())
-        node_id = self._scene.drop_layer(type_name, scene_pos)
-        if node_id is not None:  # dropped near the edge: scroll so all of it shows
-            self.ensureVisible(self._scene.layer_item(node_id).sceneBoundingRect(), 10, 10)
         event.acceptProposedAction()
+        self._scene.layer_dropped.emit(type_name, scene_pos)
         self.setFocus()
 
     # ------------------------------------------------------------------ rename
@@ -202,8 +219,8 @@ class CanvasView(QGraphicsView):
     def start_rename(self, node_id: str) -> QLineEdit | None:
         """Open an inline editor over layer ``node_id``'s title, its name selected.
 
-        Enter or moving the focus away renames through :meth:`CanvasScene.rename_layer`
-        (one undo step; an empty or taken name is refused with the document's
+        Enter or moving the focus away reports ``rename_committed`` (the editor makes it
+        one undo step; an empty or taken name is refused with the document's
         ``edit_refused`` and the name stays); Escape cancels.
 
         Returns:
@@ -235,11 +252,15 @@ class CanvasView(QGraphicsView):
         return editor
 
     def finish_rename(self) -> bool:
-        """Close the editor and rename the layer to its text; True if renamed."""
+        """Close the editor and report its text as the layer's new name; True if the
+        name changed."""
         editor, node_id = self._close_rename()
         if editor is None or node_id is None:
             return False
-        return self._scene.rename_layer(node_id, editor.text())
+        graph = self._scene.document.graph
+        before = graph.raw(node_id)["name"] if node_id in graph else None
+        self.rename_committed.emit(node_id, editor.text())
+        return node_id in graph and graph.raw(node_id)["name"] != before
 
     def cancel_rename(self) -> None:
         """Close the editor without renaming."""
