@@ -193,6 +193,12 @@ class LayerGraph:
         return self._stamps[node_id]
 
     @property
+    def structure_version(self) -> int:
+        """A number that grows whenever a layer or connection is added or removed (not on
+        config, name or position changes): caches of layouts key on it."""
+        return self._structure
+
+    @property
     def clock(self) -> int:
         return self._clock
 

@@ -123,7 +123,8 @@ def _render_png(args: argparse.Namespace) -> int:
             render.render_diagram_png(graph, result, Path(args.output))
             failed = any(not r.ok for r in result.layers.values())
         else:
-            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)))
+            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)),
+                                convention=getattr(args, "convention", "keras"))
             render.render_summary_png(summary, Path(args.output))
             failed = summary.has_errors
     except (OSError, ParamLabError) as exc:
