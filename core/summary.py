@@ -60,6 +60,9 @@ class SummaryRow:
             ``None`` where they agree. Given in both conventions.
         torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
             equivalent", "tensor operation"); ``None`` when unknown.
+        note: Information that changes no count ("Lambda: code is never executed; 0
+            parameters, as in Keras; ..."); ``None`` when there is none. Unlike ``error``,
+            a note leaves the counts complete.
     """
 
     node_id: str
@@ -80,6 +83,7 @@ class SummaryRow:
     buffers: int = 0
     reconciliation: str | None = None
     torch_module: str | None = None
+    note: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -283,7 +287,8 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
         module = NO_EQUIVALENT
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
-                      formula, keras_connected, tuple(members), False, buffers, line, module)
+                      formula, keras_connected, tuple(members), False, buffers, line, module,
+                      own.info)
 
 
 def _group_row(graph: LayerGraph, group: str, members: list[str],

@@ -13,7 +13,7 @@ Formats:
         ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
         them as numbers.
     ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
-        "non_trainable", "total", "error"}], "totals": {"trainable", "non_trainable",
+        "non_trainable", "total", "error", "note"}], "totals": {"trainable", "non_trainable",
         "total"}}``; ``output_shape`` a list with ``null`` for the batch axis, or ``null``.
     ``markdown``: a GitHub-flavoured table and the totals.
 
@@ -78,6 +78,10 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     if failed:
         out.append(" Problems:")
         out.extend(f"  {r.name} ({r.type}) [{r.severity}]: {r.error}" for r in failed)
+    noted = [r for r in summary.rows if r.note]
+    if noted:
+        out.append(" Notes:")
+        out.extend(f"  {r.name} ({r.type}): {r.note}" for r in noted)
     return "\n".join(out) + "\n"
 
 
@@ -186,7 +190,7 @@ def _safe(text: str) -> str:
 def summary_to_dict(summary: Summary) -> dict[str, Any]:
     """The JSON document as Python data:
     ``{"layers": [{"name", "type", "output_shape", "trainable", "non_trainable", "total",
-    "error"}], "totals": {"trainable", "non_trainable", "total"}}``; in the PyTorch
+    "error", "note"}], "totals": {"trainable", "non_trainable", "total"}}``; in the PyTorch
     convention each row and the totals also hold ``"buffers"``, and the document
     ``"convention": "pytorch"``."""
     if _torch(summary):
@@ -208,6 +212,7 @@ def _json_doc(summary: Summary) -> dict[str, Any]:
             "non_trainable": r.non_trainable,
             "total": r.total,
             "error": r.error,
+            "note": r.note,
         } for r in summary.rows],
         "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
                    "total": summary.total},
