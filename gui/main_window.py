@@ -7,6 +7,7 @@ Menus live in ``gui.actions``, file handling in ``gui.files``, edits in ``gui.ed
 from __future__ import annotations
 
 import logging
+
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.summary import partial_note
 from paramlab.gui import style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.canvas.scene import CanvasScene
@@ -219,8 +221,9 @@ class MainWindow(QMainWindow):
 
     def _update_totals(self) -> None:
         r = self.document.result
+        unresolved = sum(1 for layer in r.layers.values() if not layer.ok)
         self.totals_label.setText(
-            f"Total params: {style.format_count(r.total)}  ·  "
+            f"Total params: {style.format_count(r.total)}{partial_note(unresolved)}  ·  "
             f"Trainable: {style.format_count(r.trainable)}  ·  "
             f"Non-trainable: {style.format_count(r.non_trainable)}")
 

@@ -22,7 +22,9 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
-from paramlab.core.summary import _counts as summary_counts  # the summary's rule for frozen nested models
+from paramlab.core.summary import (
+    _counts as summary_counts,  # the summary's rule for frozen nested models
+)
 from paramlab.core.types import Severity, format_shape
 from paramlab.gui.style import ERROR_COLOR, category_border_color, category_color
 
