@@ -27,6 +27,7 @@ from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import ConnectionDrag, event_grab_radius, port_under
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
 from paramlab.gui.canvas.nested import NestedModels
+from paramlab.gui.canvas.routes import EdgeRoutes
 from paramlab.gui.canvas.painting import input_port_layout, layer_look
 from paramlab.gui.document import Document
 
@@ -72,6 +73,7 @@ class CanvasScene(QGraphicsScene):
         self._edges: dict[EdgeKey, EdgeItem] = {}
         self._node_edges: dict[str, set[EdgeKey]] = {}
         self._nested = NestedModels(self)
+        self._routes = EdgeRoutes(self)
         self._shown: dict[str, LayerResult] = {}  # result each item currently shows
         self._drag: ConnectionDrag | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
@@ -192,7 +194,7 @@ class CanvasScene(QGraphicsScene):
             self._add_edge_item(key)
         for group in {graph.raw(n).get("group") for n in graph.layer_ids()} - {None}:
             self._nested.sync(group)
-        self._route_all()
+        self._routes.refresh()
 
     def _add_layer_item(self, node_id: str) -> LayerItem:
         graph = self._doc.graph
@@ -233,9 +235,10 @@ class CanvasScene(QGraphicsScene):
         if inner:
             return
         index = key[2] if isinstance(dst, LayerItem) else 0
-        item.set_ends(src.output_port_scene_pos(), dst.input_port_scene_pos(index))
+        item.set_ends(src.output_port_scene_pos(), dst.input_port_scene_pos(index),
+                      self._routes.via(key))
 
-    def _route_all(self) -> None:
+    def route_all(self) -> None:
         for key in self._edges:
             self._route_edge(key)
 

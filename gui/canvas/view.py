@@ -34,6 +34,7 @@ MIN_SCALE = 0.03
 MAX_SCALE = 5.0
 PAN_MARGIN = 2000.0  # scene units of free space around the model
 FIT_MAX_SCALE = 1.25  # zoom to fit never blows a small model up beyond this
+FIT_MIN_SCALE = 0.45  # ... nor shrinks one below this: node text stays readable
 
 
 class CanvasView(QGraphicsView):
@@ -102,20 +103,30 @@ class CanvasView(QGraphicsView):
         self.zoom_by(1 / ZOOM_STEP)
 
     def zoom_to_fit(self) -> None:
-        """Show the whole model (never magnified beyond ``FIT_MAX_SCALE``)."""
+        """Show the model as large as fits, keeping its text readable.
+
+        A model that fits whole at ``FIT_MIN_SCALE`` or more is shown whole (never
+        magnified beyond ``FIT_MAX_SCALE``). A taller one (ResNet50, DenseNet121) is fitted
+        to the view's width, never below ``FIT_MIN_SCALE``, with its inputs at the top:
+        scroll for the rest, or use the overview.
+        """
         rect = self._scene.visible_items_rect()
         if rect.isEmpty():
             self.resetTransform()
             return
         rect = rect.adjusted(-40, -40, 40, 40)
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.scale_factor() > FIT_MAX_SCALE:
-            self.resetTransform()
-            self.scale(FIT_MAX_SCALE, FIT_MAX_SCALE)
-        elif self.scale_factor() < MIN_SCALE:
-            self.resetTransform()
-            self.scale(MIN_SCALE, MIN_SCALE)
-        self.centerOn(rect.center())
+        port = self.viewport().rect()
+        whole = min(port.width() / rect.width(), port.height() / rect.height())
+        self.resetTransform()
+        if whole >= FIT_MIN_SCALE:
+            scale = min(whole, FIT_MAX_SCALE)
+            self.scale(scale, scale)
+            self.centerOn(rect.center())
+        else:
+            scale = max(FIT_MIN_SCALE, min(port.width() / rect.width(), FIT_MAX_SCALE))
+            self.scale(scale, scale)
+            half = port.height() / scale / 2
+            self.centerOn(rect.center().x(), rect.top() + half)
         self._fit_transform = self.transform()
 
     def is_at_fit(self) -> bool:
