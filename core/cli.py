@@ -26,6 +26,7 @@ from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.writers import FORMATS, format_summary, write_summary
 from paramlab.core.propagate import propagate
+from paramlab.core.pytorch import CONVENTIONS, KERAS
 from paramlab.core.resources import list_examples
 from paramlab.core.summary import summarize
 
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write to FILE (atomically) instead of standard output")
     summary.add_argument("--expand", action="store_true",
                          help="list the layers inside nested models instead of one row each")
+    summary.add_argument("--convention", choices=CONVENTIONS, default=KERAS,
+                         help="count parameters as Keras does (default) or as PyTorch does "
+                              "(requires_grad parameters; buffers such as BatchNorm's running "
+                              "statistics in their own column)")
     exercise_cli.add_commands(sub)  # teaching labs: exercise make|list|show, grade
     parser.subcommands = sub  # type: ignore[attr-defined]
     return parser
@@ -101,7 +106,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         log.debug("loading %s failed", args.model, exc_info=True)
         print(f"{PROG}: error: {args.model}: cannot read the model ({exc!r})", file=err)
         return EXIT_FILE
-    summary = summarize(graph, propagate(graph), expand_groups=bool(args.expand))
+    summary = summarize(graph, propagate(graph), expand_groups=bool(args.expand),
+                        convention=getattr(args, "convention", KERAS))
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
     if args.output:
         try:

@@ -66,6 +66,9 @@ class LayerSpec:
         weights: ``(input_shapes, config) -> tuple[WeightSpec, ...]`` in Keras's ``build`` order.
         inputs: How many inputs it takes.
         doc: What the layer does and how its parameters are counted (palette tooltip).
+        torch: ``(input_shapes, config) -> core.pytorch.TorchMapping``: the layer's
+            ``torch.nn`` equivalent and its tensors (``core/catalogue/pytorch_rules.py``;
+            attached by the catalogue when a family leaves it out).
     """
 
     type: str
@@ -75,6 +78,7 @@ class LayerSpec:
     weights: WeightRule = no_weights
     inputs: Arity = ONE_INPUT
     doc: str = ""
+    torch: Callable[[tuple[Shape, ...], Config], Any] | None = None
 
     def __post_init__(self) -> None:
         # resolve_config runs for every layer in every propagation: it reads this plan

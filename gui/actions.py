@@ -51,6 +51,7 @@ class Actions:
     recent_menu: QMenu
     export_diagram_svg: QAction | None = None  # last, with defaults: older callers still fit
     export_diagram_pdf: QAction | None = None
+    preferences: QAction | None = None
 
 
 def _action(window: MainWindow, text: str, slot: Callable[[], object],
@@ -145,6 +146,11 @@ def install_actions(window: MainWindow) -> Actions:
     edit_menu.addActions([delete, cut, copy, paste, duplicate])
     edit_menu.addSeparator()
     edit_menu.addAction(select_all)
+    preferences = _action(window, "Pr&eferences…", window.show_preferences, Std.Preferences,
+                          "Autosave interval, number of recent files …")
+    preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+    edit_menu.addSeparator()
+    edit_menu.addAction(preferences)
 
     # ---------------------------------------------------------------- View
     view_menu = bar.addMenu("&View")
@@ -176,8 +182,8 @@ def install_actions(window: MainWindow) -> Actions:
     return Actions(new, open_, import_keras, save, save_as, export_csv, export_summary_png,
                    export_diagram_png, quit_, undo, redo, delete, cut, copy, paste, duplicate,
                    select_all, zoom_in, zoom_out, zoom_fit, auto_layout, freeze_up_to,
-                   unfreeze_all, examples_menu, recent_menu, export_diagram_svg,
-                   export_diagram_pdf)
+                   unfreeze_all, examples_menu, recent_menu, export_diagram_svg=export_diagram_svg,
+                   export_diagram_pdf=export_diagram_pdf, preferences=preferences)
 
 
 def fill_recent_menu(window: MainWindow) -> None:

@@ -139,7 +139,8 @@ def _render_png(args: argparse.Namespace) -> int:
                            page_size=args.page_size)
             failed = any(not r.ok for r in result.layers.values())
         else:
-            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)))
+            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)),
+                                convention=getattr(args, "convention", "keras"))
             render.render_summary_png(summary, Path(args.output))
             failed = summary.has_errors
     except (OSError, ParamLabError) as exc:
@@ -184,6 +185,8 @@ def run_gui(path: str | None) -> int:
         window.files.open_path(path, ask=False)
     # Fit once the window has its real size (known only after the event loop starts).
     QTimer.singleShot(0, window.zoom_to_fit)
+    # Then offer the unsaved work of a session that crashed, over the visible window.
+    QTimer.singleShot(0, window.autosave.offer_recovery)
     return app.exec()
 
 
