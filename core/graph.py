@@ -466,6 +466,21 @@ class LayerGraph:
         self._emit(GROUP_TOGGLED, group)
         return True
 
+    def set_group_trainable(self, group: str, trainable: bool) -> None:
+        """Freeze (``False``) or unfreeze nested model ``group`` as a whole, as Keras's
+        ``model.trainable = False`` does: while it is frozen every weight of its layers is
+        non-trainable, whatever the layers' own flags (``core.propagate`` applies the rule).
+        Every member is marked changed so that propagation recomputes it."""
+        self.groups.setdefault(group, {})["trainable"] = bool(trainable)
+        for n, g in self._g.nodes(data="group"):
+            if g == group:
+                self._touch(n)
+                self._emit(LAYER_CHANGED, n)
+
+    def is_group_frozen(self, group: str | None) -> bool:
+        """True when nested model ``group`` has ``trainable: false`` (``None``: no group)."""
+        return group is not None and self.groups.get(group, {}).get("trainable", True) is False
+
     def is_group_collapsed(self, group: str) -> bool:
         """True when nested model ``group`` is shown as one node (the default)."""
         return bool(self.groups.get(group, {}).get("collapsed", True))

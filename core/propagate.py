@@ -8,9 +8,10 @@ formula and diagnostic. It never raises on user input: an impossible layer gets 
 Given the previous result, only layers changed since then and their descendants are
 recomputed (the graph stamps every change); everything else is reused as is.
 
-Counting follows Keras: a weight is trainable when both the weight and its layer are
-trainable (``layer.trainable = False`` freezes every weight, BatchNormalization's gamma and
-beta included); a layer called twice (``shared_with``) counts its weights once, on the
+Counting follows Keras: a weight is trainable when the weight, its layer and the nested
+model holding the layer (``graph.groups[group]["trainable"]``) are all trainable
+(``layer.trainable = False`` freezes every weight, BatchNormalization's gamma and beta
+included; ``model.trainable = False`` every weight of its layers); a layer called twice (``shared_with``) counts its weights once, on the
 layer that owns them.
 """
 from __future__ import annotations
@@ -213,8 +214,10 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {owner_name!r})",
                            torch=None if mapping is None else TorchCounts(0, 0, 0, mapping))
-    trainable, non_trainable = count_weights(weights, d["trainable"])
-    torch = None if mapping is None else count_torch(mapping, bool(d["trainable"]), trainable,
+    # A frozen nested model freezes all its layers (Keras: model.trainable = False).
+    layer_trainable = bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
+    trainable, non_trainable = count_weights(weights, layer_trainable)
+    torch = None if mapping is None else count_torch(mapping, layer_trainable, trainable,
                                                      non_trainable)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
                        torch=torch)

@@ -14,8 +14,7 @@ Rows follow Keras's ``model.summary()`` (``keras/src/utils/summary_utils.py``):
 * "Connected to" is written as Keras writes it, ``name[node_index][tensor_index]``, where the
   node index is the call number of a shared layer (0 for the first call).
 
-A frozen nested model (group metadata ``trainable: False``) counts all its weights as
-non-trainable, as Keras's ``Model.trainable = False`` freezes every sublayer.
+Counts are propagation's (``LayerResult.trainable``), frozen nested models included.
 
 ``convention="pytorch"`` reads the PyTorch-convention counts propagation stored on each
 layer (``LayerResult.torch``): trainable = parameters with ``requires_grad``, non-trainable =
@@ -241,28 +240,15 @@ def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,
     return best[1], best[2]
 
 
-def _frozen_groups(graph: LayerGraph, node_id: str) -> bool:
-    group = graph.raw(node_id).get("group")
-    return group is not None and graph.groups.get(group, {}).get("trainable", True) is False
-
-
-def _counts(graph: LayerGraph, n: str, r: LayerResult) -> tuple[int, int]:
-    """(trainable, non-trainable) of one layer in Keras's convention."""
-    return layer_counts(graph, n, r, False)[:2]
-
-
 def layer_counts(graph: LayerGraph, n: str, r: LayerResult,
                  torch: bool = False) -> tuple[int, int, int]:
     """(trainable, non-trainable, buffers) of layer ``n`` as its summary row counts it, in
-    Keras's convention or (``torch``) PyTorch's: a layer of a frozen nested model has all
-    its parameters non-trainable; buffers are 0 in Keras's convention."""
+    Keras's convention or (``torch``) PyTorch's, as propagation counted them (a layer of a
+    frozen nested model has all its parameters non-trainable); buffers are 0 in Keras's
+    convention."""
     if torch and r.torch is not None:
-        t, nt, b = r.torch.trainable, r.torch.non_trainable, r.torch.buffers
-    else:
-        t, nt, b = r.trainable, r.non_trainable, 0
-    if _frozen_groups(graph, n):
-        return 0, t + nt, b
-    return t, nt, b
+        return r.torch.trainable, r.torch.non_trainable, r.torch.buffers
+    return r.trainable, r.non_trainable, 0
 
 
 def _sum_counts(graph: LayerGraph, results: list[tuple[str, LayerResult]],

@@ -49,6 +49,7 @@ class Actions:
     unfreeze_all: QAction
     examples_menu: QMenu
     recent_menu: QMenu
+    preferences: QAction | None = None
 
 
 def _action(window: MainWindow, text: str, slot: Callable[[], object],
@@ -138,6 +139,11 @@ def install_actions(window: MainWindow) -> Actions:
     edit_menu.addActions([delete, cut, copy, paste, duplicate])
     edit_menu.addSeparator()
     edit_menu.addAction(select_all)
+    preferences = _action(window, "Pr&eferences…", window.show_preferences, Std.Preferences,
+                          "Autosave interval, number of recent files …")
+    preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+    edit_menu.addSeparator()
+    edit_menu.addAction(preferences)
 
     # ---------------------------------------------------------------- View
     view_menu = bar.addMenu("&View")
@@ -169,7 +175,7 @@ def install_actions(window: MainWindow) -> Actions:
     return Actions(new, open_, import_keras, save, save_as, export_csv, export_summary_png,
                    export_diagram_png, quit_, undo, redo, delete, cut, copy, paste, duplicate,
                    select_all, zoom_in, zoom_out, zoom_fit, auto_layout, freeze_up_to,
-                   unfreeze_all, examples_menu, recent_menu)
+                   unfreeze_all, examples_menu, recent_menu, preferences=preferences)
 
 
 def fill_recent_menu(window: MainWindow) -> None:

@@ -169,6 +169,8 @@ def run_gui(path: str | None) -> int:
         window.files.open_path(path, ask=False)
     # Fit once the window has its real size (known only after the event loop starts).
     QTimer.singleShot(0, window.zoom_to_fit)
+    # Then offer the unsaved work of a session that crashed, over the visible window.
+    QTimer.singleShot(0, window.autosave.offer_recovery)
     return app.exec()
 
 

@@ -33,6 +33,7 @@ from paramlab.core.edits import (
     RemoveLayer,
     Rename,
     SetConfig,
+    SetGroupTrainable,
     SetTrainable,
 )
 from paramlab.core.errors import GraphError, LayerError
@@ -216,13 +217,16 @@ class Editor:
                                           f"Freeze up to {self._name(node_id)}")
 
     def unfreeze_all(self) -> bool:
-        """Set ``trainable=True`` on every frozen layer, as one undo step."""
+        """Set ``trainable=True`` on every frozen layer and frozen nested model, as one
+        undo step."""
         graph = self.document.graph
         frozen = [n for n in graph.topological_order() if not graph.raw(n)["trainable"]]
-        if not frozen:
+        groups = [g for g in graph.groups if graph.is_group_frozen(g)]
+        if not frozen and not groups:
             return self._refuse("no layer is frozen")
-        return self.document.execute_many([SetTrainable(n, True) for n in frozen],
-                                          "Unfreeze all")
+        edits: list[Edit] = [SetGroupTrainable(g, True) for g in groups]
+        edits += [SetTrainable(n, True) for n in frozen]
+        return self.document.execute_many(edits, "Unfreeze all")
 
     # ------------------------------------------------------------------ connections
     def connect(self, src: str, dst: str, index: int | None = None) -> bool:

@@ -7,6 +7,8 @@ Menus live in ``gui.actions``, file handling in ``gui.files``, edits in ``gui.ed
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -17,12 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paramlab.gui import style
+from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
+from paramlab.gui.autosave import Autosaver
 from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.canvas.view import CanvasView
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
+from paramlab.gui.exercise_mode import install_exercise
 from paramlab.gui.files import FileController
 from paramlab.gui.palette import PaletteWidget
 from paramlab.gui.properties import PropertiesPanel
@@ -43,13 +47,14 @@ class MainWindow(QMainWindow):
     """ParamLab's editor window for one :class:`gui.document.Document`."""
 
     def __init__(self, document: Document | None = None, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, autosave_dir: Path | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paramlab_main")
         self.document = document if document is not None else Document()
         self.editor = Editor(self.document)
         self.settings = settings if settings is not None else default_settings()
         self.files = FileController(self.document, self, self.settings)
+        self.autosave = Autosaver(self.files, autosave_dir)
         self._syncing = False
 
         self.canvas = CanvasView(self.document, self, self.editor)
@@ -74,10 +79,13 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
+        self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         fill_recent_menu(self)
 
         self.files.recent_changed.connect(lambda: fill_recent_menu(self))
         self.files.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_TIMEOUT_MS))
+        self.autosave.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_TIMEOUT_MS))
+        preferences.notifier().changed.connect(self._preference_changed)
         self.document.edit_refused.connect(self._edit_refused)
         self.document.results_changed.connect(self._update_totals)
         self.document.file_changed.connect(self._update_title)
@@ -176,6 +184,16 @@ class MainWindow(QMainWindow):
         if at_fit:
             self.canvas.zoom_to_fit()
 
+    def show_preferences(self) -> None:
+        """Edit ▸ Preferences (window-modal; its OK applies the values at once)."""
+        dialog = preferences.PreferencesDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _preference_changed(self, key: str) -> None:
+        if key == preferences.RECENT_FILES.key:
+            fill_recent_menu(self)
+
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<b>{APP_NAME}</b><br>Design neural networks visually and see every "
@@ -234,6 +252,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ Qt overrides
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.files.maybe_save():
+            self.autosave.remove()  # saved or discarded: a clean end leaves nothing to recover
             event.accept()
         else:
             event.ignore()

@@ -22,7 +22,6 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
-from paramlab.core.summary import _counts as summary_counts  # the summary's rule for frozen nested models
 from paramlab.core.types import Severity, format_shape
 from paramlab.gui.style import ERROR_COLOR, category_border_color, category_color
 
@@ -103,7 +102,7 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
         tips.append(diag.message)
     if result.formula:
         tips.append(f"Parameters: {result.formula}")
-    trainable, non_trainable = summary_counts(graph, node_id, result)
+    trainable, non_trainable = result.trainable, result.non_trainable
     return NodeLook(d["name"], type_text, format_shape(result.output_shape),
                     params_text(trainable, non_trainable),
                     spec.category if spec else "",
@@ -136,9 +135,8 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     if results is None:
         return NodeLook(group, type_text, "…", "", "", None, "", True)
     rs = [results[n] for n in members if n in results]
-    counts = [summary_counts(graph, r.node_id, r) for r in rs]
-    trainable = sum(t for t, _ in counts)
-    non_trainable = sum(nt for _, nt in counts)
+    trainable = sum(r.trainable for r in rs)
+    non_trainable = sum(r.non_trainable for r in rs)
     out = group_output(graph, members)
     shape = format_shape(results[out].output_shape) if out in results else "?"
     bad = [r for r in rs if r.diagnostic is not None and not r.ok]
