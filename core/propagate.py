@@ -2,7 +2,7 @@
 
 ``propagate(graph)`` walks the layers in topological order and gives each its output
 shape (batch axis ``None``), weights, trainable / non-trainable / total counts, teaching
-formula and diagnostic. It never raises on user input: an impossible layer gets an
+formula, compute cost (MACs, activation elements: ``core.costs``) and diagnostic. It never raises on user input: an impossible layer gets an
 ``ERROR`` diagnostic, layers fed by it get ``UNRESOLVED``, the rest is still counted.
 
 Given the previous result, only layers changed since then and their descendants are
@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
 from paramlab.core.graph import LayerGraph
@@ -47,6 +48,10 @@ class LayerResult:
             unknown layer, an error); ``None`` otherwise.
         diagnostic: The problem found on this layer, or ``None``.
         known: False for a layer type the catalogue does not know (opaque, counted as 0).
+        macs: Multiply-accumulates of this call at batch 1 (cost_conventions.md; a shared
+            layer's every call has its own); ``None`` when unknown (an unknown length, an
+            error).
+        activation_elements: Elements of its output at batch 1; ``None`` when unknown.
     """
 
     node_id: str
@@ -58,10 +63,17 @@ class LayerResult:
     note: str | None
     diagnostic: Diagnostic | None = None
     known: bool = True
+    macs: int | None = None
+    activation_elements: int | None = None
 
     @property
     def total(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def flops(self) -> int | None:
+        """2 × MACs (cost_conventions.md), ``None`` when the MACs are unknown."""
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
 
     @property
     def formula(self) -> str:
@@ -196,6 +208,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
                 if (not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {w.shape}; "
                                      "every size must be a positive whole number")
+        macs, elements = layer_costs(spec, shapes, out, config)
     except LayerError as exc:
         return _fail(node_id, spec, in_shapes, str(exc))
     except Exception as exc:  # a rule's bug must not take the app down with it
@@ -205,7 +218,8 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
     if owner is not None:
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
-                           f"0 (shares the weights of {owner_name!r})")
+                           f"0 (shares the weights of {owner_name!r})", None, True, macs,
+                           elements)
     if d["trainable"]:
         trainable = non_trainable = 0
         for w in weights:
@@ -215,7 +229,8 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
                 non_trainable += w.size
     else:
         trainable, non_trainable = 0, sum(w.size for w in weights)
-    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None)
+    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None, None,
+                       True, macs, elements)
 
 
 def _check_shape(shape: Shape) -> None:
@@ -249,4 +264,4 @@ def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> Laye
                           f"unknown layer type {d['type']!r}: counted as 0 parameters; "
                           "output shape as recorded")
     return LayerResult(node_id, known_inputs, shape, (), 0, 0, "0 (unknown layer)", diag,
-                       known=False)
+                       known=False, activation_elements=activation_elements(shape))

@@ -16,13 +16,18 @@ Rows follow Keras's ``model.summary()`` (``keras/src/utils/summary_utils.py``):
 
 A frozen nested model (group metadata ``trainable: False``) counts all its weights as
 non-trainable, as Keras's ``Model.trainable = False`` freezes every sublayer.
+
+Costs (cost_conventions.md, batch 1): a row's MACs are the sum over its members (every call
+of a shared layer; every layer of a nested model); its activation elements are its own
+outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from paramlab.core.graph import LayerGraph
+from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.types import Severity, Shape
 
@@ -49,6 +54,8 @@ class SummaryRow:
         members: Ids of every graph node this row stands for (itself, its shared calls,
             or a group's layers), in topological order.
         is_group: True for a collapsed nested model.
+        macs: Multiply-accumulates at batch 1 (see the module doc); ``None`` when unknown.
+        activation_elements: Elements of the row's outputs at batch 1; ``None`` when unknown.
     """
 
     node_id: str
@@ -66,6 +73,18 @@ class SummaryRow:
     keras_connected_to: tuple[str, ...] = ()
     members: tuple[str, ...] = field(default=())
     is_group: bool = False
+    macs: int | None = None
+    activation_elements: int | None = None
+
+    @property
+    def flops(self) -> int | None:
+        """2 × MACs; ``None`` when unknown."""
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
+
+    @property
+    def is_input(self) -> bool:
+        """True for an InputLayer row (its tensor is the model's input, not an activation)."""
+        return self.type == "InputLayer"
 
     @property
     def failed(self) -> bool:
@@ -104,6 +123,35 @@ class Summary:
     @property
     def has_errors(self) -> bool:
         return any(r.failed for r in self.rows)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of one forward pass at batch 1: the sum over the rows whose
+        MACs are known (see :attr:`unknown_cost_rows`)."""
+        return sum(r.macs for r in self.rows if r.macs is not None)
+
+    @property
+    def flops(self) -> int:
+        """2 × :attr:`macs` (cost_conventions.md)."""
+        return FLOPS_PER_MAC * self.macs
+
+    @property
+    def activation_elements(self) -> int:
+        """Output elements of every non-input row at batch 1 (rows with a known shape)."""
+        return sum(r.activation_elements for r in self.rows
+                   if not r.is_input and r.activation_elements is not None)
+
+    @property
+    def input_elements(self) -> int:
+        """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
+        return sum(r.activation_elements for r in self.rows
+                   if r.is_input and r.activation_elements is not None)
+
+    @property
+    def unknown_cost_rows(self) -> int:
+        """Rows whose MACs or activation elements are unknown (an unknown length, an
+        unknown layer type, an error): the cost totals leave them out."""
+        return sum(1 for r in self.rows if r.macs is None or r.activation_elements is None)
 
 
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
@@ -240,7 +288,9 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
     shape = results[-1][1].output_shape
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
-                      own.formula, keras_connected, tuple(members), False)
+                      own.formula, keras_connected, tuple(members), False,
+                      _sum_known(r.macs for _, r in results),
+                      _sum_known(r.activation_elements for _, r in results))
 
 
 def _group_row(graph: LayerGraph, group: str, members: list[str],
@@ -267,7 +317,18 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
                       trainable, non_trainable, total, connected, error, severity,
                       bool(meta.get("trainable", True)),
                       f"sum over {len(members)} layers = {total:,}", keras_connected,
-                      tuple(members), True)
+                      tuple(members), True, _sum_known(r.macs for _, r in results),
+                      layers[out_id].activation_elements)
+
+
+def _sum_known(values: Iterable[int | None]) -> int | None:
+    """The sum, or ``None`` when one of the values is unknown."""
+    total = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
 
 
 def format_bytes(n: int) -> str:
