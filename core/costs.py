@@ -16,8 +16,10 @@ A rule that needs a length the model leaves unknown (a ``None`` time axis) raise
 from __future__ import annotations
 
 from collections.abc import Iterable
+from math import prod
 from typing import Any
 
+from paramlab.core.spec import no_macs
 from paramlab.core.types import Dim, Shape
 
 FLOPS_PER_MAC = 2  # cost_conventions.md section 1: FLOPs = 2 x MACs, nothing added
@@ -33,25 +35,19 @@ def size(dims: Iterable[Dim]) -> int:
     Raises:
         UnknownSize: one of them is ``None``.
     """
-    n = 1
-    for d in dims:
-        if d is None:
-            raise UnknownSize
-        n *= d
-    return n
+    try:
+        return prod(dims)  # type: ignore[arg-type]
+    except TypeError:  # a None among them (math.prod is C: the fast path is the common one)
+        raise UnknownSize from None
 
 
 def activation_elements(shape: Shape | None) -> int | None:
     """Elements of one output tensor at batch 1: the product of ``shape[1:]``; ``None`` when
     the shape or one of its lengths is unknown."""
-    if shape is None:
+    try:
+        return prod(shape[1:])  # type: ignore[index, arg-type]
+    except TypeError:
         return None
-    n = 1
-    for d in shape[1:]:
-        if d is None:
-            return None
-        n *= d
-    return n
 
 
 def layer_costs(spec: Any, input_shapes: tuple[Shape, ...], output_shape: Shape,
@@ -69,8 +65,14 @@ def layer_costs(spec: Any, input_shapes: tuple[Shape, ...], output_shape: Shape,
         LayerError: the rule found the config impossible (shape rules normally catch it
             first).
     """
+    rule = spec.macs
+    macs: int | None = 0
+    if rule is not no_macs:  # most layers: skip the call (propagation runs this per layer)
+        try:
+            macs = rule(input_shapes, output_shape, config)
+        except UnknownSize:
+            macs = None
     try:
-        macs: int | None = spec.macs(input_shapes, output_shape, config)
-    except UnknownSize:
-        macs = None
-    return macs, activation_elements(output_shape)
+        return macs, prod(output_shape[1:])  # type: ignore[arg-type]
+    except TypeError:
+        return macs, None
