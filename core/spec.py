@@ -78,6 +78,9 @@ class LayerSpec:
         macs: ``(input_shapes, output_shape, config) -> int``: multiply-accumulates of one
             call at batch 1 (cost_conventions.md); raises ``core.costs.UnknownSize`` when a
             length it needs is unknown (``None``).
+        torch: ``(input_shapes, config) -> core.pytorch.TorchMapping``: the layer's
+            ``torch.nn`` equivalent and its tensors (``core/catalogue/pytorch_rules.py``;
+            attached by the catalogue when a family leaves it out).
     """
 
     type: str
@@ -88,6 +91,7 @@ class LayerSpec:
     inputs: Arity = ONE_INPUT
     doc: str = ""
     macs: MacRule = no_macs
+    torch: Callable[[tuple[Shape, ...], Config], Any] | None = None
 
     def __post_init__(self) -> None:
         # resolve_config runs for every layer in every propagation: it reads this plan

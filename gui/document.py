@@ -131,6 +131,9 @@ class Document(QObject):
 
     # ------------------------------------------------------------------ internals
     def _on_graph_event(self, kind: str, payload: Any) -> None:
+        if kind == G.GROUP_TOGGLED:  # view state: results stay valid
+            self.groups_changed.emit(payload)
+            return
         if kind != G.LAYER_MOVED:
             self._stale = True
         if kind == G.LAYER_ADDED:

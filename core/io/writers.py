@@ -20,6 +20,12 @@ Formats:
         ``null``; a cost is ``null`` when it depends on an unknown length. Costs follow
         cost_conventions.md (see :func:`cost_totals`).
     ``markdown``: a GitHub-flavoured table and the totals.
+
+In the PyTorch convention (``Summary.convention == "pytorch"``) every format adds the buffer
+elements: a "Buffers" column (table, CSV, Markdown), a ``"buffers"`` key on each JSON row and
+in the JSON totals (plus ``"convention": "pytorch"``), a ``Buffers: ...`` totals line; and
+Markdown appends a "Differences from Keras" section, one reconciliation line per layer
+counted differently. The Keras convention's output is unchanged.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ from typing import Any
 
 from paramlab.core.budget import DTYPES, training_budget
 from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.types import format_shape
 
@@ -40,6 +47,7 @@ FORMATS = ("table", "csv", "json", "markdown")
 # Rendered widths (padding included) of Keras 3's default summary columns.
 _SEQUENTIAL_WIDTHS = (38, 29, 17)
 _GRAPH_WIDTHS = (31, 27, 17, 28)
+_BUFFERS_WIDTH = 12
 CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
               "connected_to", "error")
 
@@ -57,6 +65,10 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     widths = _GRAPH_WIDTHS if show_conn else _SEQUENTIAL_WIDTHS
     aligns = ("left", "left", "right", "left")[:len(widths)]
     header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:len(widths)]
+    if _torch(summary):  # PyTorch convention: a Buffers column after Param #
+        widths = widths[:3] + (_BUFFERS_WIDTH,) + widths[3:]
+        aligns = aligns[:3] + ("right",) + aligns[3:]
+        header = header[:3] + ("Buffers",) + header[3:]
     out = [f'Model: "{summary.name}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
@@ -64,7 +76,7 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     for i, row in enumerate(summary.rows):
         if i:
             out.append(_rule("├", "─", "┼", "┤", widths))
-        out.extend(_cells(_table_cells(row, show_conn), widths, aligns, "│"))
+        out.extend(_cells(_table_cells(row, show_conn, _torch(summary)), widths, aligns, "│"))
     out.append(_rule("└", "─", "┴", "┘", widths))
     out.extend(" " + line for line in totals_lines(summary))
     failed = [r for r in summary.rows if r.error]
@@ -83,15 +95,23 @@ def totals_lines(summary: Summary) -> list[str]:
     for label, n in (("Total", summary.total), ("Trainable", summary.trainable),
                      ("Non-trainable", summary.non_trainable)):
         lines.append(f"{label} params: {n:,} ({format_bytes(n * bpp)})")
+    if _torch(summary):
+        lines.append(f"Buffers: {summary.buffers:,} elements (PyTorch buffers, not parameters)")
     if summary.has_errors:
         bad = sum(1 for r in summary.rows if r.failed)
         lines.append(f"Incomplete: {bad} layer{'s' if bad != 1 else ''} could not be computed")
     return lines
 
 
-def _table_cells(row: SummaryRow, show_conn: bool) -> tuple[str, ...]:
+def _torch(summary: Summary) -> bool:
+    return summary.convention == PYTORCH
+
+
+def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
     cells = [f"{row.name} ({row.type})", format_shape(row.output_shape), params]
+    if buffers:
+        cells.append(f"{row.buffers:,}")
     if show_conn:
         cells.append(", ".join(row.keras_connected_to) if row.keras_connected_to else "-")
     return tuple(cells)
@@ -151,13 +171,14 @@ def format_csv(summary: Summary) -> str:
     """
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(CSV_HEADER)
+    torch = _torch(summary)
+    w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + CSV_HEADER[6:])
     for r in summary.rows:
         w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
-                    r.non_trainable, r.total, _safe("; ".join(r.connected_to)),
-                    _safe(r.error or "")))
-    w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total,
-                "", ""))
+                    r.non_trainable, r.total) + ((r.buffers,) if torch else ())
+                   + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
+    w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
+               + ((summary.buffers,) if torch else ()) + ("", ""))
     return buf.getvalue()
 
 
@@ -197,8 +218,19 @@ def cost_totals(summary: Summary, batch_size: int = 1) -> dict[str, int]:
 
 # ---------------------------------------------------------------------------- JSON
 def summary_to_dict(summary: Summary, batch_size: int = 1) -> dict[str, Any]:
-    """The JSON document as Python data (see the module doc); costs for a batch of
-    ``batch_size``."""
+    """The JSON document as Python data (see the module doc), costs for a batch of
+    ``batch_size``; in the PyTorch convention each row and the totals also hold
+    ``"buffers"``, and the document ``"convention": "pytorch"``."""
+    if _torch(summary):
+        data = _json_doc(summary, batch_size)
+        for layer, r in zip(data["layers"], summary.rows):
+            layer["buffers"] = r.buffers
+        data["totals"]["buffers"] = summary.buffers
+        return {"convention": PYTORCH, **data}
+    return _json_doc(summary, batch_size)
+
+
+def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
     return {
         "layers": [{
             "name": r.name,
@@ -220,7 +252,8 @@ def format_json(summary: Summary, batch_size: int = 1) -> str:
     data = summary_to_dict(summary, batch_size)
     # One layer per line: readable in a terminal and in a diff, and still plain JSON.
     layers = ",\n".join("    " + json.dumps(layer, ensure_ascii=False) for layer in data["layers"])
-    return ('{\n  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
+    head = f'  "convention": "{data["convention"]}",\n' if "convention" in data else ""
+    return ('{\n' + head + '  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
             + json.dumps(data["totals"]) + "\n}\n")
 
 
@@ -235,6 +268,10 @@ def format_markdown(summary: Summary) -> str:
     show_err = any(r.error for r in summary.rows)
     head = ["Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total"]
     align = [":--", ":--", ":--", "--:", "--:", "--:"]
+    torch = _torch(summary)
+    if torch:
+        head.append("Buffers")
+        align.append("--:")
     if show_conn:
         head.append("Connected to")
         align.append(":--")
@@ -245,6 +282,8 @@ def format_markdown(summary: Summary) -> str:
     for r in summary.rows:
         cells = [f"`{_md(r.name)}`", _md(r.type), f"`{format_shape(r.output_shape)}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
+        if torch:
+            cells.append(f"{r.buffers:,}")
         if show_conn:
             cells.append(_md(", ".join(r.connected_to)) or "-")
         if show_err:
@@ -252,7 +291,20 @@ def format_markdown(summary: Summary) -> str:
         lines.append(_md_row(cells))
     lines.append("")
     lines.extend(f"- {line}" for line in totals_lines(summary))
+    if torch:
+        lines.extend(_differences(summary))
     return "\n".join(lines) + "\n"
+
+
+def _differences(summary: Summary) -> list[str]:
+    """The "Differences from Keras" section: one line per layer the conventions count
+    differently (``SummaryRow.reconciliation``)."""
+    rows = [r for r in summary.rows if r.reconciliation]
+    out = ["", "### Differences from Keras", ""]
+    if not rows:
+        return out + ["Every layer has the same count in Keras and PyTorch."]
+    return out + [f"- `{_md(r.name)}` ({_md(r.type)}): {_md(r.reconciliation or '')}"
+                  for r in rows]
 
 
 def _md(text: str) -> str:

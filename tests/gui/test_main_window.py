@@ -34,7 +34,7 @@ def test_status_bar_totals(window, ui):
 
 def test_refused_edit_shown_in_status_bar(window, ui):
     before = window.document.undo_stack.count()
-    assert not window.scene().connect_layers(ui.layer_id(window, "dense"),
+    assert not window.editor.connect(ui.layer_id(window, "dense"),
                                              ui.layer_id(window, "conv2d"))
     message = window.statusBar().currentMessage()
     assert message.startswith("Refused:")
