@@ -26,6 +26,7 @@ from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.canvas.view import CanvasView
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
+from paramlab.gui.exercise_mode import install_exercise
 from paramlab.gui.files import FileController
 from paramlab.gui.palette import PaletteWidget
 from paramlab.gui.properties import PropertiesPanel
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
+        self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         fill_recent_menu(self)
 
         self.files.recent_changed.connect(lambda: fill_recent_menu(self))
