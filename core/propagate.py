@@ -2,7 +2,8 @@
 
 ``propagate(graph)`` walks the layers in topological order and gives each its output
 shape (batch axis ``None``), weights, trainable / non-trainable / total counts, teaching
-formula and diagnostic. It never raises on user input: an impossible layer gets an
+formula, compute cost (MACs, activation elements: ``core.costs``) and diagnostic. It never
+raises on user input: an impossible layer gets an
 ``ERROR`` diagnostic, layers fed by it get ``UNRESOLVED``, the rest is still counted.
 
 Given the previous result, only layers changed since then and their descendants are
@@ -24,6 +25,7 @@ from typing import Any
 import networkx as nx
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
 from paramlab.core.graph import LayerGraph
@@ -49,6 +51,10 @@ class LayerResult:
             unknown layer, an error); ``None`` otherwise.
         diagnostic: The problem found on this layer, or ``None``.
         known: False for a layer type the catalogue does not know (opaque, counted as 0).
+        macs: Multiply-accumulates of this call at batch 1 (cost_conventions.md; a shared
+            layer's every call has its own); ``None`` when unknown (an unknown length, an
+            error).
+        activation_elements: Elements of its output at batch 1; ``None`` when unknown.
         torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
             non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
             layer could not be computed or its type is unknown.
@@ -64,10 +70,17 @@ class LayerResult:
     diagnostic: Diagnostic | None = None
     known: bool = True
     torch: TorchCounts | None = None
+    macs: int | None = None
+    activation_elements: int | None = None
 
     @property
     def total(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def flops(self) -> int | None:
+        """2 × MACs (cost_conventions.md), ``None`` when the MACs are unknown."""
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
 
     @property
     def formula(self) -> str:
@@ -202,6 +215,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
                 if (not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {w.shape}; "
                                      "every size must be a positive whole number")
+        macs, elements = layer_costs(spec, shapes, out, config)
         mapping = _torch_mapping(spec, shapes, config)
     except LayerError as exc:
         return _fail(node_id, spec, in_shapes, str(exc))
@@ -213,14 +227,15 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {owner_name!r})",
-                           torch=None if mapping is None else TorchCounts(0, 0, 0, mapping))
+                           torch=None if mapping is None else TorchCounts(0, 0, 0, mapping),
+                           macs=macs, activation_elements=elements)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
     layer_trainable = bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
     trainable, non_trainable = count_weights(weights, layer_trainable)
     torch = None if mapping is None else count_torch(mapping, layer_trainable, trainable,
                                                      non_trainable)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
-                       torch=torch)
+                       torch=torch, macs=macs, activation_elements=elements)
 
 
 def _torch_mapping(spec: Any, shapes: tuple[Shape, ...], config: Any) -> TorchMapping | None:
@@ -279,4 +294,4 @@ def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> Laye
                           f"unknown layer type {d['type']!r}: counted as 0 parameters; "
                           "output shape as recorded")
     return LayerResult(node_id, known_inputs, shape, (), 0, 0, "0 (unknown layer)", diag,
-                       known=False)
+                       known=False, activation_elements=activation_elements(shape))
