@@ -196,6 +196,12 @@ def paste_edits(graph: LayerGraph, text: str,
     return edits, [id_map[layer["id"]] for layer in data["layers"]]
 
 
+def fresh_id(graph: LayerGraph) -> str:
+    """An id ``n<k>`` not used in ``graph``, for an ``AddLayer`` that later edits of the
+    same undo step refer to (the graph's own id scheme skips used ids)."""
+    return next(_fresh_ids(graph))
+
+
 def _fresh_ids(graph: LayerGraph):
     """Ids ``n<k>`` not used in ``graph`` (the graph's own id scheme skips used ids)."""
     for k in itertools.count(len(graph) + 1):

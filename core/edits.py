@@ -165,6 +165,27 @@ class SetTrainable(_NodeEdit):
 
 
 @dataclass
+class SetGroupTrainable:
+    """Freeze or unfreeze a nested model as a whole (its ``trainable`` flag)."""
+
+    group: str
+    trainable: bool
+    _old: bool = True
+
+    def check(self, graph: LayerGraph) -> None:
+        if self.group not in graph.groups:
+            raise GraphError(f"no nested model named {self.group!r}")
+
+    def apply(self, graph: LayerGraph) -> None:
+        self.check(graph)
+        self._old = not graph.is_group_frozen(self.group)
+        graph.set_group_trainable(self.group, self.trainable)
+
+    def revert(self, graph: LayerGraph) -> None:
+        graph.set_group_trainable(self.group, self._old)
+
+
+@dataclass
 class Rename:
     node_id: str
     name: str

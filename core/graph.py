@@ -31,6 +31,7 @@ LAYER_CHANGED = "layer_changed"  # node id (config, trainable or name)
 LAYER_MOVED = "layer_moved"  # node id
 EDGE_ADDED = "edge_added"  # (src, dst, index)
 EDGE_REMOVED = "edge_removed"  # (src, dst, index)
+GROUP_TOGGLED = "group_toggled"  # nested model name (view state: collapsed / expanded)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,12 @@ class LayerGraph:
     def stamp(self, node_id: str) -> int:
         """Clock value of the last change that can affect this layer's result."""
         return self._stamps[node_id]
+
+    @property
+    def structure_version(self) -> int:
+        """A number that grows whenever a layer or connection is added or removed (not on
+        config, name or position changes): caches of layouts key on it."""
+        return self._structure
 
     @property
     def clock(self) -> int:
@@ -483,6 +490,41 @@ class LayerGraph:
         """Set the canvas position. Never triggers propagation."""
         self._data(node_id)["position"] = (float(position[0]), float(position[1]))
         self._emit(LAYER_MOVED, node_id)
+
+    def set_group_collapsed(self, group: str, collapsed: bool) -> bool:
+        """Show nested model ``group`` as one node (``collapsed``) or as its layers.
+
+        View state, not an edit: it is saved with the project (``groups[group]
+        ["collapsed"]``) but never goes on the undo stack and never triggers propagation.
+
+        Returns:
+            True if the state changed (a ``GROUP_TOGGLED`` event was sent).
+        """
+        meta = self.groups.setdefault(group, {})
+        if bool(meta.get("collapsed", True)) == bool(collapsed):
+            return False
+        meta["collapsed"] = bool(collapsed)
+        self._emit(GROUP_TOGGLED, group)
+        return True
+
+    def set_group_trainable(self, group: str, trainable: bool) -> None:
+        """Freeze (``False``) or unfreeze nested model ``group`` as a whole, as Keras's
+        ``model.trainable = False`` does: while it is frozen every weight of its layers is
+        non-trainable, whatever the layers' own flags (``core.propagate`` applies the rule).
+        Every member is marked changed so that propagation recomputes it."""
+        self.groups.setdefault(group, {})["trainable"] = bool(trainable)
+        for n, g in self._g.nodes(data="group"):
+            if g == group:
+                self._touch(n)
+                self._emit(LAYER_CHANGED, n)
+
+    def is_group_frozen(self, group: str | None) -> bool:
+        """True when nested model ``group`` has ``trainable: false`` (``None``: no group)."""
+        return group is not None and self.groups.get(group, {}).get("trainable", True) is False
+
+    def is_group_collapsed(self, group: str) -> bool:
+        """True when nested model ``group`` is shown as one node (the default)."""
+        return bool(self.groups.get(group, {}).get("collapsed", True))
 
     # ------------------------------------------------------------------ internals
     def _data(self, node_id: str) -> dict[str, Any]:

@@ -1,74 +1,157 @@
-"""Automatic placement of layers on the canvas, by topological generations.
+"""Automatic placement of layers: a layered (Sugiyama) drawing, inputs on top.
 
-Each layer goes in row ``d``, where ``d`` is the number of edges on the longest path from
-an input to it (so a layer sits below *all* its inputs); the layers of one row are spread
-horizontally, centred on ``x = 0``, in the graph's topological order.
+The four classic steps, by ``grandalf`` (pure-Python Sugiyama, see the note in README's
+Performance section for why a library and how fast):
+
+1. *layering* by longest path: a layer sits one row below the lowest of its inputs;
+2. *dummy vertices*: a connection that spans ``k`` rows gets a dummy vertex (a narrow,
+   invisible slot, ``LANE_WIDTH`` wide) in each of the ``k - 1`` rows it crosses;
+3. *crossing reduction*: barycenter ordering, ``SWEEPS`` sweeps down and up;
+4. *coordinates* by Brandes–Köpf (vertical alignment along medians, so chains and the
+   dummies of one connection stay straight; the final x is the mean of the two median
+   candidates of the four alignments, which keeps every pair of neighbours in a row at
+   least ``X_GAP`` plus their half widths apart: no two nodes overlap).
+
+A connection is then drawn through its dummy points (:attr:`Layout.routes`): inside a
+row it runs vertically at its dummy's x, between rows it bends in the free gap, so it never
+crosses a node other than its two ends.
 
 A *collapsed* nested model (layers whose ``group`` names an entry of ``LayerGraph.groups``
-with ``"collapsed"`` true, or missing, as the canvas treats it) is placed as ONE node: the
-canvas draws it as one box at the centroid of its layers' positions, so giving each of its
-layers a row of its own would leave a tall empty gap around that box (VGG16 used as a
-layer: 19 empty rows). Its layers are laid out among themselves, by the same rule, and
-shifted so that their centroid is the group's slot; expanded later, they keep that
-relative arrangement. An expanded group's layers are placed like any other layer.
+with ``"collapsed"`` true or missing, as the canvas treats it) is ONE node: its layers are
+stacked among themselves around the group's slot (their centroid is exactly the slot,
+where the canvas draws the group), so expanding it later keeps their arrangement.
 
-Connections that skip rows get a free column in every row they cross (see :func:`_lanes`),
-so a ResNet shortcut is not drawn behind the layers it skips.
-
-Pure Python; linear in layers plus connections (plus the lanes, at most one per layer on
-each side of a row per source, capped at the number of layers): a 10,000-layer chain
-lays out in tens of milliseconds, see ``tests/bench/bench_layout.py``.
+Units: scene units, node centres, y grows downwards. Pure Python (no Qt).
 """
 from __future__ import annotations
 
-from collections import deque
+import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+from grandalf.graphs import Edge, Graph, Vertex
+from grandalf.layouts import SugiyamaLayout
 
 from paramlab.core.graph import LayerGraph, Position
 
-ROW_HEIGHT = 110.0
-COLUMN_WIDTH = 220.0
+ROW_HEIGHT = 110.0  # between the centres of two rows (nodes are 76 high: a 34-unit gap)
+NODE_WIDTH = 184.0  # as the canvas draws a node (gui.canvas.painting.NODE_WIDTH)
+NODE_HEIGHT = 76.0
+COLUMN_WIDTH = 220.0  # between the centres of two neighbouring nodes of a row
+X_GAP = COLUMN_WIDTH - NODE_WIDTH  # free space between neighbours in a row
+LANE_WIDTH = 12.0  # a dummy vertex: the room one passing connection takes in a row
+SWEEPS = 4  # crossing-reduction sweeps (each one down and up)
+COMPONENT_GAP = COLUMN_WIDTH  # between unconnected parts, side by side
+
+EdgeKey = tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where :func:`layered_layout` puts things.
+
+    Attributes:
+        positions: ``{layer id: (x, y)}`` for every layer (node centres).
+        routes: ``{(src, dst, index): ((x, y), …)}``: the dummy points, one per row a
+            connection crosses (the centre of its lane in that row), for connections
+            between shown nodes that span more than one row.
+    """
+
+    positions: dict[str, Position]
+    routes: dict[EdgeKey, tuple[Position, ...]] = field(default_factory=dict)
+
+
+class _View:
+    """The size grandalf reads from a vertex (``w``, ``h``) and where it puts it (``xy``)."""
+
+    __slots__ = ("w", "h", "xy")
+
+    def __init__(self, w: float, h: float) -> None:
+        self.w, self.h, self.xy = w, h, (0.0, 0.0)
 
 
 def collapsed_groups(graph: LayerGraph) -> set[str]:
     """Names of the nested models shown as one node: the ``group`` of some layer whose
     entry in ``graph.groups`` has ``"collapsed"`` true or absent."""
-    groups = graph.groups
     found: set[str] = set()
     for n in graph.layer_ids():
         group = graph.raw(n).get("group")
-        if group is not None and group not in found and groups.get(group, {}).get("collapsed", True):
+        if group is not None and group not in found and graph.is_group_collapsed(group):
             found.add(group)
     return found
 
 
-def auto_layout(graph: LayerGraph) -> dict[str, Position]:
-    """Positions (scene units, y grows downwards, inputs on top) for every layer.
+_cache: dict[int, tuple[tuple[int, frozenset[str]], Layout]] = {}
 
-    Collapsed nested models take one slot (see the module docstring). If contracting a
-    group to one node would close a cycle (a user wired one of its layers out and back
-    into another), groups are laid out as ordinary layers instead.
+
+def layered_layout(graph: LayerGraph) -> Layout:
+    """The layered drawing of ``graph`` (see the module docstring).
+
+    Cached per graph until a layer or connection is added or removed, or a nested model is
+    collapsed or expanded. If contracting the collapsed groups would close a cycle (a
+    user wired one of a group's layers out and back into another), groups are laid out as
+    ordinary layers instead.
 
     Returns:
-        ``{node id: (x, y)}`` for every layer of ``graph``; ``{}`` for an empty graph.
+        A :class:`Layout`; empty for an empty graph.
     """
-    order = graph.topological_order()
     groups = collapsed_groups(graph)
-    if groups:
-        positions = _layout(graph, order, groups)
-        if positions is not None:
-            return positions
-    positions = _layout(graph, order, set())
-    assert positions is not None  # without contraction the graph's own order is valid
-    return positions
+    key = (graph.structure_version, frozenset(groups))
+    hit = _cache.get(graph.token)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    layout = _layout(graph, groups) if groups else None
+    if layout is None:
+        layout = _layout(graph, set())
+    assert layout is not None  # without contraction the graph's own order is acyclic
+    if len(_cache) > 8:
+        _cache.clear()
+    _cache[graph.token] = (key, layout)
+    return layout
 
 
-def _layout(graph: LayerGraph, order: list[str], groups: set[str]) -> dict[str, Position] | None:
+def auto_layout(graph: LayerGraph) -> dict[str, Position]:
+    """Positions of every layer in :func:`layered_layout` (``{}`` for an empty graph)."""
+    return dict(layered_layout(graph).positions)
+
+
+def edge_routes(graph: LayerGraph) -> dict[EdgeKey, tuple[Position, ...]]:
+    """The dummy points of the connections whose two ends sit where the layout put them
+    (a user's manual positions are kept: a connection of a moved layer has no route and is
+    drawn directly)."""
+    layout = layered_layout(graph)
+    pos = layout.positions
+    out: dict[EdgeKey, tuple[Position, ...]] = {}
+    for key, points in layout.routes.items():
+        src, dst = key[0], key[1]
+        if src in graph and dst in graph and _at(graph, src, pos) and _at(graph, dst, pos):
+            out[key] = points
+    return out
+
+
+def _at(graph: LayerGraph, node_id: str, pos: Mapping[str, Position]) -> bool:
+    x, y = graph.raw(node_id)["position"]
+    px, py = pos[node_id]
+    return abs(x - px) <= 0.5 and abs(y - py) <= 0.5
+
+
+def apply_layout(graph: LayerGraph) -> None:
+    """Move every layer to :func:`auto_layout`'s position (for freshly loaded models;
+    the GUI uses undoable ``Move`` edits instead)."""
+    for n, pos in auto_layout(graph).items():
+        graph.move(n, pos)
+
+
+# ---------------------------------------------------------------------- internals
+def _layout(graph: LayerGraph, groups: set[str]) -> Layout | None:
     """Lay out with every group in ``groups`` contracted to one unit; ``None`` if the
     contracted graph has a cycle."""
+    order = graph.topological_order()
+    if not order:
+        return Layout({})
     pred = graph.nx_graph._pred  # read-only; the public views cost several times more
-    # Every layer belongs to a unit: itself, or (collapsed group) the group's first layer.
-    unit: dict[str, str] = {}
+    unit: dict[str, str] = {}  # layer -> its unit: itself, or its collapsed group's first layer
     members: dict[str, list[str]] = {}
     first_of: dict[str, str] = {}
     for n in order:
@@ -80,116 +163,88 @@ def _layout(graph: LayerGraph, order: list[str], groups: set[str]) -> dict[str, 
         else:
             unit[n] = n
     units = [n for n in order if unit[n] == n]
-    if not members:
-        depth = {}
-        for n in order:
-            ps = pred[n]
-            if not ps:
-                depth[n] = 0
-            elif len(ps) == 1:  # most layers: skip the generator and max()
-                depth[n] = depth[next(iter(ps))] + 1
-            else:
-                depth[n] = max(depth[p] for p in ps) + 1
-    else:
-        depth = _contracted_depths(order, units, unit, pred)
-        if depth is None:
-            return None
-    rows: dict[int, list[str]] = {}
-    for u in units:  # already in topological order, so rows keep the graph's order
-        rows.setdefault(depth[u], []).append(u)
-    lanes = _lanes(order, unit, members, pred, depth, max(len(order), 100))
+    links: dict[tuple[str, str], list[EdgeKey]] = {}
+    for n in order:
+        u = unit[n]
+        for p, keys in pred[n].items():
+            pu = unit[p]
+            if pu != u:
+                links.setdefault((pu, u), []).extend((p, n, k) for k in keys)
+    if members and not nx.is_directed_acyclic_graph(nx.DiGraph(list(links))):
+        return None
+    centres, dummies = _sugiyama(units, list(links))
     positions: dict[str, Position] = {}
-    for row, ids in rows.items():
-        left, right = lanes.get(row, (0, 0))
-        width = (left + len(ids) + right - 1) * COLUMN_WIDTH
-        y = row * ROW_HEIGHT
-        for i, u in enumerate(ids):
-            x = (left + i) * COLUMN_WIDTH - width / 2
-            inner = members.get(u)
-            if inner is None:
-                positions[u] = (x, y)
-            else:
-                positions.update(_stack(inner, pred, (x, y)))
-    return positions
+    for u in units:
+        inner = members.get(u)
+        if inner is None:
+            positions[u] = centres[u]
+        else:
+            positions.update(_stack(inner, pred, centres[u]))
+    routes: dict[EdgeKey, tuple[Position, ...]] = {}
+    for pair, points in dummies.items():
+        for key in links[pair]:  # into or out of a collapsed group: the group item's ports
+            routes[key] = points
+    return Layout(positions, routes)
+
+
+def _sugiyama(units: list[str], pairs: list[tuple[str, str]]
+              ) -> tuple[dict[str, Position], dict[tuple[str, str], tuple[Position, ...]]]:
+    """Centres of ``units`` and the dummy points of every long pair, component by
+    component, components side by side from left to right in ``units`` order."""
+    vertices = {u: Vertex(u) for u in units}
+    for v in vertices.values():
+        v.view = _View(NODE_WIDTH, NODE_HEIGHT)
+    edges = {pair: Edge(vertices[pair[0]], vertices[pair[1]]) for pair in pairs}
+    g = Graph(list(vertices.values()), list(edges.values()))
+    rank_of = {u: i for i, u in enumerate(units)}
+    centres: dict[str, Position] = {}
+    dummies: dict[tuple[str, str], tuple[Position, ...]] = {}
+    right = None
+    comps = sorted(g.C, key=lambda c: min(rank_of[v.data] for v in c.sV))
+    limit = sys.getrecursionlimit()
+    # grandalf places Brandes–Köpf blocks recursively (one frame per block to the left)
+    sys.setrecursionlimit(max(limit, 10 * len(units) + 2000))
+    try:
+        for comp in comps:
+            xs, ds = _component(comp)
+            lo = min(min(x for x, _ in xs.values()) - NODE_WIDTH / 2,
+                     min((x for pts in ds.values() for x, _ in pts), default=0.0))
+            hi = max(x for x, _ in xs.values()) + NODE_WIDTH / 2
+            shift = 0.0 if right is None else right + COMPONENT_GAP - lo
+            if right is None:  # the first component's first input is at x = 0
+                first = min(xs, key=rank_of.__getitem__)
+                shift = -xs[first][0]
+            for u, (x, y) in xs.items():
+                centres[u] = (x + shift, y)
+            for pair, pts in ds.items():
+                dummies[pair] = tuple((x + shift, y) for x, y in pts)
+            right = hi + shift
+    finally:
+        sys.setrecursionlimit(limit)
+    return centres, dummies
+
+
+def _component(comp: object) -> tuple[dict[str, Position], dict[tuple[str, str], tuple[Position, ...]]]:
+    sug = SugiyamaLayout(comp)
+    sug.xspace = X_GAP
+    sug.yspace = ROW_HEIGHT - NODE_HEIGHT
+    sug.dw, sug.dh = LANE_WIDTH, NODE_HEIGHT  # every dummy vertex: one narrow lane
+    sug.init_all()
+    for _ in range(SWEEPS):
+        for _step in sug.ordering_step():
+            pass
+    sug.setxy()
+    grx = sug.grx
+    xs = {v.data: (float(v.view.xy[0]), grx[v].rank * ROW_HEIGHT) for v in comp.sV}
+    ds: dict[tuple[str, str], tuple[Position, ...]] = {}
+    for e, ctrl in sug.ctrls.items():
+        r0, r1 = grx[e.v[0]].rank, grx[e.v[1]].rank
+        pair = (e.v[0].data, e.v[1].data)
+        ds[pair] = tuple((float(ctrl[r].view.xy[0]), r * ROW_HEIGHT) for r in range(r0 + 1, r1))
+    return xs, ds
 
 
 _Pred = Mapping[str, Mapping[str, object]]  # networkx's node -> predecessors adjacency
-MAX_LANE_SPAN = 64  # rows; a longer connection gets no lane (it would widen every row)
-
-
-def _lanes(order: list[str], unit: dict[str, str], members: dict[str, list[str]],
-           pred: _Pred, depth: dict[str, int], budget: int) -> dict[int, tuple[int, int]]:
-    """Free columns kept for long connections: ``{row: (lanes on the left, on the right)}``.
-
-    A connection that skips rows (a ResNet shortcut, a U-Net skip) is drawn as one curve
-    from its source down to its target; without room it would run straight behind the
-    layers in between. So each row it crosses keeps an empty column (a *lane*, the dummy
-    node of a layered layout) beside its layers: on the left when it enters its target on
-    a left-hand input port (Keras's ``Add()([shortcut, x])``), else on the right. One
-    source shares its lane on each side of a row. At most ``budget`` lanes in all.
-    """
-    taken: set[tuple[int, bool, str]] = set()  # (row, on the left, source unit)
-    counts: dict[int, list[int]] = {}
-    for n in order:
-        inputs = pred[n]
-        if not inputs:
-            continue
-        u = unit[n]
-        du = depth[u]
-        arity = -1  # counted when first needed: most layers have no long connection
-        for p, keys in inputs.items():
-            pu = unit[p]
-            span = du - depth[pu]
-            if pu == u or span < 2 or span > MAX_LANE_SPAN:
-                continue
-            if arity < 0:
-                arity = sum(len(ks) for ks in inputs.values())
-            for k in keys:
-                # a collapsed group has one input port, in its middle
-                left = u not in members and arity > 1 and k < (arity - 1) / 2
-                for row in range(depth[pu] + 1, du):
-                    if (row, left, pu) in taken:
-                        continue
-                    if len(taken) >= budget:
-                        return {r: (c[0], c[1]) for r, c in counts.items()}
-                    taken.add((row, left, pu))
-                    counts.setdefault(row, [0, 0])[0 if left else 1] += 1
-    return {r: (c[0], c[1]) for r, c in counts.items()}
-
-
-def _contracted_depths(order: list[str], units: list[str], unit: dict[str, str],
-                       pred: _Pred) -> dict[str, int] | None:
-    """Longest-path depth of every unit in the graph whose units are the nodes (Kahn's
-    algorithm); ``None`` when that graph has a cycle."""
-    preds: dict[str, set[str]] = {u: set() for u in units}
-    for n in order:
-        u = unit[n]
-        for p in pred[n]:
-            pu = unit[p]
-            if pu != u:
-                preds[u].add(pu)
-    succs: dict[str, list[str]] = {u: [] for u in units}
-    missing: dict[str, int] = {}
-    for u, ps in preds.items():
-        missing[u] = len(ps)
-        for p in ps:
-            succs[p].append(u)
-    depth: dict[str, int] = {}
-    ready = deque(u for u in units if missing[u] == 0)
-    for u in ready:
-        depth[u] = 0
-    done = 0
-    while ready:
-        u = ready.popleft()
-        done += 1
-        d = depth[u] + 1
-        for v in succs[u]:
-            if depth.get(v, -1) < d:
-                depth[v] = d
-            missing[v] -= 1
-            if missing[v] == 0:
-                ready.append(v)
-    return depth if done == len(units) else None
 
 
 def _stack(inner: list[str], pred: _Pred, center: Position) -> dict[str, Position]:
@@ -212,11 +267,5 @@ def _stack(inner: list[str], pred: _Pred, center: Position) -> dict[str, Positio
     return {n: (center[0] + x - cx, center[1] + y - cy) for n, (x, y) in local.items()}
 
 
-def apply_layout(graph: LayerGraph) -> None:
-    """Move every layer to :func:`auto_layout`'s position (for freshly loaded models;
-    the GUI uses undoable ``Move`` edits instead)."""
-    for n, pos in auto_layout(graph).items():
-        graph.move(n, pos)
-
-
-__all__ = ["COLUMN_WIDTH", "ROW_HEIGHT", "apply_layout", "auto_layout", "collapsed_groups"]
+__all__ = ["COLUMN_WIDTH", "LANE_WIDTH", "ROW_HEIGHT", "Layout", "apply_layout", "auto_layout",
+           "collapsed_groups", "edge_routes", "layered_layout"]

@@ -2,15 +2,17 @@
 
 ``propagate(graph)`` walks the layers in topological order and gives each its output
 shape (batch axis ``None``), weights, trainable / non-trainable / total counts, teaching
-formula and diagnostic. It never raises on user input: an impossible layer gets an
+formula, compute cost (MACs, activation elements: ``core.costs``) and diagnostic. It never
+raises on user input: an impossible layer gets an
 ``ERROR`` diagnostic, layers fed by it get ``UNRESOLVED``, the rest is still counted.
 
 Given the previous result, only layers changed since then and their descendants are
 recomputed (the graph stamps every change); everything else is reused as is.
 
-Counting follows Keras: a weight is trainable when both the weight and its layer are
-trainable (``layer.trainable = False`` freezes every weight, BatchNormalization's gamma and
-beta included); a layer called twice (``shared_with``) counts its weights once, on the
+Counting follows Keras: a weight is trainable when the weight, its layer and the nested
+model holding the layer (``graph.groups[group]["trainable"]``) are all trainable
+(``layer.trainable = False`` freezes every weight, BatchNormalization's gamma and beta
+included; ``model.trainable = False`` every weight of its layers); a layer called twice (``shared_with``) counts its weights once, on the
 layer that owns them.
 """
 from __future__ import annotations
@@ -21,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
 from paramlab.core.graph import LayerGraph
+from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,13 @@ class LayerResult:
             unknown layer, an error); ``None`` otherwise.
         diagnostic: The problem found on this layer, or ``None``.
         known: False for a layer type the catalogue does not know (opaque, counted as 0).
+        macs: Multiply-accumulates of this call at batch 1 (cost_conventions.md; a shared
+            layer's every call has its own); ``None`` when unknown (an unknown length, an
+            error).
+        activation_elements: Elements of its output at batch 1; ``None`` when unknown.
+        torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
+            non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
+            layer could not be computed or its type is unknown.
     """
 
     node_id: str
@@ -56,10 +67,18 @@ class LayerResult:
     note: str | None
     diagnostic: Diagnostic | None = None
     known: bool = True
+    torch: TorchCounts | None = None
+    macs: int | None = None
+    activation_elements: int | None = None
 
     @property
     def total(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def flops(self) -> int | None:
+        """2 × MACs (cost_conventions.md), ``None`` when the MACs are unknown."""
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
 
     @property
     def formula(self) -> str:
@@ -349,6 +368,8 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
                 if (not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {w.shape}; "
                                      "every size must be a positive whole number")
+        macs, elements = layer_costs(spec, shapes, out, config)
+        mapping = _torch_mapping(spec, shapes, config)
     except LayerError as exc:
         return _fail(node_id, spec, in_shapes, str(exc))
     except Exception as exc:  # a rule's bug must not take the app down with it
@@ -358,17 +379,41 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
     if owner is not None:
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
-                           f"0 (shares the weights of {owner_name!r})")
-    if d["trainable"]:
-        trainable = non_trainable = 0
-        for w in weights:
-            if w.trainable:
-                trainable += w.size
-            else:
-                non_trainable += w.size
-    else:
-        trainable, non_trainable = 0, sum(w.size for w in weights)
-    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None)
+                           f"0 (shares the weights of {owner_name!r})",
+                           torch=None if mapping is None else TorchCounts(0, 0, 0, mapping),
+                           macs=macs, activation_elements=elements)
+    # A frozen nested model freezes all its layers (Keras: model.trainable = False).
+    layer_trainable = bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
+    trainable, non_trainable = count_weights(weights, layer_trainable)
+    torch = None if mapping is None else count_torch(mapping, layer_trainable, trainable,
+                                                     non_trainable)
+    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
+                       torch=torch, macs=macs, activation_elements=elements)
+
+
+def _torch_mapping(spec: Any, shapes: tuple[Shape, ...], config: Any) -> TorchMapping | None:
+    """The spec's ``torch`` rule on this layer; a case the rule cannot map (an unknown
+    length it needs) is "no PyTorch equivalent" and never fails the Keras count."""
+    if spec.torch is None:
+        return None
+    try:
+        return spec.torch(shapes, config)
+    except LayerError as exc:
+        return TorchMapping(unsupported=str(exc))
+
+
+def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:
+    """(trainable, non-trainable) parameters of a layer with ``weights``, by Keras's rule: a
+    weight is trainable when it and its layer are (``layer.trainable = False`` freezes all)."""
+    if not layer_trainable:
+        return 0, sum(w.size for w in weights)
+    trainable = non_trainable = 0
+    for w in weights:
+        if w.trainable:
+            trainable += w.size
+        else:
+            non_trainable += w.size
+    return trainable, non_trainable
 
 
 def _check_shape(shape: Shape) -> None:
@@ -402,4 +447,4 @@ def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> Laye
                           f"unknown layer type {d['type']!r}: counted as 0 parameters; "
                           "output shape as recorded")
     return LayerResult(node_id, known_inputs, shape, (), 0, 0, "0 (unknown layer)", diag,
-                       known=False)
+                       known=False, activation_elements=activation_elements(shape))

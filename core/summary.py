@@ -14,16 +14,26 @@ Rows follow Keras's ``model.summary()`` (``keras/src/utils/summary_utils.py``):
 * "Connected to" is written as Keras writes it, ``name[node_index][tensor_index]``, where the
   node index is the call number of a shared layer (0 for the first call).
 
-A frozen nested model (group metadata ``trainable: False``) counts all its weights as
-non-trainable, as Keras's ``Model.trainable = False`` freezes every sublayer.
+Counts are propagation's (``LayerResult.trainable``), frozen nested models included.
+
+``convention="pytorch"`` reads the PyTorch-convention counts propagation stored on each
+layer (``LayerResult.torch``): trainable = parameters with ``requires_grad``, non-trainable =
+frozen parameters, and a third count, buffer elements (``core/pytorch.py``). The keys keep
+their meaning in either convention; in the Keras convention ``buffers`` is always 0.
+
+Costs (cost_conventions.md, batch 1): a row's MACs are the sum over its members (every call
+of a shared layer; every layer of a nested model); its activation elements are its own
+outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from paramlab.core.graph import LayerGraph
+from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
+from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.types import Severity, Shape
 
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
@@ -49,6 +59,14 @@ class SummaryRow:
         members: Ids of every graph node this row stands for (itself, its shared calls,
             or a group's layers), in topological order.
         is_group: True for a collapsed nested model.
+        buffers: Buffer elements (PyTorch convention; 0 in Keras's).
+        reconciliation: Where Keras and PyTorch count this layer differently, one line
+            naming the weights on each side with both counts (``core.pytorch.reconciliation``);
+            ``None`` where they agree. Given in both conventions.
+        torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
+            equivalent", "tensor operation"); ``None`` when unknown.
+        macs: Multiply-accumulates at batch 1 (see the module doc); ``None`` when unknown.
+        activation_elements: Elements of the row's outputs at batch 1; ``None`` when unknown.
     """
 
     node_id: str
@@ -66,6 +84,21 @@ class SummaryRow:
     keras_connected_to: tuple[str, ...] = ()
     members: tuple[str, ...] = field(default=())
     is_group: bool = False
+    buffers: int = 0
+    reconciliation: str | None = None
+    torch_module: str | None = None
+    macs: int | None = None
+    activation_elements: int | None = None
+
+    @property
+    def flops(self) -> int | None:
+        """2 × MACs; ``None`` when unknown."""
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
+
+    @property
+    def is_input(self) -> bool:
+        """True for an InputLayer row (its tensor is the model's input, not an activation)."""
+        return self.type == "InputLayer"
 
     @property
     def failed(self) -> bool:
@@ -84,6 +117,8 @@ class Summary:
         sequential: True when the rows form one chain (each row fed by at most one row and
             feeding at most one, a single start, no shared layer): Keras then leaves out the
             "Connected to" column.
+        convention: ``"keras"`` or ``"pytorch"``: which counts the rows hold.
+        buffers: Buffer elements over the rows (PyTorch convention; 0 in Keras's).
     """
 
     name: str
@@ -91,6 +126,8 @@ class Summary:
     trainable: int
     non_trainable: int
     sequential: bool = True
+    convention: str = KERAS
+    buffers: int = 0
 
     @property
     def total(self) -> int:
@@ -105,9 +142,39 @@ class Summary:
     def has_errors(self) -> bool:
         return any(r.failed for r in self.rows)
 
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of one forward pass at batch 1: the sum over the rows whose
+        MACs are known (see :attr:`unknown_cost_rows`)."""
+        return sum(r.macs for r in self.rows if r.macs is not None)
+
+    @property
+    def flops(self) -> int:
+        """2 × :attr:`macs` (cost_conventions.md)."""
+        return FLOPS_PER_MAC * self.macs
+
+    @property
+    def activation_elements(self) -> int:
+        """Output elements of every non-input row at batch 1 (rows with a known shape)."""
+        return sum(r.activation_elements for r in self.rows
+                   if not r.is_input and r.activation_elements is not None)
+
+    @property
+    def input_elements(self) -> int:
+        """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
+        return sum(r.activation_elements for r in self.rows
+                   if r.is_input and r.activation_elements is not None)
+
+    @property
+    def unknown_cost_rows(self) -> int:
+        """Rows whose MACs or activation elements are unknown (an unknown length, an
+        unknown layer type, an error): the cost totals leave them out."""
+        return sum(1 for r in self.rows if r.macs is None or r.activation_elements is None)
+
 
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
-              expand_groups: bool | Collection[str] = False) -> Summary:
+              expand_groups: bool | Collection[str] = False,
+              convention: str = KERAS) -> Summary:
     """Build the summary of ``graph`` (propagating it unless ``result`` is given).
 
     Args:
@@ -116,10 +183,17 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         expand_groups: ``False`` (default): every nested model is one row, as Keras prints
             it; ``True``: one row per layer inside them too; a collection of group names:
             expand only those.
+        convention: ``"keras"`` (default) or ``"pytorch"``: whose counts the rows hold.
 
     Returns:
         The :class:`Summary`; its totals are the sums of its rows.
+
+    Raises:
+        ValueError: unknown convention.
     """
+    if convention not in (KERAS, PYTORCH):
+        raise ValueError(f"unknown convention {convention!r}; choose keras or pytorch")
+    torch = convention == PYTORCH
     if result is None:
         result = propagate(graph)
     order = result.order
@@ -183,10 +257,10 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                 keras_connected.append(f"{names[src_key]}[{call_index[src]}][0]")
         if key.startswith("group:"):
             rows.append(_group_row(graph, key[6:], members, layers, tuple(connected),
-                                   tuple(keras_connected)))
+                                   tuple(keras_connected), torch))
         else:
             rows.append(_layer_row(graph, key[5:], members, layers, tuple(connected),
-                                   tuple(keras_connected)))
+                                   tuple(keras_connected), torch))
 
     inputs_per_row = [len(r.connected_to) for r in rows]
     fed = [c for r in rows for c in r.connected_to]
@@ -195,7 +269,8 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                   and len(fed) == len(set(fed))
                   and all(len(r.members) == 1 or r.is_group for r in rows))
     return Summary(graph.name, tuple(rows), sum(r.trainable for r in rows),
-                   sum(r.non_trainable for r in rows), sequential)
+                   sum(r.non_trainable for r in rows), sequential, convention,
+                   sum(r.buffers for r in rows))
 
 
 def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,
@@ -213,47 +288,61 @@ def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,
     return best[1], best[2]
 
 
-def _frozen_groups(graph: LayerGraph, node_id: str) -> bool:
-    group = graph.raw(node_id).get("group")
-    return group is not None and graph.groups.get(group, {}).get("trainable", True) is False
+def layer_counts(graph: LayerGraph, n: str, r: LayerResult,
+                 torch: bool = False) -> tuple[int, int, int]:
+    """(trainable, non-trainable, buffers) of layer ``n`` as its summary row counts it, in
+    Keras's convention or (``torch``) PyTorch's, as propagation counted them (a layer of a
+    frozen nested model has all its parameters non-trainable); buffers are 0 in Keras's
+    convention."""
+    if torch and r.torch is not None:
+        return r.torch.trainable, r.torch.non_trainable, r.torch.buffers
+    return r.trainable, r.non_trainable, 0
 
 
-def _counts(graph: LayerGraph, n: str, r: LayerResult) -> tuple[int, int]:
-    if _frozen_groups(graph, n):
-        return 0, r.total
-    return r.trainable, r.non_trainable
+def _sum_counts(graph: LayerGraph, results: list[tuple[str, LayerResult]],
+                torch: bool) -> tuple[int, int, int]:
+    trainable = non_trainable = buffers = 0
+    for m, r in results:
+        t, nt, b = layer_counts(graph, m, r, torch)
+        trainable += t
+        non_trainable += nt
+        buffers += b
+    return trainable, non_trainable, buffers
 
 
 def _layer_row(graph: LayerGraph, n: str, members: list[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
-               keras_connected: tuple[str, ...]) -> SummaryRow:
+               keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     d = graph.raw(n)
     results = [(m, layers[m]) for m in members]
     own = layers[n]
-    trainable = non_trainable = 0
-    for m, r in results:
-        t, nt = _counts(graph, m, r)
-        trainable += t
-        non_trainable += nt
+    trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
     error, severity = _worst(results, graph, prefix_names=len(members) > 1)
     # Keras prints the output shape of the layer's last call.
     shape = results[-1][1].output_shape
+    line = module = None
+    formula = own.formula
+    if own.torch is not None:
+        line = reconciliation(own.torch, own.weights, own.trainable, own.non_trainable)
+        module = own.torch.mapping.module_name
+        if torch and own.note is None:
+            formula = torch_formula(own.torch, own.weights)
+    elif torch and not own.known:
+        module = NO_EQUIVALENT
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
-                      own.formula, keras_connected, tuple(members), False)
+                      formula, keras_connected, tuple(members), False, buffers, line, module,
+                      macs=_sum_known(r.macs for _, r in results),
+                      activation_elements=_sum_known(r.activation_elements for _, r in results))
 
 
 def _group_row(graph: LayerGraph, group: str, members: list[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
-               keras_connected: tuple[str, ...]) -> SummaryRow:
+               keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     meta = graph.groups.get(group, {})
     member_set = set(members)
     results = [(m, layers[m]) for m in members]
-    trainable = non_trainable = 0
-    for m, r in results:
-        t, nt = _counts(graph, m, r)
-        trainable += t
-        non_trainable += nt
+    trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
     # The group's output: the last member feeding a layer outside it (else the last member).
     out_id = members[-1]
     for m in reversed(members):
@@ -267,7 +356,19 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
                       trainable, non_trainable, total, connected, error, severity,
                       bool(meta.get("trainable", True)),
                       f"sum over {len(members)} layers = {total:,}", keras_connected,
-                      tuple(members), True)
+                      tuple(members), True, buffers,
+                      macs=_sum_known(r.macs for _, r in results),
+                      activation_elements=layers[out_id].activation_elements)
+
+
+def _sum_known(values: Iterable[int | None]) -> int | None:
+    """The sum, or ``None`` when one of the values is unknown."""
+    total = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
 
 
 def format_bytes(n: int) -> str:

@@ -49,6 +49,7 @@ class Actions:
     unfreeze_all: QAction
     examples_menu: QMenu
     recent_menu: QMenu
+    preferences: QAction | None = None
 
 
 def _action(window: MainWindow, text: str, slot: Callable[[], object],
@@ -63,6 +64,19 @@ def _action(window: MainWindow, text: str, slot: Callable[[], object],
         action.setToolTip(tip)
     action.triggered.connect(lambda _checked=False: slot())
     return action
+
+
+def redo_shortcuts() -> list[QKeySequence]:
+    """Ctrl+Y and Ctrl+Shift+Z on every platform, then the platform's own Redo keys.
+
+    Qt's standard Redo is only Ctrl+Shift+Z under X11 (xcb) and only Ctrl+Y on Windows
+    (the offscreen platform happens to have both), while README promises both everywhere.
+    """
+    keys = [QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")]
+    for key in QKeySequence.keyBindings(Std.Redo):
+        if key not in keys:
+            keys.append(key)
+    return keys
 
 
 def install_actions(window: MainWindow) -> Actions:
@@ -112,7 +126,7 @@ def install_actions(window: MainWindow) -> Actions:
     undo = stack.createUndoAction(window, "&Undo")
     undo.setShortcuts(Std.Undo)
     redo = stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts(Std.Redo)
+    redo.setShortcuts(redo_shortcuts())
     delete = _action(window, "&Delete", window.delete_selected, Std.Delete,
                      "Delete the selected layers and their connections")
     cut = _action(window, "Cu&t", window.cut_selected, Std.Cut)
@@ -125,6 +139,11 @@ def install_actions(window: MainWindow) -> Actions:
     edit_menu.addActions([delete, cut, copy, paste, duplicate])
     edit_menu.addSeparator()
     edit_menu.addAction(select_all)
+    preferences = _action(window, "Pr&eferences…", window.show_preferences, Std.Preferences,
+                          "Autosave interval, number of recent files …")
+    preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+    edit_menu.addSeparator()
+    edit_menu.addAction(preferences)
 
     # ---------------------------------------------------------------- View
     view_menu = bar.addMenu("&View")
@@ -156,7 +175,7 @@ def install_actions(window: MainWindow) -> Actions:
     return Actions(new, open_, import_keras, save, save_as, export_csv, export_summary_png,
                    export_diagram_png, quit_, undo, redo, delete, cut, copy, paste, duplicate,
                    select_all, zoom_in, zoom_out, zoom_fit, auto_layout, freeze_up_to,
-                   unfreeze_all, examples_menu, recent_menu)
+                   unfreeze_all, examples_menu, recent_menu, preferences=preferences)
 
 
 def fill_recent_menu(window: MainWindow) -> None:

@@ -9,6 +9,8 @@ Usage:
                                   draw the summary table to a PNG (offscreen Qt)
     paramlab render X --output diagram.png
                                   draw the diagram to a PNG (offscreen Qt)
+    paramlab --install-desktop-entry
+                                  add ParamLab to a Linux desktop's applications menu
 
 Exit status as ``core.cli``: 0 ok, 1 unreadable model or unwritable output, 2 bad usage,
 3 some layers have errors (the output is still written).
@@ -29,6 +31,7 @@ from paramlab.core import cli
 log = logging.getLogger(__name__)
 
 DEFAULT_EXAMPLE = "lenet"
+OPTIONS = ("-h", "--help", "--install-desktop-entry")
 GUI_USAGE = ("Without a command, open the editor: 'paramlab' shows the lenet example, "
              "'paramlab FILE' opens FILE.")
 
@@ -45,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model file or bundled example name")
     render.add_argument("--output", "-o", metavar="FILE", required=True,
                         help="the PNG file to write")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add ParamLab to a Linux desktop's applications menu (a .desktop "
+                             "file and the icon under $XDG_DATA_HOME or ~/.local/share)")
     return parser
 
 
@@ -53,11 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = set(parser.subcommands.choices)  # type: ignore[attr-defined]
-    if args_list and (args_list[0] in commands or args_list[0] in ("-h", "--help")):
+    if args_list and (args_list[0] in commands or args_list[0] in OPTIONS):
         try:
             args = parser.parse_args(args_list)
         except SystemExit as exc:
             return exc.code if isinstance(exc.code, int) else cli.EXIT_USAGE
+        if args.install_desktop_entry:
+            return _install_desktop_entry(parser, args)
         if args.command == "render":
             return _render_png(args)
         if args.command == "summary" and args.format == "png":
@@ -72,6 +80,16 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return cli.EXIT_USAGE
     return run_gui(args_list[0] if args_list else None)
+
+
+def _install_desktop_entry(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command is not None:
+        parser.print_usage(sys.stderr)
+        print("paramlab: error: --install-desktop-entry takes no command", file=sys.stderr)
+        return cli.EXIT_USAGE
+    from paramlab.gui.desktop_entry import run_install
+
+    return run_install()
 
 
 # ---------------------------------------------------------------------------- Qt runtime guard
@@ -105,7 +123,8 @@ def _render_png(args: argparse.Namespace) -> int:
             render.render_diagram_png(graph, result, Path(args.output))
             failed = any(not r.ok for r in result.layers.values())
         else:
-            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)))
+            summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)),
+                                convention=getattr(args, "convention", "keras"))
             render.render_summary_png(summary, Path(args.output))
             failed = summary.has_errors
     except (OSError, ParamLabError) as exc:
@@ -136,6 +155,7 @@ def run_gui(path: str | None) -> int:
     app = _ensure_app()
     app.setOrganizationName("ParamLab")
     app.setApplicationName("ParamLab")
+    app.setDesktopFileName("paramlab")  # matches paramlab.desktop (--install-desktop-entry)
     from paramlab.core.resources import APP_ICON
     from paramlab.gui.main_window import MainWindow
 
@@ -149,6 +169,8 @@ def run_gui(path: str | None) -> int:
         window.files.open_path(path, ask=False)
     # Fit once the window has its real size (known only after the event loop starts).
     QTimer.singleShot(0, window.zoom_to_fit)
+    # Then offer the unsaved work of a session that crashed, over the visible window.
+    QTimer.singleShot(0, window.autosave.offer_recovery)
     return app.exec()
 
 

@@ -19,14 +19,13 @@ from PySide6.QtWidgets import QWidget
 from paramlab.core.errors import ModelFileError, ParamLabError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.layout import apply_layout
-from paramlab.gui import messages
+from paramlab.gui import messages, preferences
 from paramlab.gui.document import Document
 from paramlab.gui.messages import SaveChoice
 
 log = logging.getLogger(__name__)
 
 RECENT_KEY = "recent_files"
-MAX_RECENT = 8
 PROJECT_FILTER = "ParamLab project (*.json)"
 OPEN_FILTER = ("Models (*.json *.keras *.h5 *.hdf5);;ParamLab project (*.json);;"
                "Keras model (*.json *.keras *.h5 *.hdf5);;All files (*)")
@@ -98,13 +97,19 @@ class FileController(QObject):
         return True
 
     def open_dialog(self) -> bool:
+        """File > Open: ask about unsaved changes first, then show the file dialog."""
+        if not self.maybe_save():
+            return False
         path = messages.ask_open_path(self.window, "Open model", OPEN_FILTER, self._last_dir())
-        return self.open_path(path) if path else False
+        return self.open_path(path, ask=False) if path else False
 
     def import_dialog(self) -> bool:
+        """File > Import: like Open, unsaved changes are dealt with before the dialog."""
+        if not self.maybe_save():
+            return False
         path = messages.ask_open_path(self.window, "Import Keras model", KERAS_FILTER,
                                       self._last_dir())
-        return self.open_path(path) if path else False
+        return self.open_path(path, ask=False) if path else False
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
         """Open a project or Keras file. On failure show the error; nothing changes."""
@@ -180,15 +185,16 @@ class FileController(QObject):
 
     # ------------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:
+        """The recent files, newest first, as many as the preference allows."""
         value = self.settings.value(RECENT_KEY, [])
         if isinstance(value, str):  # QSettings returns a lone string for a 1-item list
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in (value or [])][:preferences.RECENT_FILES.read(self.settings)]
 
     def add_recent(self, path: Path) -> None:
         entry = str(Path(path).resolve())
         items = [entry] + [p for p in self.recent_files() if p != entry]
-        self.settings.setValue(RECENT_KEY, items[:MAX_RECENT])
+        self.settings.setValue(RECENT_KEY, items[:preferences.RECENT_FILES.read(self.settings)])
         self.settings.sync()
         self.recent_changed.emit()
 

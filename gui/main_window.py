@@ -7,24 +7,26 @@ Menus live in ``gui.actions``, file handling in ``gui.files``, edits in ``gui.ed
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QGraphicsScene,
-    QGraphicsView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QWidget,
 )
 
-from paramlab.gui import style
+from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
+from paramlab.gui.autosave import Autosaver
+from paramlab.gui.canvas.scene import CanvasScene
+from paramlab.gui.canvas.view import CanvasView
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
+from paramlab.gui.exercise_mode import install_exercise
 from paramlab.gui.files import FileController
 from paramlab.gui.palette import PaletteWidget
 from paramlab.gui.properties import PropertiesPanel
@@ -41,31 +43,21 @@ def default_settings() -> QSettings:
     return QSettings("ParamLab", "ParamLab")
 
 
-def make_canvas(document: Document, parent: QWidget) -> QGraphicsView:
-    """The canvas view (``gui.canvas.view.CanvasView``); a blank view if it is missing."""
-    try:
-        from paramlab.gui.canvas.view import CanvasView
-    except ImportError as exc:
-        log.warning("canvas unavailable (%s); showing an empty view", exc)
-        view = QGraphicsView(QGraphicsScene(parent), parent)
-        return view
-    return CanvasView(document, parent)
-
-
 class MainWindow(QMainWindow):
     """ParamLab's editor window for one :class:`gui.document.Document`."""
 
     def __init__(self, document: Document | None = None, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, autosave_dir: Path | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paramlab_main")
         self.document = document if document is not None else Document()
         self.editor = Editor(self.document)
         self.settings = settings if settings is not None else default_settings()
         self.files = FileController(self.document, self, self.settings)
+        self.autosave = Autosaver(self.files, autosave_dir)
         self._syncing = False
 
-        self.canvas = make_canvas(self.document, self)
+        self.canvas = CanvasView(self.document, self, self.editor)
         self.setCentralWidget(self.canvas)
         self.palette = PaletteWidget(self)
         self.properties = PropertiesPanel(self.document, self.editor, self)
@@ -87,19 +79,20 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
+        self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         fill_recent_menu(self)
 
         self.files.recent_changed.connect(lambda: fill_recent_menu(self))
         self.files.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_TIMEOUT_MS))
+        self.autosave.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_TIMEOUT_MS))
+        preferences.notifier().changed.connect(self._preference_changed)
         self.document.edit_refused.connect(self._edit_refused)
         self.document.results_changed.connect(self._update_totals)
         self.document.file_changed.connect(self._update_title)
         self.document.reset.connect(self._model_reset)
         self.summary.selection_changed.connect(self._summary_selection_changed)
         self.palette.layer_activated.connect(self.add_layer_at_centre)
-        scene = self.scene()
-        if scene is not None:
-            scene.selectionChanged.connect(self._scene_selection_changed)
+        self.scene().selectionChanged.connect(self._scene_selection_changed)
         self._update_title()
         self._update_totals()
         self._update_actions([])
@@ -117,49 +110,37 @@ class MainWindow(QMainWindow):
         return [self._palette_dock, self._properties_dock, self._summary_dock]
 
     # ------------------------------------------------------------------ canvas access
-    def scene(self) -> Any:
-        """The canvas scene (``CanvasScene``), or ``None`` without a canvas."""
-        get = getattr(self.canvas, "canvas_scene", None)
-        return get() if get is not None else None
-
-    def _scene_call(self, name: str) -> None:
-        scene = self.scene()
-        method = getattr(scene, name, None) if scene is not None else None
-        if method is None:
-            self.statusBar().showMessage("The canvas is not available", STATUS_TIMEOUT_MS)
-            return
-        method()
+    def scene(self) -> CanvasScene:
+        """The canvas scene."""
+        return self.canvas.canvas_scene()
 
     def selected_ids(self) -> list[str]:
-        """The selected layers (canvas selection; the summary's without a canvas)."""
-        scene = self.scene()
-        if scene is not None:
-            return list(scene.selected_ids())
-        return self.summary.selected_ids()
+        """The selected layers (the canvas selection)."""
+        return self.scene().selected_ids()
 
     def select_ids(self, ids: list[str]) -> None:
-        """Select layers everywhere (canvas, summary table, properties)."""
-        scene = self.scene()
-        if scene is not None:
-            scene.select_ids(list(ids))  # its selectionChanged updates the panels
-        else:
-            self._show_selection(list(ids))
+        """Select layers everywhere (canvas; its selectionChanged updates the panels)."""
+        self.scene().select_ids(list(ids))
 
     # ------------------------------------------------------------------ edit actions
     def delete_selected(self) -> None:
-        self._scene_call("delete_selected")
+        self.editor.delete(self.selected_ids(), self.scene().selected_edges())
 
     def cut_selected(self) -> None:
-        self._scene_call("cut_selected")
+        self.editor.cut(self.selected_ids())
 
     def copy_selected(self) -> None:
-        self._scene_call("copy_selected")
+        self.editor.copy(self.selected_ids())
 
     def paste(self) -> None:
-        self._scene_call("paste")
+        ids = self.editor.paste()
+        if ids:
+            self.select_ids(ids)
 
     def duplicate_selected(self) -> None:
-        self._scene_call("duplicate_selected")
+        ids = self.editor.duplicate(self.selected_ids())
+        if ids:
+            self.select_ids(ids)
 
     def select_all(self) -> None:
         self.select_ids(self.document.graph.layer_ids())
@@ -176,41 +157,42 @@ class MainWindow(QMainWindow):
                 STATUS_TIMEOUT_MS)
 
     def add_layer_at_centre(self, layer_type: str) -> None:
-        """Add a layer at the centre of the visible canvas (palette double-click)."""
+        """Palette double-click: insert after the one selected layer (connected when the
+        shapes allow), else in free space near the centre of the visible canvas."""
+        ids = self.selected_ids()
         centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
-        node_id = self.editor.add_layer(layer_type, (centre.x(), centre.y()))
+        node_id = self.editor.insert_layer(layer_type, ids[0] if len(ids) == 1 else None,
+                                           (centre.x(), centre.y()))
         if node_id is not None:
             self.select_ids([node_id])
+            self.canvas.show_ids([node_id])
 
     # ------------------------------------------------------------------ view actions
     def zoom_in(self) -> None:
-        self._zoom("zoom_in", 1.25)
+        self.canvas.zoom_in()
 
     def zoom_out(self) -> None:
-        self._zoom("zoom_out", 0.8)
-
-    def _zoom(self, name: str, factor: float) -> None:
-        method = getattr(self.canvas, name, None)
-        if method is not None:
-            method()
-        else:
-            self.canvas.scale(factor, factor)
+        self.canvas.zoom_out()
 
     def zoom_to_fit(self) -> None:
-        method = getattr(self.canvas, "zoom_to_fit", None)
-        if method is not None:
-            method()
-        elif self.canvas.scene() is not None:
-            self.canvas.fitInView(self.canvas.scene().itemsBoundingRect(),
-                                  Qt.AspectRatioMode.KeepAspectRatio)
+        self.canvas.zoom_to_fit()
 
     def auto_layout(self) -> None:
-        scene = self.scene()
-        if scene is not None and hasattr(scene, "auto_layout"):
-            scene.auto_layout()
-        else:
-            self.editor.apply_layout()
-        self.zoom_to_fit()
+        """Auto Layout: one undoable step; the zoom changes only if the view was at fit."""
+        at_fit = self.canvas.is_at_fit()
+        self.editor.apply_layout()
+        if at_fit:
+            self.canvas.zoom_to_fit()
+
+    def show_preferences(self) -> None:
+        """Edit ▸ Preferences (window-modal; its OK applies the values at once)."""
+        dialog = preferences.PreferencesDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _preference_changed(self, key: str) -> None:
+        if key == preferences.RECENT_FILES.key:
+            fill_recent_menu(self)
 
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}",
@@ -220,11 +202,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ selection sync
     def _scene_selection_changed(self) -> None:
-        scene = self.scene()
-        if scene is None:
-            return
         try:
-            ids = list(scene.selected_ids())
+            ids = self.scene().selected_ids()
         except RuntimeError:  # scene being destroyed with the window
             return
         self._show_selection(ids)
@@ -232,14 +211,8 @@ class MainWindow(QMainWindow):
     def _summary_selection_changed(self, ids: list[str]) -> None:
         if self._syncing:
             return
-        scene = self.scene()
-        if scene is not None:
-            scene.select_ids(ids)
-            show = getattr(self.canvas, "show_ids", None)
-            if show is not None:
-                show(ids)  # scroll the canvas to the layer picked in the table
-        else:
-            self._show_selection(ids)
+        self.scene().select_ids(ids)
+        self.canvas.show_ids(ids)  # scroll the canvas to the layer picked in the table
 
     def _show_selection(self, ids: list[str]) -> None:
         self._syncing = True
@@ -279,6 +252,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ Qt overrides
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.files.maybe_save():
+            self.autosave.remove()  # saved or discarded: a clean end leaves nothing to recover
             event.accept()
         else:
             event.ignore()

@@ -36,6 +36,37 @@ def ask_save(parent: QWidget | None, document_name: str) -> SaveChoice:
     return SaveChoice.CANCEL
 
 
+class RecoverChoice(str, Enum):
+    """The answer to "recover unsaved work?" (an autosave left by a crashed session)."""
+
+    RECOVER = "recover"
+    DISCARD = "discard"
+    LATER = "later"
+
+
+def ask_recover(parent: QWidget | None, document_name: str, when: str) -> RecoverChoice:
+    """Offer the unsaved work of ``document_name`` that a crashed session autosaved at
+    ``when``: Recover it, Discard it, or decide Later (asked again at the next start)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Recover unsaved work")
+    box.setText(f"Recover unsaved work from {document_name}, {when}?")
+    box.setInformativeText("ParamLab ended without saving these changes. Later keeps them "
+                           "and asks again at the next start.")
+    recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    later = box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(recover)
+    box.setEscapeButton(later)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked == recover:
+        return RecoverChoice.RECOVER
+    if clicked == discard:
+        return RecoverChoice.DISCARD
+    return RecoverChoice.LATER
+
+
 def show_error(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
     """Tell the user that something failed (a file that cannot be read or written)."""
     box = QMessageBox(parent)

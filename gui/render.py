@@ -125,6 +125,10 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
     aligns = [left, left, right, right, right]
     connected = not summary.sequential  # Keras prints no "Connected to" for a stack
+    torch = summary.convention == "pytorch"
+    if torch:
+        headers.append("Buffers")
+        aligns.append(right)
     if connected:
         headers.append("Connected to")
         aligns.append(Qt.AlignmentFlag.AlignLeft)
@@ -132,6 +136,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     for r in summary.rows:
         row = [f"{r.name} ({r.type})", format_shape(r.output_shape), f"{r.total:,}",
                f"{r.trainable:,}", f"{r.non_trainable:,}"]
+        if torch:
+            row.append(f"{r.buffers:,}")
         if connected:
             row.append(", ".join(r.keras_connected_to or r.connected_to) or "-")
         cells.append(row)
@@ -149,6 +155,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
         (f"Non-trainable params: {summary.non_trainable:,} "
          f"({format_bytes(summary.non_trainable * BYTES_PER_PARAM)})"),
     ]
+    if torch:
+        totals.append(f"Buffers: {summary.buffers:,} elements (PyTorch buffers, not parameters)")
     table_w = sum(widths)
     width = max(table_w, max(fmb.horizontalAdvance(t) for t in totals) + 20) + 2 * _MARGIN
     title = f'Model: "{summary.name}"'

@@ -68,6 +68,8 @@ def test_wheel_installs_one_top_level_package(installed: dict[str, Path]) -> Non
         == {"paramlab"}
     assert "paramlab/resources/models/lenet.json" in names
     assert "paramlab/resources/icons/paramlab.svg" in names
+    assert "paramlab/resources/exercises/03_lenet.json" in names
+    assert "paramlab/core/exercise/grading.py" in names
     site = installed["site"]
     assert (site / "paramlab" / "core").is_dir()
     assert not (site / "core").exists() and not (site / "gui").exists()

@@ -5,8 +5,10 @@ them. Look a type up with :func:`get_spec`.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
+from paramlab.core.catalogue.pytorch_rules import torch_rule
 from paramlab.core.spec import LayerSpec
 
 _FAMILIES = ("basic", "conv", "pooling", "norm", "recurrent", "merge", "reshaping",
@@ -21,6 +23,8 @@ def _load() -> None:
         for spec in module.SPECS:
             if spec.type in CATALOGUE:
                 raise RuntimeError(f"layer type {spec.type} is defined twice")
+            if spec.torch is None:
+                spec = dataclasses.replace(spec, torch=torch_rule(spec.type))
             CATALOGUE[spec.type] = spec
 
 

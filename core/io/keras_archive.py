@@ -56,16 +56,26 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
         except UnicodeDecodeError as exc:
             raise ModelFileError(path, f"the {what} is not UTF-8 text "
                                        f"(byte {exc.start}): is this a Keras model file?") from None
-    try:
-        obj = json.loads(data)
-    except RecursionError:
-        raise ModelFileError(path, f"the {what} is nested too deeply to be a Keras model") from None
-    except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise ModelFileError(path, f"the {what} is not valid JSON: {exc}") from None
+    obj = _parse(data, path, what)
+    if isinstance(obj, str) and obj.lstrip().startswith("{"):
+        # A JSON string holding the JSON text (json.dump(model.to_json(), f)): one more decode.
+        obj = _parse(obj, path, what)
     if not isinstance(obj, dict):
         raise ModelFileError(path, f"the {what} must be a JSON object, got a "
                                    f"{type(obj).__name__}")
     return obj
+
+
+def _parse(data: str, path: str | Path, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ModelFileError(path, f"the {what} is nested too deeply to be a Keras model") from None
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        if data.startswith("<<<<<<< "):
+            raise ModelFileError(path, f"the {what} holds unresolved git merge-conflict "
+                                       "markers (<<<<<<<): keep one side and open it again") from None
+        raise ModelFileError(path, f"the {what} is not valid JSON: {exc}") from None
 
 
 def read_json_file(path: str | Path) -> dict[str, Any]:

@@ -29,15 +29,16 @@ from typing import Any
 from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.keras_compat import from_keras_config, implicit_input_shape
 from paramlab.core.errors import GraphError, LayerError, ModelFileError
-from paramlab.core.fields import FieldKind
+from paramlab.core.fields import FieldKind, FieldSpec
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io import keras2_config, keras3_config
 from paramlab.core.io.keras_calls import Call, TensorRef, history
+from paramlab.core.io.keras_unwrap import (KERAS1_MESSAGE, MODEL_CLASSES, is_keras1_layer,
+                                           sequential_layers, unwrap_model)
 from paramlab.core.spec import LayerSpec
 
 log = logging.getLogger(__name__)
 
-MODEL_CLASSES = frozenset({"Functional", "Model", "Sequential"})
 OP_MODULES = ("keras.src.ops", "keras.ops")
 #: Keras 3 operations imported onto a catalogue layer of the same name and meaning; other
 #: operations keep their class name when the catalogue lists it as an operation
@@ -81,7 +82,10 @@ class _Builder:
         self.path = path
         self.graph = LayerGraph()
         self.scopes = 0
-        self.alias: dict[Key, tuple[_Scope, TensorRef]] = {}
+        # (scope, layer, node, tensor) -> (scope, tensor) it stands for, and the nested model
+        # whose input or output it is (named in error messages).
+        self.alias: dict[Key, tuple[_Scope, TensorRef, str]] = {}
+        self.bases: dict[tuple[int, str], int] = {}  # (scope, nested model) -> first node index
         # (node id, scope, input tensors, layer name); "layer 'name'" is only formatted
         # for an error message.
         self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
@@ -96,21 +100,17 @@ class _Builder:
 
     # ------------------------------------------------------------------ entry
     def build(self, obj: Any) -> LayerGraph:
+        obj = unwrap_model(obj, self.path)
         if not isinstance(obj, dict):
             raise self.fail(f"a Keras model config must be a JSON object, got {type(obj).__name__}")
         cls = obj.get("class_name")
-        inner = obj.get("config")
-        if cls is None and isinstance(inner, dict) and _is_model_class(inner.get("class_name")):
-            # The model config wrapped under "config" with other data beside it (Keras's
-            # figures in ParamLab's reference files): read the model.
-            obj, cls = inner, inner["class_name"]
         if not isinstance(cls, str) or cls not in MODEL_CLASSES:
             if isinstance(cls, str):
                 raise self.fail(f"the file holds a {cls!r}, not a Keras model (expected "
                                 "class_name Sequential, Functional or Model)")
             raise self.fail("not a Keras model config: no class_name (expected the output of "
                             "model.to_json(), a .keras archive or a Keras .h5 file)")
-        cfg = self._config_of(obj, "the model")
+        cfg = self._model_config(obj, "the model")
         name = cfg.get("name")
         self.graph.name = name if isinstance(name, str) and name else "model"
         self.reserved = {n for n in (_layer_name(layer) for layer in _as_list(cfg.get("layers")))
@@ -131,7 +131,7 @@ class _Builder:
         """
         if depth > MAX_MODEL_DEPTH:
             raise self.fail(f"models are nested more than {MAX_MODEL_DEPTH} levels deep")
-        cfg = self._config_of(obj, "the model")
+        cfg = self._model_config(obj, "the model")
         layers = cfg.get("layers")
         if not isinstance(layers, list):
             raise self.fail(f"model {cfg.get('name')!r}: 'layers' must be a list, got "
@@ -166,10 +166,18 @@ class _Builder:
                     self._io_list(cfg.get("output_layers"), model, "output_layers")]
         if input_refs is not None:
             self._bind_inputs(scope, in_names, input_refs, model)
+        used: dict[str, set[int]] = {}  # layer name -> node indices other layers refer to
+        for ref in out_refs:
+            used.setdefault(ref.layer, set()).add(ref.node)
+        for _, _, calls in entries:
+            for call in calls:
+                for ref in call.inputs:
+                    used.setdefault(ref.layer, set()).add(ref.node)
         for layer, name, calls in entries:
             cls = layer.get("class_name")
             if _is_model(layer):
-                self._nested(layer, name, calls, scope, depth)
+                base = _first_call_index(layer, len(calls), used.get(name, set()))
+                self._nested(layer, name, calls, scope, depth, base)
             elif cls == "InputLayer" and name in scope.inputs:
                 continue  # wired to the tensor the enclosing model passes in
             elif not calls:
@@ -204,7 +212,7 @@ class _Builder:
         for layer, name in named[start:]:
             call = Call([prev] if prev is not None else [])
             if _is_model(layer):
-                self._nested(layer, name, [call], scope, depth)
+                self._nested(layer, name, [call], scope, depth, 0)
             else:
                 self._layer(layer, name, 0, call, scope)
             prev = TensorRef(name, 0, 0)
@@ -218,6 +226,12 @@ class _Builder:
         shape = None
         if named:
             first, first_name = named[0]
+            for _ in range(MAX_MODEL_DEPTH):  # a nested model first: its own first layer
+                inner = sequential_layers(first) or first.get("config")
+                if not (_is_model(first) and isinstance(inner, dict) and inner.get("layers")
+                        and isinstance(inner["layers"][0], dict)):
+                    break
+                first = inner["layers"][0]
             lcfg = first.get("config")
             try:
                 dims = implicit_input_shape(str(first.get("class_name")), lcfg)
@@ -247,13 +261,15 @@ class _Builder:
             if i < len(input_refs):
                 outer_scope, ref = input_refs[i]
                 scope.inputs[name] = (outer_scope, ref)
-                self.alias[(scope.id, name, 0, 0)] = (outer_scope, ref)
+                self.alias[(scope.id, name, 0, 0)] = (outer_scope, ref, f"nested model {model!r}")
             else:
                 log.warning("nested model %r: input %r is not fed", model, name)
 
     def _nested(self, layer: dict[str, Any], name: str, calls: list[Call], scope: _Scope,
-                depth: int) -> None:
-        cfg = self._config_of(layer, f"nested model {name!r}")
+                depth: int, base: int) -> None:
+        """Add a model used as a layer; its call ``k`` is node index ``base + k`` to the
+        layers that consume it (see :func:`_first_call_index`)."""
+        cfg = self._model_config(layer, f"nested model {name!r}")
         trainable = self._trainable(cfg, name)
         group = scope.group
         if group is None:
@@ -262,6 +278,7 @@ class _Builder:
             self.graph.groups[group] = {"type": cls if isinstance(cls, str) else "Functional",
                                         "trainable": trainable, "collapsed": True}
         frozen = scope.frozen or not trainable
+        self.bases[(scope.id, name)] = base
         for k, call in enumerate(calls or [None]):
             # Call 0 of a nested model owns its weights, unless the enclosing model is
             # itself a later call of a shared model; later calls share call 0's weights.
@@ -277,7 +294,8 @@ class _Builder:
             refs = None if call is None else [(scope, ref) for ref in call.inputs]
             outputs = self._model(layer, sub, depth + 1, refs)
             for t, out in enumerate(outputs):
-                self.alias[(scope.id, name, k, t)] = (sub, out)
+                self.alias[(scope.id, name, base + k, t)] = (
+                    sub, out, f"the outputs of nested model {name!r}")
 
     # ------------------------------------------------------------------ layers
     def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
@@ -288,6 +306,8 @@ class _Builder:
         cfg = layer.get("config")
         if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
             cfg = self._config_of(layer, f"layer {name!r}")
+        if is_keras1_layer(cls, cfg):
+            raise self.fail(f"{KERAS1_MESSAGE} (layer {name!r} uses Keras 1 arguments)")
         module = layer.get("module")
         is_op = isinstance(module, str) and module.startswith(OP_MODULES)
         type_name = _op_type(cls, len(call.inputs)) if is_op else cls
@@ -376,8 +396,12 @@ class _Builder:
         checks = self._checks.get(id(spec))
         if checks is None:
             # Per spec, once per import: Enum members hash slowly.
+            # A number field with its own validation (Rescaling's scale, a number or a
+            # per-channel list) also takes a list; its validation words any problem.
             checks = self._checks[id(spec)] = tuple(
-                (f.name, f.kind, _SURELY_OK[f.kind], f.kind in _INT_LISTS) for f in spec.fields)
+                (f.name, f.kind, _SURELY_OK[f.kind] + (
+                    (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ()),
+                 f.kind in _INT_LISTS) for f in spec.fields)
         get = config.get
         for field_name, kind, surely_ok, int_list in checks:
             value = get(field_name)
@@ -409,23 +433,31 @@ class _Builder:
 
     def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> str:
         """The node that produces ``ref`` for layer ``name`` in ``scope``."""
+        where = f"layer {name!r}"
         for _ in range(MAX_ALIAS_STEPS):
             target = self.alias.get((scope.id, ref.layer, ref.node, ref.tensor))
             if target is None:
                 node = scope.nodes.get((ref.layer, ref.node))
                 if node is not None:
                     return node
-                where = f"layer {name!r}"
                 n = scope.calls.get(ref.layer)
                 if n is None:
                     raise self.fail(f"{where} takes input from {ref.layer!r}, which is not a "
                                     "layer of the model (dangling inbound reference)")
-                if ref.node >= n:
+                base = self.bases.get((scope.id, ref.layer))
+                times = f"called {n} time{'s' if n != 1 else ''}"
+                if base is not None and not base <= ref.node < base + n:
+                    raise self.fail(f"{where} uses node {ref.node} of nested model "
+                                    f"{ref.layer!r}, which is {times} (nodes {base} to "
+                                    f"{base + n - 1}; Keras counts the model's own node first"
+                                    f"{'' if base else ', but this file does not'})")
+                if base is None and ref.node >= n:
                     raise self.fail(f"{where} uses call {ref.node} of {ref.layer!r}, which is "
-                                    f"called {n} time{'s' if n != 1 else ''}")
-                raise self.fail(f"{where} takes output {ref.tensor} of {ref.layer!r}, which "
-                                "does not have it")
-            scope, ref = target
+                                    f"{times}")
+                what = "nested model" if base is not None else "layer"
+                raise self.fail(f"{where} takes output {ref.tensor} of {what} {ref.layer!r}, "
+                                "which does not have it")
+            scope, ref, where = target
         raise self.fail(f"layer {name!r}: nested model inputs and outputs refer to each other "
                         "in a loop")
 
@@ -456,6 +488,12 @@ class _Builder:
         self.scopes += 1
         return _Scope(self.scopes, group, frozen, owner, suffix)
 
+    def _model_config(self, obj: dict[str, Any], what: str) -> dict[str, Any]:
+        """A model's config object; a Keras ≤ 2.2 Sequential's layer list is read as
+        ``{"name", "layers"}``."""
+        listed = sequential_layers(obj)
+        return listed if listed is not None else self._config_of(obj, what)
+
     def _config_of(self, obj: dict[str, Any], what: str) -> dict[str, Any]:
         cfg = obj.get("config")
         if not isinstance(cfg, dict):
@@ -464,6 +502,8 @@ class _Builder:
 
     def _name_of(self, layer: dict[str, Any], index: int) -> str:
         name = _layer_name(layer)
+        if name is None and sequential_layers(layer) is not None:
+            name = f"sequential_{index + 1}"  # Keras ≤ 2.2 wrote no name for a list config
         if name is None:
             raise self.fail(f"layer {index} ({layer.get('class_name')!r}) has no name")
         return name
@@ -509,6 +549,28 @@ def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[C
     return calls
 
 
+def _first_call_index(layer: dict[str, Any], n_calls: int, used: set[int]) -> int:
+    """The node index by which the enclosing model refers to the first call of the nested
+    model ``layer``: 1 when Keras gave the model a node of its own first, else 0.
+
+    Keras 2 and 3 (``get_config`` of ``functional.py``: "Functional models start with a
+    pre-existing node linking their input to output", ``kept_nodes = 1``) number the calls
+    of a nested Functional model from 1; so does tf.keras for a nested Sequential built on
+    an InputLayer (``_should_skip_first_node``) and Keras ≤ 2.2 for any nested model.
+    Keras 3's Sequential is not Functional: its calls count from 0. The indices the file
+    uses settle a file written otherwise: a 0 means the calls count from 0, an index equal
+    to the number of calls means they count from 1.
+    """
+    nodes = layer.get("inbound_nodes")
+    keras3 = isinstance(nodes, list) and bool(nodes) and isinstance(nodes[0], dict)
+    base = 0 if keras3 and layer.get("class_name") == "Sequential" else 1
+    if base == 1 and 0 in used:
+        return 0
+    if base == 0 and n_calls in used:
+        return 1
+    return base
+
+
 def _op_type(cls: str, n_tensors: int) -> str:
     """The graph type of a Keras 3 operation: ``x + y`` is the catalogue's ``Add``; an
     operation the catalogue lists (``NotEqual``) keeps its name; anything else, and
@@ -530,10 +592,6 @@ def _layer_name(layer: Any) -> str | None:
         cfg = layer.get("config")
         name = cfg.get("name") if isinstance(cfg, dict) else None
     return name if isinstance(name, str) and name else None
-
-
-def _is_model_class(cls: Any) -> bool:
-    return isinstance(cls, str) and cls in MODEL_CLASSES
 
 
 def _is_model(layer: dict[str, Any]) -> bool:

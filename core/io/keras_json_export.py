@@ -84,9 +84,12 @@ def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
 def needs_trainable_flag(graph: LayerGraph, node_id: str, result: PropagationResult) -> bool:
     """Whether to write ``trainable=False``: only for a frozen layer that has weights (a
     weightless layer's flag changes no count, and some, like SpatialDropout2D, do not
-    accept the argument)."""
+    accept the argument). A layer of a frozen nested model is frozen (the model is
+    written flattened)."""
     r = result.layers.get(node_id)
-    return not graph.raw(node_id)["trainable"] and r is not None and bool(r.weights)
+    d = graph.raw(node_id)
+    frozen = not d["trainable"] or graph.is_group_frozen(d.get("group"))
+    return frozen and r is not None and bool(r.weights)
 
 
 def output_nodes(graph: LayerGraph) -> list[str]:

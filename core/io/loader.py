@@ -68,8 +68,8 @@ def _is_project(path: Path) -> bool:
             data = f.read()
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if data.startswith((_ZIP_MAGIC, _HDF5_MAGIC)):
-        return False
+    if data.startswith((_ZIP_MAGIC, _HDF5_MAGIC)) or data.lstrip().startswith(b'"'):
+        return False  # an archive, HDF5, or a JSON string holding a Keras config
     # A Keras config never has a "format_version" key; a project always has one. Searching
     # the bytes is far cheaper than parsing the JSON twice. Text with neither marker goes
     # to the project reader, whose errors say what a project needs.

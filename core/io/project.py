@@ -1,9 +1,10 @@
 """ParamLab project files: a versioned JSON document holding one :class:`LayerGraph`.
 
-Format (``format_version`` 1)::
+Format (``format_version`` 2; version 1, the same without an ``exercise`` block, still
+reads)::
 
     {
-      "format_version": 1,
+      "format_version": 2,
       "name": "lenet",
       "layers": [
         {"id": "n1", "name": "input_layer", "type": "InputLayer",
@@ -38,7 +39,8 @@ from paramlab.core.fields import FieldKind
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.atomic import atomic_write_text
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: may carry an "exercise" block (core.exercise.format); 1 still reads
+READABLE_VERSIONS = (1, 2)
 MEMORY = "<memory>"
 _TUPLE_KINDS = (FieldKind.INTS, FieldKind.SHAPE)
 
@@ -188,9 +190,9 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
     if version > FORMAT_VERSION:
         raise bad(f"format_version {version} was written by a newer ParamLab; "
                   f"this version reads format_version {FORMAT_VERSION}")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise bad(f"unknown format_version {version}; this version reads "
-                  f"format_version {FORMAT_VERSION}")
+                  f"format_version {', '.join(map(str, READABLE_VERSIONS))}")
     name = data.get("name", "model")
     if not isinstance(name, str):
         raise bad(f"'name' must be a string, found {_kind(name)}")

@@ -13,9 +13,19 @@ Formats:
         ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
         them as numbers.
     ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
-        "non_trainable", "total", "error"}], "totals": {"trainable", "non_trainable",
-        "total"}}``; ``output_shape`` a list with ``null`` for the batch axis, or ``null``.
+        "non_trainable", "total", "error", "macs", "flops", "activation_elements"}],
+        "totals": {"trainable", "non_trainable", "total", "batch_size", "macs", "flops",
+        "activation_elements", "input_elements", "param_bytes", "activation_bytes",
+        "training_bytes"}}``; ``output_shape`` a list with ``null`` for the batch axis, or
+        ``null``; a cost is ``null`` when it depends on an unknown length. Costs follow
+        cost_conventions.md (see :func:`cost_totals`).
     ``markdown``: a GitHub-flavoured table and the totals.
+
+In the PyTorch convention (``Summary.convention == "pytorch"``) every format adds the buffer
+elements: a "Buffers" column (table, CSV, Markdown), a ``"buffers"`` key on each JSON row and
+in the JSON totals (plus ``"convention": "pytorch"``), a ``Buffers: ...`` totals line; and
+Markdown appends a "Differences from Keras" section, one reconciliation line per layer
+counted differently. The Keras convention's output is unchanged.
 """
 from __future__ import annotations
 
@@ -26,7 +36,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from paramlab.core.budget import DTYPES, training_budget
 from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.types import format_shape
 
@@ -35,6 +47,7 @@ FORMATS = ("table", "csv", "json", "markdown")
 # Rendered widths (padding included) of Keras 3's default summary columns.
 _SEQUENTIAL_WIDTHS = (38, 29, 17)
 _GRAPH_WIDTHS = (31, 27, 17, 28)
+_BUFFERS_WIDTH = 12
 CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
               "connected_to", "error")
 
@@ -52,6 +65,10 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     widths = _GRAPH_WIDTHS if show_conn else _SEQUENTIAL_WIDTHS
     aligns = ("left", "left", "right", "left")[:len(widths)]
     header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:len(widths)]
+    if _torch(summary):  # PyTorch convention: a Buffers column after Param #
+        widths = widths[:3] + (_BUFFERS_WIDTH,) + widths[3:]
+        aligns = aligns[:3] + ("right",) + aligns[3:]
+        header = header[:3] + ("Buffers",) + header[3:]
     out = [f'Model: "{summary.name}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
@@ -59,7 +76,7 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     for i, row in enumerate(summary.rows):
         if i:
             out.append(_rule("├", "─", "┼", "┤", widths))
-        out.extend(_cells(_table_cells(row, show_conn), widths, aligns, "│"))
+        out.extend(_cells(_table_cells(row, show_conn, _torch(summary)), widths, aligns, "│"))
     out.append(_rule("└", "─", "┴", "┘", widths))
     out.extend(" " + line for line in totals_lines(summary))
     failed = [r for r in summary.rows if r.error]
@@ -78,15 +95,23 @@ def totals_lines(summary: Summary) -> list[str]:
     for label, n in (("Total", summary.total), ("Trainable", summary.trainable),
                      ("Non-trainable", summary.non_trainable)):
         lines.append(f"{label} params: {n:,} ({format_bytes(n * bpp)})")
+    if _torch(summary):
+        lines.append(f"Buffers: {summary.buffers:,} elements (PyTorch buffers, not parameters)")
     if summary.has_errors:
         bad = sum(1 for r in summary.rows if r.failed)
         lines.append(f"Incomplete: {bad} layer{'s' if bad != 1 else ''} could not be computed")
     return lines
 
 
-def _table_cells(row: SummaryRow, show_conn: bool) -> tuple[str, ...]:
+def _torch(summary: Summary) -> bool:
+    return summary.convention == PYTORCH
+
+
+def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
     cells = [f"{row.name} ({row.type})", format_shape(row.output_shape), params]
+    if buffers:
+        cells.append(f"{row.buffers:,}")
     if show_conn:
         cells.append(", ".join(row.keras_connected_to) if row.keras_connected_to else "-")
     return tuple(cells)
@@ -146,13 +171,14 @@ def format_csv(summary: Summary) -> str:
     """
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(CSV_HEADER)
+    torch = _torch(summary)
+    w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + CSV_HEADER[6:])
     for r in summary.rows:
         w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
-                    r.non_trainable, r.total, _safe("; ".join(r.connected_to)),
-                    _safe(r.error or "")))
-    w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total,
-                "", ""))
+                    r.non_trainable, r.total) + ((r.buffers,) if torch else ())
+                   + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
+    w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
+               + ((summary.buffers,) if torch else ()) + ("", ""))
     return buf.getvalue()
 
 
@@ -161,11 +187,50 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+# ---------------------------------------------------------------------------- costs
+def _times(n: int | None, batch_size: int) -> int | None:
+    return None if n is None else n * batch_size
+
+
+def row_costs(row: SummaryRow, batch_size: int = 1) -> dict[str, int | None]:
+    """``{"macs", "flops", "activation_elements"}`` of one row for a batch of
+    ``batch_size`` (``None``: unknown)."""
+    return {"macs": _times(row.macs, batch_size), "flops": _times(row.flops, batch_size),
+            "activation_elements": _times(row.activation_elements, batch_size)}
+
+
+def cost_totals(summary: Summary, batch_size: int = 1) -> dict[str, int]:
+    """The cost totals (cost_conventions.md, float32) for a batch of ``batch_size``:
+    ``macs``, ``flops``, ``activation_elements`` (non-input rows), ``input_elements``,
+    ``param_bytes`` (parameters · 4, whatever the batch), ``activation_bytes``
+    (activation_elements · 4) and ``training_bytes`` (Adam: weights + gradients + 2
+    moments + activations + input, :func:`core.budget.training_budget`). Rows whose cost
+    is unknown are left out (:attr:`Summary.unknown_cost_rows` counts them)."""
+    act, inp = summary.activation_elements, summary.input_elements
+    budget = training_budget(summary.total, summary.trainable, act, inp, batch_size)
+    return {"batch_size": batch_size, "macs": summary.macs * batch_size,
+            "flops": summary.flops * batch_size,
+            "activation_elements": act * batch_size, "input_elements": inp * batch_size,
+            "param_bytes": summary.memory_bytes,
+            "activation_bytes": act * batch_size * DTYPES["float32"][4],
+            "training_bytes": budget.total}
+
+
 # ---------------------------------------------------------------------------- JSON
-def summary_to_dict(summary: Summary) -> dict[str, Any]:
-    """The JSON document as Python data:
-    ``{"layers": [{"name", "type", "output_shape", "trainable", "non_trainable", "total",
-    "error"}], "totals": {"trainable", "non_trainable", "total"}}``."""
+def summary_to_dict(summary: Summary, batch_size: int = 1) -> dict[str, Any]:
+    """The JSON document as Python data (see the module doc), costs for a batch of
+    ``batch_size``; in the PyTorch convention each row and the totals also hold
+    ``"buffers"``, and the document ``"convention": "pytorch"``."""
+    if _torch(summary):
+        data = _json_doc(summary, batch_size)
+        for layer, r in zip(data["layers"], summary.rows):
+            layer["buffers"] = r.buffers
+        data["totals"]["buffers"] = summary.buffers
+        return {"convention": PYTORCH, **data}
+    return _json_doc(summary, batch_size)
+
+
+def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
     return {
         "layers": [{
             "name": r.name,
@@ -175,18 +240,20 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             "non_trainable": r.non_trainable,
             "total": r.total,
             "error": r.error,
+            **row_costs(r, batch_size),
         } for r in summary.rows],
         "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
-                   "total": summary.total},
+                   "total": summary.total, **cost_totals(summary, batch_size)},
     }
 
 
-def format_json(summary: Summary) -> str:
+def format_json(summary: Summary, batch_size: int = 1) -> str:
     """:func:`summary_to_dict` as indented JSON text, ending with a newline."""
-    data = summary_to_dict(summary)
+    data = summary_to_dict(summary, batch_size)
     # One layer per line: readable in a terminal and in a diff, and still plain JSON.
     layers = ",\n".join("    " + json.dumps(layer, ensure_ascii=False) for layer in data["layers"])
-    return ('{\n  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
+    head = f'  "convention": "{data["convention"]}",\n' if "convention" in data else ""
+    return ('{\n' + head + '  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
             + json.dumps(data["totals"]) + "\n}\n")
 
 
@@ -201,6 +268,10 @@ def format_markdown(summary: Summary) -> str:
     show_err = any(r.error for r in summary.rows)
     head = ["Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total"]
     align = [":--", ":--", ":--", "--:", "--:", "--:"]
+    torch = _torch(summary)
+    if torch:
+        head.append("Buffers")
+        align.append("--:")
     if show_conn:
         head.append("Connected to")
         align.append(":--")
@@ -211,6 +282,8 @@ def format_markdown(summary: Summary) -> str:
     for r in summary.rows:
         cells = [f"`{_md(r.name)}`", _md(r.type), f"`{format_shape(r.output_shape)}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
+        if torch:
+            cells.append(f"{r.buffers:,}")
         if show_conn:
             cells.append(_md(", ".join(r.connected_to)) or "-")
         if show_err:
@@ -218,7 +291,20 @@ def format_markdown(summary: Summary) -> str:
         lines.append(_md_row(cells))
     lines.append("")
     lines.extend(f"- {line}" for line in totals_lines(summary))
+    if torch:
+        lines.extend(_differences(summary))
     return "\n".join(lines) + "\n"
+
+
+def _differences(summary: Summary) -> list[str]:
+    """The "Differences from Keras" section: one line per layer the conventions count
+    differently (``SummaryRow.reconciliation``)."""
+    rows = [r for r in summary.rows if r.reconciliation]
+    out = ["", "### Differences from Keras", ""]
+    if not rows:
+        return out + ["Every layer has the same count in Keras and PyTorch."]
+    return out + [f"- `{_md(r.name)}` ({_md(r.type)}): {_md(r.reconciliation or '')}"
+                  for r in rows]
 
 
 def _md(text: str) -> str:
@@ -238,12 +324,15 @@ FORMATTERS: dict[str, Callable[[Summary], str]] = {
 }
 
 
-def format_summary(summary: Summary, fmt: str) -> str:
-    """The summary in format ``fmt`` (one of :data:`FORMATS`).
+def format_summary(summary: Summary, fmt: str, batch_size: int = 1) -> str:
+    """The summary in format ``fmt`` (one of :data:`FORMATS`), costs for a batch of
+    ``batch_size``.
 
     Raises:
         ValueError: unknown format.
     """
+    if fmt == "json":
+        return format_json(summary, batch_size)
     try:
         return FORMATTERS[fmt](summary)
     except KeyError:
@@ -251,7 +340,8 @@ def format_summary(summary: Summary, fmt: str) -> str:
                          f"{', '.join(FORMATS)}") from None
 
 
-def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> None:
+def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str],
+                  batch_size: int = 1) -> None:
     """Write the summary in format ``fmt`` to ``path`` atomically (UTF-8; CSV with a byte
     order mark so that spreadsheet programs detect the encoding).
 
@@ -259,5 +349,5 @@ def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> N
         ValueError: unknown format.
         OSError: the file cannot be written (the old file, if any, is unchanged).
     """
-    text = format_summary(summary, fmt)
+    text = format_summary(summary, fmt, batch_size)
     atomic_write_text(path, text, "utf-8-sig" if fmt == "csv" else "utf-8")

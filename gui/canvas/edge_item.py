@@ -1,6 +1,6 @@
 """Edge items: one connection ``src -> dst`` at an input index, drawn as a curve from the
 source's output port to the target's input port. Selecting one and pressing Delete
-disconnects it (the scene pushes a ``Disconnect`` edit)."""
+reports it to the editor, which disconnects it (a ``Disconnect`` edit)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
@@ -24,22 +24,28 @@ class EdgeItem(QGraphicsItem):
         self.key = key
         self._start = QPointF()
         self._end = QPointF()
+        self._via: tuple[tuple[float, float], ...] = ()
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-1)
 
-    def set_ends(self, start: QPointF, end: QPointF) -> None:
-        """Route the curve from ``start`` (output port) to ``end`` (input port), scene units."""
-        if start == self._start and end == self._end and not self._path.isEmpty():
+    def set_ends(self, start: QPointF, end: QPointF,
+                 via: tuple[tuple[float, float], ...] = ()) -> None:
+        """Route the curve from ``start`` (output port) to ``end`` (input port) through the
+        layout's dummy points ``via`` (``core.layout.Layout.routes``), scene units."""
+        via = tuple(via)
+        if (start == self._start and end == self._end and via == self._via
+                and not self._path.isEmpty()):
             return
         self.prepareGeometryChange()
-        self._start, self._end = QPointF(start), QPointF(end)
-        self._path = edge_path(start, end)
+        self._start, self._end, self._via = QPointF(start), QPointF(end), via
+        curve = edge_path(start, end, via)
+        self._path = QPainterPath(curve)
         self._path.addPolygon(arrow_head(end))
         stroker = QPainterPathStroker()
         stroker.setWidth(10)
-        self._shape = stroker.createStroke(edge_path(start, end))
+        self._shape = stroker.createStroke(curve)
 
     def boundingRect(self) -> QRectF:
         return self._path.boundingRect().adjusted(-6, -6, 6, 6)
@@ -50,4 +56,4 @@ class EdgeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         paint_edge(painter, self._start, self._end,
-                   bool(option.state & QStyle.StateFlag.State_Selected))
+                   bool(option.state & QStyle.StateFlag.State_Selected), self._via)

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPen, QTransform
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+from PySide6.QtWidgets import (
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsView,
+)
 
 from paramlab.gui.canvas.layer_item import NodeItem
 from paramlab.gui.canvas.painting import SELECTION_COLOR, edge_path
@@ -44,6 +49,20 @@ def port_near(scene: QGraphicsScene, scene_pos: QPointF, radius: float,
         if dist <= best_d:
             best, best_d = item, dist
     return best
+
+
+def port_under(scene: QGraphicsScene, scene_pos: QPointF, radius: float) -> PortItem | None:
+    """The port under ``scene_pos``, else the nearest one within ``radius``."""
+    item = target_at(scene, scene_pos)
+    return item if isinstance(item, PortItem) else port_near(scene, scene_pos, radius)
+
+
+def event_grab_radius(event: QGraphicsSceneMouseEvent) -> float:
+    """:func:`grab_radius` at the scale of the view ``event`` came from."""
+    widget = event.widget()
+    view = widget.parentWidget() if widget is not None else None
+    scale = view.transform().m11() if isinstance(view, QGraphicsView) else 1.0
+    return grab_radius(scale)
 
 
 def target_at(scene: QGraphicsScene, scene_pos: QPointF,

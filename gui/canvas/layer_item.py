@@ -2,7 +2,7 @@
 
 Items are views (DESIGN.md rule 8): they hold a key (node id or group name) and a
 :class:`gui.canvas.painting.NodeLook`, offer display setters, and tell the scene when the
-user drags them; the scene turns gestures into undoable edits.
+user drags them; the scene reports the gesture and ``gui.editor`` makes the edit.
 """
 from __future__ import annotations
 

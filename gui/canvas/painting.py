@@ -9,6 +9,7 @@ one output port on its bottom edge, so data flows downwards as ``core.layout`` l
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +17,16 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
+from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
+from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
-from paramlab.core.summary import _counts as summary_counts  # the summary's rule for frozen nested models
 from paramlab.core.types import Severity, format_shape
 from paramlab.gui.style import ERROR_COLOR, category_border_color, category_color
 
-NODE_WIDTH = 184.0
-NODE_HEIGHT = 76.0
+NODE_WIDTH = LAYOUT_NODE_WIDTH  # one size for the layout and the drawing
+NODE_HEIGHT = LAYOUT_NODE_HEIGHT
 PORT_RADIUS = 6.0
 CORNER = 8.0
 SELECTION_COLOR = QColor(30, 110, 220)
@@ -99,7 +102,7 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
         tips.append(diag.message)
     if result.formula:
         tips.append(f"Parameters: {result.formula}")
-    trainable, non_trainable = summary_counts(graph, node_id, result)
+    trainable, non_trainable = result.trainable, result.non_trainable
     return NodeLook(d["name"], type_text, format_shape(result.output_shape),
                     params_text(trainable, non_trainable),
                     spec.category if spec else "",
@@ -132,9 +135,8 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     if results is None:
         return NodeLook(group, type_text, "…", "", "", None, "", True)
     rs = [results[n] for n in members if n in results]
-    counts = [summary_counts(graph, r.node_id, r) for r in rs]
-    trainable = sum(t for t, _ in counts)
-    non_trainable = sum(nt for _, nt in counts)
+    trainable = sum(r.trainable for r in rs)
+    non_trainable = sum(r.non_trainable for r in rs)
     out = group_output(graph, members)
     shape = format_shape(results[out].output_shape) if out in results else "?"
     bad = [r for r in rs if r.diagnostic is not None and not r.ok]
@@ -194,53 +196,25 @@ def title_hit_rect() -> QRectF:
     return QRectF(rect.left(), rect.top(), rect.width(), title.bottom() - rect.top() + 2)
 
 
-BACK_EDGE_CLEARANCE = 22.0  # how far a back edge keeps from the nodes it joins
-_CORNER_RADIUS = 14.0
-
-
-def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
+def edge_path(start: QPointF, end: QPointF, via: Sequence[tuple[float, float]] = ()
+              ) -> QPainterPath:
     """The curve from an output port (``start``, a node's bottom edge) to an input port
-    (``end``, a node's top edge), scene units.
-
-    Downwards (the usual case, as ``core.layout`` places layers): a vertical S-curve.
-    When the target sits above or level with the source, an S-curve would run behind both
-    nodes; such a *back edge* instead leaves downwards, runs sideways in a lane between
-    the two nodes (or beside both when they overlap horizontally), climbs, and enters the
-    target from above, with rounded corners.
-    """
-    if end.y() >= start.y() + 2 * PORT_RADIUS + 8:
-        dy = max(40.0, abs(end.y() - start.y()) / 2)
-        path = QPainterPath(start)
-        path.cubicTo(QPointF(start.x(), start.y() + dy), QPointF(end.x(), end.y() - dy), end)
-        return path
-    c = BACK_EDGE_CLEARANCE
-    lo, hi = min(start.x(), end.x()), max(start.x(), end.x())
-    # An input port may sit off its node's centre (several inputs), hence 0.7 of a width.
-    if hi - lo >= NODE_WIDTH * 1.2 + 2 * c:
-        lane = (start.x() + end.x()) / 2
-    elif end.x() >= start.x():
-        lane = hi + NODE_WIDTH * 0.7 + c
-    else:
-        lane = lo - NODE_WIDTH * 0.7 - c
-    below = max(start.y(), end.y() + NODE_HEIGHT) + c  # under both nodes
-    above = min(end.y(), start.y() - NODE_HEIGHT) - c  # over both nodes
-    return _rounded_polyline([start, QPointF(start.x(), below), QPointF(lane, below),
-                              QPointF(lane, above), QPointF(end.x(), above), end])
+    (``end``, a node's top edge) through the layout's dummy points ``via``, scene units:
+    ``core.edge_geometry.edge_commands`` drawn with Qt (the SVG export writes the same
+    commands)."""
+    return commands_path(edge_commands((start.x(), start.y()), (end.x(), end.y()), via))
 
 
-def _rounded_polyline(points: list[QPointF]) -> QPainterPath:
-    """Straight segments through ``points`` with each inner corner rounded off."""
-    path = QPainterPath(points[0])
-    for prev, corner, nxt in zip(points, points[1:], points[2:]):
-        a, b = corner - prev, nxt - corner
-        la, lb = (a.x() ** 2 + a.y() ** 2) ** 0.5, (b.x() ** 2 + b.y() ** 2) ** 0.5
-        r = min(_CORNER_RADIUS, la / 2, lb / 2)
-        if r <= 0:
-            path.lineTo(corner)
-            continue
-        path.lineTo(corner - a * (r / la))
-        path.quadTo(corner, corner + b * (r / lb))
-    path.lineTo(points[-1])
+def commands_path(commands: Sequence[Command]) -> QPainterPath:
+    """A ``QPainterPath`` from absolute ``M`` / ``L`` / ``C`` commands."""
+    path = QPainterPath()
+    for kind, pts in commands:
+        if kind == "M":
+            path.moveTo(*pts[0])
+        elif kind == "L":
+            path.lineTo(*pts[0])
+        else:
+            path.cubicTo(QPointF(*pts[0]), QPointF(*pts[1]), QPointF(*pts[2]))
     return path
 
 
@@ -256,11 +230,12 @@ def edge_pen(selected: bool = False) -> QPen:
     return pen
 
 
-def paint_edge(painter: QPainter, start: QPointF, end: QPointF, selected: bool = False) -> None:
+def paint_edge(painter: QPainter, start: QPointF, end: QPointF, selected: bool = False,
+               via: Sequence[tuple[float, float]] = ()) -> None:
     pen = edge_pen(selected)
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawPath(edge_path(start, end))
+    painter.drawPath(edge_path(start, end, via))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(pen.color())
     painter.drawPolygon(arrow_head(end))

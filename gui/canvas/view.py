@@ -2,13 +2,15 @@
 
 Zoom: Ctrl+wheel (around the mouse), :meth:`zoom_in`, :meth:`zoom_out`,
 :meth:`zoom_to_fit`. Pan: drag with the middle button, or hold Space and drag with the left
-button. A drop carrying ``gui.mime.LAYER_TYPE`` (a Keras class name, UTF-8) adds that
-layer at the drop point through :meth:`CanvasScene.drop_layer`. Rename: an inline editor
-over the node's title (:meth:`start_rename`); Enter or leaving it renames, Escape cancels.
+button. A drop carrying ``gui.mime.LAYER_TYPE`` (a Keras class name, UTF-8) is reported
+as the scene's ``layer_dropped``. Rename: an inline editor over the node's title
+(:meth:`start_rename`); Enter or leaving it reports ``rename_committed``, Escape cancels.
+Like the scene, the view never edits: ``gui.editor.Editor.attach_canvas`` wires its
+gestures to the editor (the editor given here, or one of its own).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -16,6 +18,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
@@ -24,21 +27,32 @@ from paramlab.gui import mime
 from paramlab.gui.canvas.painting import text_line_rect
 from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.document import Document
+from paramlab.gui.editor import Editor
 
 ZOOM_STEP = 1.2
 MIN_SCALE = 0.03
 MAX_SCALE = 5.0
 PAN_MARGIN = 2000.0  # scene units of free space around the model
 FIT_MAX_SCALE = 1.25  # zoom to fit never blows a small model up beyond this
+FIT_MIN_SCALE = 0.45  # ... nor shrinks one below this: node text stays readable
 
 
 class CanvasView(QGraphicsView):
-    """The canvas widget of ``document``."""
+    """The canvas widget of ``document``; its gestures become edits in ``editor``.
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    Signals:
+        rename_committed(node_id, name): the inline name editor was accepted.
+    """
+
+    rename_committed = Signal(str, str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None,
+                 editor: Editor | None = None) -> None:
         super().__init__(parent)
         self._scene = CanvasScene(document, self)
         self.setScene(self._scene)
+        self.editor = editor if editor is not None else Editor(document)
+        self.editor.attach_canvas(self)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -51,6 +65,7 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._rename_editor: QLineEdit | None = None
         self._rename_id: str | None = None
+        self._fit_transform: QTransform | None = None  # the transform of the last fit
         document.reset.connect(self.zoom_to_fit)
         document.reset.connect(self.cancel_rename)
         document.layer_removed.connect(self._layer_removed)
@@ -88,20 +103,35 @@ class CanvasView(QGraphicsView):
         self.zoom_by(1 / ZOOM_STEP)
 
     def zoom_to_fit(self) -> None:
-        """Show the whole model (never magnified beyond ``FIT_MAX_SCALE``)."""
+        """Show the model as large as fits, keeping its text readable.
+
+        A model that fits whole at ``FIT_MIN_SCALE`` or more is shown whole (never
+        magnified beyond ``FIT_MAX_SCALE``). A taller one (ResNet50, DenseNet121) is fitted
+        to the view's width, never below ``FIT_MIN_SCALE``, with its inputs at the top:
+        scroll for the rest, or use the overview.
+        """
         rect = self._scene.visible_items_rect()
         if rect.isEmpty():
             self.resetTransform()
             return
         rect = rect.adjusted(-40, -40, 40, 40)
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.scale_factor() > FIT_MAX_SCALE:
-            self.resetTransform()
-            self.scale(FIT_MAX_SCALE, FIT_MAX_SCALE)
-        elif self.scale_factor() < MIN_SCALE:
-            self.resetTransform()
-            self.scale(MIN_SCALE, MIN_SCALE)
-        self.centerOn(rect.center())
+        port = self.viewport().rect()
+        whole = min(port.width() / rect.width(), port.height() / rect.height())
+        self.resetTransform()
+        if whole >= FIT_MIN_SCALE:
+            scale = min(whole, FIT_MAX_SCALE)
+            self.scale(scale, scale)
+            self.centerOn(rect.center())
+        else:
+            scale = max(FIT_MIN_SCALE, min(port.width() / rect.width(), FIT_MAX_SCALE))
+            self.scale(scale, scale)
+            half = port.height() / scale / 2
+            self.centerOn(rect.center().x(), rect.top() + half)
+        self._fit_transform = self.transform()
+
+    def is_at_fit(self) -> bool:
+        """True while the zoom is the one :meth:`zoom_to_fit` chose last."""
+        return self._fit_transform is not None and self.transform() == self._fit_transform
 
     def show_ids(self, ids: list[str]) -> None:
         """Scroll so the (first) item of ``ids`` is visible."""
@@ -188,10 +218,8 @@ class CanvasView(QGraphicsView):
             return
         type_name = bytes(data.data(mime.LAYER_TYPE).data()).decode("utf-8", errors="replace")
         scene_pos = self.mapToScene(event.position().toPoint())
-        node_id = self._scene.drop_layer(type_name, scene_pos)
-        if node_id is not None:  # dropped near the edge: scroll so all of it shows
-            self.ensureVisible(self._scene.layer_item(node_id).sceneBoundingRect(), 10, 10)
         event.acceptProposedAction()
+        self._scene.layer_dropped.emit(type_name, scene_pos)
         self.setFocus()
 
     # ------------------------------------------------------------------ rename
@@ -202,8 +230,8 @@ class CanvasView(QGraphicsView):
     def start_rename(self, node_id: str) -> QLineEdit | None:
         """Open an inline editor over layer ``node_id``'s title, its name selected.
 
-        Enter or moving the focus away renames through :meth:`CanvasScene.rename_layer`
-        (one undo step; an empty or taken name is refused with the document's
+        Enter or moving the focus away reports ``rename_committed`` (the editor makes it
+        one undo step; an empty or taken name is refused with the document's
         ``edit_refused`` and the name stays); Escape cancels.
 
         Returns:
@@ -235,11 +263,15 @@ class CanvasView(QGraphicsView):
         return editor
 
     def finish_rename(self) -> bool:
-        """Close the editor and rename the layer to its text; True if renamed."""
+        """Close the editor and report its text as the layer's new name; True if the
+        name changed."""
         editor, node_id = self._close_rename()
         if editor is None or node_id is None:
             return False
-        return self._scene.rename_layer(node_id, editor.text())
+        graph = self._scene.document.graph
+        before = graph.raw(node_id)["name"] if node_id in graph else None
+        self.rename_committed.emit(node_id, editor.text())
+        return node_id in graph and graph.raw(node_id)["name"] != before
 
     def cancel_rename(self) -> None:
         """Close the editor without renaming."""

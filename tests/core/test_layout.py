@@ -1,11 +1,22 @@
-"""``core.layout``: rows by longest path from an input; a collapsed nested model takes one
-slot, its layers stacked around it (centroid = slot, where the canvas draws it)."""
+"""``core.layout``: a layered (Sugiyama) layout: rows by longest path from an input, dummy
+points for long connections, no overlaps; a collapsed nested model takes one slot, its
+layers stacked around it (centroid = slot, where the canvas draws it)."""
 from __future__ import annotations
 
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_import import parse_keras_config
 from paramlab.core.io.project import load_project
-from paramlab.core.layout import COLUMN_WIDTH, ROW_HEIGHT, apply_layout, auto_layout, collapsed_groups
+from paramlab.core.layout import (
+    COLUMN_WIDTH,
+    LANE_WIDTH,
+    NODE_WIDTH,
+    ROW_HEIGHT,
+    X_GAP,
+    apply_layout,
+    auto_layout,
+    collapsed_groups,
+    layered_layout,
+)
 from paramlab.core.resources import example_path
 
 
@@ -64,42 +75,51 @@ def residual_block(shortcut_port: int) -> tuple[LayerGraph, str, list[str], str]
     return g, x, body, add
 
 
-def test_shortcut_gets_a_free_lane_beside_the_layers_it_skips() -> None:
-    # Keras's ResNet: Add()([shortcut, x]): the shortcut is input 0, the left port
-    g, x, body, add = residual_block(shortcut_port=0)
-    pos = auto_layout(g)
-    assert pos[x] == (0.0, 0.0) and pos[add] == (0.0, 4 * ROW_HEIGHT)
-    # the skipped layers move right, leaving the left lane (x = -110) to the shortcut,
-    # which runs from x = 0 down to the left port: clear of their left edge at 110 - 92
-    assert [pos[n] for n in body] == [(COLUMN_WIDTH / 2, r * ROW_HEIGHT) for r in (1, 2, 3)]
-    # shortcut on the right-hand port: the lane is on the right
-    g, x, body, add = residual_block(shortcut_port=1)
-    pos = auto_layout(g)
-    assert [pos[n] for n in body] == [(-COLUMN_WIDTH / 2, r * ROW_HEIGHT) for r in (1, 2, 3)]
+def test_shortcut_runs_through_dummy_points_beside_the_layers_it_skips() -> None:
+    """Keras's ResNet block: Add()([shortcut, x]). The shortcut spans 4 rows: it gets a
+    dummy vertex in each of the 3 rows it crosses, clear of the layers in those rows."""
+    for port in (0, 1):
+        g, x, body, add = residual_block(shortcut_port=port)
+        layout = layered_layout(g)
+        pos = layout.positions
+        assert [pos[n][1] for n in (x, *body, add)] == [r * ROW_HEIGHT for r in range(5)]
+        assert len({pos[n][0] for n in body}) == 1  # the skipped chain is one straight column
+        via = layout.routes[(x, add, port)]
+        assert [y for _, y in via] == [r * ROW_HEIGHT for r in (1, 2, 3)]
+        assert len({vx for vx, _ in via}) == 1  # the lane is straight too
+        for (vx, _), n in zip(via, body):
+            assert abs(vx - pos[n][0]) >= (NODE_WIDTH + LANE_WIDTH) / 2 + X_GAP - 1e-6
+        assert (body[-1], add, 1 - port) not in layout.routes  # one row: no dummy
 
 
-def test_one_source_shares_its_lane_and_long_jumps_get_none() -> None:
-    # x feeds two merges further down; its two skips share one lane per row
+def test_every_long_connection_gets_its_own_lane_and_no_node_overlaps() -> None:
+    # x feeds two merges further down (two long connections from one source)
     g, x, body, add = residual_block(shortcut_port=0)
     tail = chain(g, ["Dense", "Dense"], start=add)
     add2 = g.add_layer("Add")
     g.connect(x, add2, 0)
     g.connect(tail[-1], add2, 1)
-    pos = auto_layout(g)
-    assert pos[body[0]] == (COLUMN_WIDTH / 2, ROW_HEIGHT)  # one lane, not two
-    assert pos[tail[0]] == (COLUMN_WIDTH / 2, 5 * ROW_HEIGHT)
-    assert pos[add] == (COLUMN_WIDTH / 2, 4 * ROW_HEIGHT)  # x's lane passes its row too
-    # a connection across more than MAX_LANE_SPAN rows gets no lane (it would widen all)
-    from paramlab.core.layout import MAX_LANE_SPAN
+    layout = layered_layout(g)
+    assert len(layout.routes[(x, add, 0)]) == 3 and len(layout.routes[(x, add2, 0)]) == 6
+    pos = layout.positions
+    lanes = [p for pts in layout.routes.values() for p in pts]
+    ids = list(pos)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            same_row = pos[a][1] == pos[b][1]
+            assert not same_row or abs(pos[a][0] - pos[b][0]) >= COLUMN_WIDTH - 1e-6
+        for lx, ly in lanes:  # no lane passes behind a node
+            assert ly != pos[a][1] or abs(lx - pos[a][0]) >= (NODE_WIDTH + LANE_WIDTH) / 2
 
-    g = LayerGraph()
-    (x,) = chain(g, ["InputLayer"])
-    body = chain(g, ["Dense"] * (MAX_LANE_SPAN + 1), start=x)
-    add = g.add_layer("Add")
-    g.connect(x, add, 0)
-    g.connect(body[-1], add, 1)
-    pos = auto_layout(g)
-    assert {pos[n][0] for n in body} == {0.0}
+
+def test_layout_is_cached_until_the_structure_changes() -> None:
+    g, x, body, add = residual_block(shortcut_port=0)
+    first = layered_layout(g)
+    g.rename(body[0], "renamed")
+    g.move(body[0], (500.0, 500.0))
+    assert layered_layout(g) is first
+    g.connect(body[0], g.add_layer("Dense", config={"units": 4}))
+    assert layered_layout(g) is not first
 
 
 def transfer_graph(collapsed: bool | None) -> tuple[LayerGraph, str, list[str], list[str]]:

@@ -22,14 +22,22 @@ class Dialogs:
     save_answer: Any = None  # a gui.messages.SaveChoice; None -> CANCEL
     open_path: str | None = None
     save_path: str | None = None
+    recover_answer: Any = None  # a gui.messages.RecoverChoice; None -> LATER
     errors: list[tuple[str, str, str]] = field(default_factory=list)
     save_questions: list[str] = field(default_factory=list)
+    recover_questions: list[tuple[str, str]] = field(default_factory=list)
 
     def ask_save(self, parent: Any, name: str) -> Any:
         from paramlab.gui.messages import SaveChoice
 
         self.save_questions.append(name)
         return self.save_answer if self.save_answer is not None else SaveChoice.CANCEL
+
+    def ask_recover(self, parent: Any, name: str, when: str) -> Any:
+        from paramlab.gui.messages import RecoverChoice
+
+        self.recover_questions.append((name, when))
+        return self.recover_answer if self.recover_answer is not None else RecoverChoice.LATER
 
     def show_error(self, parent: Any, title: str, text: str, detail: str = "") -> None:
         self.errors.append((title, text, detail))
@@ -47,7 +55,7 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     from paramlab.gui import messages
 
     d = Dialogs()
-    for name in ("ask_save", "show_error", "ask_open_path", "ask_save_path"):
+    for name in ("ask_save", "ask_recover", "show_error", "ask_open_path", "ask_save_path"):
         monkeypatch.setattr(messages, name, getattr(d, name))
     return d
 
@@ -60,13 +68,27 @@ def settings(tmp_path: Path) -> Any:
     return QSettings(str(tmp_path / "paramlab-test.ini"), QSettings.Format.IniFormat)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Qt's data locations (autosave files) point into a temporary folder, never the user's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        yield
+
+
 @pytest.fixture
-def make_window(qtbot: Any, settings: Any) -> Any:
+def autosave_dir(tmp_path: Path) -> Path:
+    """The autosave folder of the windows made by ``make_window`` (one per test)."""
+    return tmp_path / "autosave"
+
+
+@pytest.fixture
+def make_window(qtbot: Any, settings: Any, autosave_dir: Path) -> Any:
     """Factory: ``make_window(example="lenet")`` -> a shown MainWindow with the example."""
     from paramlab.gui.main_window import MainWindow
 
     def make(example: str | None = "lenet") -> MainWindow:
-        window = MainWindow(settings=settings)
+        window = MainWindow(settings=settings, autosave_dir=autosave_dir)
         qtbot.addWidget(window)
         window.resize(1400, 900)
         window.show()

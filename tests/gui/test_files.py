@@ -37,7 +37,7 @@ def test_save_and_open_round_trip(window, ui, dialogs, tmp_path, make_window):
     assert window.document.path == target
     assert window.windowTitle() == "mine.json[*] — ParamLab"
     assert not window.isWindowModified()
-    assert json.loads(target.read_text())["format_version"] == 1
+    assert json.loads(target.read_text())["format_version"] == 2
     other = make_window(None)
     assert other.files.open_path(target)
     assert other.document.result.total == 33_858

@@ -79,3 +79,48 @@ def test_frozen_batch_norm_makes_gamma_beta_non_trainable(make_window):
     assert (r.trainable, r.non_trainable) == (0, 256)
     result = window.document.result
     assert (result.trainable, result.non_trainable) == (65, 1_344 + 256)
+
+
+def _agree(window, ui, trainable: int, non_trainable: int) -> None:
+    """The status bar, the summary panel's total row, the collapsed vgg16 row and the
+    propagation result all give the same counts (one rule, in propagation)."""
+    result = window.document.result
+    assert (result.trainable, result.non_trainable) == (trainable, non_trainable)
+    assert f"Trainable: {trainable:,}" in window.totals_label.text()
+    totals = ui.total_row_text(window)
+    assert (totals["Trainable"], totals["Non-trainable"]) == (f"{trainable:,}",
+                                                              f"{non_trainable:,}")
+    from paramlab.core.summary import summarize
+
+    base = next(r for r in summarize(window.document.graph, result).rows if r.name == "vgg16")
+    assert base.total == VGG16_BASE
+
+
+# Keras: VGG16(include_top=False) has 14,714,688 weights; the head Dense(25088 -> 256)
+# 6,422,784 and Dense(256 -> 10) 2,570: 6,425,354.
+VGG16_BASE, HEAD = 14_714_688, 6_425_354
+
+
+def test_frozen_nested_model_unfreeze_all_freeze_up_to_and_undo(make_window, ui):
+    window = make_window("vgg16_transfer")
+    graph = window.document.graph
+    _agree(window, ui, HEAD, VGG16_BASE)  # the vgg16 model is saved with trainable: false
+    window.acts.unfreeze_all.trigger()
+    assert graph.groups["vgg16"]["trainable"] is True
+    _agree(window, ui, VGG16_BASE + HEAD, 0)
+    window.select_ids([ui.layer_id(window, "flatten")])
+    window.acts.freeze_up_to.trigger()
+    _agree(window, ui, HEAD, VGG16_BASE)
+    window.acts.undo.trigger()
+    _agree(window, ui, VGG16_BASE + HEAD, 0)
+    window.acts.undo.trigger()
+    assert graph.groups["vgg16"]["trainable"] is False
+    _agree(window, ui, HEAD, VGG16_BASE)
+
+
+def test_frozen_nested_model_overrides_its_layers_flags(make_window, ui):
+    # Keras: while model.trainable is False, none of its weights is trainable, whatever a
+    # sublayer's own flag says; unfreezing one layer inside changes no count.
+    window = make_window("vgg16_transfer")
+    window.editor.set_trainable(ui.layer_id(window, "block5_conv3"), True)
+    _agree(window, ui, HEAD, VGG16_BASE)

@@ -34,7 +34,7 @@ def test_status_bar_totals(window, ui):
 
 def test_refused_edit_shown_in_status_bar(window, ui):
     before = window.document.undo_stack.count()
-    assert not window.scene().connect_layers(ui.layer_id(window, "dense"),
+    assert not window.editor.connect(ui.layer_id(window, "dense"),
                                              ui.layer_id(window, "conv2d"))
     message = window.statusBar().currentMessage()
     assert message.startswith("Refused:")
@@ -50,7 +50,7 @@ def test_standard_shortcuts(window):
     assert acts.save.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
     assert acts.open.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&View", "&Model", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Model", "E&xercise", "&Help"]
 
 
 def test_delete_key_and_ctrl_z(qtbot, window, ui):

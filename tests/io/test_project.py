@@ -65,7 +65,7 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
 
 def test_document_layout() -> None:
     data = json.loads(dumps_project(sample()))
-    assert data["format_version"] == FORMAT_VERSION == 1
+    assert data["format_version"] == FORMAT_VERSION == 2
     assert data["name"] == "sample"
     assert data["layers"][0] == {"id": "n1", "name": "x", "type": "InputLayer",
                                  "config": {"shape": [8, 8, 3]}, "trainable": True,
@@ -165,7 +165,7 @@ MALFORMED_TEXT = [
 MALFORMED_DOC = [
     ([1, 2], "expected a JSON object at the top level, found a list of 2"),
     ({"layers": []}, "'format_version' is missing"),
-    (_doc(format_version=2), "format_version 2 was written by a newer ParamLab"),
+    (_doc(format_version=3), "format_version 3 was written by a newer ParamLab"),
     (_doc(format_version=0), "unknown format_version 0"),
     (_doc(format_version="1"), "'format_version' must be a whole number, found a string"),
     (_doc(format_version=True), "'format_version' must be a whole number, found a boolean"),

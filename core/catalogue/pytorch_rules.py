@@ -1,0 +1,709 @@
+"""The ``torch`` rule of every catalogue layer: its ``torch.nn`` equivalent and tensors.
+
+A rule is a pure function ``(input_shapes, config) -> TorchMapping`` beside a spec's
+``output_shape`` and ``weights`` (same channels-last Keras input shapes, same resolved
+config). :func:`torch_rule` gives the rule of a layer type; ``catalogue/__init__`` attaches
+it to each :class:`LayerSpec` as ``spec.torch``.
+
+The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) and docs
+(https://docs.pytorch.org/docs/stable/nn.html):
+
+* ``nn.Linear`` (linear.py): ``weight (out_features, in_features)``, ``bias (out_features,)``.
+* ``nn.Conv1d/2d/3d`` (conv.py, ``_ConvNd``): ``weight (out, in / groups, *kernel_size)``,
+  ``bias (out,)``. ``nn.ConvTranspose1d/2d/3d``: ``weight (in, out / groups, *kernel_size)``.
+  Keras DepthwiseConv is ``ConvNd(C, C·m, groups=C)``; SeparableConv is that depthwise
+  conv (no bias) followed by a 1×1 pointwise ``ConvNd(C·m, filters)``.
+* ``nn.BatchNorm1d/2d/3d`` (batchnorm.py, ``_NormBase``): ``weight``, ``bias`` ``(C,)`` when
+  ``affine``; buffers ``running_mean``, ``running_var`` ``(C,)`` and the scalar long
+  ``num_batches_tracked`` when ``track_running_stats``. ``affine`` gives both or neither, so
+  Keras's ``center=False`` (or ``scale=False``) is exported as ``affine=True`` with that
+  tensor kept at its initial value (``requires_grad=False``): the same function, and the
+  frozen tensor counts as a non-trainable parameter.
+* ``nn.LayerNorm`` (normalization.py): ``weight``, ``bias`` of ``normalized_shape`` with
+  ``elementwise_affine`` (``bias=False`` drops the bias, PyTorch ≥ 2.1); ``nn.RMSNorm``
+  (PyTorch ≥ 2.4): ``weight`` only. ``nn.GroupNorm(num_groups, num_channels)``: ``weight``,
+  ``bias`` ``(C,)`` with ``affine``.
+* ``nn.Embedding(num_embeddings, embedding_dim)`` (sparse.py): ``weight (num, dim)``;
+  ``padding_idx=0`` stands for Keras's ``mask_zero`` (same count).
+* ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` (rnn.py, ``RNNBase``): per layer and direction
+  ``weight_ih_l0 (g·H, in)``, ``weight_hh_l0 (g·H, H)``, ``bias_ih_l0`` and ``bias_hh_l0``
+  ``(g·H,)`` (g = 1, 4, 3), suffix ``_reverse`` for the backward direction. Two bias vectors
+  where Keras SimpleRNN and LSTM have one: PyTorch counts g·H more per direction.
+  Keras ``GRU(reset_after=True)`` (Keras 3's default) computes
+  ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``, which is PyTorch's GRU equation
+  (docs of ``nn.GRU``); with ``activation="tanh"`` and ``recurrent_activation="sigmoid"``
+  it matches exactly, its ``(2, 3·H)`` bias being ``bias_ih`` and ``bias_hh`` (only the
+  gate order differs: Keras z, r, h; PyTorch r, z, n). ``GRU(reset_after=False)`` applies
+  the reset gate before the recurrent product: no PyTorch equivalent.
+* ``nn.MultiheadAttention(E, heads)`` (activation.py): ``in_proj_weight (3E, E)``,
+  ``in_proj_bias (3E,)`` (``q_proj_weight``, ``k_proj_weight (E, kdim)``,
+  ``v_proj_weight (E, vdim)`` when key/value sizes differ from E), ``out_proj.weight (E, E)``,
+  ``out_proj.bias (E,)``. Keras MultiHeadAttention fits only when
+  ``num_heads·key_dim = E`` (the query's size), ``value_dim = key_dim``, the output has E
+  features, no gate, and the inputs are (batch, steps, features).
+* ``nn.PReLU(num_parameters)`` (activation.py): ``weight (num_parameters,)``, 1 or the
+  channel count; Keras PReLU fits when its alpha is shared over every axis but the channels.
+* Pooling, ``nn.Flatten``, ``nn.Dropout`` and activation modules have no tensors.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from paramlab.core.errors import LayerError
+from paramlab.core.pytorch import TorchMapping, TorchModule, TorchTensor
+from paramlab.core.spec import Config, one_input
+from paramlab.core.types import Shape
+
+TorchRule = Callable[[tuple[Shape, ...], Config], TorchMapping]
+
+# Keras activation name -> (torch.nn class, constructor kwargs, functional source with {x}).
+# Softmax-like activations act on the channel axis, dim=1 in PyTorch's channels-first layout.
+ACTIVATIONS: dict[str, tuple[str, tuple[tuple[str, Any], ...], str]] = {
+    "relu": ("ReLU", (), "torch.relu({x})"),
+    "relu6": ("ReLU6", (), "nn.functional.relu6({x})"),
+    "sigmoid": ("Sigmoid", (), "torch.sigmoid({x})"),
+    "tanh": ("Tanh", (), "torch.tanh({x})"),
+    "softmax": ("Softmax", (("dim", 1),), "torch.softmax({x}, dim=1)"),
+    "log_softmax": ("LogSoftmax", (("dim", 1),), "torch.log_softmax({x}, dim=1)"),
+    "elu": ("ELU", (), "nn.functional.elu({x})"),
+    "selu": ("SELU", (), "torch.selu({x})"),
+    "gelu": ("GELU", (), "nn.functional.gelu({x})"),
+    "swish": ("SiLU", (), "nn.functional.silu({x})"),
+    "silu": ("SiLU", (), "nn.functional.silu({x})"),
+    "softplus": ("Softplus", (), "nn.functional.softplus({x})"),
+    "softsign": ("Softsign", (), "nn.functional.softsign({x})"),
+    "mish": ("Mish", (), "nn.functional.mish({x})"),
+    "hard_sigmoid": ("Hardsigmoid", (), "nn.functional.hardsigmoid({x})"),
+    "hard_swish": ("Hardswish", (), "nn.functional.hardswish({x})"),
+    "hard_silu": ("Hardswish", (), "nn.functional.hardswish({x})"),
+    "leaky_relu": ("LeakyReLU", (("negative_slope", 0.2),),
+                   "nn.functional.leaky_relu({x}, 0.2)"),
+    "exponential": ("", (), "torch.exp({x})"),
+    "linear": ("Identity", (), "{x}"),
+}
+
+
+def activation_source(name: str | None, x: str) -> str | None:
+    """PyTorch source applying Keras activation ``name`` to the expression ``x``
+    (``torch.relu(x)``); ``x`` itself for ``linear``/``None``; ``None`` when unknown."""
+    entry = ACTIVATIONS.get(name or "linear")
+    return None if entry is None else entry[2].format(x=x)
+
+
+def _unsupported(reason: str) -> TorchMapping:
+    return TorchMapping(unsupported=reason)
+
+
+@lru_cache(maxsize=4096)
+def _module(cls: str, *args: Any, params: tuple[TorchTensor, ...] = (),
+            buffers: tuple[TorchTensor, ...] = (), **kwargs: Any) -> TorchModule:
+    return TorchModule(cls, args, tuple(kwargs.items()), params, buffers)
+
+
+@lru_cache(maxsize=4096)
+def _one(module: TorchModule, note: str | None = None) -> TorchMapping:
+    return TorchMapping((module,), None, note)
+
+
+def _channels(x: Shape, layer: str) -> int:
+    c = x[-1]
+    if c is None:
+        raise LayerError(f"{layer}: the channel axis must be known")
+    return c
+
+
+def _check_activation(config: Config, layer: str) -> str | None:
+    act = config.get("activation")
+    if act is not None and activation_source(act, "x") is None:
+        return f"{layer}'s activation {act!r} has no PyTorch function"
+    return None
+
+
+# ---------------------------------------------------------------------------- building blocks
+@lru_cache(maxsize=4096)
+def linear(in_features: int, out_features: int, bias: bool = True) -> TorchModule:
+    """``nn.Linear(in_features, out_features, bias)``: weight (out, in), bias (out,)."""
+    params = (TorchTensor("weight", (out_features, in_features)),)
+    if bias:
+        params += (TorchTensor("bias", (out_features,)),)
+    kwargs = {} if bias else {"bias": False}
+    return _module("Linear", in_features, out_features, params=params, **kwargs)
+
+
+@lru_cache(maxsize=4096)
+def conv(rank: int, cin: int, cout: int, kernel: tuple[int, ...], groups: int = 1,
+         bias: bool = True, transpose: bool = False, **kwargs: Any) -> TorchModule:
+    """``nn.Conv{rank}d`` (``nn.ConvTranspose{rank}d`` with ``transpose``): weight
+    ``(cout, cin / groups, *kernel)`` (transposed: ``(cin, cout / groups, *kernel)``)."""
+    if transpose:
+        shape = (cin, cout // groups) + tuple(kernel)
+    else:
+        shape = (cout, cin // groups) + tuple(kernel)
+    params = (TorchTensor("weight", shape),)
+    if bias:
+        params += (TorchTensor("bias", (cout,)),)
+    extra: dict[str, Any] = dict(kwargs)
+    if groups != 1:
+        extra["groups"] = groups
+    if not bias:
+        extra["bias"] = False
+    cls = f"ConvTranspose{rank}d" if transpose else f"Conv{rank}d"
+    return _module(cls, cin, cout, params=params, kernel_size=tuple(kernel), **extra)
+
+
+@lru_cache(maxsize=4096)
+def batch_norm(rank: int, num_features: int, affine: bool = True,
+               track_running_stats: bool = True, train_weight: bool = True,
+               train_bias: bool = True, **kwargs: Any) -> TorchModule:
+    """``nn.BatchNorm{rank}d``: weight, bias (C,) with ``affine``; buffers running_mean,
+    running_var (C,) and num_batches_tracked () with ``track_running_stats``."""
+    params: tuple[TorchTensor, ...] = ()
+    if affine:
+        params = (TorchTensor("weight", (num_features,), train_weight),
+                  TorchTensor("bias", (num_features,), train_bias))
+    buffers: tuple[TorchTensor, ...] = ()
+    if track_running_stats:
+        buffers = (TorchTensor("running_mean", (num_features,)),
+                   TorchTensor("running_var", (num_features,)),
+                   TorchTensor("num_batches_tracked", ()))
+    extra = dict(kwargs)
+    if not affine:
+        extra["affine"] = False
+    if not track_running_stats:
+        extra["track_running_stats"] = False
+    return _module(f"BatchNorm{rank}d", num_features, params=params, buffers=buffers, **extra)
+
+
+@lru_cache(maxsize=4096)
+def layer_norm(shape: tuple[int, ...], elementwise_affine: bool = True, bias: bool = True,
+               train_weight: bool = True, **kwargs: Any) -> TorchModule:
+    """``nn.LayerNorm(normalized_shape)``: weight and bias of that shape (``bias=False``:
+    weight only; ``elementwise_affine=False``: none)."""
+    params: tuple[TorchTensor, ...] = ()
+    extra = dict(kwargs)
+    if elementwise_affine:
+        params = (TorchTensor("weight", shape, train_weight),)
+        if bias:
+            params += (TorchTensor("bias", shape),)
+        else:
+            extra["bias"] = False
+    else:
+        extra["elementwise_affine"] = False
+    arg: Any = shape[0] if len(shape) == 1 else shape
+    return _module("LayerNorm", arg, params=params, **extra)
+
+
+@lru_cache(maxsize=4096)
+def group_norm(groups: int, channels: int, affine: bool = True, train_weight: bool = True,
+               train_bias: bool = True, **kwargs: Any) -> TorchModule:
+    """``nn.GroupNorm(num_groups, num_channels)``: weight, bias (C,) with ``affine``."""
+    params: tuple[TorchTensor, ...] = ()
+    extra = dict(kwargs)
+    if affine:
+        params = (TorchTensor("weight", (channels,), train_weight),
+                  TorchTensor("bias", (channels,), train_bias))
+    else:
+        extra["affine"] = False
+    return _module("GroupNorm", groups, channels, params=params, **extra)
+
+
+@lru_cache(maxsize=4096)
+def rnn(cls: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+        bidirectional: bool = False, proj_size: int = 0, **kwargs: Any) -> TorchModule:
+    """``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` (``RNNBase``) with ``batch_first=True``: per layer
+    k and direction, weight_ih_lk (g·H, in), weight_hh_lk (g·H, H or proj_size), bias_ih_lk,
+    bias_hh_lk (g·H,), and weight_hr_lk (proj_size, H) for an LSTM with ``proj_size``; layer
+    k > 0 takes the previous layer's output (H or proj_size, times 2 if bidirectional)."""
+    gates = {"RNN": 1, "LSTM": 4, "GRU": 3}[cls]
+    g = gates * hidden_size
+    out = proj_size or hidden_size
+    params: list[TorchTensor] = []
+    for layer in range(num_layers):
+        size_in = input_size if layer == 0 else out * (2 if bidirectional else 1)
+        for suffix in ("", "_reverse") if bidirectional else ("",):
+            params += [TorchTensor(f"weight_ih_l{layer}{suffix}", (g, size_in)),
+                       TorchTensor(f"weight_hh_l{layer}{suffix}", (g, out))]
+            if bias:
+                params += [TorchTensor(f"bias_ih_l{layer}{suffix}", (g,)),
+                           TorchTensor(f"bias_hh_l{layer}{suffix}", (g,))]
+            if proj_size:
+                params.append(TorchTensor(f"weight_hr_l{layer}{suffix}", (proj_size, hidden_size)))
+    extra: dict[str, Any] = {}
+    if num_layers != 1:
+        extra["num_layers"] = num_layers
+    if not bias:
+        extra["bias"] = False
+    extra["batch_first"] = True
+    if bidirectional:
+        extra["bidirectional"] = True
+    if proj_size:
+        extra["proj_size"] = proj_size
+    extra.update(kwargs)
+    return _module(cls, input_size, hidden_size, params=tuple(params), **extra)
+
+
+@lru_cache(maxsize=4096)
+def multihead_attention(embed_dim: int, num_heads: int, bias: bool = True,
+                        add_bias_kv: bool = False, kdim: int | None = None,
+                        vdim: int | None = None) -> TorchModule:
+    """``nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)``: in_proj_weight
+    (3E, E) or q/k/v_proj_weight when kdim or vdim differ from E, in_proj_bias (3E,),
+    bias_k, bias_v (1, 1, E) with ``add_bias_kv``, out_proj.weight (E, E), out_proj.bias."""
+    e = embed_dim
+    kd, vd = kdim or e, vdim or e
+    if kd == e and vd == e:
+        params = [TorchTensor("in_proj_weight", (3 * e, e))]
+    else:
+        params = [TorchTensor("q_proj_weight", (e, e)), TorchTensor("k_proj_weight", (e, kd)),
+                  TorchTensor("v_proj_weight", (e, vd))]
+    if bias:
+        params.append(TorchTensor("in_proj_bias", (3 * e,)))
+    if add_bias_kv:
+        params += [TorchTensor("bias_k", (1, 1, e)), TorchTensor("bias_v", (1, 1, e))]
+    params.append(TorchTensor("out_proj.weight", (e, e)))
+    if bias:
+        params.append(TorchTensor("out_proj.bias", (e,)))
+    extra: dict[str, Any] = {}
+    if not bias:
+        extra["bias"] = False
+    if add_bias_kv:
+        extra["add_bias_kv"] = True
+    if kd != e:
+        extra["kdim"] = kd
+    if vd != e:
+        extra["vdim"] = vd
+    extra["batch_first"] = True
+    return _module("MultiheadAttention", e, num_heads, params=tuple(params), **extra)
+
+
+@lru_cache(maxsize=4096)
+def prelu(num_parameters: int = 1) -> TorchModule:
+    """``nn.PReLU(num_parameters)``: weight (num_parameters,)."""
+    kwargs = {} if num_parameters == 1 else {"num_parameters": num_parameters}
+    return _module("PReLU", params=(TorchTensor("weight", (num_parameters,)),), **kwargs)
+
+
+# ---------------------------------------------------------------------------- rules
+def _functional(note: str) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        return TorchMapping(note=note)
+    return rule
+
+
+def _plain(cls: str, **kwargs: Any) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        return _one(_module(cls, **kwargs))
+    return rule
+
+
+def _none(reason: str) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        return _unsupported(reason)
+    return rule
+
+
+def _dense(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    if config.get("lora_rank"):
+        return _unsupported("LoRA (lora_rank) adds low-rank matrices nn.Linear does not have")
+    bad = _check_activation(config, "Dense")
+    if bad:
+        return _unsupported(bad)
+    cin = _channels(one_input(inputs), "Dense")
+    return _one(linear(cin, config["units"], config["use_bias"]))
+
+
+def _embedding(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    if config.get("lora_rank"):
+        return _unsupported("LoRA (lora_rank) adds low-rank matrices nn.Embedding does not have")
+    n, d = config["input_dim"], config["output_dim"]
+    kwargs = {"padding_idx": 0} if config["mask_zero"] else {}
+    return _one(_module("Embedding", n, d, params=(TorchTensor("weight", (n, d)),), **kwargs),
+                "mask_zero becomes padding_idx=0 (PyTorch has no masks)"
+                if config["mask_zero"] else None)
+
+
+def _conv_padding(config: Config, rank: int) -> dict[str, Any]:
+    # 'same' with stride 1 is nn.ConvNd's own padding="same"; other cases pad in forward().
+    if config["padding"] == "same" and max(config.get("strides", (1,))) == 1:
+        return {"padding": "same"}
+    return {}
+
+
+def _conv_kwargs(config: Config, rank: int) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if max(config["strides"]) > 1:
+        kwargs["stride"] = tuple(config["strides"])
+    kwargs.update(_conv_padding(config, rank))
+    if max(config["dilation_rate"]) > 1:
+        kwargs["dilation"] = tuple(config["dilation_rate"])
+    return kwargs
+
+
+def _conv_rule(rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        if config.get("lora_rank"):
+            return _unsupported("LoRA (lora_rank) adds low-rank matrices nn.Conv does not have")
+        bad = _check_activation(config, f"Conv{rank}D")
+        if bad:
+            return _unsupported(bad)
+        cin = _channels(one_input(inputs), f"Conv{rank}D")
+        return _one(conv(rank, cin, config["filters"], config["kernel_size"], config["groups"],
+                         config["use_bias"], **_conv_kwargs(config, rank)))
+    return rule
+
+
+def _conv_transpose_rule(rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        bad = _check_activation(config, f"Conv{rank}DTranspose")
+        if bad:
+            return _unsupported(bad)
+        cin = _channels(one_input(inputs), f"Conv{rank}DTranspose")
+        kwargs: dict[str, Any] = {}
+        if max(config["strides"]) > 1:
+            kwargs["stride"] = tuple(config["strides"])
+        if max(config["dilation_rate"]) > 1:
+            kwargs["dilation"] = tuple(config["dilation_rate"])
+        return _one(conv(rank, cin, config["filters"], config["kernel_size"], 1,
+                         config["use_bias"], transpose=True, **kwargs),
+                    "Keras's padding is applied in forward() (crop or output_padding)")
+    return rule
+
+
+def _depthwise_rule(rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        bad = _check_activation(config, f"DepthwiseConv{rank}D")
+        if bad:
+            return _unsupported(bad)
+        cin = _channels(one_input(inputs), f"DepthwiseConv{rank}D")
+        m = config["depth_multiplier"]
+        return _one(conv(rank, cin, cin * m, config["kernel_size"], cin, config["use_bias"],
+                         **_conv_kwargs(config, rank)))
+    return rule
+
+
+def _separable_rule(rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        bad = _check_activation(config, f"SeparableConv{rank}D")
+        if bad:
+            return _unsupported(bad)
+        cin = _channels(one_input(inputs), f"SeparableConv{rank}D")
+        m = config["depth_multiplier"]
+        depthwise = conv(rank, cin, cin * m, config["kernel_size"], cin, False,
+                         **_conv_kwargs(config, rank))
+        pointwise = conv(rank, cin * m, config["filters"], (1,) * rank, 1, config["use_bias"])
+        return TorchMapping((depthwise, pointwise), None,
+                            "depthwise ConvNd(groups=C) then 1×1 pointwise ConvNd")
+    return rule
+
+
+def _bn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    x = one_input(inputs)
+    rank = len(x)
+    axis = config["axis"]
+    if (axis + rank if axis < 0 else axis) != rank - 1:
+        return _unsupported(f"BatchNormalization over axis {axis}, not the channels: "
+                            "nn.BatchNormNd normalises dim 1 of channels-first input")
+    if config["renorm"]:
+        return _unsupported("batch renormalization (renorm=True) has no nn.BatchNorm option")
+    if rank > 5:
+        return _unsupported(f"nn.BatchNorm3d takes at most 3 spatial axes, got {x}")
+    c = _channels(x, "BatchNormalization")
+    affine = config["scale"] or config["center"]
+    # PyTorch's momentum weights the new batch; Keras's weights the old average.
+    module = batch_norm(max(rank - 2, 1), c, affine, True, config["scale"], config["center"],
+                        eps=config["epsilon"], momentum=round(1 - config["momentum"], 6))
+    return _one(module, _fixed_note(config))
+
+
+def _fixed_note(config: Config) -> str | None:
+    if config["scale"] == config["center"]:
+        return None
+    fixed = "weight (scale)" if not config["scale"] else "bias (center)"
+    return f"affine gives both weight and bias; the {fixed} is kept fixed (requires_grad=False)"
+
+
+def _ln(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    x = one_input(inputs)
+    rank = len(x)
+    axes = sorted(a + rank if a < 0 else a for a in config["axis"])
+    if axes != list(range(rank - len(axes), rank)):
+        return _unsupported(f"LayerNormalization over axes {config['axis']}: nn.LayerNorm "
+                            "normalises the trailing axes only")
+    shape = tuple(x[a] for a in axes)
+    if None in shape:
+        raise LayerError("LayerNormalization: the normalised axes must be known")
+    if config["rms_scaling"]:
+        return _one(_module("RMSNorm", shape[0] if len(shape) == 1 else shape,
+                            params=(TorchTensor("weight", shape),), eps=config["epsilon"]))
+    affine = config["scale"] or config["center"]
+    module = layer_norm(shape, affine, config["center"], config["scale"],
+                        eps=config["epsilon"])
+    return _one(module, "weight kept fixed (requires_grad=False): Keras scale=False"
+                if affine and not config["scale"] else None)
+
+
+def _gn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    x = one_input(inputs)
+    rank = len(x)
+    if (config["axis"] + rank if config["axis"] < 0 else config["axis"]) != rank - 1:
+        return _unsupported("GroupNormalization over an axis other than the channels")
+    c = _channels(x, "GroupNormalization")
+    groups = c if config["groups"] == -1 else config["groups"]
+    affine = config["scale"] or config["center"]
+    return _one(group_norm(groups, c, affine, config["scale"], config["center"],
+                           eps=config["epsilon"]), _fixed_note(config))
+
+
+_RNN_CLASS = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
+
+
+def _rnn_module(type_name: str, features: int, config: Config,
+                bidirectional: bool = False) -> TorchModule | str:
+    """The torch module of a Keras recurrent layer, or why there is none."""
+    if config.get("stateful"):
+        return f"stateful {type_name}: PyTorch keeps no state between calls"
+    if config.get("return_state"):
+        return f"{type_name}(return_state=True) returns its states too"
+    act = config.get("activation")
+    kwargs: dict[str, Any] = {}
+    if type_name == "SimpleRNN":
+        if act not in ("tanh", "relu"):
+            return f"SimpleRNN's activation {act!r}: nn.RNN offers tanh or relu only"
+        if act == "relu":
+            kwargs["nonlinearity"] = "relu"
+    else:
+        if act != "tanh" or config.get("recurrent_activation") != "sigmoid":
+            return (f"{type_name} with activation={act!r}, recurrent_activation="
+                    f"{config.get('recurrent_activation')!r}: PyTorch's is tanh/sigmoid only")
+    if type_name == "GRU" and not config["reset_after"]:
+        return ("GRU(reset_after=False) applies the reset gate before the recurrent product; "
+                "nn.GRU only has the reset-after form (Keras 3's default)")
+    return rnn(_RNN_CLASS[type_name], features, config["units"], 1, config["use_bias"],
+               bidirectional, **kwargs)
+
+
+_RNN_NOTES = {
+    "SimpleRNN": "PyTorch has two bias vectors (bias_ih, bias_hh) where Keras has one",
+    "LSTM": "PyTorch has two bias vectors (bias_ih, bias_hh) where Keras has one; "
+            "same gate order (i, f, g, o)",
+    "GRU": "exact match of Keras reset_after=True: the (2, 3·units) bias is bias_ih and "
+           "bias_hh; gate order differs (Keras z, r, h; PyTorch r, z, n)",
+}
+
+
+def _rnn_rule(type_name: str) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        features = _channels(one_input(inputs), type_name)
+        module = _rnn_module(type_name, features, config)
+        if isinstance(module, str):
+            return _unsupported(module)
+        return _one(module, _RNN_NOTES[type_name])
+    return rule
+
+
+def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    from paramlab.core.catalogue.recurrent import _bidirectional_parts
+
+    fwd, bwd = _bidirectional_parts(config)
+    if fwd[2] not in _RNN_CLASS:
+        return _unsupported(f"Bidirectional({fwd[2]}): no PyTorch recurrent module")
+    if config["merge_mode"] is None:
+        return _unsupported("Bidirectional(merge_mode=None) returns two tensors")
+    same = fwd[2] == bwd[2] and all(
+        fwd[1].get(k) == bwd[1].get(k) for k in ("units", "use_bias", "activation",
+                                                 "recurrent_activation", "reset_after",
+                                                 "return_sequences"))
+    if not same:
+        return _unsupported("Bidirectional with a backward layer unlike the forward one")
+    features = _channels(one_input(inputs), "Bidirectional")
+    module = _rnn_module(fwd[2], features, fwd[1], bidirectional=True)
+    if isinstance(module, str):
+        return _unsupported(module)
+    return _one(module, _RNN_NOTES[fwd[2]] + "; bidirectional=True holds both directions")
+
+
+def _time_distributed(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    from paramlab.core.catalogue.recurrent import _inner_input, nested
+
+    _, inner = _inner_input(inputs)
+    spec, cfg, class_name = nested(config, "Dense")
+    rule = torch_rule(class_name)
+    return rule((inner,), cfg)
+
+
+def _mha(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    from paramlab.core.catalogue.attention import _mha_output, _qvk
+
+    query, value, key = _qvk(inputs, "MultiHeadAttention")
+    e = _channels(query, "MultiHeadAttention")
+    heads, kd = config["num_heads"], config["key_dim"]
+    vd = config["value_dim"] or kd
+    reasons = []
+    if heads * kd != e:
+        reasons.append(f"num_heads·key_dim = {heads * kd} differs from the query's {e} features")
+    if vd != kd:
+        reasons.append(f"value_dim {vd} differs from key_dim {kd}")
+    if _mha_output(config, query) != (e,):
+        reasons.append("output_shape differs from the query's features")
+    if config["use_gate"]:
+        reasons.append("use_gate has no nn.MultiheadAttention option")
+    if len(query) != 3 or len(value) != 3 or len(key) != 3:
+        reasons.append("inputs must be (batch, steps, features)")
+    if reasons:
+        return _unsupported("no exact PyTorch equivalent: " + "; ".join(reasons))
+    kdim = _channels(key, "MultiHeadAttention")
+    vdim = _channels(value, "MultiHeadAttention")
+    return _one(multihead_attention(e, heads, config["use_bias"], False, kdim, vdim),
+                "forward takes (query, key, value); Keras calls (query, value, key)")
+
+
+def _pool_rule(kind: str, rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        pool = tuple(config["pool_size"])
+        strides = tuple(config["strides"] or pool)
+        kwargs = {} if strides == pool else {"stride": strides}
+        return _one(_module(f"{kind}Pool{rank}d", pool, **kwargs))
+    return rule
+
+
+def _relu(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    m, slope, t = config["max_value"], config["negative_slope"], config["threshold"]
+    if slope == 0 and t == 0:
+        if m is None:
+            return _one(_module("ReLU"))
+        if m == 6:
+            return _one(_module("ReLU6"))
+        return _one(_module("Hardtanh", 0.0, float(m)))
+    if m is None and t == 0:
+        return _one(_module("LeakyReLU", float(slope)))
+    if m is None and slope == 0:
+        return _one(_module("Threshold", float(t), 0.0))
+    return _unsupported("ReLU with max_value, negative_slope and threshold together")
+
+
+def _activation(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    name = config["activation"]
+    entry = ACTIVATIONS.get(name)
+    if entry is None or not entry[0]:
+        if entry is not None:
+            return TorchMapping(note=f"{name}: a tensor function")
+        return _unsupported(f"activation {name!r} has no PyTorch function")
+    return _one(_module(entry[0], **dict(entry[1])))
+
+
+def _softmax(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    x = one_input(inputs)
+    if len(config["axis"]) != 1:
+        return _unsupported("Softmax over several axes")
+    return _one(_module("Softmax", dim=torch_dim(config["axis"][0], len(x))))
+
+
+def torch_dim(axis: int, rank: int) -> int:
+    """The PyTorch dim of Keras axis ``axis`` for a tensor of ``rank`` axes (batch
+    included), once channels-last ``(N, *spatial, C)`` is held channels-first
+    ``(N, C, *spatial)``: the channels (last) become dim 1, spatial axis i becomes i + 1."""
+    a = axis + rank if axis < 0 else axis
+    if rank <= 2 or a == 0:
+        return a
+    return 1 if a == rank - 1 else a + 1
+
+
+def _prelu(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    from paramlab.core.catalogue.activation import _prelu_weights
+
+    alpha = _prelu_weights(inputs, config)[0].shape
+    if all(d == 1 for d in alpha):
+        return _one(prelu(1))
+    if all(d == 1 for d in alpha[:-1]):
+        return _one(prelu(alpha[-1]))
+    return _unsupported(f"PReLU with an alpha of shape {alpha}: nn.PReLU learns 1 or one "
+                        "per channel (share every axis but the channels with shared_axes)")
+
+
+def _dropout(cls_by_rank: dict[int, str]) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        return _one(_module(cls_by_rank[len(one_input(inputs))], config["rate"]))
+    return rule
+
+
+_NO_MODULE = "no torch.nn module"
+_FUNCTIONAL = "a tensor operation in forward(); no module, no parameters"
+
+
+def _rules() -> dict[str, TorchRule]:
+    rules: dict[str, TorchRule] = {
+        "InputLayer": _functional("the forward() argument"),
+        "Dense": _dense,
+        "Embedding": _embedding,
+        "Identity": _plain("Identity"),
+        "Flatten": _plain("Flatten"),
+        "Dropout": _dropout({r: "Dropout" for r in range(2, 9)}),
+        "AlphaDropout": _dropout({r: "AlphaDropout" for r in range(2, 9)}),
+        "ActivityRegularization": _functional("identity in forward(); the penalty belongs "
+                                              "in the loss"),
+        "BatchNormalization": _bn,
+        "LayerNormalization": _ln,
+        "GroupNormalization": _gn,
+        "UnitNormalization": _functional("nn.functional.normalize in forward()"),
+        "Bidirectional": _bidirectional,
+        "TimeDistributed": _time_distributed,
+        "MultiHeadAttention": _mha,
+        "ReLU": _relu,
+        "LeakyReLU": lambda i, c: _one(_module("LeakyReLU", float(c["negative_slope"]))),
+        "ELU": lambda i, c: _one(_module("ELU", float(c["alpha"]))),
+        "ThresholdedReLU": lambda i, c: _one(_module("Threshold", float(c["theta"]), 0.0)),
+        "Softmax": _softmax,
+        "Activation": _activation,
+        "PReLU": _prelu,
+        "Rescaling": _functional("x * scale + offset in forward()"),
+        "CenterCrop": _functional("slicing in forward()"),
+    }
+    for rank in (1, 2, 3):
+        rules[f"Conv{rank}D"] = _conv_rule(rank)
+        rules[f"Conv{rank}DTranspose"] = _conv_transpose_rule(rank)
+        rules[f"DepthwiseConv{rank}D"] = _depthwise_rule(rank)
+        rules[f"SeparableConv{rank}D"] = _separable_rule(rank)
+        rules[f"SpatialDropout{rank}D"] = _dropout({rank + 2: f"Dropout{rank}d"})
+        for kind, torch_kind in (("Max", "Max"), ("Average", "Avg")):
+            rules[f"{kind}Pooling{rank}D"] = _pool_rule(torch_kind, rank)
+            rules[f"Global{kind}Pooling{rank}D"] = _functional(
+                f"torch.{'amax' if kind == 'Max' else 'mean'} over the spatial dims")
+        for op in ("ZeroPadding", "Cropping", "UpSampling"):
+            rules[f"{op}{rank}D"] = _functional(_FUNCTIONAL)
+        rules[f"ConvLSTM{rank}D"] = _none("PyTorch has no convolutional LSTM module")
+    for name in ("SimpleRNN", "LSTM", "GRU"):
+        rules[name] = _rnn_rule(name)
+    for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+                 "Dot", "CustomScaleLayer", "Reshape", "Permute", "RepeatVector", "NotEqual",
+                 "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power",
+                 "ops.Add", "ops.Subtract", "ops.Multiply"):
+        rules[name] = _functional(_FUNCTIONAL)
+    return rules
+
+
+_UNSUPPORTED = {
+    "EinsumDense": "no torch.nn module; write torch.einsum with your own nn.Parameter",
+    "Masking": "PyTorch has no masks (pack the sequences instead)",
+    "GaussianNoise": f"{_NO_MODULE} adds Gaussian noise in training",
+    "GaussianDropout": f"{_NO_MODULE} for multiplicative Gaussian noise",
+    "LayerScale": f"{_NO_MODULE} (ConvNeXt writes its own nn.Parameter)",
+    "StochasticDepth": f"{_NO_MODULE} (torchvision has StochasticDepth, torch does not)",
+    "Normalization": f"{_NO_MODULE}; its adapted mean and variance would be buffers",
+    "Attention": f"{_NO_MODULE} for Luong attention",
+    "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
+    "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
+}
+
+RULES = _rules()
+
+
+def torch_rule(type_name: str) -> TorchRule:
+    """The ``torch`` rule of Keras layer type ``type_name`` (one saying "no PyTorch
+    equivalent" for a type without one)."""
+    rule = RULES.get(type_name)
+    if rule is not None:
+        return rule
+    reason = _UNSUPPORTED.get(type_name, f"ParamLab knows no torch.nn module for {type_name}")
+    return _none(reason)

@@ -1,0 +1,64 @@
+"""Which connections the canvas draws through the layout's dummy points.
+
+The layered layout (``core.layout.layered_layout``) gives each long connection a lane in
+every row it crosses. A connection follows its lane while both its ends sit where that
+layout put them; once the user moves one of them (manual positions are kept), it is
+drawn directly. The layout is recomputed (deferred, once per burst) only when layers or
+connections are added or removed or a nested model is collapsed or expanded; moves only
+change which routes apply.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+
+from paramlab.core.layout import Layout, layered_layout
+
+if TYPE_CHECKING:
+    from paramlab.gui.canvas.scene import CanvasScene
+
+Point = tuple[float, float]
+
+
+class EdgeRoutes:
+    """The dummy points of one scene's connections."""
+
+    def __init__(self, scene: CanvasScene) -> None:
+        self._scene = scene
+        self._layout: Layout | None = None
+        self._timer = QTimer(scene)  # a child: never fires on a deleted scene
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.refresh)
+        doc = scene.document
+        for signal in (doc.layer_added, doc.layer_removed, doc.edge_added, doc.edge_removed,
+                       doc.groups_changed):
+            signal.connect(self.invalidate)
+
+    def invalidate(self, *_: object) -> None:
+        """The structure changed: drop the routes now, recompute them after the burst."""
+        self._layout = None
+        self._timer.start()
+
+    def refresh(self) -> None:
+        """Recompute the layout's routes (cached in ``core.layout``) and redraw every edge."""
+        self._timer.stop()
+        self._layout = layered_layout(self._scene.document.graph)
+        self._scene.route_all()
+
+    def via(self, key: tuple[str, str, int]) -> tuple[Point, ...]:
+        """The dummy points of connection ``key``, or ``()`` (drawn directly)."""
+        layout = self._layout
+        if layout is None:
+            return ()
+        points = layout.routes.get(key)
+        if not points:
+            return ()
+        graph = self._scene.document.graph
+        for n in key[:2]:
+            x, y = graph.raw(n)["position"]
+            lx, ly = layout.positions.get(n, (None, None))
+            if lx is None or abs(x - lx) > 0.5 or abs(y - ly) > 0.5:
+                return ()
+        return points
