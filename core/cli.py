@@ -22,6 +22,7 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
+from paramlab.core import export_cli
 from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.writers import FORMATS, format_summary, write_summary
@@ -60,13 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write to FILE (atomically) instead of standard output")
     summary.add_argument("--expand", action="store_true",
                          help="list the layers inside nested models instead of one row each")
+    summary.add_argument("--batch-size", "-b", type=batch_size, default=1, metavar="B",
+                         help="batch size of the costs: MACs, FLOPs and activations are "
+                              "for B samples (default: 1)")
     summary.add_argument("--convention", choices=CONVENTIONS, default=KERAS,
                          help="count parameters as Keras does (default) or as PyTorch does "
                               "(requires_grad parameters; buffers such as BatchNorm's running "
                               "statistics in their own column)")
     exercise_cli.add_commands(sub)  # teaching labs: exercise make|list|show, grade
+    export_cli.add_commands(sub)  # export --to pytorch|keras-code|keras-json
     parser.subcommands = sub  # type: ignore[attr-defined]
     return parser
+
+
+def batch_size(text: str) -> int:
+    """argparse type of ``--batch-size``: a whole number from 1 to 1,000,000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 1000000, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +106,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
     err = stderr or sys.stderr
     if args.command in exercise_cli.COMMANDS:
         return exercise_cli.run(args, out, err)
+    if args.command in export_cli.COMMANDS:
+        return export_cli.run(args, out, err)
     if args.command != "summary":
         print(f"{PROG}: error: unknown command {args.command!r}", file=err)
         return EXIT_USAGE
@@ -110,16 +128,17 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
     summary = summarize(graph, result, expand_groups=bool(args.expand),
                         convention=getattr(args, "convention", KERAS))
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
+    batch = getattr(args, "batch_size", 1)
     if args.output:
         try:
-            write_summary(summary, args.format, args.output)
+            write_summary(summary, args.format, args.output, batch)
         except OSError as exc:
             print(f"{PROG}: error: {args.output}: cannot write the file: "
                   f"{exc.strerror or exc}", file=err)
             return EXIT_FILE
     else:
         try:
-            _write(out, format_summary(summary, args.format))
+            _write(out, format_summary(summary, args.format, batch))
         except BrokenPipeError:
             # The reader went away (``paramlab summary big | head``): not an error of ours.
             # Point stdout at devnull so that Python's exit flush does not complain.

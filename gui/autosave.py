@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,8 @@ def default_autosave_dir() -> Path:
     Linux (``$XDG_DATA_HOME`` first), ``%LOCALAPPDATA%\\ParamLab\\ParamLab\\autosave`` on
     Windows, ``~/Library/Application Support/ParamLab/ParamLab/autosave`` on macOS."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    if not base:  # no usable home folder: never the current folder
+        return Path(tempfile.gettempdir()) / "ParamLab" / "autosave"
     return Path(base) / "autosave"
 
 
@@ -242,5 +245,5 @@ class Autosaver(QObject):
             kept = path
         detail = exc.detail if isinstance(exc, ModelFileError) else exc
         messages.show_error(self.files.window, "Unsaved work cannot be recovered",
-                            _one_line(f"{path.name} cannot be read ({detail}); "
-                                      f"it is kept as {kept}"))
+                            _one_line(f"{path.name} cannot be recovered — {detail}; "
+                                      f"kept as {kept}"))

@@ -52,6 +52,8 @@ class Document(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.path: Path | None = None
+        # Why edits are refused (student mode of an exercise), or None: every edit allowed.
+        self.read_only: str | None = None
         self._graph = graph or LayerGraph()
         self._result: PropagationResult | None = None
         self._stale = True
@@ -104,6 +106,9 @@ class Document(QObject):
         Returns:
             True if pushed; False if refused (``edit_refused`` carries the reason).
         """
+        if self.read_only:
+            self.edit_refused.emit(self.read_only)
+            return False
         try:
             edit.check(self._graph)
         except GraphError as exc:
@@ -118,6 +123,9 @@ class Document(QObject):
         Returns:
             True if pushed; False if refused (``edit_refused`` carries the reason).
         """
+        if self.read_only:
+            self.edit_refused.emit(self.read_only)
+            return False
         try:
             EditGroup(list(edits)).check(self._graph)
         except GraphError as exc:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.summary import partial_note
 from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
@@ -26,6 +27,7 @@ from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.canvas.view import CanvasView
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
+from paramlab.gui.exercise_mode import install_exercise
 from paramlab.gui.files import FileController
 from paramlab.gui.palette import PaletteWidget
 from paramlab.gui.properties import PropertiesPanel
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
+        self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         fill_recent_menu(self)
 
         self.files.recent_changed.connect(lambda: fill_recent_menu(self))
@@ -235,8 +238,9 @@ class MainWindow(QMainWindow):
 
     def _update_totals(self) -> None:
         r = self.document.result
+        unresolved = sum(1 for layer in r.layers.values() if not layer.ok)
         self.totals_label.setText(
-            f"Total params: {style.format_count(r.total)}  ·  "
+            f"Total params: {style.format_count(r.total)}{partial_note(unresolved)}  ·  "
             f"Trainable: {style.format_count(r.trainable)}  ·  "
             f"Non-trainable: {style.format_count(r.non_trainable)}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -129,6 +130,7 @@ class PreferencesDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
             self.restore_defaults)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addWidget(self.buttons)
@@ -148,7 +150,10 @@ class PreferencesDialog(QDialog):
             if setting.help:
                 note = QLabel(setting.help, widget)
                 note.setWordWrap(True)
-                note.setEnabled(False)  # drawn in the palette's quieter text colour
+                note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # quieter, readable
+                font = note.font()
+                font.setPointSizeF(font.pointSizeF() * 0.9)
+                note.setFont(font)
                 form.addRow("", note)
             self.fields[setting.key] = (setting, spin)
         return widget

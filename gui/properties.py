@@ -44,6 +44,7 @@ class PropertiesPanel(QScrollArea):
 
     def __init__(self, document: Document, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.result_hooks: list[Any] = []
         self.document = document
         self.editor = editor
         self.node_id: str | None = None
@@ -214,6 +215,8 @@ class PropertiesPanel(QScrollArea):
         else:
             prefix = "Warning" if diag.severity is Severity.WARNING else "Error"
             _show(self.diagnostic_label, f"{prefix}: {html.escape(diag.message)}")
+        for hook in self.result_hooks:  # e.g. gui.exercise_mode: shape steps, hidden cells
+            hook(self, self.node_id, r)
 
     # ------------------------------------------------------------------ intents
     def _field_committed(self, name: str, value: Any) -> None:

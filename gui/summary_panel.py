@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paramlab.core.summary import Summary, SummaryRow, summarize
+from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.core.types import format_shape
 from paramlab.gui import style
 from paramlab.gui.document import Document
@@ -51,6 +51,8 @@ class SummaryTableModel(QAbstractTableModel):
         self.document = document
         self.editor = editor
         self.summary: Summary = self._summarize()
+        # gui.exercise_mode's cell overlay (hidden cells, answers), or None.
+        self.overlay: Any = None
         self._rows: dict[str, int] = {}
         self._index_rows()
         document.results_changed.connect(self.refresh)
@@ -121,6 +123,8 @@ class SummaryTableModel(QAbstractTableModel):
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         row = index.row()
+        if self.overlay is not None:
+            return self.overlay.flags(self, index, base)
         if (index.column() == COL_TRAIN_FLAG and not self.is_total_row(row)
                 and not getattr(self.summary.rows[row], "is_group", False)):
             base |= Qt.ItemFlag.ItemIsUserCheckable
@@ -130,6 +134,10 @@ class SummaryTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
+        if self.overlay is not None:
+            value = self.overlay.data(self, row, col, role)
+            if value is not self.overlay.PASS:
+                return value
         if self.is_total_row(row):
             return self._total_data(col, role)
         r = self.summary.rows[row]
@@ -160,6 +168,8 @@ class SummaryTableModel(QAbstractTableModel):
 
     def setData(self, index: QModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if self.overlay is not None:
+            return self.overlay.set_data(self, index, value, role)
         if (role != Qt.ItemDataRole.CheckStateRole or index.column() != COL_TRAIN_FLAG
                 or self.is_total_row(index.row())):
             return False
@@ -217,7 +227,8 @@ def totals_text(summary: Summary) -> str:
     """The three totals lines of Keras's summary, on one line."""
     def part(label: str, n: int) -> str:
         return f"{label}: <b>{style.format_count(n)}</b> ({style.format_bytes(4 * n)})"
-    return " · ".join((part("Total params", summary.total),
+    unresolved = sum(1 for r in summary.rows if r.failed)
+    return " · ".join((part("Total params", summary.total) + partial_note(unresolved),
                        part("Trainable", summary.trainable),
                        part("Non-trainable", summary.non_trainable)))
 

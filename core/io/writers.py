@@ -13,8 +13,12 @@ Formats:
         ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
         them as numbers.
     ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
-        "non_trainable", "total", "error", "note"}], "totals": {"trainable", "non_trainable",
-        "total"}}``; ``output_shape`` a list with ``null`` for the batch axis, or ``null``.
+        "non_trainable", "total", "error", "note", "macs", "flops", "activation_elements"}],
+        "totals": {"trainable", "non_trainable", "total", "batch_size", "macs", "flops",
+        "activation_elements", "input_elements", "param_bytes", "activation_bytes",
+        "training_bytes"}}``; ``output_shape`` a list with ``null`` for the batch axis, or
+        ``null``; a cost is ``null`` when it depends on an unknown length. Costs follow
+        cost_conventions.md (see :func:`cost_totals`).
     ``markdown``: a GitHub-flavoured table and the totals.
 
 In the PyTorch convention (``Summary.convention == "pytorch"``) every format adds the buffer
@@ -32,6 +36,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from paramlab.core.budget import DTYPES, training_budget
 from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
@@ -186,23 +191,50 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+# ---------------------------------------------------------------------------- costs
+def _times(n: int | None, batch_size: int) -> int | None:
+    return None if n is None else n * batch_size
+
+
+def row_costs(row: SummaryRow, batch_size: int = 1) -> dict[str, int | None]:
+    """``{"macs", "flops", "activation_elements"}`` of one row for a batch of
+    ``batch_size`` (``None``: unknown)."""
+    return {"macs": _times(row.macs, batch_size), "flops": _times(row.flops, batch_size),
+            "activation_elements": _times(row.activation_elements, batch_size)}
+
+
+def cost_totals(summary: Summary, batch_size: int = 1) -> dict[str, int]:
+    """The cost totals (cost_conventions.md, float32) for a batch of ``batch_size``:
+    ``macs``, ``flops``, ``activation_elements`` (non-input rows), ``input_elements``,
+    ``param_bytes`` (parameters · 4, whatever the batch), ``activation_bytes``
+    (activation_elements · 4) and ``training_bytes`` (Adam: weights + gradients + 2
+    moments + activations + input, :func:`core.budget.training_budget`). Rows whose cost
+    is unknown are left out (:attr:`Summary.unknown_cost_rows` counts them)."""
+    act, inp = summary.activation_elements, summary.input_elements
+    budget = training_budget(summary.total, summary.trainable, act, inp, batch_size)
+    return {"batch_size": batch_size, "macs": summary.macs * batch_size,
+            "flops": summary.flops * batch_size,
+            "activation_elements": act * batch_size, "input_elements": inp * batch_size,
+            "param_bytes": summary.memory_bytes,
+            "activation_bytes": act * batch_size * DTYPES["float32"][4],
+            "training_bytes": budget.total}
+
+
 # ---------------------------------------------------------------------------- JSON
-def summary_to_dict(summary: Summary) -> dict[str, Any]:
-    """The JSON document as Python data:
-    ``{"layers": [{"name", "type", "output_shape", "trainable", "non_trainable", "total",
-    "error", "note"}], "totals": {"trainable", "non_trainable", "total"}}``; in the PyTorch
-    convention each row and the totals also hold ``"buffers"``, and the document
-    ``"convention": "pytorch"``."""
+def summary_to_dict(summary: Summary, batch_size: int = 1) -> dict[str, Any]:
+    """The JSON document as Python data (see the module doc), costs for a batch of
+    ``batch_size``; in the PyTorch convention each row and the totals also hold
+    ``"buffers"``, and the document ``"convention": "pytorch"``."""
     if _torch(summary):
-        data = _json_doc(summary)
+        data = _json_doc(summary, batch_size)
         for layer, r in zip(data["layers"], summary.rows):
             layer["buffers"] = r.buffers
         data["totals"]["buffers"] = summary.buffers
         return {"convention": PYTORCH, **data}
-    return _json_doc(summary)
+    return _json_doc(summary, batch_size)
 
 
-def _json_doc(summary: Summary) -> dict[str, Any]:
+def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
     return {
         "layers": [{
             "name": r.name,
@@ -213,15 +245,16 @@ def _json_doc(summary: Summary) -> dict[str, Any]:
             "total": r.total,
             "error": r.error,
             "note": r.note,
+            **row_costs(r, batch_size),
         } for r in summary.rows],
         "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
-                   "total": summary.total},
+                   "total": summary.total, **cost_totals(summary, batch_size)},
     }
 
 
-def format_json(summary: Summary) -> str:
+def format_json(summary: Summary, batch_size: int = 1) -> str:
     """:func:`summary_to_dict` as indented JSON text, ending with a newline."""
-    data = summary_to_dict(summary)
+    data = summary_to_dict(summary, batch_size)
     # One layer per line: readable in a terminal and in a diff, and still plain JSON.
     layers = ",\n".join("    " + json.dumps(layer, ensure_ascii=False) for layer in data["layers"])
     head = f'  "convention": "{data["convention"]}",\n' if "convention" in data else ""
@@ -296,12 +329,15 @@ FORMATTERS: dict[str, Callable[[Summary], str]] = {
 }
 
 
-def format_summary(summary: Summary, fmt: str) -> str:
-    """The summary in format ``fmt`` (one of :data:`FORMATS`).
+def format_summary(summary: Summary, fmt: str, batch_size: int = 1) -> str:
+    """The summary in format ``fmt`` (one of :data:`FORMATS`), costs for a batch of
+    ``batch_size``.
 
     Raises:
         ValueError: unknown format.
     """
+    if fmt == "json":
+        return format_json(summary, batch_size)
     try:
         return FORMATTERS[fmt](summary)
     except KeyError:
@@ -309,7 +345,8 @@ def format_summary(summary: Summary, fmt: str) -> str:
                          f"{', '.join(FORMATS)}") from None
 
 
-def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> None:
+def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str],
+                  batch_size: int = 1) -> None:
     """Write the summary in format ``fmt`` to ``path`` atomically (UTF-8; CSV with a byte
     order mark so that spreadsheet programs detect the encoding).
 
@@ -317,5 +354,5 @@ def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> N
         ValueError: unknown format.
         OSError: the file cannot be written (the old file, if any, is unchanged).
     """
-    text = format_summary(summary, fmt)
+    text = format_summary(summary, fmt, batch_size)
     atomic_write_text(path, text, "utf-8-sig" if fmt == "csv" else "utf-8")

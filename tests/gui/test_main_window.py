@@ -50,7 +50,7 @@ def test_standard_shortcuts(window):
     assert acts.save.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
     assert acts.open.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&View", "&Model", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Model", "E&xercise", "&Help"]
 
 
 def test_delete_key_and_ctrl_z(qtbot, window, ui):

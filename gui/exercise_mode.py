@@ -1,0 +1,658 @@
+"""Teaching labs in the editor: authoring exercises and the student mode.
+
+:func:`install_exercise` adds the *Exercise* menu, *Help ▸ Lessons*, the instructions panel
+and the cell overlay to a main window, and returns the :class:`ExerciseController`.
+
+* **Authoring** (any model): *Exercise ▸ New from current model…* hides parameters, shapes
+  or both for all or the selected layers; a right-click on a summary cell toggles *Hide in
+  exercise*; *Instructions…* edits the Markdown; *Save Exercise As…* writes the file
+  (``core.exercise.format``).
+* **Student mode** starts when the opened file is an exercise. The views read the hidden
+  mask of :class:`ExerciseSession`: hidden cells show ``?`` on the canvas nodes, in the
+  summary table and in the properties panel (formula and weight shapes too); exports are
+  disabled. Hidden cells are editable in the summary table; every edit of the model is
+  refused. *Check* (Ctrl+Return) grades the answers with ``core.exercise.grading`` and
+  colours each cell; a wrong cell's tooltip names the mistake. *Save Answers…* asks for the
+  student's name once (remembered in QSettings). *Reveal Solution* is offered after a Check
+  when the exercise allows it. ``max_checks`` limits the Checks.
+
+Nothing here computes a count or a shape: the values come from the document's propagation
+result and the grader; the mask only decides what is shown.
+"""
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QRadioButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from paramlab.core.catalogue import get_spec
+from paramlab.core.errors import LayerError, ModelFileError, ParamLabError
+from paramlab.core.exercise.format import (
+    FIELDS, HIDE_CHOICES, TOTAL_FIELDS, TOTALS, Answers, Cell, Exercise, load_exercise,
+    read_json, save_answers, save_exercise)
+from paramlab.core.exercise.grading import CellGrade, Grader
+from paramlab.core.exercise.lessons import list_lessons
+from paramlab.core.exercise.rows import row_table
+from paramlab.core.shape_formula import shape_steps
+from paramlab.gui import messages
+from paramlab.gui.summary_panel import (
+    COL_NAME, COL_NON_TRAINABLE, COL_SHAPE, COL_TOTAL, COL_TRAIN_FLAG, COL_TRAINABLE)
+
+if TYPE_CHECKING:
+    from paramlab.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+FIELD_OF_COLUMN = {COL_SHAPE: "output_shape", COL_TRAINABLE: "trainable",
+                   COL_NON_TRAINABLE: "non_trainable", COL_TOTAL: "total"}
+HIDDEN_TEXT = "?"
+STUDENT_KEY = "exercise/student_name"
+RIGHT = QColor(200, 240, 200)
+WRONG = QColor(250, 205, 205)
+HIDDEN_BG = QColor(255, 248, 215)
+MARKED_BG = QColor(235, 225, 250)
+READ_ONLY = "this is an exercise: the model is read-only (answer in the summary table)"
+
+
+class ExerciseSession(QObject):
+    """The exercise state of one window: the exercise being authored or answered, the
+    student's answers, the last Check's grades, the Checks used and whether the solution
+    is revealed. ``changed`` is emitted after every change."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.exercise: Exercise | None = None
+        self.student = False
+        self.grader: Grader | None = None
+        self.answers: dict[Cell, str] = {}
+        self.grades: dict[Cell, CellGrade] = {}
+        self.checks = 0
+        self.revealed = False
+        self.path: Path | None = None
+
+    # ------------------------------------------------------------------ mask
+    def hidden(self, row: str, field: str) -> bool:
+        """Whether a view must show ``?`` for this cell (student mode, not revealed)."""
+        return (self.student and not self.revealed and self.exercise is not None
+                and self.exercise.is_hidden(row, field))
+
+    def marked(self, row: str, field: str) -> bool:
+        """Whether the cell is hidden in the exercise (shown to the instructor, marked)."""
+        return self.exercise is not None and self.exercise.is_hidden(row, field)
+
+    # ------------------------------------------------------------------ student mode
+    def start_student(self, exercise: Exercise, path: Path | None) -> None:
+        self.exercise, self.student, self.path = exercise, True, path
+        self.grader = Grader(exercise)
+        self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
+        self.changed.emit()
+
+    def stop(self) -> None:
+        self.exercise, self.student, self.grader, self.path = None, False, None, None
+        self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
+        self.changed.emit()
+
+    def set_answer(self, cell: Cell, text: str) -> None:
+        self.answers[cell] = text
+        self.grades.pop(cell, None)
+        self.changed.emit()
+
+    @property
+    def checks_left(self) -> int | None:
+        if self.exercise is None or self.exercise.max_checks is None:
+            return None
+        return max(0, self.exercise.max_checks - self.checks)
+
+    def check(self) -> dict[Cell, CellGrade]:
+        """Grade the answers (counts one Check)."""
+        assert self.grader is not None
+        self.grades = self.grader.check(self.answers)
+        self.checks += 1
+        self.changed.emit()
+        return self.grades
+
+    def can_reveal(self) -> bool:
+        return (self.student and self.exercise is not None and self.checks > 0
+                and self.exercise.show_solution_after_check and not self.revealed)
+
+    def reveal(self) -> None:
+        self.revealed = True
+        self.changed.emit()
+
+    def answers_record(self, student: str) -> Answers:
+        assert self.exercise is not None and self.grader is not None
+        return Answers(student, self.exercise.title, self.grader.sha256,
+                       {c: v for c, v in self.answers.items() if v.strip()})
+
+
+class SummaryOverlay:
+    """What the summary table shows in exercise cells (installed as its ``overlay``)."""
+
+    PASS = object()
+
+    def __init__(self, session: ExerciseSession) -> None:
+        self.session = session
+
+    def _cell(self, model: Any, row: int, col: int) -> Cell | None:
+        field = FIELD_OF_COLUMN.get(col)
+        if field is None:
+            return None
+        if model.is_total_row(row):
+            return (TOTALS, field) if field in TOTAL_FIELDS else None
+        return (model.summary.rows[row].name, field)
+
+    def flags(self, model: Any, index: QModelIndex, base: Qt.ItemFlag) -> Qt.ItemFlag:
+        s = self.session
+        cell = self._cell(model, index.row(), index.column())
+        if s.student:
+            if cell is not None and s.hidden(*cell):
+                return base | Qt.ItemFlag.ItemIsEditable
+            return base
+        if (index.column() == COL_TRAIN_FLAG and not model.is_total_row(index.row())
+                and not model.summary.rows[index.row()].is_group):
+            base |= Qt.ItemFlag.ItemIsUserCheckable
+        return base
+
+    def data(self, model: Any, row: int, col: int, role: int) -> Any:
+        s = self.session
+        cell = self._cell(model, row, col)
+        if cell is None:
+            if s.student and role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
+                return None
+            return self.PASS
+        if s.hidden(*cell):
+            grade = s.grades.get(cell)
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+                typed = s.answers.get(cell, "")
+                return typed if typed.strip() or role == Qt.ItemDataRole.EditRole \
+                    else HIDDEN_TEXT
+            if role == Qt.ItemDataRole.BackgroundRole:
+                if grade is not None and grade.given is not None:
+                    return QBrush(RIGHT if grade.correct else WRONG)
+                return QBrush(HIDDEN_BG)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                if grade is None or grade.given is None:
+                    return "Hidden in this exercise: type your answer (double-click)."
+                if grade.correct:
+                    return "Right."
+                return "Wrong. " + (grade.hint or "Look at the rule for this layer again.")
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return None
+            return self.PASS
+        if role == Qt.ItemDataRole.BackgroundRole and not s.student and s.marked(*cell):
+            return QBrush(MARKED_BG)
+        if role == Qt.ItemDataRole.ToolTipRole and s.student and _row_of_hidden_group(s, model, row):
+            return "Hidden in this exercise."
+        if role == Qt.ItemDataRole.DisplayRole and s.student and cell[1] != "output_shape" \
+                and _row_of_hidden_group(s, model, row):
+            return HIDDEN_TEXT
+        return self.PASS
+
+    def set_data(self, model: Any, index: QModelIndex, value: Any, role: int) -> bool:
+        s = self.session
+        if s.student:
+            cell = self._cell(model, index.row(), index.column())
+            if role != Qt.ItemDataRole.EditRole or cell is None or not s.hidden(*cell):
+                return False
+            s.set_answer(cell, str(value))
+            model.dataChanged.emit(index, index)
+            return True
+        if (role != Qt.ItemDataRole.CheckStateRole or index.column() != COL_TRAIN_FLAG
+                or model.is_total_row(index.row())):
+            return False
+        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value, 2, True)
+        return model.editor.set_trainable(model.summary.rows[index.row()].node_id, checked)
+
+
+def _row_of_hidden_group(s: ExerciseSession, model: Any, row: int) -> bool:
+    """A layer shown inside an expanded nested model whose counts are hidden."""
+    if model.is_total_row(row):
+        return False
+    graph = model.document.graph
+    r = model.summary.rows[row]
+    group = None if r.is_group else graph.raw(r.node_id).get("group")
+    return group is not None and s.hidden(group, "total")
+
+
+class NewExerciseDialog(QDialog):
+    """*Exercise ▸ New from current model…*: what to hide, for which layers, title."""
+
+    def __init__(self, parent: QWidget, title: str, has_selection: bool) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New Exercise")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Title:"))
+        self.title_edit = QLineEdit(title, self)
+        layout.addWidget(self.title_edit)
+        layout.addWidget(QLabel("Students work out:"))
+        self.hide_group = QButtonGroup(self)
+        self.hide_buttons = {}
+        for key, text in (("params", "Parameters (trainable, non-trainable, total)"),
+                          ("shapes", "Output shapes"), ("all", "Both")):
+            b = QRadioButton(text, self)
+            self.hide_group.addButton(b)
+            self.hide_buttons[key] = b
+            layout.addWidget(b)
+        self.hide_buttons["params"].setChecked(True)
+        self.selected_only = QCheckBox("Only the selected layers", self)
+        self.selected_only.setEnabled(has_selection)
+        layout.addWidget(self.selected_only)
+        self.totals = QCheckBox("Hide the model's totals", self)
+        self.totals.setChecked(True)
+        layout.addWidget(self.totals)
+        self.show_solution = QCheckBox("Offer Reveal Solution after a Check", self)
+        layout.addWidget(self.show_solution)
+        layout.addWidget(QLabel("Checks allowed (0: no limit):"))
+        self.max_checks = QSpinBox(self)
+        self.max_checks.setRange(0, 99)
+        layout.addWidget(self.max_checks)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def hide(self) -> str:  # type: ignore[override]
+        return next(k for k, b in self.hide_buttons.items() if b.isChecked())
+
+
+class ExerciseController(QObject):
+    """The exercise menu, panels and student mode of one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = ExerciseSession(self)
+        self.overlay = SummaryOverlay(self.session)
+        window.summary.model.overlay = self.overlay
+        window.properties.result_hooks.append(self._properties_hook)
+        self.instructions = QTextBrowser(window)
+        self.instructions.setObjectName("exercise_instructions")
+        self.instructions.setOpenExternalLinks(False)
+        self.dock = QDockWidget("Instructions", window)
+        self.dock.setObjectName("instructions_dock")
+        self.dock.setWidget(self.instructions)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self.dock.hide()
+        self._build_menu()
+        view = window.summary.view
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._summary_menu)
+        doc = window.document
+        doc.reset.connect(self._document_reset)
+        doc.results_changed.connect(self._mask_canvas)
+        doc.groups_changed.connect(lambda _g: self._mask_canvas())
+        self.session.changed.connect(self._session_changed)
+        self._session_changed()
+
+    # ------------------------------------------------------------------ menu
+    def _action(self, menu: QMenu, text: str, slot: Any, key: str | None = None,
+                tip: str = "") -> QAction:
+        act = QAction(text, self.window)
+        if key:
+            act.setShortcuts([QKeySequence(k) for k in key.split("|")])
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(lambda _c=False: slot())
+        menu.addAction(act)
+        return act
+
+    def _build_menu(self) -> None:
+        bar = self.window.menuBar()
+        help_menu = next((a.menu() for a in bar.actions() if a.text() == "&Help"), None)
+        menu = QMenu("E&xercise", self.window)
+        if help_menu is not None:
+            bar.insertMenu(help_menu.menuAction(), menu)
+        else:
+            bar.addMenu(menu)
+        self.menu = menu
+        self.new_action = self._action(menu, "&New from Current Model…", self.new_exercise,
+                                       None, "Make an exercise: choose what students work out")
+        self.instructions_action = self._action(menu, "&Instructions…", self.edit_instructions,
+                                                None, "Write the exercise's instructions")
+        self.save_exercise_action = self._action(menu, "Save &Exercise As…",
+                                                 self.save_exercise_as, None,
+                                                 "Save the model with its hidden cells")
+        menu.addSeparator()
+        self.check_action = self._action(menu, "&Check", self.check, "Ctrl+Return|Ctrl+Enter",
+                                         "Check your answers: right cells turn green")
+        self.save_answers_action = self._action(menu, "Save &Answers…", self.save_answers,
+                                                None, "Save your answers with your name")
+        self.reveal_action = self._action(menu, "&Reveal Solution", self.reveal, None,
+                                          "Show every hidden value")
+        self.leave_action = self._action(menu, "&Leave Student Mode", self.leave, None,
+                                         "Close the exercise and keep the model")
+        if help_menu is not None:
+            lessons = QMenu("&Lessons", self.window)
+            for lesson in list_lessons():
+                act = lessons.addAction(lesson.title)
+                act.triggered.connect(lambda _c=False, p=lesson.path: self.open_lesson(p))
+            help_menu.insertMenu(help_menu.actions()[0] if help_menu.actions() else None,
+                                 lessons)
+            self.lessons_menu = lessons
+
+    # ------------------------------------------------------------------ authoring
+    def _row_names(self) -> list[str]:
+        graph = self.window.document.graph
+        return [n for n, r in row_table(graph, self.window.document.result).items()
+                if r.type != "InputLayer" and (r.is_group or graph.raw(r.node_id).get("group")
+                                               is None)]
+
+    def _draft(self) -> Exercise:
+        s = self.session
+        if s.exercise is None or s.exercise.graph is not self.window.document.graph:
+            s.exercise = Exercise(self.window.document.graph, self.window.document.graph.name)
+            s.student = False
+        return s.exercise
+
+    def new_exercise(self, hide: str | None = None, selected_only: bool | None = None) -> bool:
+        """Make the current model an exercise (a dialog asks unless ``hide`` is given)."""
+        if self.session.student:
+            return False
+        ids = self.window.selected_ids()
+        dialog = NewExerciseDialog(self.window, self.window.document.graph.name, bool(ids))
+        if hide is None:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            hide, selected_only = dialog.hide(), dialog.selected_only.isChecked()
+        graph = self.window.document.graph
+        names = self._row_names()
+        if selected_only and ids:
+            chosen = {graph.raw(n).get("group") or graph.raw(n)["name"] for n in ids}
+            names = [n for n in names if n in chosen]
+        ex = self._draft()
+        ex.title = dialog.title_edit.text().strip() or graph.name
+        ex.hidden = {n: HIDE_CHOICES[hide] for n in names}
+        if dialog.totals.isChecked() and hide != "shapes":
+            ex.hidden[TOTALS] = TOTAL_FIELDS
+        ex.show_solution_after_check = dialog.show_solution.isChecked()
+        ex.max_checks = dialog.max_checks.value() or None
+        self.session.changed.emit()
+        self.window.statusBar().showMessage(
+            f"Exercise: {len(ex.cells(self._row_names()))} hidden cells (marked in the "
+            "summary); save it with Exercise ▸ Save Exercise As…", 8000)
+        return True
+
+    def toggle_hidden(self, row: str, field: str) -> None:
+        """*Hide in exercise* on one cell (authoring)."""
+        ex = self._draft()
+        ex.set_hidden(row, field, not ex.is_hidden(row, field))
+        self.session.changed.emit()
+
+    def edit_instructions(self) -> None:
+        ex = self._draft()
+        dialog = QDialog(self.window)
+        dialog.setWindowTitle("Exercise Instructions (Markdown)")
+        layout = QVBoxLayout(dialog)
+        edit = QPlainTextEdit(ex.instructions, dialog)
+        edit.setObjectName("instructions_edit")
+        layout.addWidget(edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, dialog)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(640, 480)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            ex.instructions = edit.toPlainText()
+            self.session.changed.emit()
+
+    def save_exercise_as(self, path: str | Path | None = None) -> bool:
+        ex = self._draft()
+        if not ex.hidden:
+            messages.show_error(self.window, "Nothing is hidden",
+                                "Hide some cells first (Exercise ▸ New from Current Model…, "
+                                "or right-click a summary cell).")
+            return False
+        if path is None:
+            path = messages.ask_save_path(self.window, "Save exercise as",
+                                          "ParamLab exercise (*.json)",
+                                          f"{ex.graph.name}_exercise.json")
+            if not path:
+                return False
+        try:
+            save_exercise(ex, path)
+        except ParamLabError as exc:
+            messages.show_error(self.window, "Cannot save the exercise", str(exc))
+            return False
+        self.window.statusBar().showMessage(f"Saved exercise {path}", 8000)
+        return True
+
+    # ------------------------------------------------------------------ student mode
+    def _document_reset(self) -> None:
+        path = self.window.document.path
+        ex = None
+        if path is not None and path.suffix.lower() == ".json":
+            try:
+                data = read_json(path)
+            except ModelFileError:
+                data = None
+            if isinstance(data, dict) and "exercise" in data:
+                try:
+                    ex = load_exercise(path)
+                except ModelFileError as exc:
+                    messages.show_error(self.window, "Cannot open the exercise", exc.detail,
+                                        exc.path)
+        if ex is None:
+            self.session.stop()
+            return
+        # The document holds the same model, read from the same file: answers are checked
+        # against the document's own graph.
+        ex.graph = self.window.document.graph
+        self.session.start_student(ex, path)
+
+    def open_lesson(self, path: Path) -> bool:
+        return self.window.files.open_path(path)
+
+    def check(self) -> None:
+        s = self.session
+        if not s.student:
+            return
+        left = s.checks_left
+        if left == 0:
+            self.window.statusBar().showMessage("No Checks left in this exercise", 8000)
+            return
+        grades = s.check()
+        right = sum(g.correct for g in grades.values())
+        self.window.summary.model.refresh()
+        extra = "" if s.checks_left is None else f" · {s.checks_left} Checks left"
+        self.window.statusBar().showMessage(
+            f"{right} of {len(grades)} right{extra}", 15000)
+
+    def save_answers(self, path: str | Path | None = None, student: str | None = None) -> bool:
+        s = self.session
+        if not s.student:
+            return False
+        settings = self.window.settings
+        name = student or str(settings.value(STUDENT_KEY, "") or "")
+        if not name:
+            name, ok = QInputDialog.getText(self.window, "Your name",
+                                            "Your name (written into the answers file):")
+            if not ok or not name.strip():
+                return False
+            name = name.strip()
+        settings.setValue(STUDENT_KEY, name)
+        settings.sync()
+        if path is None:
+            start = f"{s.exercise.graph.name}_answers_{name.split()[0].lower()}.json"
+            path = messages.ask_save_path(self.window, "Save answers as",
+                                          "ParamLab answers (*.json)", start)
+            if not path:
+                return False
+        try:
+            save_answers(s.answers_record(name), path)
+        except ParamLabError as exc:
+            messages.show_error(self.window, "Cannot save the answers", str(exc))
+            return False
+        self.window.statusBar().showMessage(f"Saved answers to {path}", 8000)
+        return True
+
+    def reveal(self) -> None:
+        if self.session.can_reveal():
+            self.session.reveal()
+
+    def leave(self) -> None:
+        self.session.stop()
+
+    # ------------------------------------------------------------------ views
+    def _session_changed(self) -> None:
+        s = self.session
+        w = self.window
+        w.document.read_only = READ_ONLY if s.student else None
+        for act in (w.acts.export_csv, w.acts.export_summary_png, w.acts.export_diagram_png,
+                    w.acts.save, w.acts.save_as):
+            act.setEnabled(not s.student)
+        for act in (self.new_action, self.instructions_action, self.save_exercise_action):
+            act.setEnabled(not s.student)
+        self.check_action.setEnabled(s.student and s.checks_left != 0)
+        self.save_answers_action.setEnabled(s.student)
+        self.reveal_action.setEnabled(s.can_reveal())
+        self.leave_action.setEnabled(s.student)
+        w._palette_dock.setEnabled(not s.student)
+        ex = s.exercise
+        if ex is not None and ex.instructions.strip():
+            self.instructions.setMarkdown(ex.instructions)
+            if s.student:
+                self.dock.show()
+        elif s.student:
+            self.dock.hide()
+        if s.student:
+            w.summary.view.setEditTriggers(
+                w.summary.view.EditTrigger.DoubleClicked | w.summary.view.EditTrigger.EditKeyPressed
+                | w.summary.view.EditTrigger.AnyKeyPressed)
+        else:
+            w.summary.view.setEditTriggers(w.summary.view.EditTrigger.NoEditTriggers)
+        w.summary.model.refresh()
+        w.scene().rebuild()
+        self._mask_canvas()
+        w.properties.set_selection(w.selected_ids())
+        title = f" — exercise: {ex.title}" if s.student and ex else ""
+        w.setWindowTitle(f"{w.files.display_name()}[*]{title} — ParamLab")
+        if s.student:
+            w.totals_label.setText("Totals: ? (hidden in this exercise)"
+                                   if ex is not None and ex.hidden.get(TOTALS) and not s.revealed
+                                   else w.totals_label.text())
+
+    def _mask_canvas(self) -> None:
+        s = self.session
+        if not s.student or s.revealed or s.exercise is None:
+            return
+        scene = self.window.scene()
+        graph = self.window.document.graph
+        hidden = s.exercise.hidden
+        for name, fields in hidden.items():
+            if name == TOTALS:
+                continue
+            items = []
+            node = graph.id_of(name)
+            if node is not None:
+                items.append(scene.layer_item(node))
+            if name in graph.groups:
+                items.append(scene.group_item(name))
+                if any(f != "output_shape" for f in fields):
+                    items += [scene.layer_item(n) for n in graph.layer_ids()
+                              if graph.raw(n).get("group") == name]
+            for item in items:
+                if item is None:
+                    continue
+                if "output_shape" in fields and (node is not None or item.look.is_group):
+                    item.set_shape_text(HIDDEN_TEXT)
+                if any(f != "output_shape" for f in fields) or name in graph.groups:
+                    item.set_params_text(HIDDEN_TEXT)
+                item.set_diagnostic(item.look.severity, "Hidden in this exercise")
+        if hidden.get(TOTALS):
+            self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
+            self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")
+
+    def _properties_hook(self, panel: Any, node_id: str, result: Any) -> None:
+        """Show-your-work shape steps under the output shape; ``?`` for hidden cells (the
+        formula and weight shapes too, since they give the count away)."""
+        s = self.session
+        d = self.window.document.graph.raw(node_id)
+        row, group = d["name"], d.get("group")
+        shape_hidden = s.hidden(row, "output_shape")
+        counts_hidden = any(s.hidden(row, f) for f in ("trainable", "non_trainable", "total")) \
+            or bool(group and s.hidden(group, "total"))
+        spec = get_spec(d["type"])
+        steps: tuple[str, ...] = ()
+        if spec is not None:
+            try:
+                config = spec.resolve_config(d["config"])
+            except LayerError:
+                config = None
+            if config is not None:
+                steps = shape_steps(d["type"], result.input_shapes, config,
+                                    result.output_shape, with_result=not shape_hidden)
+                steps = steps if shape_hidden else steps[:-1]
+        if shape_hidden:
+            panel.shape_label.setText(f"Output shape: <b>{HIDDEN_TEXT}</b>")
+        if steps:
+            panel.shape_label.setText(panel.shape_label.text() + "<br><small>"
+                                      + "<br>".join(html.escape(x) for x in steps)
+                                      + "</small>")
+        if counts_hidden:
+            panel.counts_label.setText(f"Parameters: <b>{HIDDEN_TEXT}</b> (hidden in this "
+                                       "exercise)")
+            panel.formula_label.setText(HIDDEN_TEXT)
+            panel.weights_label.setText("")
+            panel.weights_label.hide()
+
+    # ------------------------------------------------------------------ context menu
+    def _summary_menu(self, pos: Any) -> None:
+        view = self.window.summary.view
+        index = view.indexAt(pos)
+        menu = self.cell_menu(index)
+        if menu is not None:
+            menu.exec(view.viewport().mapToGlobal(pos))
+
+    def cell_menu(self, index: QModelIndex) -> QMenu | None:
+        """The right-click menu of a summary cell: *Hide in exercise* (authoring only)."""
+        if self.session.student or not index.isValid():
+            return None
+        cell = self.overlay._cell(self.window.summary.model, index.row(), index.column())
+        if cell is None:
+            return None
+        menu = QMenu(self.window)
+        act = menu.addAction("Hide in Exercise")
+        act.setCheckable(True)
+        act.setChecked(self.session.marked(*cell))
+        act.triggered.connect(lambda _c=False, c=cell: self.toggle_hidden(*c))
+        return menu
+
+
+def install_exercise(window: MainWindow) -> ExerciseController:
+    """Add the exercise menu, panels and student mode to ``window``, and the Help pages
+    (Lessons, Layer Reference, Keyboard Shortcuts)."""
+    from paramlab.gui.reference_dialog import install_reference
+
+    controller = ExerciseController(window)
+    install_reference(window)
+    return controller
+
+
+__all__ = ["ExerciseController", "ExerciseSession", "FIELDS", "install_exercise"]
