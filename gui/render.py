@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QIODevice, QPointF, QRectF, QSaveFile, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen
@@ -104,7 +105,7 @@ def save_png(image: QImage, path: str | PathLike[str]) -> None:
 
 
 # ---------------------------------------------------------------------- summary table
-def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
+def render_summary_png(summary: Summary, path: str | PathLike[str], mask: Any = None) -> None:
     """Draw ``summary`` as a table like Keras's ``model.summary()`` and save it as PNG.
 
     Columns: Layer (type), Output Shape, Param #, Trainable, Non-trainable, and Connected
@@ -116,6 +117,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     Raises:
         RuntimeError: no ``QGuiApplication`` exists.
         OSError: the file cannot be written.
+
+    ``mask`` (an exercise's ``gui.exercise_mode.ExportMask``) replaces hidden cells by ``?``.
     """
     _require_app()
     body, bold, mono, small = _font(13), _font(13, bold=True), _font(13, mono=True), _font(12)
@@ -140,6 +143,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
             row.append(f"{r.buffers:,}")
         if connected:
             row.append(", ".join(r.keras_connected_to or r.connected_to) or "-")
+        if mask is not None:
+            row = mask.summary_cells(r.name, row)
         cells.append(row)
     widths = []
     for c, head in enumerate(headers):
@@ -157,6 +162,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     ]
     if torch:
         totals.append(f"Buffers: {summary.buffers:,} elements (PyTorch buffers, not parameters)")
+    if mask is not None:
+        totals = mask.totals_lines(totals)
     table_w = sum(widths)
     width = max(table_w, max(fmb.horizontalAdvance(t) for t in totals) + 20) + 2 * _MARGIN
     title = f'Model: "{summary.name}"'
@@ -236,7 +243,7 @@ def _positions(graph: LayerGraph) -> dict[str, tuple[float, float]]:
 
 
 def render_diagram_png(graph: LayerGraph, result: PropagationResult,
-                       path: str | PathLike[str]) -> None:
+                       path: str | PathLike[str], mask: Any = None) -> None:
     """Draw the whole model as the canvas shows it (nodes at their positions, collapsed
     nested models as one node, curves between ports) under a title line with the totals,
     and save it as PNG.
@@ -247,6 +254,8 @@ def render_diagram_png(graph: LayerGraph, result: PropagationResult,
     Raises:
         RuntimeError: no ``QGuiApplication`` exists.
         OSError: the file cannot be written.
+
+    ``mask`` (an exercise's ``gui.exercise_mode.ExportMask``) shows hidden cells as ``?``.
     """
     _require_app()
     pos = _positions(graph)
@@ -296,6 +305,9 @@ def render_diagram_png(graph: LayerGraph, result: PropagationResult,
     title = (f"{graph.name} — {len(graph)} layers — total params {totals.total:,} "
              f"(trainable {totals.trainable:,}, non-trainable {totals.non_trainable:,}; "
              f"{format_bytes(totals.memory_bytes)})")
+    if mask is not None:
+        nodes = {k: (c, mask.node_look(k, look), ports) for k, (c, look, ports) in nodes.items()}
+        title = mask.diagram_title(graph, title)
     title_font = _font(15, bold=True)
     title_w = QFontMetricsF(title_font).horizontalAdvance(title)
     bounds = bounds.adjusted(-_MARGIN - 10, -_MARGIN - header_h, _MARGIN + 10, _MARGIN)
