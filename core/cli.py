@@ -22,6 +22,7 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
+from paramlab.core import export_cli
 from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.writers import FORMATS, format_summary, write_summary
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "(requires_grad parameters; buffers such as BatchNorm's running "
                               "statistics in their own column)")
     exercise_cli.add_commands(sub)  # teaching labs: exercise make|list|show, grade
+    export_cli.add_commands(sub)  # export --to pytorch|keras-code|keras-json
     parser.subcommands = sub  # type: ignore[attr-defined]
     return parser
 
@@ -104,6 +106,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
     err = stderr or sys.stderr
     if args.command in exercise_cli.COMMANDS:
         return exercise_cli.run(args, out, err)
+    if args.command in export_cli.COMMANDS:
+        return export_cli.run(args, out, err)
     if args.command != "summary":
         print(f"{PROG}: error: unknown command {args.command!r}", file=err)
         return EXIT_USAGE

@@ -290,14 +290,14 @@ class ExportMask:
                 out[i] = out[i].split(":")[0] + ": ?"
         return out
 
-    def node_look(self, key: str, look: NodeLook) -> NodeLook:
-        name = key[6:] if key.startswith("group:") else self.graph.raw(key)["name"]
+    def node_look(self, name: str, look: NodeLook) -> NodeLook:
+        """The look of the diagram node of layer (or collapsed nested model) ``name``."""
         return mask_look(look, *hidden_in_view(self.session, self.graph, name))
 
-    def diagram_title(self, graph: Any, title: str) -> str:
+    def diagram_totals(self, totals: str) -> str:
         if any(self._totals(f) for f in TOTAL_FIELDS):
-            return f"{graph.name} — {len(graph)} layers — total params ? (hidden in this exercise)"
-        return title
+            return "Total params: ? (hidden in this exercise)"
+        return totals
 
     def write_csv(self, summary: Any, path: Any) -> None:
         """The summary CSV (``core.io.writers``) with the hidden cells as ``?``."""
