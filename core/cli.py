@@ -22,7 +22,7 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
-from paramlab.core import chart_cli
+from paramlab.core import chart_cli, export_cli
 from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import parse_columns
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "statistics in their own column)")
     exercise_cli.add_commands(sub)  # teaching labs: exercise make|list|show, grade
     chart_cli.add_command(sub)  # cost chart: paramlab chart MODEL --metric ... --output F.png
+    export_cli.add_commands(sub)  # export --to pytorch|keras-code|keras-json
     parser.subcommands = sub  # type: ignore[attr-defined]
     return parser
 
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         return exercise_cli.run(args, out, err)
     if args.command == chart_cli.COMMAND:
         return chart_cli.run(args, out, err)
+    if args.command in export_cli.COMMANDS:
+        return export_cli.run(args, out, err)
     if args.command != "summary":
         print(f"{PROG}: error: unknown command {args.command!r}", file=err)
         return EXIT_USAGE

@@ -172,6 +172,14 @@ class Summary:
         return sum(1 for r in self.rows if r.macs is None or r.activation_elements is None)
 
 
+def partial_note(unresolved: int) -> str:
+    """What follows a total when ``unresolved`` layers could not be computed (their
+    parameters are missing from it): ``" — partial, 3 layers unresolved"``, or ``""``."""
+    if unresolved <= 0:
+        return ""
+    return f" — partial, {unresolved} layer{'s' if unresolved != 1 else ''} unresolved"
+
+
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
               expand_groups: bool | Collection[str] = False,
               convention: str = KERAS) -> Summary:

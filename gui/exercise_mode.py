@@ -646,8 +646,13 @@ class ExerciseController(QObject):
 
 
 def install_exercise(window: MainWindow) -> ExerciseController:
-    """Add the exercise menu, panels and student mode to ``window``."""
-    return ExerciseController(window)
+    """Add the exercise menu, panels and student mode to ``window``, and the Help pages
+    (Lessons, Layer Reference, Keyboard Shortcuts)."""
+    from paramlab.gui.reference_dialog import install_reference
+
+    controller = ExerciseController(window)
+    install_reference(window)
+    return controller
 
 
 __all__ = ["ExerciseController", "ExerciseSession", "FIELDS", "install_exercise"]

@@ -242,15 +242,25 @@ class FileController(QObject):
         return self._run_export(lambda: render_summary_png(self._summary(), target), target)
 
     def export_diagram_png(self, path: str | Path | None = None) -> bool:
-        """Draw the whole diagram to a PNG (``gui.render``)."""
-        from paramlab.gui.render import render_diagram_png
+        """Draw the whole diagram to a PNG (150 dpi)."""
+        return self.export_diagram("png", path)
 
-        target = Path(path) if path else self._export_path("Export diagram as PNG",
-                                                          "PNG image (*.png)", ".png")
+    def export_diagram(self, fmt: str, path: str | Path | None = None) -> bool:
+        """File > Export > Diagram as SVG / PDF / PNG: one drawing (``gui.diagram``).
+        PDF pages are A4 or Letter (setting ``export/pdf_page_size``)."""
+        from paramlab.gui.diagram import export_diagram
+
+        names = {"svg": "SVG drawing (*.svg)", "pdf": "PDF document (*.pdf)",
+                 "png": "PNG image (*.png)"}
+        target = Path(path) if path else self._export_path(
+            f"Export diagram as {fmt.upper()}", names[fmt], f".{fmt}")
         if target is None:
             return False
+        page = str(self.settings.value("export/pdf_page_size", "A4"))
         return self._run_export(
-            lambda: render_diagram_png(self.document.graph, self.document.result, target),
+            lambda: export_diagram(self.document.graph, self.document.result, target,
+                                   page_size=page if page in ("A4", "Letter") else "A4",
+                                   fmt=fmt),
             target)
 
     def _run_export(self, job, target: Path) -> bool:

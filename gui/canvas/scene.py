@@ -27,8 +27,8 @@ from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import ConnectionDrag, event_grab_radius, port_under
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
 from paramlab.gui.canvas.nested import NestedModels
-from paramlab.gui.canvas.routes import EdgeRoutes
 from paramlab.gui.canvas.painting import input_port_layout, layer_look
+from paramlab.gui.canvas.routes import EdgeRoutes
 from paramlab.gui.document import Document
 
 
