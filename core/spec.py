@@ -1,8 +1,10 @@
 """Layer specs: what the catalogue says about one layer type.
 
-A :class:`LayerSpec` is data plus two small pure functions: ``output_shape`` and ``weights``.
-Parameter counts are never computed by a formula of their own: they are sums over the
-:class:`core.types.WeightSpec` list that ``weights`` returns (see ``core.propagate``).
+A :class:`LayerSpec` is data plus small pure functions: ``output_shape``, ``weights`` and
+``macs``. Parameter counts are never computed by a formula of their own: they are sums over the
+:class:`core.types.WeightSpec` list that ``weights`` returns (see ``core.propagate``). Costs
+(MACs, FLOPs = 2·MACs) come from ``macs``, under the rules of ``tests/data/cost_conventions.md``
+(helpers in :mod:`core.costs`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from paramlab.core.types import Shape, WeightSpec
 Config = Mapping[str, Any]
 ShapeRule = Callable[[tuple[Shape, ...], Config], Shape]
 WeightRule = Callable[[tuple[Shape, ...], Config], tuple[WeightSpec, ...]]
+MacRule = Callable[[tuple[Shape, ...], Shape, Config], int]
 
 _MISSING = object()  # a config key that is absent (None is a value)
 # Module constants: reading an Enum member through its class costs ten times more, and
@@ -31,6 +34,12 @@ CATEGORIES = ("Core", "Convolution", "Pooling", "Normalization", "Recurrent", "A
 def no_weights(input_shapes: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
     """Weight rule of every layer without parameters (pooling, Flatten, Dropout ...)."""
     return ()
+
+
+def no_macs(input_shapes: tuple[Shape, ...], output_shape: Shape, config: Config) -> int:
+    """MAC rule of every layer without a matmul or convolution core: 0 (pooling,
+    activations, normalisation, merges, reshaping: cost_conventions.md section 2)."""
+    return 0
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,9 @@ class LayerSpec:
         weights: ``(input_shapes, config) -> tuple[WeightSpec, ...]`` in Keras's ``build`` order.
         inputs: How many inputs it takes.
         doc: What the layer does and how its parameters are counted (palette tooltip).
+        macs: ``(input_shapes, output_shape, config) -> int``: multiply-accumulates of one
+            call at batch 1 (cost_conventions.md); raises ``core.costs.UnknownSize`` when a
+            length it needs is unknown (``None``).
         torch: ``(input_shapes, config) -> core.pytorch.TorchMapping``: the layer's
             ``torch.nn`` equivalent and its tensors (``core/catalogue/pytorch_rules.py``;
             attached by the catalogue when a family leaves it out).
@@ -78,6 +90,7 @@ class LayerSpec:
     weights: WeightRule = no_weights
     inputs: Arity = ONE_INPUT
     doc: str = ""
+    macs: MacRule = no_macs
     torch: Callable[[tuple[Shape, ...], Config], Any] | None = None
 
     def __post_init__(self) -> None:

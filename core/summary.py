@@ -20,13 +20,18 @@ Counts are propagation's (``LayerResult.trainable``), frozen nested models inclu
 layer (``LayerResult.torch``): trainable = parameters with ``requires_grad``, non-trainable =
 frozen parameters, and a third count, buffer elements (``core/pytorch.py``). The keys keep
 their meaning in either convention; in the Keras convention ``buffers`` is always 0.
+
+Costs (cost_conventions.md, batch 1): a row's MACs are the sum over its members (every call
+of a shared layer; every layer of a nested model); its activation elements are its own
+outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from paramlab.core.graph import LayerGraph
+from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.types import Severity, Shape
@@ -60,6 +65,8 @@ class SummaryRow:
             ``None`` where they agree. Given in both conventions.
         torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
             equivalent", "tensor operation"); ``None`` when unknown.
+        macs: Multiply-accumulates at batch 1 (see the module doc); ``None`` when unknown.
+        activation_elements: Elements of the row's outputs at batch 1; ``None`` when unknown.
     """
 
     node_id: str
@@ -80,6 +87,18 @@ class SummaryRow:
     buffers: int = 0
     reconciliation: str | None = None
     torch_module: str | None = None
+    macs: int | None = None
+    activation_elements: int | None = None
+
+    @property
+    def flops(self) -> int | None:
+        """2 × MACs; ``None`` when unknown."""
+        return None if self.macs is None else FLOPS_PER_MAC * self.macs
+
+    @property
+    def is_input(self) -> bool:
+        """True for an InputLayer row (its tensor is the model's input, not an activation)."""
+        return self.type == "InputLayer"
 
     @property
     def failed(self) -> bool:
@@ -122,6 +141,43 @@ class Summary:
     @property
     def has_errors(self) -> bool:
         return any(r.failed for r in self.rows)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of one forward pass at batch 1: the sum over the rows whose
+        MACs are known (see :attr:`unknown_cost_rows`)."""
+        return sum(r.macs for r in self.rows if r.macs is not None)
+
+    @property
+    def flops(self) -> int:
+        """2 × :attr:`macs` (cost_conventions.md)."""
+        return FLOPS_PER_MAC * self.macs
+
+    @property
+    def activation_elements(self) -> int:
+        """Output elements of every non-input row at batch 1 (rows with a known shape)."""
+        return sum(r.activation_elements for r in self.rows
+                   if not r.is_input and r.activation_elements is not None)
+
+    @property
+    def input_elements(self) -> int:
+        """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
+        return sum(r.activation_elements for r in self.rows
+                   if r.is_input and r.activation_elements is not None)
+
+    @property
+    def unknown_cost_rows(self) -> int:
+        """Rows whose MACs or activation elements are unknown (an unknown length, an
+        unknown layer type, an error): the cost totals leave them out."""
+        return sum(1 for r in self.rows if r.macs is None or r.activation_elements is None)
+
+
+def partial_note(unresolved: int) -> str:
+    """What follows a total when ``unresolved`` layers could not be computed (their
+    parameters are missing from it): ``" — partial, 3 layers unresolved"``, or ``""``."""
+    if unresolved <= 0:
+        return ""
+    return f" — partial, {unresolved} layer{'s' if unresolved != 1 else ''} unresolved"
 
 
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
@@ -283,7 +339,9 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
         module = NO_EQUIVALENT
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
-                      formula, keras_connected, tuple(members), False, buffers, line, module)
+                      formula, keras_connected, tuple(members), False, buffers, line, module,
+                      macs=_sum_known(r.macs for _, r in results),
+                      activation_elements=_sum_known(r.activation_elements for _, r in results))
 
 
 def _group_row(graph: LayerGraph, group: str, members: list[str],
@@ -306,7 +364,19 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
                       trainable, non_trainable, total, connected, error, severity,
                       bool(meta.get("trainable", True)),
                       f"sum over {len(members)} layers = {total:,}", keras_connected,
-                      tuple(members), True, buffers)
+                      tuple(members), True, buffers,
+                      macs=_sum_known(r.macs for _, r in results),
+                      activation_elements=layers[out_id].activation_elements)
+
+
+def _sum_known(values: Iterable[int | None]) -> int | None:
+    """The sum, or ``None`` when one of the values is unknown."""
+    total = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
 
 
 def format_bytes(n: int) -> str:

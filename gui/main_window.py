@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.summary import partial_note
 from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
@@ -237,8 +238,9 @@ class MainWindow(QMainWindow):
 
     def _update_totals(self) -> None:
         r = self.document.result
+        unresolved = sum(1 for layer in r.layers.values() if not layer.ok)
         self.totals_label.setText(
-            f"Total params: {style.format_count(r.total)}  ·  "
+            f"Total params: {style.format_count(r.total)}{partial_note(unresolved)}  ·  "
             f"Trainable: {style.format_count(r.trainable)}  ·  "
             f"Non-trainable: {style.format_count(r.non_trainable)}")
 

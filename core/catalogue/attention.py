@@ -10,10 +10,21 @@ value_dim)``, biases ``(num_heads, key_dim|value_dim)``; output kernel ``(num_he
 value_dim, *output_shape)`` and bias ``output_shape`` (default: the query's last axis).
 ``Attention`` (Luong): scalar ``scale`` with ``use_scale``, scalar ``concat_score_weight``
 with ``score_mode="concat"``; ``AdditiveAttention`` (Bahdanau): ``scale (dim,)``.
+
+MACs (cost_conventions.md; ``Tq``, ``Tk``, ``Tv``: the product of the query's, key's, value's
+axes between batch and features; ``dq``, ``dk``, ``dv`` their last axes; H heads):
+MultiHeadAttention ``Tq·dq·H·kd + Tk·dk·H·kd + Tv·dv·H·vd`` (projections)
+``+ H·Tq·Tk·kd`` (QKᵀ) ``+ H·Tq·Tv·vd`` (AV) ``+ Tq·H·vd·d_out`` (output projection), plus
+the gate projection ``Tq·dq·H·vd`` with ``use_gate`` (a matmul the conventions' table leaves
+out only because Keras added it later); Attention ``Tq·Tv·dq + Tq·Tv·dv`` with
+``score_mode="dot"``, ``Tq·Tv·dv`` with ``"concat"`` and for AdditiveAttention (their scores
+are an elementwise tanh and a sum, no matmul). GroupedQueryAttention is counted as
+MultiHeadAttention with ``num_key_value_heads`` heads for key and value.
 """
 from __future__ import annotations
 
 from paramlab.core.catalogue.common import IntOrShapeField
+from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import FieldKind, bool_field, choice_field, float_field, int_field
 from paramlab.core.spec import Arity, Config, LayerSpec
@@ -82,6 +93,46 @@ def _mha_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec,
     if config["use_bias"]:
         w.append(WeightSpec("attention_output/bias", out))
     return tuple(w)
+
+
+def _attention_core_macs(query: Shape, value: Shape, key: Shape, q_heads: int,
+                         kv_heads: int, kd: int, vd: int, d_out: int, gate: bool) -> int:
+    """MACs of multi-head attention: Q, K, V projections, QKᵀ, AV, output projection (and
+    the gate projection); ``kv_heads`` key/value heads shared by ``q_heads`` query heads."""
+    tq, tk, tv = size(query[1:-1]), size(key[1:-1]), size(value[1:-1])
+    dq = size(query[-1:])
+    macs = (tq * dq * q_heads * kd + tk * size(key[-1:]) * kv_heads * kd
+            + tv * size(value[-1:]) * kv_heads * vd
+            + q_heads * tq * tk * kd + q_heads * tq * tv * vd + tq * q_heads * vd * d_out)
+    if gate:
+        macs += tq * dq * q_heads * vd
+    return macs
+
+
+def _mha_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    query, value, key = _qvk(inputs, "MultiHeadAttention")
+    heads, kd = config["num_heads"], config["key_dim"]
+    vd = config["value_dim"] or kd
+    d_out = size(_mha_output(config, query))
+    return _attention_core_macs(query, value, key, heads, heads, kd, vd, d_out,
+                                config["use_gate"])
+
+
+def _gqa_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    query, value, key = _qvk(inputs, "GroupedQueryAttention")
+    hd = config["head_dim"]
+    return _attention_core_macs(query, value, key, config["num_query_heads"],
+                                config["num_key_value_heads"], hd, hd, size(query[-1:]),
+                                config["use_gate"])
+
+
+def _attention_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    query, value, key = _qvk(inputs, "Attention")
+    pairs = size(query[1:-1]) * size(value[1:-1])
+    weighted_sum = pairs * size(value[-1:])
+    if config.get("score_mode", "concat") == "dot":
+        return pairs * size(query[-1:]) + weighted_sum
+    return weighted_sum
 
 
 def _attention_shape_rule(layer: str):
@@ -169,7 +220,7 @@ SPECS = (
          IntOrShapeField("output_shape", FieldKind.SHAPE, None, minimum=1, optional=True,
                       doc="Size of the output's last axis (or axes); empty: the query's."),
          bool_field("use_gate", False, doc="Gate the heads with a sigmoid projection.")),
-        _mha_shape, _mha_weights, inputs=QVK,
+        _mha_shape, _mha_weights, inputs=QVK, macs=_mha_macs,
         doc="Multi-head scaled dot-product attention; inputs query, value (and key). "
             "Parameters: query, key and value projections (dim + 1)·heads·key_dim each "
             "(value_dim for value), and the output projection (heads·value_dim + 1)·dim."),
@@ -179,6 +230,7 @@ SPECS = (
          choice_field("score_mode", "dot", ("dot", "concat")),
          float_field("dropout", 0.0, 0.0, 1.0)),
         _attention_shape_rule("Attention"), _attention_weights, inputs=QVK,
+        macs=_attention_macs,
         doc="Dot-product (Luong) attention; output (batch, query steps, value dim). "
             "Parameters: 1 scale with use_scale, 1 more with score_mode='concat'."),
     LayerSpec(
@@ -186,6 +238,7 @@ SPECS = (
         (bool_field("use_scale", True, doc="Learn one scale per feature."),
          float_field("dropout", 0.0, 0.0, 1.0)),
         _attention_shape_rule("AdditiveAttention"), _additive_weights, inputs=QVK,
+        macs=_attention_macs,
         doc="Additive (Bahdanau) attention. Parameters: one scale per query feature with "
             "use_scale."),
     LayerSpec(
@@ -197,7 +250,7 @@ SPECS = (
          float_field("dropout", 0.0, 0.0, 1.0),
          bool_field("use_bias", True),
          bool_field("use_gate", False)),
-        _gqa_shape, _gqa_weights, inputs=QVK,
+        _gqa_shape, _gqa_weights, inputs=QVK, macs=_gqa_macs,
         doc="Attention whose query heads share fewer key/value heads. Parameters: query and "
             "output projections (dim + 1)·query_heads·head_dim, key and value "
             "(dim + 1)·kv_heads·head_dim (output bias: dim)."),

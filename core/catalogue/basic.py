@@ -3,6 +3,10 @@ Identity, Masking; ConvNeXt's LayerScale and StochasticDepth (keras.applications
 regularization layers (``keras/src/layers/regularization/``): Dropout, SpatialDropout1D/2D/3D,
 GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization. The latter are active
 only in training, keep their input's shape and have no weights.
+
+MACs (cost_conventions.md): Dense ``positions·in_features·units`` (positions: every input axis
+but the batch and the last); EinsumDense ``output elements · product of the contracted
+lengths``; the rest 0 (Embedding is a gather).
 """
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import re
 
 from paramlab.core.catalogue.common import IntOrShapeField, lora_field, ranked_input, same_shape, with_lora
 from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import (
     FieldKind,
@@ -43,6 +48,10 @@ def _dense_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpe
     if config["use_bias"]:
         w.append(WeightSpec("bias", (config["units"],)))
     return with_lora(w, config)
+
+
+def _dense_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    return size(inputs[0][1:]) * config["units"]
 
 
 def _embedding_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
@@ -94,6 +103,20 @@ _EINSUM = (  # the three equation forms Keras's EinsumDense accepts
 )
 
 
+def _einsum_parts(equation: str) -> tuple[str, str, str, str]:
+    """``(input spec, weight spec, output spec, elision)`` of an EinsumDense equation.
+
+    Raises:
+        LayerError: the equation has none of the three forms Keras accepts.
+    """
+    for pattern, elision in _EINSUM:
+        match = pattern.fullmatch(equation)
+        if match:
+            return match.group(1), match.group(2), match.group(3), elision
+    raise LayerError(f"EinsumDense: equation must look like 'ab,bc->ac', '...b,bc->...c' "
+                     f"or 'ab...,bc->ac...', got {equation!r}")
+
+
 def _einsum(x: Shape, config: Config) -> tuple[Shape, tuple, tuple | None]:
     """Output shape, kernel shape and bias shape (or None) of EinsumDense on ``x``; weights
     follow ``_analyze_einsum_string`` in keras/src/layers/core/einsum_dense.py.
@@ -102,14 +125,7 @@ def _einsum(x: Shape, config: Config) -> tuple[Shape, tuple, tuple | None]:
         LayerError: the equation is malformed or does not fit the input and output_shape.
     """
     equation = config["equation"]
-    for pattern, elision in _EINSUM:
-        match = pattern.fullmatch(equation)
-        if match:
-            break
-    else:
-        raise LayerError(f"EinsumDense: equation must look like 'ab,bc->ac', '...b,bc->...c' "
-                         f"or 'ab...,bc->ac...', got {equation!r}")
-    in_spec, w_spec, out_spec = match.groups()
+    in_spec, w_spec, out_spec, elision = _einsum_parts(equation)
     elided = len(x) - len(in_spec)
     if elided < 0 or (elided and not elision) or (elision and not elided):
         raise LayerError(f"EinsumDense: equation {equation!r} does not fit an input of rank "
@@ -176,6 +192,18 @@ def _einsum_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     return _einsum(one_input(inputs), config)[0]
 
 
+def _einsum_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    # Every letter summed over (in the input or the kernel, not in the output) multiplies
+    # each output element's work; elided axes ("...") are always in the output.
+    x = inputs[0]
+    in_spec, w_spec, out_spec, elision = _einsum_parts(config["equation"])
+    _, kernel, _ = _einsum(x, config)
+    offset = len(x) - len(in_spec) if elision == "left" else 0
+    lengths = {c: x[i + offset] for i, c in enumerate(in_spec)}
+    lengths.update((c, d) for c, d in zip(w_spec, kernel) if lengths.get(c) is None)
+    return size(out[1:]) * size(d for c, d in lengths.items() if c not in out_spec)
+
+
 def _einsum_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
     _, kernel, bias = _einsum(one_input(inputs), config)
     for name, shape in (("kernel", kernel), ("bias", bias or ())):
@@ -203,7 +231,8 @@ SPECS = (
          lora_field()),
         _dense_shape, _dense_weights,
         doc="Fully connected layer on the last axis: output (..., units). "
-            "Parameters: (inputs + 1)·units — a kernel (inputs, units) and a bias (units,)."),
+            "Parameters: (inputs + 1)·units — a kernel (inputs, units) and a bias (units,).",
+        macs=_dense_macs),
     LayerSpec(
         "EinsumDense", "Core",
         (str_field("equation", "ab,bc->ac", doc="Einsum equation input,kernel->output, e.g. "
@@ -214,7 +243,7 @@ SPECS = (
                    doc="Output axes (letters) that get a bias; empty: none."),
          activation_field(),
          lora_field()),
-        _einsum_shape, _einsum_weights,
+        _einsum_shape, _einsum_weights, macs=_einsum_macs,
         doc="A dense layer written as an einsum: the kernel's axes are named by the "
             "equation. Parameters: the kernel (its letters' lengths) plus the bias over "
             "bias_axes."),

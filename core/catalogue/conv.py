@@ -13,10 +13,18 @@ One factory per family, each for rank 1 to 3 where Keras has the layer:
 * :func:`separable_spec` (SeparableConv1D/2D, ``BaseSeparableConv.build``):
   depthwise_kernel ``(*kernel_size, in_channels, depth_multiplier)``, pointwise_kernel
   ``(1, ..., in_channels · depth_multiplier, filters)`` and bias ``(filters,)``.
+
+MAC rules (cost_conventions.md section 2; ``out_sp``/``in_sp``: the output's/input's spatial
+lengths, ``k``: kernel_size): Conv ``prod(out_sp)·prod(k)·(C_in/groups)·filters``;
+ConvTranspose ``prod(in_sp)·prod(k)·C_in·filters`` (each input element meets the whole kernel,
+as fvcore and torch.utils.flop_counter count it); Depthwise
+``prod(out_sp)·prod(k)·C_in·depth_multiplier``; Separable that plus the pointwise
+``prod(out_sp)·C_in·depth_multiplier·filters``. Dilation and padding do not change them.
 """
 from __future__ import annotations
 
 from paramlab.core.catalogue.common import lora_field, with_lora
+from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import FieldSpec, activation_field, bool_field, choice_field, int_field, ints_field
 from paramlab.core.shapes import conv_output_length, deconv_output_length, require_known, require_rank
@@ -77,6 +85,11 @@ def conv_spec(rank: int) -> LayerSpec:
             w.append(WeightSpec("bias", (config["filters"],)))
         return with_lora(w, config)
 
+    def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+        cin = size(inputs[0][-1:])
+        return size(out[1:-1]) * size(config["kernel_size"]) * (cin // config["groups"]) \
+            * config["filters"]
+
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
         *window_fields(rank, causal=rank == 1),
@@ -89,7 +102,8 @@ def conv_spec(rank: int) -> LayerSpec:
     return LayerSpec(
         type_name, "Convolution", fields, output_shape, weights,
         doc=f"{rank}D convolution over channels-last input. Parameters: "
-            f"({dims}·in_channels/groups + 1)·filters — a kernel and a bias per filter.")
+            f"({dims}·in_channels/groups + 1)·filters — a kernel and a bias per filter.",
+        macs=macs)
 
 
 def _check_groups(cin: int | None, config: Config) -> None:
@@ -138,6 +152,10 @@ def conv_transpose_spec(rank: int) -> LayerSpec:
         kernel = tuple(config["kernel_size"]) + (config["filters"], cin)
         return tuple([WeightSpec("kernel", kernel)] + _bias(config, config["filters"]))
 
+    def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+        x = inputs[0]
+        return size(x[1:]) * size(config["kernel_size"]) * config["filters"]
+
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
         *window_fields(rank, strides_doc="Upsampling factor: step of the window.", between=(
@@ -152,7 +170,8 @@ def conv_transpose_spec(rank: int) -> LayerSpec:
         type_name, "Convolution", fields, output_shape, weights,
         doc=f"Transposed {rank}D convolution (learned upsampling): 'same' multiplies each "
             f"length by strides. Parameters: {dims}·filters·in_channels + filters — a kernel "
-            f"(*kernel_size, filters, in_channels) and a bias per filter.")
+            f"(*kernel_size, filters, in_channels) and a bias per filter.",
+        macs=macs)
 
 
 def depthwise_spec(rank: int) -> LayerSpec:
@@ -173,6 +192,10 @@ def depthwise_spec(rank: int) -> LayerSpec:
         kernel = tuple(config["kernel_size"]) + (cin, m)
         return tuple([WeightSpec("kernel", kernel)] + _bias(config, cin * m))
 
+    def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+        # out[-1] = C_in·depth_multiplier
+        return size(out[1:]) * size(config["kernel_size"])
+
     fields = (
         *window_fields(rank, between=(
             int_field("depth_multiplier", 1, doc="Output channels per input channel."),)),
@@ -184,7 +207,8 @@ def depthwise_spec(rank: int) -> LayerSpec:
         type_name, "Convolution", fields, output_shape, weights,
         doc=f"{rank}D depthwise convolution: each input channel is convolved on its own with "
             f"depth_multiplier filters; output channels = in_channels·depth_multiplier. "
-            f"Parameters: ({dims} + 1)·in_channels·depth_multiplier.")
+            f"Parameters: ({dims} + 1)·in_channels·depth_multiplier.",
+        macs=macs)
 
 
 def separable_spec(rank: int) -> LayerSpec:
@@ -204,6 +228,10 @@ def separable_spec(rank: int) -> LayerSpec:
                       WeightSpec("pointwise_kernel", (1,) * rank + (cin * m, config["filters"]))]
                      + _bias(config, config["filters"]))
 
+    def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+        mid = size(inputs[0][-1:]) * config["depth_multiplier"]  # depthwise output channels
+        return size(out[1:-1]) * mid * (size(config["kernel_size"]) + config["filters"])
+
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
         *window_fields(rank, kernel_doc="Size of the depthwise window."),
@@ -215,7 +243,8 @@ def separable_spec(rank: int) -> LayerSpec:
     return LayerSpec(
         type_name, "Convolution", fields, output_shape, weights,
         doc=f"{rank}D separable convolution: a depthwise convolution then a 1×1 pointwise one. "
-            f"Parameters: {dims}·in·depth_multiplier + in·depth_multiplier·filters + filters.")
+            f"Parameters: {dims}·in·depth_multiplier + in·depth_multiplier·filters + filters.",
+        macs=macs)
 
 
 SPECS = (conv_spec(1), conv_spec(2), conv_spec(3)) \

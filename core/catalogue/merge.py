@@ -4,6 +4,8 @@ Element-wise merges (Add, Subtract, Multiply, Average, Maximum, Minimum) broadca
 inputs as Keras's ``Merge`` does (:func:`core.shapes.broadcast`); ``Concatenate`` joins along
 ``axis`` (other axes must match); ``Dot`` contracts one axis of each of its two inputs
 (Keras ``Dot.compute_output_shape``).
+
+MACs (cost_conventions.md): Dot ``output elements · contracted length``; the others 0.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paramlab.core.catalogue.common import normalize_axis
+from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import FieldKind, FieldSpec, _as_int, bool_field, float_field, int_field
 from paramlab.core.shapes import broadcast
@@ -88,6 +91,15 @@ def _dot_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     return tuple(out)
 
 
+def _dot_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    a = inputs[0]
+    contracted = a[normalize_axis(config["axes"][0], len(a), "Dot")]
+    if contracted is None:  # the shape rule allows one side unknown
+        b = inputs[1]
+        contracted = b[normalize_axis(config["axes"][1], len(b), "Dot")]
+    return size(out[1:]) * size((contracted,))
+
+
 SPECS = tuple(elementwise_spec(t) for t in _ELEMENTWISE) + (
     LayerSpec("Concatenate", "Merge",
               (int_field("axis", -1, minimum=None, doc="Axis along which inputs are joined."),),
@@ -103,6 +115,6 @@ SPECS = tuple(elementwise_spec(t) for t in _ELEMENTWISE) + (
               (_DotAxes("axes", FieldKind.INTS, (-1, -1), rank=2, minimum=None,
                         doc="Axis of each input to contract (a dot product along it)."),
                bool_field("normalize", False, doc="L2-normalise first (cosine similarity).")),
-              _dot_shape, inputs=TWO_INPUTS,
+              _dot_shape, inputs=TWO_INPUTS, macs=_dot_macs,
               doc="Dot product of two inputs along the given axes. 0 parameters."),
 )

@@ -677,7 +677,8 @@ def _rules() -> dict[str, TorchRule]:
         rules[name] = _rnn_rule(name)
     for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
                  "Dot", "CustomScaleLayer", "Reshape", "Permute", "RepeatVector", "NotEqual",
-                 "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power"):
+                 "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power",
+                 "ops.Add", "ops.Subtract", "ops.Multiply"):
         rules[name] = _functional(_FUNCTIONAL)
     return rules
 

@@ -12,6 +12,12 @@ Weights follow each cell's ``build``: ``kernel (features, g·units)``,
 ``Bidirectional`` and ``TimeDistributed`` wrap a nested layer, kept in the config as
 ``layer: {"class_name": ..., "config": {...}}`` (not an editable field) and computed through
 the catalogue recursively.
+
+MACs (cost_conventions.md; T timesteps, all of them whether or not ``return_sequences``):
+SimpleRNN / LSTM / GRU ``T·g·units·(features + units)`` with g = 1, 4, 3 (both ``reset_after``);
+ConvLSTM ``T·prod(out_sp)·prod(k)·(C_in + F)·4F`` (the input convolution plus the recurrent
+one, ``same`` on the state); Bidirectional the forward plus the backward layer;
+TimeDistributed ``T·`` the wrapped layer on one timestep.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from typing import Any
 
 from paramlab.core.catalogue.common import ranked_input
 from paramlab.core.catalogue.conv import CHANNELS_LAST, spatial_output
+from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import (
     FieldKind,
@@ -73,6 +80,10 @@ def rnn_spec(type_name: str) -> LayerSpec:
                 w.append(WeightSpec("bias", (gates * units,)))
         return tuple(w)
 
+    def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+        x, units = inputs[0], config["units"]
+        return size(x[1:2]) * gates * units * (size(x[-1:]) + units)
+
     fields: tuple[FieldSpec, ...] = (
         int_field("units", 32, doc="Size of the output and of the state."),
         activation_field("tanh"),
@@ -92,7 +103,7 @@ def rnn_spec(type_name: str) -> LayerSpec:
     g = {1: "", 3: "3·", 4: "4·"}[gates]
     bias = "2·3·units (reset_after) or 3·units" if type_name == "GRU" else f"{g}units"
     return LayerSpec(
-        type_name, "Recurrent", fields, output_shape, weights,
+        type_name, "Recurrent", fields, output_shape, weights, macs=macs,
         doc={"SimpleRNN": "Fully connected recurrent layer: h = tanh(x·W + h·U + b).",
              "LSTM": "Long short-term memory: 4 gates (input, forget, cell, output).",
              "GRU": "Gated recurrent unit: 3 gates (update, reset, new)."}[type_name]
@@ -124,6 +135,12 @@ def conv_lstm_spec(rank: int) -> LayerSpec:
             w.append(WeightSpec("bias", (4 * f,)))
         return tuple(w)
 
+    def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+        x, f = inputs[0], config["filters"]
+        spatial = out[2:-1] if config["return_sequences"] else out[1:-1]
+        return size(x[1:2]) * size(spatial) * size(config["kernel_size"]) \
+            * (size(x[-1:]) + f) * 4 * f
+
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
         ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
@@ -138,7 +155,7 @@ def conv_lstm_spec(rank: int) -> LayerSpec:
         bool_field("unit_forget_bias", True),
     ) + _sequence_fields()
     return LayerSpec(
-        type_name, "Recurrent", fields, output_shape, weights,
+        type_name, "Recurrent", fields, output_shape, weights, macs=macs,
         doc=f"LSTM whose input and recurrent transformations are {rank}D convolutions; input "
             f"(None, steps, *spatial, channels). Parameters: k·(channels + filters)·4·filters "
             f"+ 4·filters.")
@@ -209,6 +226,11 @@ def _bidirectional_weights(inputs: tuple[Shape, ...], config: Config
                  for w in part[0].weights(inputs, part[1]))
 
 
+def _bidirectional_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    return sum(spec.macs(inputs, spec.output_shape(inputs, cfg), cfg)
+               for spec, cfg, _ in _bidirectional_parts(config))
+
+
 def _inner_input(inputs: tuple[Shape, ...]) -> tuple[Shape, Shape]:
     x = one_input(inputs)
     if len(x) < 3:
@@ -233,18 +255,24 @@ def _time_distributed_weights(inputs: tuple[Shape, ...], config: Config
     return spec.weights((inner,), cfg)
 
 
+def _time_distributed_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    x, inner = _inner_input(inputs)
+    spec, cfg, _ = nested(config, "Dense")
+    return size(x[1:2]) * spec.macs((inner,), spec.output_shape((inner,), cfg), cfg)
+
+
 SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) \
     + tuple(conv_lstm_spec(r) for r in (1, 2, 3)) + (
     LayerSpec(
         "Bidirectional", "Recurrent",
         (choice_field("merge_mode", "concat", ("concat", "sum", "mul", "ave", None),
                       doc="How the forward and backward outputs are combined."),),
-        _bidirectional_shape, _bidirectional_weights,
+        _bidirectional_shape, _bidirectional_weights, macs=_bidirectional_macs,
         doc="Runs a recurrent layer (its 'layer' config; LSTM(32) by default) forwards and a "
             "copy backwards. Parameters: twice the wrapped layer's (two independent sets)."),
     LayerSpec(
         "TimeDistributed", "Recurrent", (),
-        _time_distributed_shape, _time_distributed_weights,
+        _time_distributed_shape, _time_distributed_weights, macs=_time_distributed_macs,
         doc="Applies the wrapped layer (its 'layer' config; Dense(32) by default) to every "
             "time step. Parameters: the wrapped layer's, once (shared across steps)."),
 )

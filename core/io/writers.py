@@ -13,9 +13,18 @@ Formats:
         ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
         them as numbers.
     ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
-        "non_trainable", "total", "error"}], "totals": {"trainable", "non_trainable",
-        "total"}}``; ``output_shape`` a list with ``null`` for the batch axis, or ``null``.
+        "non_trainable", "total", "error", "macs", "flops", "activation_elements"}],
+        "totals": {"trainable", "non_trainable", "total", "batch_size", "macs", "flops",
+        "activation_elements", "input_elements", "param_bytes", "activation_bytes",
+        "training_bytes"}}``; ``output_shape`` a list with ``null`` for the batch axis, or
+        ``null``; a cost is ``null`` when it depends on an unknown length. Costs follow
+        cost_conventions.md (see :func:`cost_totals`).
     ``markdown``: a GitHub-flavoured table and the totals.
+
+Cost columns (``core.io.cost_columns``: MACs, FLOPs, activations, memory) come after the
+parameter columns when asked for (``columns``): CSV and Markdown show MACs by default, the
+table keeps Keras's own columns by default (so it reads as ``model.summary()``). Text formats
+with cost columns add the cost totals lines (MACs, FLOPs, activations, training memory).
 
 In the PyTorch convention (``Summary.convention == "pytorch"``) every format adds the buffer
 elements: a "Buffers" column (table, CSV, Markdown), a ``"buffers"`` key on each JSON row and
@@ -29,10 +38,12 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from paramlab.core.budget import DTYPES, training_budget
 from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.types import format_shape
@@ -43,18 +54,23 @@ FORMATS = ("table", "csv", "json", "markdown")
 _SEQUENTIAL_WIDTHS = (38, 29, 17)
 _GRAPH_WIDTHS = (31, 27, 17, 28)
 _BUFFERS_WIDTH = 12
+_COST_WIDTH = 17  # as wide as "Param #": "15,470,264,320" fits
 CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
               "connected_to", "error")
 
 
 # ---------------------------------------------------------------------------- text table
-def format_table(summary: Summary, connected_to: bool | None = None) -> str:
+def format_table(summary: Summary, connected_to: bool | None = None,
+                 columns: Sequence[str] = (), batch_size: int = 1) -> str:
     """Keras 3's ``model.summary()`` table.
 
     Args:
         summary: The summary.
         connected_to: Show the "Connected to" column; ``None`` (default) decides as Keras
             does: shown unless the rows form a single chain.
+        columns: Cost columns (keys of ``cost_columns.COLUMNS``) after "Param #"; with any,
+            the cost totals lines follow the parameter totals.
+        batch_size: The batch the costs are for.
     """
     show_conn = (not summary.sequential) if connected_to is None else connected_to
     widths = _GRAPH_WIDTHS if show_conn else _SEQUENTIAL_WIDTHS
@@ -64,6 +80,10 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
         widths = widths[:3] + (_BUFFERS_WIDTH,) + widths[3:]
         aligns = aligns[:3] + ("right",) + aligns[3:]
         header = header[:3] + ("Buffers",) + header[3:]
+    at = len(header) - (1 if show_conn else 0)  # cost columns go before "Connected to"
+    widths = widths[:at] + (_COST_WIDTH,) * len(columns) + widths[at:]
+    aligns = aligns[:at] + ("right",) * len(columns) + aligns[at:]
+    header = header[:at] + tuple(COLUMNS[c].title for c in columns) + header[at:]
     out = [f'Model: "{summary.name}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
@@ -71,9 +91,14 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     for i, row in enumerate(summary.rows):
         if i:
             out.append(_rule("├", "─", "┼", "┤", widths))
-        out.extend(_cells(_table_cells(row, show_conn, _torch(summary)), widths, aligns, "│"))
+        cells = _table_cells(row, show_conn, _torch(summary))
+        cells = cells[:at] + tuple(COLUMNS[c].text(row, batch_size) for c in columns) \
+            + cells[at:]
+        out.extend(_cells(cells, widths, aligns, "│"))
     out.append(_rule("└", "─", "┴", "┘", widths))
     out.extend(" " + line for line in totals_lines(summary))
+    if columns:
+        out.extend(" " + line for line in cost_lines(summary, batch_size))
     failed = [r for r in summary.rows if r.error]
     if failed:
         out.append(" Problems:")
@@ -157,23 +182,34 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- CSV
-def format_csv(summary: Summary) -> str:
+def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
+               batch_size: int = 1) -> str:
     """CSV text (``\\r\\n`` line ends, as RFC 4180 and spreadsheets expect).
 
-    Columns: :data:`CSV_HEADER`. Shapes as Keras prints them (``(None, 28, 28, 8)``),
+    Columns: :data:`CSV_HEADER`, with the cost ``columns`` (plain integers, empty when
+    unknown; the ``Total`` row holds their sums over the known rows) before
+    ``connected_to``. Shapes as Keras prints them (``(None, 28, 28, 8)``),
     "Connected to" as plain names joined by ``"; "``. A text cell that a spreadsheet would
     take for a formula (leading ``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
     """
     buf = io.StringIO()
     w = csv.writer(buf)
     torch = _torch(summary)
-    w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + CSV_HEADER[6:])
+    w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + tuple(columns)
+               + CSV_HEADER[6:])
+    sums = dict.fromkeys(columns, 0)
     for r in summary.rows:
+        costs = []
+        for c in columns:
+            value = COLUMNS[c].value(r, batch_size)
+            if value is not None and not (r.is_input and c.startswith("activation")):
+                sums[c] += value
+            costs.append("" if value is None else value)
         w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
-                    r.non_trainable, r.total) + ((r.buffers,) if torch else ())
+                    r.non_trainable, r.total) + ((r.buffers,) if torch else ()) + tuple(costs)
                    + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
-               + ((summary.buffers,) if torch else ()) + ("", ""))
+               + ((summary.buffers,) if torch else ()) + tuple(sums.values()) + ("", ""))
     return buf.getvalue()
 
 
@@ -182,23 +218,50 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+# ---------------------------------------------------------------------------- costs
+def _times(n: int | None, batch_size: int) -> int | None:
+    return None if n is None else n * batch_size
+
+
+def row_costs(row: SummaryRow, batch_size: int = 1) -> dict[str, int | None]:
+    """``{"macs", "flops", "activation_elements"}`` of one row for a batch of
+    ``batch_size`` (``None``: unknown)."""
+    return {"macs": _times(row.macs, batch_size), "flops": _times(row.flops, batch_size),
+            "activation_elements": _times(row.activation_elements, batch_size)}
+
+
+def cost_totals(summary: Summary, batch_size: int = 1) -> dict[str, int]:
+    """The cost totals (cost_conventions.md, float32) for a batch of ``batch_size``:
+    ``macs``, ``flops``, ``activation_elements`` (non-input rows), ``input_elements``,
+    ``param_bytes`` (parameters · 4, whatever the batch), ``activation_bytes``
+    (activation_elements · 4) and ``training_bytes`` (Adam: weights + gradients + 2
+    moments + activations + input, :func:`core.budget.training_budget`). Rows whose cost
+    is unknown are left out (:attr:`Summary.unknown_cost_rows` counts them)."""
+    act, inp = summary.activation_elements, summary.input_elements
+    budget = training_budget(summary.total, summary.trainable, act, inp, batch_size)
+    return {"batch_size": batch_size, "macs": summary.macs * batch_size,
+            "flops": summary.flops * batch_size,
+            "activation_elements": act * batch_size, "input_elements": inp * batch_size,
+            "param_bytes": summary.memory_bytes,
+            "activation_bytes": act * batch_size * DTYPES["float32"][4],
+            "training_bytes": budget.total}
+
+
 # ---------------------------------------------------------------------------- JSON
-def summary_to_dict(summary: Summary) -> dict[str, Any]:
-    """The JSON document as Python data:
-    ``{"layers": [{"name", "type", "output_shape", "trainable", "non_trainable", "total",
-    "error"}], "totals": {"trainable", "non_trainable", "total"}}``; in the PyTorch
-    convention each row and the totals also hold ``"buffers"``, and the document
-    ``"convention": "pytorch"``."""
+def summary_to_dict(summary: Summary, batch_size: int = 1) -> dict[str, Any]:
+    """The JSON document as Python data (see the module doc), costs for a batch of
+    ``batch_size``; in the PyTorch convention each row and the totals also hold
+    ``"buffers"``, and the document ``"convention": "pytorch"``."""
     if _torch(summary):
-        data = _json_doc(summary)
+        data = _json_doc(summary, batch_size)
         for layer, r in zip(data["layers"], summary.rows):
             layer["buffers"] = r.buffers
         data["totals"]["buffers"] = summary.buffers
         return {"convention": PYTORCH, **data}
-    return _json_doc(summary)
+    return _json_doc(summary, batch_size)
 
 
-def _json_doc(summary: Summary) -> dict[str, Any]:
+def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
     return {
         "layers": [{
             "name": r.name,
@@ -208,15 +271,16 @@ def _json_doc(summary: Summary) -> dict[str, Any]:
             "non_trainable": r.non_trainable,
             "total": r.total,
             "error": r.error,
+            **row_costs(r, batch_size),
         } for r in summary.rows],
         "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
-                   "total": summary.total},
+                   "total": summary.total, **cost_totals(summary, batch_size)},
     }
 
 
-def format_json(summary: Summary) -> str:
+def format_json(summary: Summary, batch_size: int = 1) -> str:
     """:func:`summary_to_dict` as indented JSON text, ending with a newline."""
-    data = summary_to_dict(summary)
+    data = summary_to_dict(summary, batch_size)
     # One layer per line: readable in a terminal and in a diff, and still plain JSON.
     layers = ",\n".join("    " + json.dumps(layer, ensure_ascii=False) for layer in data["layers"])
     head = f'  "convention": "{data["convention"]}",\n' if "convention" in data else ""
@@ -225,11 +289,14 @@ def format_json(summary: Summary) -> str:
 
 
 # ---------------------------------------------------------------------------- Markdown
-def format_markdown(summary: Summary) -> str:
+def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
+                    batch_size: int = 1) -> str:
     """A Markdown table (GitHub flavour) of the rows, then the totals.
 
-    Columns: Layer, Type, Output shape, Trainable, Non-trainable, Total, and "Connected to"
-    when the model is not a chain, and "Error" when a layer has one.
+    Columns: Layer, Type, Output shape, Trainable, Non-trainable, Total, the cost
+    ``columns`` (MACs by default) and "Connected to" when the model is not a chain, and
+    "Error" when a layer has one. With cost columns, the cost totals follow the parameter
+    totals.
     """
     show_conn = not summary.sequential
     show_err = any(r.error for r in summary.rows)
@@ -239,6 +306,8 @@ def format_markdown(summary: Summary) -> str:
     if torch:
         head.append("Buffers")
         align.append("--:")
+    head.extend(COLUMNS[c].title for c in columns)
+    align.extend("--:" for _ in columns)
     if show_conn:
         head.append("Connected to")
         align.append(":--")
@@ -251,6 +320,7 @@ def format_markdown(summary: Summary) -> str:
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
+        cells.extend(COLUMNS[c].text(r, batch_size) for c in columns)
         if show_conn:
             cells.append(_md(", ".join(r.connected_to)) or "-")
         if show_err:
@@ -258,6 +328,8 @@ def format_markdown(summary: Summary) -> str:
         lines.append(_md_row(cells))
     lines.append("")
     lines.extend(f"- {line}" for line in totals_lines(summary))
+    if columns:
+        lines.extend(f"- {line}" for line in cost_lines(summary, batch_size))
     if torch:
         lines.extend(_differences(summary))
     return "\n".join(lines) + "\n"
@@ -291,20 +363,29 @@ FORMATTERS: dict[str, Callable[[Summary], str]] = {
 }
 
 
-def format_summary(summary: Summary, fmt: str) -> str:
-    """The summary in format ``fmt`` (one of :data:`FORMATS`).
+def format_summary(summary: Summary, fmt: str, batch_size: int = 1,
+                   columns: Sequence[str] | None = None) -> str:
+    """The summary in format ``fmt`` (one of :data:`FORMATS`), costs for a batch of
+    ``batch_size``; ``columns``: the cost columns of the text formats (``None``: the
+    format's default; JSON always has every cost key).
 
     Raises:
         ValueError: unknown format.
     """
-    try:
-        return FORMATTERS[fmt](summary)
-    except KeyError:
-        raise ValueError(f"unknown summary format {fmt!r}; choose one of "
-                         f"{', '.join(FORMATS)}") from None
+    if fmt == "json":
+        return format_json(summary, batch_size)
+    if fmt == "table":
+        return format_table(summary, columns=columns or (), batch_size=batch_size)
+    chosen = DEFAULT_COLUMNS if columns is None else columns
+    if fmt == "csv":
+        return format_csv(summary, chosen, batch_size)
+    if fmt == "markdown":
+        return format_markdown(summary, chosen, batch_size)
+    raise ValueError(f"unknown summary format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> None:
+def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str],
+                  batch_size: int = 1, columns: Sequence[str] | None = None) -> None:
     """Write the summary in format ``fmt`` to ``path`` atomically (UTF-8; CSV with a byte
     order mark so that spreadsheet programs detect the encoding).
 
@@ -312,5 +393,5 @@ def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str]) -> N
         ValueError: unknown format.
         OSError: the file cannot be written (the old file, if any, is unchanged).
     """
-    text = format_summary(summary, fmt)
+    text = format_summary(summary, fmt, batch_size, columns)
     atomic_write_text(path, text, "utf-8-sig" if fmt == "csv" else "utf-8")

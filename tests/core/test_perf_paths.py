@@ -315,7 +315,7 @@ def test_results_equal_the_dataclass_constructor() -> None:
         r = result.layers[n]
         rebuilt = LayerResult(r.node_id, r.input_shapes, r.output_shape, r.weights,
                               r.trainable, r.non_trainable, r.note, r.diagnostic, r.known,
-                              r.torch)
+                              r.torch, r.macs, r.activation_elements)
         assert r == rebuilt and hash(r) == hash(rebuilt) and repr(r) == repr(rebuilt)
         with pytest.raises(dataclasses.FrozenInstanceError):
             r.trainable = 0  # type: ignore[misc]

@@ -166,15 +166,16 @@ def test_rows_add_up_to_totals(build) -> None:
 def test_csv_reads_back_with_the_csv_module() -> None:
     s = summarize(dense_bn())
     rows = list(csv.reader(io.StringIO(format_csv(s))))
-    assert tuple(rows[0]) == CSV_HEADER
-    assert rows[1:-1] == [
-        ["input_layer", "InputLayer", "(None, 20)", "0", "0", "0", "", ""],
-        ["dense", "Dense", "(None, 64)", "1344", "0", "1344", "input_layer", ""],
+    assert tuple(rows[0]) == CSV_HEADER[:6] + ("macs",) + CSV_HEADER[6:]
+    assert rows[1:-1] == [  # MACs: Dense 20·64, Dense 64·10 (cost_conventions.md)
+        ["input_layer", "InputLayer", "(None, 20)", "0", "0", "0", "0", "", ""],
+        ["dense", "Dense", "(None, 64)", "1344", "0", "1344", "1280", "input_layer", ""],
         ["batch_normalization", "BatchNormalization", "(None, 64)", "128", "128", "256",
-         "dense", ""],
-        ["activation", "Activation", "(None, 64)", "0", "0", "0", "batch_normalization", ""],
-        ["dense_1", "Dense", "(None, 10)", "650", "0", "650", "activation", ""]]
-    assert rows[-1] == ["Total", "", "", "2122", "128", "2250", "", ""]
+         "0", "dense", ""],
+        ["activation", "Activation", "(None, 64)", "0", "0", "0", "0", "batch_normalization",
+         ""],
+        ["dense_1", "Dense", "(None, 10)", "650", "0", "650", "640", "activation", ""]]
+    assert rows[-1] == ["Total", "", "", "2122", "128", "2250", "1920", "", ""]
     for row in rows[1:]:  # plain integers: a spreadsheet reads them as numbers
         assert all(cell.isdigit() for cell in row[3:6])
 
@@ -205,19 +206,25 @@ def test_json_has_exactly_the_documented_schema() -> None:
     g.set_config(g.id_of("dense_2"), "units", 0)
     data = json.loads(format_json(summarize(g)))
     assert set(data) == {"layers", "totals"}
-    assert set(data["totals"]) == {"trainable", "non_trainable", "total"}
+    assert set(data["totals"]) == {"trainable", "non_trainable", "total", "batch_size", "macs",
+                                   "flops", "activation_elements", "input_elements",
+                                   "param_bytes", "activation_bytes", "training_bytes"}
     for layer in data["layers"]:
         assert set(layer) == {"name", "type", "output_shape", "trainable", "non_trainable",
-                              "total", "error"}
+                              "total", "error", "macs", "flops", "activation_elements"}
         assert layer["output_shape"] is None or (
             isinstance(layer["output_shape"], list) and layer["output_shape"][0] is None)
         assert layer["error"] is None or isinstance(layer["error"], str)
     conv = data["layers"][1]
     assert conv == {"name": "conv2d", "type": "Conv2D", "output_shape": [None, 28, 28, 8],
-                    "trainable": 608, "non_trainable": 0, "total": 608, "error": None}
+                    "trainable": 608, "non_trainable": 0, "total": 608, "error": None,
+                    "macs": 28 * 28 * (5 * 5 * 3) * 8, "flops": 2 * 470_400,
+                    "activation_elements": 28 * 28 * 8}
     bad = data["layers"][-1]
     assert bad["output_shape"] is None and "units must be at least 1" in bad["error"]
-    assert data["totals"] == {"trainable": 62108, "non_trainable": 0, "total": 62108}
+    assert bad["macs"] is None and bad["activation_elements"] is None
+    totals = data["totals"]
+    assert (totals["trainable"], totals["non_trainable"], totals["total"]) == (62108, 0, 62108)
 
 
 def test_json_text_equals_the_dict() -> None:
@@ -225,7 +232,27 @@ def test_json_text_equals_the_dict() -> None:
     assert json.loads(format_json(s)) == summary_to_dict(s)
     empty = summarize(LayerGraph())
     assert json.loads(format_json(empty)) == {"layers": [], "totals": {
-        "trainable": 0, "non_trainable": 0, "total": 0}}
+        "trainable": 0, "non_trainable": 0, "total": 0, "batch_size": 1, "macs": 0,
+        "flops": 0, "activation_elements": 0, "input_elements": 0, "param_bytes": 0,
+        "activation_bytes": 0, "training_bytes": 0}}
+
+
+def test_json_cost_totals_of_lenet_and_a_batch() -> None:
+    # lenet_like (Keras reference): conv 28·28·75·8, conv 10·10·200·16, dense 400·120,
+    # 120·84, 84·10 MACs; outputs 6,272 + 1,568 + 1,600 + 400 + 400 + 120 + 84 + 10
+    macs = 28 * 28 * 75 * 8 + 10 * 10 * 200 * 16 + 400 * 120 + 120 * 84 + 84 * 10
+    acts = 6272 + 1568 + 1600 + 400 + 400 + 120 + 84 + 10
+    one = summary_to_dict(summarize(lenet_like()))["totals"]
+    assert one == {"trainable": 62958, "non_trainable": 0, "total": 62958, "batch_size": 1,
+                   "macs": macs, "flops": 2 * macs, "activation_elements": acts,
+                   "input_elements": 3072, "param_bytes": 4 * 62958,
+                   "activation_bytes": 4 * acts,
+                   "training_bytes": 16 * 62958 + 4 * (acts + 3072)}
+    data = summary_to_dict(summarize(lenet_like()), batch_size=32)
+    assert data["totals"]["macs"] == 32 * macs and data["totals"]["param_bytes"] == 4 * 62958
+    assert data["totals"]["training_bytes"] == 16 * 62958 + 32 * 4 * (acts + 3072)
+    assert data["layers"][1]["macs"] == 32 * 470_400
+    assert data["layers"][1]["activation_elements"] == 32 * 6272
 
 
 # ---------------------------------------------------------------------------- Markdown
@@ -234,8 +261,9 @@ def test_markdown_table() -> None:
     lines = text.splitlines()
     header = lines[2]
     assert header == ("| Layer | Type | Output shape | Trainable | Non-trainable | Total | "
-                      "Connected to |")
-    assert "| `shared_dense` | Dense | `(None, 8)` | 136 | 0 | 136 | a, b |" in lines
+                      "MACs | Connected to |")
+    # shared Dense(8) on two (None, 16) inputs: 16·8 MACs per call, two calls
+    assert "| `shared_dense` | Dense | `(None, 8)` | 136 | 0 | 136 | 256 | a, b |" in lines
     assert "- Total params: 187 (748.00 B)" in lines
     assert len({line.count("|") for line in lines if line.startswith("|")}) == 1
 

@@ -1,0 +1,552 @@
+"""Export a graph as one readable PyTorch ``nn.Module`` (Python source).
+
+The module is built from the catalogue's ``torch`` rules (``core/catalogue/pytorch_rules.py``):
+``__init__`` creates, per layer that owns weights or a module, the ``torch.nn`` module the
+rule names, as an attribute named after the Keras layer (``conv2d_1``); ``forward`` calls
+them in the graph's topological order, so branches, merges and shared layers (one attribute
+called once per call) follow the graph. Its parameter, trainable and buffer counts are the
+ones ParamLab shows in the PyTorch convention (the same rule gives both).
+
+Layout: every tensor of rank 3 or more is held channels-first, as PyTorch expects:
+``forward`` takes and returns ``(N, C, *spatial)`` where Keras has ``(N, *spatial, C)``
+(sequences ``(N, features, steps)``); rank-2 tensors are the same in both. Operations that
+work on Keras's last axis (Dense on sequences, LayerNormalization, the recurrent layers,
+Reshape, Flatten) move the channels last around the call; Flatten after a convolution does
+so to keep Keras's element order, so a Dense after it sees the features in the same order.
+Keras's asymmetric ``padding="same"`` (stride > 1) and ``"causal"`` become an explicit
+``nn.functional.pad``.
+
+Frozen layers (``trainable=False``, or inside a frozen nested model) get
+``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
+``center=False``) too. A layer with no PyTorch equivalent becomes a ``NoPyTorchEquivalent``
+placeholder whose ``forward`` raises ``NotImplementedError`` naming the layer; the export
+returns those layers so the CLI and the GUI can report them. The file states the ParamLab
+version and the source model, imports only ``torch``, and never contains code from the model
+file (names are sanitised into identifiers; strings are ``repr`` literals).
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from paramlab.core.catalogue.pytorch_rules import activation_source, torch_dim
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
+from paramlab.core.propagate import PropagationResult, propagate
+from paramlab.core.pytorch import TorchMapping, TorchModule
+from paramlab.core.shapes import conv_output_length
+from paramlab.core.summary import layer_counts
+from paramlab.core.types import Shape
+
+PLACEHOLDER = "NoPyTorchEquivalent"
+# Attribute names an nn.Module already uses (a layer called "forward" gets "forward_").
+_RESERVED = frozenset({
+    "forward", "training", "parameters", "buffers", "children", "modules", "train", "eval",
+    "to", "cuda", "cpu", "type", "float", "double", "half", "bfloat16", "apply", "state_dict",
+    "load_state_dict", "zero_grad", "register_buffer", "register_parameter", "add_module",
+    "register_module", "get_submodule", "get_parameter", "get_buffer", "named_modules",
+    "named_parameters", "named_buffers", "named_children", "requires_grad_", "extra_repr",
+    "share_memory", "compile", "dump_patches", "call_super_init", "xpu", "ipu", "mtia",
+    "torch", "nn", "self", "super", "x", "inputs", "outputs"})
+_BINARY = {"Add": "+", "Subtract": "-", "Multiply": "*", "ops.Add": "+", "ops.Subtract": "-",
+           "ops.Multiply": "*", "NotEqual": "!=", "Equal": "==", "Greater": ">",
+           "GreaterEqual": ">=", "Less": "<", "LessEqual": "<=", "TrueDivide": "/",
+           "Power": "**"}
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A layer exported as a placeholder: its name, type and why."""
+
+    name: str
+    type: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PyTorchExport:
+    """The exported source and what it could not translate.
+
+    Attributes:
+        source: Python source of the module (imports only ``torch``).
+        class_name: Name of the ``nn.Module`` subclass it defines.
+        unsupported: Layers exported as ``NoPyTorchEquivalent`` placeholders.
+    """
+
+    source: str
+    class_name: str
+    unsupported: tuple[Unsupported, ...] = field(default=())
+
+
+class _Unsupported(Exception):
+    """A layer the forward code cannot express (its reason goes to the placeholder)."""
+
+
+def to_pytorch_code(graph: LayerGraph, result: PropagationResult | None = None,
+                    source: str | None = None, version: str | None = None) -> PyTorchExport:
+    """PyTorch source (one ``nn.Module``) equivalent to ``graph``.
+
+    Args:
+        graph: The model.
+        result: Its propagation result, if already computed.
+        source: The model file or example it came from, for the header.
+        version: ParamLab's version for the header (default: the installed one).
+
+    Returns:
+        The :class:`PyTorchExport`; ``unsupported`` lists the placeholder layers.
+    """
+    if result is None:
+        result = propagate(graph)
+    if version is None:
+        from paramlab import __version__ as version
+    return _Writer(graph, result).write(source or graph.name, str(version))
+
+
+class _Writer:
+    def __init__(self, graph: LayerGraph, result: PropagationResult) -> None:
+        self.g = graph
+        self.result = result
+        self.calls = call_map(graph)
+        self.used: set[str] = set(_RESERVED)  # attribute names
+        self.locals: set[str] = {"self", "torch", "nn", "super"}  # forward's variables
+        self.attr: dict[str, str] = {}  # owner id -> attribute name
+        self.var: dict[str, str] = {}  # node id -> forward variable of its output
+        self.init: list[str] = []
+        self.body: list[str] = []
+        self.unsupported: list[Unsupported] = []
+
+    # ------------------------------------------------------------------ driver
+    def write(self, source: str, version: str) -> PyTorchExport:
+        g, result = self.g, self.result
+        args = []
+        for n in input_nodes(g):
+            self.var[n] = self._name(g.raw(n)["name"], self.locals)
+            args.append(self.var[n])
+        for n in result.order:
+            d = g.raw(n)
+            if d["type"] == "InputLayer":
+                continue
+            self._layer(n)
+        outs = [self.var[n] for n in output_nodes(g) if n in self.var]
+        cls = _class_name(g.name)
+        totals = [layer_counts(g, n, r, True) for n, r in result.layers.items()]
+        trainable = sum(t for t, _, _ in totals)
+        frozen = sum(nt for _, nt, _ in totals)
+        buffers = sum(b for _, _, b in totals)
+        header = [
+            f"# PyTorch module for the model {g.name!r}, exported by ParamLab {version}",
+            f"# from {_comment(source)}.",
+            f"# ParamLab's PyTorch convention: {trainable + frozen:,} parameters "
+            f"({trainable:,} trainable, {frozen:,} frozen) and {buffers:,} buffer elements.",
+            "# Inputs and outputs are channels-first (N, C, *spatial); sequences are",
+            "# (N, features, steps). Keras's own layout is channels-last.",
+        ]
+        if self.unsupported:
+            header.append("# Layers with no PyTorch equivalent (placeholders that raise "
+                          "NotImplementedError):")
+            header += [f"#   {u.name} ({u.type}): {_comment(u.reason)}" for u in self.unsupported]
+        lines = header + ["import torch", "from torch import nn", "", ""]
+        if self.unsupported:
+            lines += _PLACEHOLDER_CLASS + ["", ""]
+        lines += [f"class {cls}(nn.Module):",
+                  f'    """Keras model {g.name!r} as a PyTorch module (exported by ParamLab)."""',
+                  "",
+                  "    def __init__(self) -> None:",
+                  "        super().__init__()"]
+        lines += ["        " + x for x in self.init]
+        lines += ["", f"    def forward(self, {', '.join(args)}):"]
+        lines += ["        " + x for x in self.body]
+        ret = outs[0] if len(outs) == 1 else f"({', '.join(outs)})"
+        lines += [f"        return {ret}", "", "",
+                  'if __name__ == "__main__":',
+                  f"    model = {cls}()",
+                  "    print(model)",
+                  '    print("parameters:", sum(p.numel() for p in model.parameters()))',
+                  ""]
+        return PyTorchExport("\n".join(lines), cls, tuple(self.unsupported))
+
+    # ------------------------------------------------------------------ one layer
+    def _layer(self, n: str) -> None:
+        g = self.g
+        d = g.raw(n)
+        r = self.result.layers[n]
+        owner, k = self.calls[n]
+        out = self._name(d["name"], self.locals)
+        self.var[n] = out
+        ins = [self.var[src] for src, _ in g.inputs(n)]
+        if r.output_shape is None:
+            self.body.append(f"{out} = None  # {_comment(d['name'])}: not computed in ParamLab")
+            return
+        counts = r.torch
+        mapping = counts.mapping if counts is not None else TorchMapping(
+            unsupported=f"unknown layer type {d['type']!r}")
+        try:
+            if mapping.unsupported is not None:
+                raise _Unsupported(mapping.unsupported)
+            lines = self._forward(n, d["type"], ins, mapping, owner)
+        except _Unsupported as exc:
+            attr = self._attribute(owner, None, reason=str(exc))
+            lines = [f"{out} = self.{attr}({', '.join(ins)})"]
+        if k:
+            lines[-1] += f"  # call {k} of the shared layer {_comment(g.raw(owner)['name'])}"
+        self.body.extend(lines)
+
+    def _attribute(self, owner: str, module: str | TorchModule | TorchMapping | None,
+                   reason: str | None = None) -> str:
+        """The attribute holding ``owner``'s module, created on first use."""
+        if owner in self.attr:
+            return self.attr[owner]
+        d = self.g.raw(owner)
+        name = self._name(d["name"], self.used)
+        self.attr[owner] = name
+        if reason is not None:
+            self.unsupported.append(Unsupported(d["name"], d["type"], reason))
+            self.init.append(f"self.{name} = {PLACEHOLDER}({d['name']!r}, {d['type']!r}, "
+                             f"{reason!r})")
+            return name
+        if isinstance(module, TorchMapping):
+            mapping, expr = module, module.expr()
+        elif isinstance(module, TorchModule):
+            mapping, expr = TorchMapping((module,)), module.expr()
+        else:
+            mapping, expr = TorchMapping(), module
+        self.init.append(f"self.{name} = {expr}")
+        for t in mapping.parameters:
+            if not t.requires_grad:
+                self.init.append(f"self.{name}{_path(t.name)}.requires_grad_(False)"
+                                 "  # fixed, as in Keras")
+        r = self.result.layers[owner]
+        if r.torch is not None and mapping.parameters:
+            trainable = layer_counts(self.g, owner, r, True)[0]
+            if trainable == 0 and any(t.requires_grad for t in mapping.parameters):
+                self.init.append(f"self.{name}.requires_grad_(False)  # frozen in Keras")
+        return name
+
+    @staticmethod
+    def _name(text: str, used: set[str]) -> str:
+        """A Python identifier from a Keras layer name, unique in ``used``."""
+        stem = re.sub(r"\W", "_", text) or "layer"
+        if stem[0].isdigit() or stem.startswith("_"):
+            stem = "layer_" + stem.lstrip("_")
+        if keyword.iskeyword(stem) or stem in _RESERVED:
+            stem += "_"
+        candidate, i = stem, 1
+        while candidate in used:
+            candidate = f"{stem}_{i}"
+            i += 1
+        used.add(candidate)
+        return candidate
+
+    # ------------------------------------------------------------------ forward code
+    def _forward(self, n: str, t: str, ins: list[str], mapping: TorchMapping,
+                 owner: str) -> list[str]:
+        g = self.g
+        r = self.result.layers[n]
+        cfg = _config(g, n)
+        out = self.var[n]
+        x = ins[0] if ins else ""
+        in_shapes = r.input_shapes
+        shape = in_shapes[0] if in_shapes else ()
+        rank = len(shape)
+        out_rank = len(r.output_shape or ())
+        module = mapping.modules[0] if mapping.modules else None
+
+        def call(arg: str, what: Any = None) -> str:
+            return f"self.{self._attribute(owner, what if what is not None else mapping)}({arg})"
+
+        def act(expr: str) -> str:
+            source = activation_source(cfg.get("activation"), expr)
+            if source is None:
+                raise _Unsupported(f"activation {cfg.get('activation')!r}")
+            return source
+
+        if t == "Dense" or (t == "TimeDistributed" and module is not None
+                            and module.cls == "Linear"):
+            expr = call(x) if rank <= 2 else f"{call(_last(x))}.movedim(-1, 1)"
+            if t == "TimeDistributed":
+                return [f"{out} = {expr}"]
+            return [f"{out} = {act(expr)}"]
+        if re.fullmatch(r"(Conv|DepthwiseConv|SeparableConv)[123]D", t):
+            padded = self._pad(x, shape, cfg, mapping)
+            return [f"{out} = {act(call(padded))}"]
+        if re.fullmatch(r"Conv[123]DTranspose", t):
+            return [f"{out} = {act(self._transpose(n, x, shape, cfg, mapping, owner))}"]
+        if re.fullmatch(r"(Max|Average)Pooling[123]D", t):
+            return [f"{out} = {self._pool(t, x, shape, cfg, call)}"]
+        if re.fullmatch(r"Global(Max|Average)Pooling[123]D", t):
+            dims = tuple(range(2, rank))
+            fn = "amax" if "Max" in t else "mean"
+            keep = ", keepdim=True" if cfg.get("keepdims") else ""
+            return [f"{out} = {x}.{fn}(dim={dims!r}{keep})"]
+        if t == "Flatten":
+            if rank >= 3:
+                return [f"# Keras flattens channels-last: move the channels last first, so the",
+                        f"# features keep Keras's order (a Dense after it sees the same layout).",
+                        f"{out} = {call(_last(x))}"]
+            return [f"{out} = {call(x)}"]
+        if t in ("BatchNormalization", "GroupNormalization") or (
+                module is not None and module.cls in ("Dropout", "Dropout1d", "Dropout2d",
+                                                      "Dropout3d", "AlphaDropout", "Identity",
+                                                      "ReLU", "ReLU6", "Hardtanh", "LeakyReLU",
+                                                      "ELU", "Threshold", "Softmax", "PReLU",
+                                                      "Sigmoid", "Tanh", "LogSoftmax", "SELU",
+                                                      "GELU", "SiLU", "Softplus", "Softsign",
+                                                      "Mish", "Hardsigmoid", "Hardswish")):
+            return [f"{out} = {call(x)}"]
+        if t == "Activation":  # a function without a module (exponential)
+            return [f"{out} = {act(x)}"]
+        if t == "LayerNormalization":
+            expr = call(x) if rank <= 2 else f"{call(_last(x))}.movedim(-1, 1)"
+            return [f"{out} = {expr}"]
+        if t == "UnitNormalization":
+            dims = tuple(torch_dim(a, rank) for a in cfg["axis"])
+            return [f"{out} = {x} / torch.sqrt(({x} * {x}).sum(dim={dims!r}, keepdim=True)"
+                    ".clamp_min(1e-12))"]
+        if t == "Embedding":
+            return [f"{out} = {call(f'{x}.long()')}.movedim(-1, 1)"]
+        if t in ("SimpleRNN", "LSTM", "GRU"):
+            seq = _last(x) + (".flip(1)" if cfg.get("go_backwards") else "")
+            lines = [f"{out}, _ = {call(seq)}"]
+            lines.append(f"{out} = {out}.movedim(-1, 1)" if cfg["return_sequences"]
+                         else f"{out} = {out}[:, -1]")
+            return lines
+        if t == "Bidirectional":
+            return self._bidirectional(n, x, cfg, call)
+        if t == "MultiHeadAttention":
+            q, v = ins[0], ins[1]
+            k = ins[2] if len(ins) > 2 else v
+            return [f"{out} = {call(f'{_last(q)}, {_last(k)}, {_last(v)}, need_weights=False')}"
+                    "[0].movedim(-1, 1)"]
+        if t in _BINARY and (len(ins) >= 2 or "constant" in cfg):
+            operands = ins + ([repr(cfg["constant"])] if len(ins) == 1 else [])
+            return [f"{out} = {f' {_BINARY[t]} '.join(operands)}"]
+        if t == "Average":
+            return [f"{out} = ({' + '.join(ins)}) / {len(ins)}"]
+        if t in ("Maximum", "Minimum"):
+            fn = "torch.maximum" if t == "Maximum" else "torch.minimum"
+            expr = ins[0]
+            for other in ins[1:]:
+                expr = f"{fn}({expr}, {other})"
+            return [f"{out} = {expr}"]
+        if t == "Concatenate":
+            return [f"{out} = torch.cat([{', '.join(ins)}], dim={torch_dim(cfg['axis'], rank)})"]
+        if t == "Dot":
+            return self._dot(out, ins, in_shapes, cfg)
+        if t == "CustomScaleLayer":
+            return [f"{out} = {ins[0]} + {ins[1]} * {cfg['scale']!r}"]
+        if t in ("Reshape", "Permute", "RepeatVector"):
+            return [f"{out} = {self._reshape(t, x, rank, out_rank, cfg)}"]
+        if re.fullmatch(r"ZeroPadding[123]D", t):
+            pads = _pad_args(cfg["padding"])
+            return [f"{out} = nn.functional.pad({x}, {pads!r})"]
+        if re.fullmatch(r"Cropping[123]D", t):
+            crop = cfg["cropping"]
+            slices = [f"{crop[2 * i]}:{shape[1 + i] - crop[2 * i + 1]}"
+                      for i in range(rank - 2)]
+            return [f"{out} = {x}[:, :, {', '.join(slices)}]"]
+        if re.fullmatch(r"UpSampling[123]D", t):
+            size = cfg["size"] if isinstance(cfg["size"], tuple) else (cfg["size"],)
+            if cfg.get("interpolation", "nearest") != "nearest":
+                return [f"{out} = nn.functional.interpolate({x}, scale_factor={size!r}, "
+                        f"mode={cfg['interpolation']!r}, align_corners=False)"]
+            expr = x
+            for i, s in enumerate(size):
+                expr = f"{expr}.repeat_interleave({s}, dim={2 + i})"
+            return [f"{out} = {expr}"]
+        if t == "Rescaling":
+            return [f"{out} = {x} * {_channel_const(cfg['scale'], rank)} + "
+                    f"{_channel_const(cfg['offset'], rank)}"]
+        if t == "CenterCrop":
+            h, w = cfg["height"], cfg["width"]
+            top, left = (shape[1] - h) // 2, (shape[2] - w) // 2
+            return [f"{out} = {x}[:, :, {top}:{top + h}, {left}:{left + w}]"]
+        if t == "ActivityRegularization":
+            return [f"{out} = {x}  # ActivityRegularization: add its penalty to the loss"]
+        raise _Unsupported(f"the export does not translate {t} (config {cfg!r})")
+
+    def _pad(self, x: str, shape: Shape, cfg: dict[str, Any], mapping: TorchMapping) -> str:
+        """``x`` padded as Keras pads it, where the module's own padding cannot."""
+        padding = cfg.get("padding")
+        strides = cfg.get("strides") or ()
+        if padding == "valid" or (padding == "same" and max(strides, default=1) == 1):
+            return x
+        rank = len(shape) - 2
+        kernel = cfg["kernel_size"]
+        dilation = cfg.get("dilation_rate") or (1,) * rank
+        pads: list[tuple[int, int]] = []
+        for i in range(rank):
+            k_eff = (kernel[i] - 1) * dilation[i] + 1
+            if padding == "causal":
+                pads.append((k_eff - 1, 0))
+                continue
+            length = shape[1 + i]
+            if length is None:
+                raise _Unsupported("padding='same' with strides > 1 on an axis of unknown "
+                                   "length")
+            out = -(-length // strides[i])
+            total = max((out - 1) * strides[i] + k_eff - length, 0)
+            pads.append((total // 2, total - total // 2))
+        flat = tuple(v for pair in reversed(pads) for v in pair)
+        if not any(flat):
+            return x
+        return f"nn.functional.pad({x}, {flat!r})"
+
+    def _pool(self, t: str, x: str, shape: Shape, cfg: dict[str, Any], call: Any) -> str:
+        if cfg["padding"] != "same":
+            return call(x)
+        pool = cfg["pool_size"]
+        strides = cfg["strides"] or pool
+        pads: list[tuple[int, int]] = []
+        for i, p in enumerate(pool):
+            length = shape[1 + i]
+            if length is None:
+                raise _Unsupported("padding='same' pooling on an axis of unknown length")
+            out = conv_output_length(length, p, "same", strides[i], 1, "pool")
+            total = max((out - 1) * strides[i] + p - length, 0)
+            pads.append((total // 2, total - total // 2))
+        flat = tuple(v for pair in reversed(pads) for v in pair)
+        if not any(flat):
+            return call(x)
+        if t.startswith("Max"):
+            return call(f'nn.functional.pad({x}, {flat!r}, value=float("-inf"))')
+        # Keras averages over the window's real elements only: divide by the pooled ones.
+        ones = f"torch.ones_like({x}[:, :1])"
+        return (f"{call(f'nn.functional.pad({x}, {flat!r})')} / "
+                f"{call(f'nn.functional.pad({ones}, {flat!r})')}")
+
+    def _transpose(self, n: str, x: str, shape: Shape, cfg: dict[str, Any],
+                   mapping: TorchMapping, owner: str) -> str:
+        """ConvTranspose with Keras's output length: PyTorch's full output
+        ``(L - 1)·s + (k - 1)·d + 1`` cropped (``same``) or extended with
+        ``output_padding`` to the length ParamLab computed."""
+        out_shape = self.result.layers[n].output_shape or ()
+        rank = len(shape) - 2
+        strides, kernel = cfg["strides"], cfg["kernel_size"]
+        dilation = cfg["dilation_rate"]
+        extra: list[int] = []
+        crops: list[tuple[int, int]] = []
+        crop = False
+        for i in range(rank):
+            if shape[1 + i] is None or out_shape[1 + i] is None:
+                raise _Unsupported("a transposed convolution over an axis of unknown length")
+            full = (shape[1 + i] - 1) * strides[i] + (kernel[i] - 1) * dilation[i] + 1
+            want = out_shape[1 + i]
+            if want >= full:
+                extra.append(want - full)
+                crops.append((0, want))
+            else:
+                extra.append(0)
+                crop = True
+                start = (full - want) // 2 if cfg["padding"] == "same" else 0
+                crops.append((start, start + want))
+        module = mapping.modules[0]
+        if any(extra):
+            module = replace(module, kwargs=module.kwargs + (("output_padding", tuple(extra)),))
+        attr = self._attribute(owner, module)
+        expr = f"self.{attr}({x})"
+        if crop:
+            expr += "[:, :, " + ", ".join(f"{a}:{b}" for a, b in crops) + "]"
+        return expr
+
+    def _bidirectional(self, n: str, x: str, cfg: dict[str, Any], call: Any) -> list[str]:
+        from paramlab.core.catalogue.recurrent import nested
+
+        _, inner, _ = nested(cfg, "LSTM")
+        out = self.var[n]
+        units = inner["units"]
+        lines = [f"{out}, _ = {call(_last(x))}"]
+        if inner["return_sequences"]:
+            fwd, bwd = f"{out}[..., :{units}]", f"{out}[..., {units}:]"
+        else:  # Keras keeps each direction's last step: the backward one is at t = 0
+            fwd, bwd = f"{out}[:, -1, :{units}]", f"{out}[:, 0, {units}:]"
+        merge = cfg["merge_mode"]
+        expr = {"concat": f"torch.cat([{fwd}, {bwd}], dim=-1)", "sum": f"{fwd} + {bwd}",
+                "mul": f"{fwd} * {bwd}", "ave": f"({fwd} + {bwd}) / 2"}[merge]
+        if merge == "concat" and inner["return_sequences"]:
+            expr = out
+        lines.append(f"{out} = {expr}" + (".movedim(-1, 1)" if inner["return_sequences"]
+                                          else ""))
+        return lines
+
+    def _dot(self, out: str, ins: list[str], shapes: Sequence[Shape],
+             cfg: dict[str, Any]) -> list[str]:
+        a, b = ins
+        if len(shapes[0]) != 2 or len(shapes[1]) != 2:
+            raise _Unsupported("Dot of tensors of rank 3 or more")
+        if cfg.get("normalize"):
+            a, b = (f"nn.functional.normalize({a}, dim=1)", f"nn.functional.normalize({b}, dim=1)")
+        return [f"{out} = ({a} * {b}).sum(dim=1, keepdim=True)"]
+
+    def _reshape(self, t: str, x: str, rank: int, out_rank: int, cfg: dict[str, Any]) -> str:
+        src = _last(x) if rank >= 3 else x
+        if t == "Reshape":
+            target = tuple(-1 if d is None else d for d in cfg["target_shape"])
+            expr = f"{src}.reshape(-1, {', '.join(str(d) for d in target)})"
+        elif t == "Permute":
+            expr = f"{src}.permute(0, {', '.join(str(d) for d in cfg['dims'])})"
+        else:
+            return f"{x}.unsqueeze(2).expand(-1, -1, {cfg['n']})"
+        return f"{expr}.movedim(-1, 1)" if out_rank >= 3 else expr
+
+
+def _config(graph: LayerGraph, n: str) -> dict[str, Any]:
+    from paramlab.core.catalogue import get_spec
+
+    d = graph.raw(n)
+    spec = get_spec(d["type"])
+    return spec.resolve_config(d["config"]) if spec is not None else dict(d["config"])
+
+
+def _last(x: str) -> str:
+    """``x`` (channels-first) with the channels moved last, as Keras holds it."""
+    return f"{x}.movedim(1, -1)"
+
+
+def _path(name: str) -> str:
+    """``.weight``, ``[1].bias``, ``.out_proj.weight`` for a tensor name."""
+    return "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in name.split("."))
+
+
+def _pad_args(flat: Sequence[int]) -> tuple[int, ...]:
+    """Keras's (before_1, after_1, before_2, ...) as ``nn.functional.pad``'s order (last
+    axis first)."""
+    pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    return tuple(v for pair in reversed(pairs) for v in pair)
+
+
+def _channel_const(value: Any, rank: int) -> str:
+    if isinstance(value, (tuple, list)):
+        view = ", ".join(["1", "-1"] + ["1"] * max(rank - 2, 0))
+        return f"torch.tensor({list(value)!r}).view({view})"
+    return repr(value)
+
+
+def _class_name(name: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    text = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    if text[0].isdigit():
+        text = "Model" + text
+    return text if text not in ("Module", "NoPyTorchEquivalent") else text + "Model"
+
+
+def _comment(text: str) -> str:
+    return re.sub(r"[\r\n]+", " ", str(text))
+
+
+_PLACEHOLDER_CLASS = [
+    f"class {PLACEHOLDER}(nn.Module):",
+    '    """Stands for a Keras layer PyTorch has no module for: replace it with your own."""',
+    "",
+    "    def __init__(self, layer: str, keras_type: str, reason: str) -> None:",
+    "        super().__init__()",
+    "        self.layer, self.keras_type, self.reason = layer, keras_type, reason",
+    "",
+    "    def forward(self, *inputs):",
+    '        raise NotImplementedError(f"Keras layer {self.layer!r} ({self.keras_type}) has no '
+    'PyTorch equivalent: {self.reason}")',
+]
+
+__all__ = ["PyTorchExport", "Unsupported", "to_pytorch_code"]

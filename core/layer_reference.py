@@ -1,0 +1,126 @@
+"""The layer reference: one Markdown page per catalogue layer, generated at run time from the
+:class:`core.spec.LayerSpec` itself, so the pages cannot drift from what ParamLab computes.
+
+Each page gives what the layer does (the spec's doc), every argument with its default and
+range, the parameter formula with a worked example (the layer's default arguments on a
+sample input, through the same ``weights`` and ``output_shape`` rules propagation uses), the
+output-shape steps (:mod:`core.shape_formula`), why it has 0 parameters when it does, and the
+PyTorch module where one exists.
+"""
+from __future__ import annotations
+
+from paramlab.core.catalogue import get_spec, specs_by_category
+from paramlab.core.errors import LayerError
+from paramlab.core.fields import FieldKind, FieldSpec
+from paramlab.core.formula import weight_formula
+from paramlab.core.shape_formula import shape_steps
+from paramlab.core.spec import LayerSpec
+from paramlab.core.types import format_shape
+
+SAMPLE_INPUTS = ((None, 32, 32, 3), (None, 10, 8), (None, 16), (None, 8, 16, 16, 3), (None, 10))
+PYTORCH = {
+    "Dense": "torch.nn.Linear", "Conv1D": "torch.nn.Conv1d", "Conv2D": "torch.nn.Conv2d",
+    "Conv3D": "torch.nn.Conv3d", "Conv1DTranspose": "torch.nn.ConvTranspose1d",
+    "Conv2DTranspose": "torch.nn.ConvTranspose2d", "Conv3DTranspose": "torch.nn.ConvTranspose3d",
+    "MaxPooling1D": "torch.nn.MaxPool1d", "MaxPooling2D": "torch.nn.MaxPool2d",
+    "MaxPooling3D": "torch.nn.MaxPool3d", "AveragePooling1D": "torch.nn.AvgPool1d",
+    "AveragePooling2D": "torch.nn.AvgPool2d", "AveragePooling3D": "torch.nn.AvgPool3d",
+    "GlobalAveragePooling2D": "torch.nn.AdaptiveAvgPool2d(1) + torch.nn.Flatten",
+    "GlobalMaxPooling2D": "torch.nn.AdaptiveMaxPool2d(1) + torch.nn.Flatten",
+    "BatchNormalization": "torch.nn.BatchNorm1d / BatchNorm2d (running statistics as buffers)",
+    "LayerNormalization": "torch.nn.LayerNorm", "GroupNormalization": "torch.nn.GroupNorm",
+    "Embedding": "torch.nn.Embedding", "SimpleRNN": "torch.nn.RNN (two bias vectors)",
+    "LSTM": "torch.nn.LSTM (two bias vectors)", "GRU": "torch.nn.GRU",
+    "Dropout": "torch.nn.Dropout", "Flatten": "torch.nn.Flatten", "ReLU": "torch.nn.ReLU",
+    "ZeroPadding2D": "torch.nn.ZeroPad2d", "UpSampling2D": "torch.nn.Upsample",
+    "MultiHeadAttention": "torch.nn.MultiheadAttention", "PReLU": "torch.nn.PReLU",
+    "Softmax": "torch.nn.Softmax", "ELU": "torch.nn.ELU", "LeakyReLU": "torch.nn.LeakyReLU",
+}
+
+
+def _range(f: FieldSpec) -> str:
+    if f.kind is FieldKind.CHOICE:
+        return "one of " + ", ".join(f"`{c}`" for c in f.choices)
+    if f.kind is FieldKind.BOOL:
+        return "true or false"
+    low = "" if f.minimum is None else f"{f.minimum:g}"
+    high = "" if f.maximum is None else f"{f.maximum:g}"
+    each = " each" if f.kind in (FieldKind.INTS, FieldKind.SHAPE) else ""
+    if low and high:
+        text = f"{low} to {high}{each}"
+    elif low:
+        text = f"{low} or more{each}"
+    elif high:
+        text = f"up to {high}{each}"
+    else:
+        text = "any"
+    return text + (", or empty (None)" if f.optional else "")
+
+
+def worked_example(spec: LayerSpec) -> tuple[tuple, object, tuple, tuple[str, ...]] | None:
+    """(input shape, output shape, weights, shape steps) for the default arguments on the
+    first sample input the layer accepts, or ``None`` (several inputs, or none accepted)."""
+    if spec.inputs.minimum != 1:
+        return None
+    config = spec.resolve_config({})
+    for x in SAMPLE_INPUTS:
+        try:
+            out = spec.output_shape((x,), config)
+            weights = spec.weights((x,), config)
+        except (LayerError, ValueError, TypeError, KeyError, IndexError):
+            continue
+        return x, out, weights, shape_steps(spec.type, (x,), config, out)
+    return None
+
+
+def layer_page(type_name: str) -> str | None:
+    """The Markdown page of ``type_name``, or ``None`` if the catalogue lacks it."""
+    spec = get_spec(type_name)
+    if spec is None:
+        return None
+    lines = [f"# {spec.type}", f"*{spec.category}* · {spec.inputs.describe()}", "",
+             spec.doc or "", "", "## Arguments", "", "| argument | default | range | meaning |",
+             "|---|---|---|---|"]
+    for f in spec.fields:
+        default = "None" if f.default is None else f"`{f.default!r}`"
+        lines.append(f"| `{f.name}` | {default} | {_range(f)} | {f.doc} |")
+    if not spec.fields:
+        lines.append("| — | | | no arguments |")
+    example = worked_example(spec)
+    lines += ["", "## Parameters"]
+    if example is not None:
+        x, out, weights, steps = example
+        if weights:
+            lines += ["", f"Worked example with the default arguments on input "
+                          f"`{format_shape(x)}`:", "",
+                      "    " + weight_formula(weights), "",
+                      "Weights: " + ", ".join(f"`{w.name}` {w.shape}"
+                                              + ("" if w.trainable else " (non-trainable)")
+                                              for w in weights)]
+        else:
+            lines += ["", "**0 parameters.** This layer has no weights: what it computes is fixed "
+                          "by its arguments, so there is nothing for training to learn."]
+        lines += ["", "## Output shape", "", f"Input `{format_shape(x)}` → output "
+                  f"`{format_shape(out)}`"]
+        if steps:
+            lines += [""] + [f"- {s}" for s in steps]
+    else:
+        lines += ["", "See the description above (this layer needs several inputs)."]
+    lines += ["", "## PyTorch", "", PYTORCH.get(spec.type, "no single equivalent module")]
+    return "\n".join(lines) + "\n"
+
+
+def all_layer_types() -> list[str]:
+    """Every catalogue layer type, by category then name."""
+    return [s.type for specs in specs_by_category().values() for s in specs]
+
+
+def search(text: str) -> list[str]:
+    """Layer types whose name, category or description contains ``text`` (case-insensitive)."""
+    t = text.strip().lower()
+    out = []
+    for name in all_layer_types():
+        spec = get_spec(name)
+        if not t or t in name.lower() or t in spec.category.lower() or t in spec.doc.lower():
+            out.append(name)
+    return out

@@ -1,0 +1,249 @@
+"""PyTorch code export (core/io/pytorch_export.py) and ``paramlab export``.
+
+Without torch: the source's structure (header, imports, attributes named after the Keras
+layers, frozen layers, placeholders, shared layers, branches). With torch (the optional
+``paramlab[torch]`` extra; skipped when missing): EVERY bundled example and EVERY model of
+tests/data/keras is exported, and ONE ``python -c`` subprocess instantiates each module,
+counts ``sum(p.numel() for p in m.parameters())``, the ``requires_grad`` parameters and the
+buffer elements, and runs a forward pass on zeros of the input shape (channels-first, batch
+1). The counts must equal ParamLab's PyTorch-convention totals, and the output shapes
+ParamLab's output shapes with the channels moved to axis 1. The two VGG16 models (138 M
+parameters) are built and run on PyTorch's ``meta`` device (shapes without memory or
+arithmetic), to keep the test quick; every other model runs for real.
+
+Models with placeholder layers are EXPECTED_UNSUPPORTED, each with its reason: their
+forward raises NotImplementedError naming the layer, and their parameter count is
+ParamLab's minus the (Keras) count of the placeholder layers.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paramlab.core import cli
+from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_json_export import input_nodes, output_nodes
+from paramlab.core.io.loader import load_model
+from paramlab.core.io.pytorch_export import to_pytorch_code
+from paramlab.core.propagate import propagate
+from paramlab.core.resources import example_path, list_examples
+from paramlab.core.summary import summarize
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+MODELS = {f"example:{name}": example_path(name) for name in list_examples()}
+MODELS.update({f"keras:{p.stem}": p for p in sorted((DATA / "keras").glob("*.json"))})
+EXPECTED_UNSUPPORTED = {
+    "keras:EfficientNetB0": {"normalization": "Normalization: no torch.nn module"},
+    "keras:hb_dense_misc": {
+        "normalization": "Normalization: no torch.nn module",
+        "gaussian_noise": "GaussianNoise: no torch.nn module",
+        "layer_normalization_1": "LayerNormalization over axis 1, not the trailing axes"},
+    "keras:hb_conv2d": {"p_re_lu_1": "PReLU with one alpha per element (no shared_axes)"},
+    "keras:hb_rnn": {"gru_1": "GRU(reset_after=False): nn.GRU only resets after"},
+}
+META = {"example:vgg16", "keras:VGG16"}
+
+
+def _channels_first(shape: tuple) -> list[int]:
+    dims = [1] + list(shape[1:])
+    return [dims[0], dims[-1]] + dims[1:-1] if len(dims) >= 3 else dims
+
+
+def _case(key: str, path: Path, tmp: Path) -> dict:
+    graph = load_model(path)
+    result = propagate(graph)
+    export = to_pytorch_code(graph, result, source=path.name)
+    assert {u.name for u in export.unsupported} == set(EXPECTED_UNSUPPORTED.get(key, {}))
+    summary = summarize(graph, result, convention="pytorch")
+    placeholders = {u.name for u in export.unsupported}
+    missing = sum(r.total for r in summary.rows if r.name in placeholders)
+    target = tmp / (key.replace(":", "_") + ".py")
+    target.write_text(export.source, encoding="utf-8")
+    return {
+        "key": key, "file": str(target), "cls": export.class_name, "meta": key in META,
+        "inputs": [_channels_first(result.layers[n].output_shape) for n in input_nodes(graph)],
+        "want": {"parameters": summary.total - missing,
+                 "trainable": summary.trainable - sum(
+                     r.trainable for r in summary.rows if r.name in placeholders),
+                 "buffers": summary.buffers,
+                 "outputs": [_channels_first(result.layers[n].output_shape)
+                             for n in output_nodes(graph)]},
+    }
+
+
+DRIVER = r"""
+import importlib.util, json, sys
+import torch
+torch.set_num_threads(1)
+cases = json.load(open(sys.argv[1]))
+out = {}
+for case in cases:
+    spec = importlib.util.spec_from_file_location("exported", case["file"])
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    device = torch.device("meta" if case["meta"] else "cpu")
+    with device:
+        m = getattr(mod, case["cls"])()
+    m.eval()
+    got = {"parameters": sum(p.numel() for p in m.parameters()),
+           "trainable": sum(p.numel() for p in m.parameters() if p.requires_grad),
+           "buffers": sum(b.numel() for b in m.buffers())}
+    try:
+        with torch.no_grad(), device:
+            y = m(*[torch.zeros(s) for s in case["inputs"]])
+        ys = y if isinstance(y, tuple) else (y,)
+        got["outputs"] = [list(t.shape) for t in ys]
+    except NotImplementedError as exc:
+        got["not_implemented"] = str(exc)
+    out[case["key"]] = got
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def torch_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    pytest.importorskip("torch")
+    tmp = tmp_path_factory.mktemp("pytorch_export")
+    cases = [_case(key, path, tmp) for key, path in MODELS.items()]
+    (tmp / "cases.json").write_text(json.dumps(cases))
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(tmp / "cases.json")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {"cases": {c["key"]: c for c in cases}, "got": json.loads(proc.stdout)}
+
+
+@pytest.mark.parametrize("key", sorted(MODELS))
+def test_exported_module_counts_and_shapes_equal_paramlab(key: str, torch_run: dict) -> None:
+    case, got = torch_run["cases"][key], torch_run["got"][key]
+    want = case["want"]
+    assert (got["parameters"], got["trainable"], got["buffers"]) == (
+        want["parameters"], want["trainable"], want["buffers"])
+    if key in EXPECTED_UNSUPPORTED:
+        assert "outputs" not in got
+        assert any(f"'{name}'" in got["not_implemented"] for name in EXPECTED_UNSUPPORTED[key])
+    else:
+        assert got["outputs"] == want["outputs"]
+
+
+def test_every_model_is_covered() -> None:
+    assert len([k for k in MODELS if k.startswith("example:")]) == len(list_examples()) >= 7
+    assert len([k for k in MODELS if k.startswith("keras:")]) == len(
+        list((DATA / "keras").glob("*.json")))
+    assert set(EXPECTED_UNSUPPORTED) <= set(MODELS)
+
+
+# ---------------------------------------------------------------------------- source only
+def _imports(source: str) -> set[str]:
+    tree = ast.parse(source)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+    return names
+
+
+def test_source_header_imports_and_names() -> None:
+    export = to_pytorch_code(load_model("bn_mlp"), source="bn_mlp.json", version="9.9.9")
+    src = export.source
+    assert src.startswith("# PyTorch module for the model 'bn_mlp', exported by ParamLab 9.9.9")
+    assert "# from bn_mlp.json." in src
+    assert _imports(src) == {"torch"}
+    assert "self.batch_normalization = nn.BatchNorm1d(64, eps=0.001, momentum=0.01)" in src
+    assert "self.dense = nn.Linear(20, 64)" in src and "class BnMlp(nn.Module):" in src
+    assert "1,537 parameters (1,537 trainable, 0 frozen) and 129 buffer elements" in src
+    assert export.unsupported == ()
+
+
+def test_frozen_layers_get_requires_grad_false() -> None:
+    graph = load_model("vgg16_transfer")
+    src = to_pytorch_code(graph).source
+    frozen = [graph.raw(n)["name"] for n in graph.layer_ids()
+              if not graph.raw(n)["trainable"] and graph.raw(n)["type"] == "Conv2D"]
+    assert frozen
+    for name in frozen:
+        assert f"self.{name}.requires_grad_(False)  # frozen in Keras" in src
+
+
+def test_flatten_after_conv_keeps_keras_order() -> None:
+    src = to_pytorch_code(load_model("lenet")).source
+    assert "flatten = self.flatten(max_pooling2d_1.movedim(1, -1))" in src
+    assert "# Keras flattens channels-last" in src
+
+
+def test_shared_layer_is_one_attribute_called_twice_and_merges_follow_the_graph() -> None:
+    g = LayerGraph("siamese")
+    a = g.add_layer("InputLayer", "left", {"shape": [8]})
+    b = g.add_layer("InputLayer", "right", {"shape": [8]})
+    d = g.add_layer("Dense", "encoder", {"units": 4})
+    d2 = g.add_layer("Dense", "encoder_2", {"units": 4}, shared_with=d)
+    s = g.add_layer("Subtract", "diff")
+    c = g.add_layer("Concatenate", "both")
+    g.connect(a, d)
+    g.connect(b, d2)
+    g.connect(d, s, 0)
+    g.connect(d2, s, 1)
+    g.connect(d, c, 0)
+    g.connect(s, c, 1)
+    src = to_pytorch_code(g).source
+    assert src.count("nn.Linear(8, 4)") == 1
+    assert "encoder = self.encoder(left)" in src
+    assert "encoder_2 = self.encoder(right)  # call 1 of the shared layer encoder" in src
+    assert "diff = encoder - encoder_2" in src
+    assert "both = torch.cat([encoder, diff], dim=1)" in src
+    assert "def forward(self, left, right):" in src
+
+
+def test_placeholder_for_a_layer_without_equivalent() -> None:
+    export = to_pytorch_code(load_model(DATA / "keras" / "hb_rnn.json"))
+    assert [(u.name, u.type) for u in export.unsupported] == [("gru_1", "GRU")]
+    assert "self.gru_1 = NoPyTorchEquivalent('gru_1', 'GRU'," in export.source
+    assert "raise NotImplementedError" in export.source
+
+
+def test_names_are_sanitised() -> None:
+    g = LayerGraph("odd names")
+    x = g.add_layer("InputLayer", "in put", {"shape": [3]})
+    d = g.add_layer("Dense", "forward", {"units": 2})
+    e = g.add_layer("Dense", "1st\ndense'); import os #", {"units": 2})
+    g.connect(x, d)
+    g.connect(d, e)
+    src = to_pytorch_code(g).source
+    ast.parse(src)
+    assert "self.forward_ = nn.Linear(3, 2)" in src
+    assert _imports(src) == {"torch"}
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_cli_export_pytorch_reports_placeholders(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "model.py"
+    code = cli.main(["export", str(DATA / "keras" / "hb_rnn.json"), "--to", "pytorch",
+                     "--output", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 0 and out.read_text().startswith("# PyTorch module")
+    assert "1 layer with no PyTorch equivalent" in err and "gru_1 (GRU)" in err
+
+
+@pytest.mark.parametrize("target, start", [("keras-code", "# Keras 3 model 'lenet'"),
+                                           ("keras-json", '{"module": "keras.src.models')])
+def test_cli_export_keras(target: str, start: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["export", "lenet", "--to", target])
+    out, _ = capsys.readouterr()
+    assert code == 0 and out.startswith(start)
+
+
+def test_cli_export_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["export", "no_such_model", "--to", "pytorch"]) == 1
+    assert "no_such_model" in capsys.readouterr()[1]
+    assert cli.main(["export", "lenet", "--to", "torch"]) == 2
+    capsys.readouterr()
+    assert cli.main(["export", "lenet", "--to", "pytorch", "-o",
+                     str(tmp_path / "missing" / "m.py")]) == 1
+    assert "cannot write" in capsys.readouterr()[1]
