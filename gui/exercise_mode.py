@@ -369,6 +369,7 @@ class ExerciseController(QObject):
         super().__init__(window)
         self.window = window
         self.session = ExerciseSession(self)
+        self._pinned = False  # nodes made non-movable for student mode
         self.overlay = SummaryOverlay(self.session)
         window.summary.model.overlay = self.overlay
         window.properties.result_hooks.append(self._properties_hook)
@@ -660,38 +661,44 @@ class ExerciseController(QObject):
                                    if ex is not None and ex.hidden.get(TOTALS) and not s.revealed
                                    else w.totals_label.text())
 
+    def _layer_items(self) -> dict[str, Any]:
+        """The scene's layer items of the current graph (while a new graph replaces the
+        old one, the scene may still hold the old graph's items until its reset)."""
+        graph = self.window.document.graph
+        return {n: item for n, item in self.window.scene().layer_items().items() if n in graph}
+
+    def _group_items(self) -> dict[str, Any]:
+        scene = self.window.scene()
+        items = {g: scene.group_item(g) for g in self.window.document.graph.groups}
+        return {g: item for g, item in items.items() if item is not None}
+
     def _restore_canvas(self) -> None:
         """Every node shows its result again (after Reveal or leaving student mode)."""
-        scene = self.window.scene()
         graph = self.window.document.graph
         results = self.window.document.result.layers
-        for n, item in scene.layer_items().items():
+        for n, item in self._layer_items().items():
             item.set_look(layer_look(graph, n, results.get(n)))
-        for group in scene.groups():
-            item = scene.group_item(group)
-            if item is not None:
-                item.set_look(group_look(graph, group, group_members(graph, group), results))
+        for group, item in self._group_items().items():
+            item.set_look(group_look(graph, group, group_members(graph, group), results))
 
     def _mask_canvas(self) -> None:
         """Hidden cells as ``?`` on the nodes (layers, collapsed nested models, and the
         layers of a nested model whose counts are hidden) and in the totals lines. In
         student mode the nodes cannot be dragged (the model is read-only)."""
         s = self.session
-        scene = self.window.scene()
-        movable = QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-        for item in list(scene.layer_items().values()) + [
-                scene.group_item(g) for g in scene.groups()]:
-            if item is not None:
+        graph = self.window.document.graph
+        layers, groups = self._layer_items(), self._group_items()
+        if s.student or self._pinned:  # normal editing: nothing to do on every edit
+            movable = QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            for item in list(layers.values()) + list(groups.values()):
                 item.setFlag(movable, not s.student)
+            self._pinned = s.student
         if not s.student or s.revealed or s.exercise is None:
             return
-        graph = self.window.document.graph
-        for n, item in scene.layer_items().items():
+        for n, item in layers.items():
             item.set_look(mask_look(item.look, *hidden_in_view(s, graph, graph.raw(n)["name"])))
-        for group in scene.groups():
-            item = scene.group_item(group)
-            if item is not None:
-                item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
+        for group, item in groups.items():
+            item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
         if s.exercise.hidden.get(TOTALS):
             self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
             self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")
