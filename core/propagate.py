@@ -18,17 +18,16 @@ layer that owns them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import networkx as nx
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
 from paramlab.core.graph import LayerGraph
+from paramlab.core.opaque import describe as describe_opaque
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
@@ -37,7 +36,7 @@ log = logging.getLogger(__name__)
 BYTES_PER_PARAM = 4  # float32, as Keras's summary reports memory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerResult:
     """What propagation computed for one layer.
 
@@ -50,11 +49,12 @@ class LayerResult:
         note: Replaces the formula where there is none to derive (a shared call, an
             unknown layer, an error); ``None`` otherwise.
         diagnostic: The problem found on this layer, or ``None``.
-        known: False for a layer type the catalogue does not know (opaque, counted as 0).
+        known: False for a layer type the catalogue does not know (``core.opaque``).
         macs: Multiply-accumulates of this call at batch 1 (cost_conventions.md; a shared
             layer's every call has its own); ``None`` when unknown (an unknown length, an
             error).
         activation_elements: Elements of its output at batch 1; ``None`` when unknown.
+        info: A note that changes no count ("Lambda: code is never executed; ..."), or None.
         torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
             non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
             layer could not be computed or its type is unknown.
@@ -72,6 +72,7 @@ class LayerResult:
     torch: TorchCounts | None = None
     macs: int | None = None
     activation_elements: int | None = None
+    info: str | None = None
 
     @property
     def total(self) -> int:
@@ -93,6 +94,73 @@ class LayerResult:
         return self.diagnostic is None or self.diagnostic.severity is Severity.WARNING
 
 
+class LayerResults(Mapping[str, LayerResult]):
+    """node id -> :class:`LayerResult`, shared between successive results: a full dict
+    (``base``) plus the layers recomputed or removed since it was built (``over``, where
+    ``None`` marks a removed layer). An incremental propagation copies only ``over``, so
+    its cost follows the number of changes, not the size of the model; ``over`` is folded
+    into a new base once it holds more than ``_FOLD_MIN + len(base) // _FOLD_RATIO``
+    layers (amortised O(1) per change)."""
+
+    __slots__ = ("_base", "_over", "_len")
+
+    def __init__(self, base: dict[str, LayerResult],
+                 over: dict[str, LayerResult | None] | None = None) -> None:
+        self._base = base
+        self._over = over or {}
+        n = len(base)
+        for k, v in self._over.items():
+            n += (v is not None) - (k in base)
+        self._len = n
+
+    def __getitem__(self, node_id: str) -> LayerResult:
+        over = self._over
+        if node_id in over:
+            r = over[node_id]
+            if r is None:
+                raise KeyError(node_id)
+            return r
+        return self._base[node_id]
+
+    def __contains__(self, node_id: object) -> bool:
+        over = self._over
+        if node_id in over:
+            return over[node_id] is not None  # type: ignore[index]
+        return node_id in self._base
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[str]:
+        over = self._over
+        if not over:
+            yield from self._base
+            return
+        for k in self._base:
+            if k not in over or over[k] is not None:
+                yield k
+        for k, v in over.items():
+            if v is not None and k not in self._base:
+                yield k
+
+    def updated(self, changes: dict[str, LayerResult | None]) -> LayerResults:
+        """A new mapping with ``changes`` applied (``None`` removes); ``self`` unchanged."""
+        over = dict(self._over)
+        over.update(changes)
+        if len(over) > _FOLD_MIN + len(self._base) // _FOLD_RATIO:
+            base = dict(self._base)
+            for k, v in over.items():
+                if v is None:
+                    base.pop(k, None)
+                else:
+                    base[k] = v
+            return LayerResults(base)
+        return LayerResults(self._base, over)
+
+
+_FOLD_MIN, _FOLD_RATIO = 64, 32
+
+
 @dataclass(frozen=True)
 class PropagationResult:
     """Results for every layer of one graph state.
@@ -102,6 +170,9 @@ class PropagationResult:
         order: Node ids in topological order.
         clock: The graph's clock when computed (to find what changed since).
         recomputed: Ids of the layers computed afresh (the rest were reused).
+        trainable, non_trainable: Sums over every layer (kept up to date incrementally).
+        failed: Ids of the layers whose result is not :attr:`LayerResult.ok`.
+        noted: Ids of the layers that carry a diagnostic (warnings included).
     """
 
     layers: Mapping[str, LayerResult]
@@ -109,14 +180,13 @@ class PropagationResult:
     clock: int
     graph_token: int
     recomputed: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def trainable(self) -> int:
-        return sum(r.trainable for r in self.layers.values())
-
-    @property
-    def non_trainable(self) -> int:
-        return sum(r.non_trainable for r in self.layers.values())
+    trainable: int = 0
+    non_trainable: int = 0
+    failed: frozenset[str] = field(default_factory=frozenset)
+    noted: frozenset[str] = field(default_factory=frozenset)
+    # The graph's cached order list ``order`` was made from: while the graph hands out the
+    # same list, the next result reuses the tuple instead of copying 100,000 ids.
+    order_source: list[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -129,12 +199,19 @@ class PropagationResult:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return [self.layers[n].diagnostic for n in self.order
-                if self.layers[n].diagnostic is not None]
+        """Every layer's diagnostic, in topological order."""
+        if not self.noted:
+            return []
+        if len(self.noted) * 8 < len(self.order):
+            pos = {n: i for i, n in enumerate(self.order)}
+            ids: Iterable[str] = sorted(self.noted, key=pos.__getitem__)
+        else:
+            ids = (n for n in self.order if n in self.noted)
+        return [self.layers[n].diagnostic for n in ids]  # type: ignore[misc]
 
     @property
     def has_errors(self) -> bool:
-        return any(not r.ok for r in self.layers.values())
+        return bool(self.failed)
 
 
 def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> PropagationResult:
@@ -143,34 +220,113 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
     Args:
         graph: The model.
         previous: The result for an earlier state of the *same* graph; when given, only
-            the layers changed since and their descendants are recomputed.
+            the layers changed since and their descendants are recomputed, in time
+            proportional to their number (plus a sort of the order after a structural
+            change), not to the size of the model.
 
     Returns:
         A new :class:`PropagationResult`; ``previous`` is not modified.
     """
-    order = graph.topological_order()
-    g = graph.nx_graph
+    order_list = graph.topological_order()
     if previous is None or previous.graph_token != graph.token:
-        todo: set[str] | None = None
-        results: dict[str, LayerResult] = {}
+        return _full(graph, order_list)
+    order = previous.order if previous.order_source is order_list else tuple(order_list)
+    todo = _affected(graph, graph.changed_since(previous.clock))
+    if not todo:
+        return _result(previous.layers, order, order_list, graph, frozenset(),
+                       previous.trainable, previous.non_trainable, previous.failed,
+                       previous.noted)
+    g = graph.nx_graph
+    alive = [n for n in todo if n in g]
+    if len(alive) * 4 > len(order_list):
+        ordered: Iterable[str] = (n for n in order_list if n in todo)
     else:
-        since = previous.clock
-        dirty = {n for n in order if graph.stamp(n) > since or n not in previous.layers}
-        for n in order:
-            owner = g.nodes[n].get("shared_with")
-            if owner is not None and owner in g and graph.stamp(owner) > since:
-                dirty.add(n)
-        todo = set(dirty)
-        for n in dirty:
-            todo.update(nx.descendants(g, n))
-        if len(previous.layers) == len(order) and not todo:
-            return PropagationResult(previous.layers, tuple(order), graph.clock, graph.token)
-        results = {n: r for n, r in previous.layers.items() if n in g}
-    for n in order:
-        if todo is None or n in todo:
-            results[n] = _compute(graph, n, results)
-    return PropagationResult(results, tuple(order), graph.clock, graph.token,
-                             frozenset(order if todo is None else todo))
+        pos = graph.order_index()
+        ordered = sorted(alive, key=pos.__getitem__)
+    old = previous.layers
+    changes: dict[str, LayerResult | None] = {}
+    trainable, non_trainable = previous.trainable, previous.non_trainable
+    failed, noted = set(previous.failed), set(previous.noted)
+    for n in todo:
+        r = old.get(n)
+        if r is not None:
+            trainable -= r.trainable
+            non_trainable -= r.non_trainable
+        failed.discard(n)
+        noted.discard(n)
+        if n not in g and n in old:
+            changes[n] = None
+    done = _Overlay(changes, old)
+    for n in ordered:
+        r = _compute(graph, n, done)  # type: ignore[arg-type]
+        changes[n] = r
+        trainable += r.trainable
+        non_trainable += r.non_trainable
+        if r.diagnostic is not None:
+            noted.add(n)
+            if not r.ok:
+                failed.add(n)
+    layers = old.updated(changes) if isinstance(old, LayerResults) else \
+        LayerResults(dict(old)).updated(changes)
+    return _result(layers, order, order_list, graph, frozenset(alive), trainable,
+                   non_trainable, frozenset(failed), frozenset(noted))
+
+
+def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
+    results: dict[str, LayerResult] = {}
+    trainable = non_trainable = 0
+    failed, noted = [], []
+    for n in order_list:
+        r = results[n] = _compute(graph, n, results)
+        trainable += r.trainable
+        non_trainable += r.non_trainable
+        if r.diagnostic is not None:
+            noted.append(n)
+            if not r.ok:
+                failed.append(n)
+    return _result(LayerResults(results), tuple(order_list), order_list, graph,
+                   frozenset(order_list), trainable, non_trainable, frozenset(failed),
+                   frozenset(noted))
+
+
+def _result(layers: Mapping[str, LayerResult], order: tuple[str, ...], order_list: list[str],
+            graph: LayerGraph, recomputed: frozenset[str], trainable: int, non_trainable: int,
+            failed: frozenset[str], noted: frozenset[str]) -> PropagationResult:
+    return PropagationResult(layers, order, graph.clock, graph.token, recomputed, trainable,
+                             non_trainable, failed, noted, order_list)
+
+
+class _Overlay:
+    """This run's results over the previous ones: where ``_compute`` reads its inputs."""
+
+    __slots__ = ("new", "old")
+
+    def __init__(self, new: dict[str, LayerResult | None], old: Mapping[str, LayerResult]):
+        self.new, self.old = new, old
+
+    def __getitem__(self, node_id: str) -> LayerResult:
+        r = self.new.get(node_id)
+        return r if r is not None else self.old[node_id]
+
+
+def _affected(graph: LayerGraph, changed: set[str]) -> set[str]:
+    """The changed layers, the shared calls of changed owners, and every descendant of
+    those still in the graph (removed layers stay in the set, to be dropped)."""
+    if not changed:
+        return changed
+    g = graph.nx_graph
+    succ = g._succ
+    todo = set(changed)
+    for n in changed:
+        if n in g:
+            todo.update(graph.shared_calls(n))
+    stack = [n for n in todo if n in g]
+    while stack:
+        for v in succ[stack.pop()]:
+            if v not in todo:
+                todo.add(v)
+                stack.append(v)
+    return todo
 
 
 def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
@@ -273,25 +429,15 @@ def _check_shape(shape: Shape) -> None:
 
 
 def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> LayerResult:
-    """A layer type the catalogue does not know (a custom class, a ``Lambda``): 0 weights;
-    its output shape is the ``output_shape`` config value when the file recorded one."""
+    """A layer type the catalogue does not know (``core.opaque``): the output shape the
+    file records or the user declared; a ``Lambda`` has 0 weights and a note, a custom
+    class is an error until its parameters are declared."""
     d = graph.raw(node_id)
-    recorded = d["config"].get("output_shape")
+    look = describe_opaque(d["type"], d["config"])
     known_inputs = tuple(s for s in in_shapes if s is not None)
-    shape: Shape | None = None
-    if isinstance(recorded, (list, tuple)) and recorded and all(
-            x is None or (isinstance(x, int) and not isinstance(x, bool) and x > 0)
-            for x in recorded):
-        shape = tuple(recorded)
-        if shape[0] is not None:
-            shape = (None,) + shape
-    if shape is None:
-        diag = Diagnostic(Severity.ERROR, node_id,
-                          f"unknown layer type {d['type']!r}: ParamLab cannot compute its "
-                          "output shape; set its output_shape (e.g. [null, 10])")
-    else:
-        diag = Diagnostic(Severity.WARNING, node_id,
-                          f"unknown layer type {d['type']!r}: counted as 0 parameters; "
-                          "output shape as recorded")
-    return LayerResult(node_id, known_inputs, shape, (), 0, 0, "0 (unknown layer)", diag,
-                       known=False, activation_elements=activation_elements(shape))
+    diag = None if look.severity is None else Diagnostic(look.severity, node_id, look.message)
+    trainable, non_trainable = count_weights(look.weights, bool(d["trainable"]))
+    return LayerResult(node_id, known_inputs, look.output_shape, look.weights, trainable,
+                       non_trainable, None if look.weights else "0 (unknown layer)", diag,
+                       known=False, info=None if diag else look.message,
+                       activation_elements=activation_elements(look.output_shape))

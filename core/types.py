@@ -13,7 +13,7 @@ Dim = int | None
 Shape = tuple[Dim, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WeightSpec:
     """One weight tensor of a layer, as Keras's ``layer.weights`` lists it.
 
@@ -43,7 +43,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem found on one layer during propagation.
 

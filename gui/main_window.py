@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.summary import partial_note
 from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
@@ -240,7 +241,8 @@ class MainWindow(QMainWindow):
     def _update_totals(self) -> None:
         # The summary panel's totals: the sums of its rows, in the chosen convention.
         s = self.summary.model.summary
-        text = (f"Total params: {style.format_count(s.total)}  ·  "
+        unresolved = sum(1 for layer in self.document.result.layers.values() if not layer.ok)
+        text = (f"Total params: {style.format_count(s.total)}{partial_note(unresolved)}  ·  "
                 f"Trainable: {style.format_count(s.trainable)}  ·  "
                 f"Non-trainable: {style.format_count(s.non_trainable)}")
         if s.convention == "pytorch":

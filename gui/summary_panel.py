@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paramlab.core.summary import Summary, SummaryRow, summarize
+from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.core.types import format_shape
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
@@ -233,7 +233,8 @@ def totals_text(summary: Summary) -> str:
     PyTorch's convention)."""
     def part(label: str, n: int) -> str:
         return f"{label}: <b>{style.format_count(n)}</b> ({style.format_bytes(4 * n)})"
-    text = " · ".join((part("Total params", summary.total),
+    unresolved = sum(1 for r in summary.rows if r.failed)
+    text = " · ".join((part("Total params", summary.total) + partial_note(unresolved),
                        part("Trainable", summary.trainable),
                        part("Non-trainable", summary.non_trainable)))
     if summary.convention == "pytorch":

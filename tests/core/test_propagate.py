@@ -122,10 +122,20 @@ def test_unknown_layer_type_is_opaque() -> None:
     g.connect("dense", custom)
     r = propagate(g).layers[custom]
     assert not r.known and r.diagnostic.severity is Severity.ERROR
-    assert "unknown layer type 'MyLayer'" in r.diagnostic.message
+    assert "custom layer type 'MyLayer'" in r.diagnostic.message
+    assert "output_shape" in r.diagnostic.message
     g.set_config(custom, "output_shape", [None, 7])
     r = propagate(g).layers[custom]
-    assert r.ok and r.output_shape == (None, 7) and r.total == 0
+    # Its shape is known now, its weights are not: the counts are incomplete.
+    assert r.output_shape == (None, 7) and r.diagnostic.severity is Severity.ERROR
+    assert "weights are unknown" in r.diagnostic.message
+    g.set_config(custom, "trainable_params", 12)
+    g.set_config(custom, "non_trainable_params", 3)
+    r = propagate(g).layers[custom]
+    assert r.ok and r.diagnostic is None and (r.trainable, r.non_trainable) == (12, 3)
+    assert "as declared" in r.info
+    g.set_trainable(custom, False)
+    assert propagate(g).layers[custom].non_trainable == 15
 
 
 # ---------------------------------------------------------------------------- counting
@@ -246,3 +256,66 @@ def test_a_result_of_another_graph_is_not_reused() -> None:
     r2 = propagate(g, r)
     assert r2.recomputed == frozenset(g.layer_ids())
     assert r2.layers["conv"].total == 28
+
+
+# ---------------------------------------------------------------------------- O(change)
+def _dense_chain(n: int) -> tuple[LayerGraph, str]:
+    g = LayerGraph()
+    prev = g.add_layer("InputLayer", config={"shape": (8,)})
+    for _ in range(n - 1):
+        node = g.add_layer("Dense", config={"units": 8})
+        g.connect(prev, node)
+        prev = node
+    return g, g.topological_order()[-3]
+
+
+def _calls_of_one_edit(n: int) -> int:
+    """Python function calls made by one incremental propagation after a config edit of
+    the third-last layer of an n-layer chain (counted by cProfile, not timed)."""
+    import cProfile
+    import pstats
+
+    g, target = _dense_chain(n)
+    r = propagate(g)
+    g.set_config(target, "units", 4)
+    prof = cProfile.Profile()
+    prof.enable()
+    r2 = propagate(g, r)
+    prof.disable()
+    assert r2.recomputed == _descendants(g, target)
+    return pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
+
+
+def test_incremental_work_follows_the_change_not_the_model_size() -> None:
+    small, large = _calls_of_one_edit(500), _calls_of_one_edit(20_000)
+    assert large <= small + 20, (small, large)  # 40x the layers, the same work
+
+
+def test_incremental_totals_and_diagnostics_equal_a_full_propagation() -> None:
+    g, _ = _dense_chain(300)
+    order = g.topological_order()
+    r = propagate(g)
+    # Enough edits to fold the overlay of changed results into a new base several times.
+    for i in range(400):
+        n = order[1 + (i * 37) % (len(order) - 1)]
+        g.set_config(n, "units", (i % 5) or 0)  # units 0 is an error on that layer
+        if i % 7 == 0:
+            g.set_trainable(n, i % 2 == 0)
+        r = propagate(g, r)
+        if i % 50 == 49:
+            full = propagate(g)
+            assert dict(r.layers) == dict(full.layers) and len(r.layers) == len(full.layers)
+            assert (r.trainable, r.non_trainable) == (full.trainable, full.non_trainable)
+            assert r.diagnostics == full.diagnostics and r.has_errors == full.has_errors
+    removed = order[150]
+    g.remove_layer(removed)
+    r = propagate(g, r)
+    assert removed not in r.layers and len(r.layers) == 299
+    assert r.total == propagate(g).total
+
+
+def test_default_names_reuse_the_lowest_free_suffix() -> None:
+    g, _ = _dense_chain(5)  # dense, dense_1, dense_2, dense_3
+    g.remove_layer(g.id_of("dense_1"))
+    assert g.raw(g.add_layer("Dense"))["name"] == "dense_1"
+    assert g.raw(g.add_layer("Dense"))["name"] == "dense_4"
