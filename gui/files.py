@@ -225,8 +225,11 @@ class FileController(QObject):
 
     def _summary(self):
         from paramlab.core.summary import summarize
+        from paramlab.gui import convention
 
-        return summarize(self.document.graph, self.document.result)
+        # Summary exports follow View ▸ Count Parameters As (Keras or PyTorch).
+        return summarize(self.document.graph, self.document.result,
+                         convention=convention.current())
 
     def export_csv(self, path: str | Path | None = None) -> bool:
         """Write the summary as CSV (``core.io.writers``)."""
