@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
-from paramlab.core.types import format_shape
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
@@ -193,7 +192,7 @@ class SummaryTableModel(QAbstractTableModel):
         if col == COL_TYPE:
             return r.type
         if col == COL_SHAPE:
-            return format_shape(r.output_shape)
+            return r.shape_text
         if col == COL_TRAINABLE:
             return style.format_count(r.trainable)
         if col == COL_NON_TRAINABLE:

@@ -46,7 +46,6 @@ from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
-from paramlab.core.types import format_shape
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -133,7 +132,7 @@ def _torch(summary: Summary) -> bool:
 
 def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-    cells = [f"{row.name} ({row.type})", format_shape(row.output_shape), params]
+    cells = [f"{row.name} ({row.type})", row.shape_text, params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
@@ -209,7 +208,7 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             if value is not None and not (r.is_input and c.startswith("activation")):
                 sums[c] += value
             costs.append("" if value is None else value)
-        w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
+        w.writerow((_safe(r.name), _safe(r.type), r.shape_text, r.trainable,
                     r.non_trainable, r.total) + ((r.buffers,) if torch else ()) + tuple(costs)
                    + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
@@ -270,7 +269,8 @@ def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
         "layers": [{
             "name": r.name,
             "type": r.type,
-            "output_shape": None if r.output_shape is None else list(r.output_shape),
+            "output_shape": None if r.output_shape is None else (
+                [list(s) for s in r.output_shapes] if r.output_shapes else list(r.output_shape)),
             "trainable": r.trainable,
             "non_trainable": r.non_trainable,
             "total": r.total,
@@ -321,7 +321,7 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
         align.append(":--")
     lines = [f"### Model: {_md(summary.name)}", "", _md_row(head), _md_row(align)]
     for r in summary.rows:
-        cells = [f"`{_md(r.name)}`", _md(r.type), f"`{format_shape(r.output_shape)}`",
+        cells = [f"`{_md(r.name)}`", _md(r.type), f"`{r.shape_text}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
