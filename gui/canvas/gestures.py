@@ -80,6 +80,9 @@ def double_click(scene: CanvasScene, pos: QPointF) -> bool:
     item = target_at(scene, pos)
     if isinstance(item, LayerItem) and title_hit_rect().contains(item.mapFromScene(pos)):
         return scene.request_rename(item.node_id)
+    if isinstance(item, GroupItem) and item.kind == "block":
+        scene.blocks.set_collapsed(item.group, False)  # view state of the canvas itself
+        return True
     if isinstance(item, GroupItem):
         scene.collapse_requested.emit(item.group, False)
         return True
@@ -137,7 +140,10 @@ def context_menu(scene: CanvasScene, pos: QPointF) -> QMenu:
     if isinstance(item, LayerItem):
         node_id = item.node_id
         _action(menu, "Freeze Up to Here", lambda: scene.freeze_up_to_requested.emit(node_id))
-    if isinstance(item, GroupItem):
+    if isinstance(item, GroupItem) and item.kind == "block":
+        block = item.group
+        _action(menu, f"Expand {block}", lambda: scene.blocks.set_collapsed(block, False))
+    elif isinstance(item, GroupItem):
         group = item.group
         _action(menu, f"Expand {group}", lambda: scene.collapse_requested.emit(group, False))
     elif isinstance(item, LayerItem):
@@ -145,6 +151,9 @@ def context_menu(scene: CanvasScene, pos: QPointF) -> QMenu:
         if group is not None:
             _action(menu, f"Collapse {group}",
                     lambda: scene.collapse_requested.emit(group, True))
+        for name, block in scene.blocks.blocks.items():
+            if item.node_id in block.members:
+                _action(menu, f"Collapse {name}", lambda n=name: scene.blocks.set_collapsed(n, True))
     if item is None:
         _action(menu, "Paste", scene.paste_requested.emit)
         _action(menu, "Auto Layout", scene.layout_requested.emit)
