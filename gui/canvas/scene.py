@@ -335,14 +335,6 @@ class CanvasScene(QGraphicsScene):
 
 
     # ================================================================== gestures
-    def request_rename(self, node_id: str) -> bool:
-        """Ask the view to open a name editor on layer ``node_id`` (if it is shown)."""
-        item = self._layers.get(node_id)
-        if item is None or not item.isVisible():
-            return False
-        self.rename_requested.emit(node_id)
-        return True
-
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._drag is None:
             radius = event_grab_radius(event)
@@ -388,11 +380,9 @@ class CanvasScene(QGraphicsScene):
         event.accept()
 
     def context_menu(self, scene_pos: QPointF) -> QMenu:
-        """The context menu for ``scene_pos`` (selecting what was clicked first)."""
-        menu = gestures.context_menu(self, scene_pos)
-        for hook in self.menu_hooks:
-            hook(menu, self.selected_ids())
-        return menu
+        """The context menu for ``scene_pos`` (selecting what was clicked first; then
+        every ``menu_hooks`` entry adds its items)."""
+        return gestures.context_menu(self, scene_pos)
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
         menu = self.context_menu(event.scenePos())
