@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.opaque import OPAQUE_FIELDS
 from paramlab.core.types import Severity, format_shape
-from paramlab.gui import style
+from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.field_editors import FieldEditor, make_field_editor
@@ -78,6 +78,9 @@ class PropertiesPanel(QScrollArea):
         self.formula_label = QLabel()
         self.formula_label.setFont(style.monospace_font())
         self.formula_label.setWordWrap(True)
+        self.reconciliation_label = QLabel()  # where Keras and PyTorch count differently
+        self.reconciliation_label.setWordWrap(True)
+        self.reconciliation_label.setTextFormat(Qt.TextFormat.RichText)
         self.weights_label = QLabel()
         self.weights_label.setFont(style.monospace_font())
         self.weights_label.setWordWrap(True)
@@ -90,7 +93,8 @@ class PropertiesPanel(QScrollArea):
         # Results first (what a student looks at), then the arguments that change them.
         for w in (self.title, self.doc_label, self.diagnostic_label, self.shape_label,
                   self.counts_label, self.formula_caption, self.formula_label,
-                  self.weights_label, self.refused_label, self.form_host):
+                  self.reconciliation_label, self.weights_label, self.refused_label,
+                  self.form_host):
             outer.addWidget(w)
         for w in (self.title, self.doc_label, self.shape_label, self.counts_label,
                   self.weights_label, self.diagnostic_label, self.refused_label):
@@ -126,6 +130,7 @@ class PropertiesPanel(QScrollArea):
             w.setVisible(has_layer)
         _show(self.weights_label, "")
         _show(self.diagnostic_label, "")
+        _show(self.reconciliation_label, "")
         if not has_layer:
             self.title.setText("<b>No layer selected</b>" if count == 0
                                else f"<b>{count} layers selected</b>")
@@ -201,11 +206,11 @@ class PropertiesPanel(QScrollArea):
         if r is None:
             return
         self.shape_label.setText(f"Output shape: <b>{format_shape(r.output_shape)}</b>")
-        self.counts_label.setText(
-            f"Parameters: <b>{style.format_count(r.total)}</b> "
-            f"(trainable {style.format_count(r.trainable)}, "
-            f"non-trainable {style.format_count(r.non_trainable)})")
-        self.formula_label.setText(r.formula or "—")
+        self.counts_label.setText(convention.counts_text(r))
+        self.formula_label.setText(convention.formula_text(r) or "—")
+        line = convention.reconciliation_text(r)
+        _show(self.reconciliation_label,
+              f"<i>Keras vs PyTorch:</i> {html.escape(line)}" if line else "")
         _show(self.weights_label, "<br>".join(
             f"{html.escape(w.name)} {w.shape}"
             + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights))
@@ -217,6 +222,10 @@ class PropertiesPanel(QScrollArea):
             _show(self.diagnostic_label, f"{prefix}: {html.escape(diag.message)}")
         for hook in self.result_hooks:  # e.g. gui.exercise_mode: shape steps, hidden cells
             hook(self, self.node_id, r)
+
+    def refresh_convention(self, *_args: object) -> None:
+        """The Keras/PyTorch convention changed (a view setting): show its counts."""
+        self._refresh_results()
 
     # ------------------------------------------------------------------ intents
     def _field_committed(self, name: str, value: Any) -> None:
