@@ -22,6 +22,8 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
+from paramlab.core.funnel import explain, guarded
+from paramlab.core.text import quote_path
 from paramlab.core import export_cli
 from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.loader import load_model
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"{PROG}: error: choose a command (summary)", file=sys.stderr)
         return EXIT_USAGE
-    return run(args)
+    return guarded(lambda: run(args))
 
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None,
@@ -104,6 +106,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
     """Execute a parsed core command (``summary``); return the exit status."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    clash = output_clash(args)
+    if clash is not None:
+        print(f"{PROG}: error: {clash}", file=err)
+        return EXIT_USAGE
     if args.command in exercise_cli.COMMANDS:
         return exercise_cli.run(args, out, err)
     if args.command in export_cli.COMMANDS:
@@ -122,7 +128,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         return EXIT_FILE
     except Exception as exc:  # an importer bug must still end in one clear line
         log.debug("loading %s failed", args.model, exc_info=True)
-        print(f"{PROG}: error: {args.model}: cannot read the model ({exc!r})", file=err)
+        print(f"{PROG}: error: {quote_path(args.model)}: cannot read the model: "
+              f"{explain(exc)}", file=err)
         return EXIT_FILE
     summary = summarize(graph, propagate(graph), expand_groups=bool(args.expand),
                         convention=getattr(args, "convention", KERAS))
@@ -132,7 +139,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         try:
             write_summary(summary, args.format, args.output, batch)
         except OSError as exc:
-            print(f"{PROG}: error: {args.output}: cannot write the file: "
+            print(f"{PROG}: error: {quote_path(args.output)}: cannot write the file: "
                   f"{exc.strerror or exc}", file=err)
             return EXIT_FILE
     else:
@@ -147,9 +154,26 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
             return status
     if status == EXIT_LAYER_ERRORS:
         bad = sum(1 for r in summary.rows if r.failed)
-        print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {args.model} could not be "
+        print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {quote_path(args.model)} "
+              "could not be "
               "computed (see the summary)", file=err)
     return status
+
+
+def output_clash(args: argparse.Namespace) -> str | None:
+    """Why ``--output`` may not be written, or ``None``: it is the input file itself (the
+    same inode, so also through a link), which writing would destroy."""
+    model, output = getattr(args, "model", None), getattr(args, "output", None)
+    if not model or not output:
+        return None
+    try:
+        same = os.path.samefile(model, output)
+    except (OSError, ValueError):  # either does not exist (an example name, a new file)
+        return None
+    if same:
+        return (f"--output {quote_path(output)} is the input file; writing it would replace "
+                "the model: choose another output file")
+    return None
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -40,6 +40,7 @@ from paramlab.core.budget import DTYPES, training_budget
 from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
+from paramlab.core.text import NAME_LIMIT, elide_name, one_line
 from paramlab.core.types import format_shape
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -50,6 +51,12 @@ _GRAPH_WIDTHS = (31, 27, 17, 28)
 _BUFFERS_WIDTH = 12
 CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
               "connected_to", "error")
+
+
+def _cut(text: str, limit: int = NAME_LIMIT) -> str:
+    """A name (or message) for a cell: one line, at most ``limit`` characters (``…``). The
+    JSON format writes names in full."""
+    return one_line(elide_name(text, limit))
 
 
 # ---------------------------------------------------------------------------- text table
@@ -69,7 +76,7 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
         widths = widths[:3] + (_BUFFERS_WIDTH,) + widths[3:]
         aligns = aligns[:3] + ("right",) + aligns[3:]
         header = header[:3] + ("Buffers",) + header[3:]
-    out = [f'Model: "{summary.name}"']
+    out = [f'Model: "{_cut(summary.name)}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
     out.append(_rule("┡", "━", "╇", "┩", widths))
@@ -82,7 +89,8 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     failed = [r for r in summary.rows if r.error]
     if failed:
         out.append(" Problems:")
-        out.extend(f"  {r.name} ({r.type}) [{r.severity}]: {r.error}" for r in failed)
+        out.extend(f"  {_cut(r.name)} ({_cut(r.type)}) [{r.severity}]: {_cut(r.error, 500)}"
+                   for r in failed)
     return "\n".join(out) + "\n"
 
 
@@ -109,11 +117,12 @@ def _torch(summary: Summary) -> bool:
 
 def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-    cells = [f"{row.name} ({row.type})", format_shape(row.output_shape), params]
+    cells = [f"{_cut(row.name)} ({_cut(row.type)})", format_shape(row.output_shape), params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
-        cells.append(", ".join(row.keras_connected_to) if row.keras_connected_to else "-")
+        cells.append(", ".join(_cut(c) for c in row.keras_connected_to)
+                     if row.keras_connected_to else "-")
     return tuple(cells)
 
 
@@ -174,9 +183,10 @@ def format_csv(summary: Summary) -> str:
     torch = _torch(summary)
     w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + CSV_HEADER[6:])
     for r in summary.rows:
-        w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
-                    r.non_trainable, r.total) + ((r.buffers,) if torch else ())
-                   + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
+        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), format_shape(r.output_shape),
+                    r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
+                   + (_safe("; ".join(_cut(c) for c in r.connected_to)),
+                      _safe(_cut(r.error or "", 500))))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
                + ((summary.buffers,) if torch else ()) + ("", ""))
     return buf.getvalue()
@@ -278,16 +288,16 @@ def format_markdown(summary: Summary) -> str:
     if show_err:
         head.append("Error")
         align.append(":--")
-    lines = [f"### Model: {_md(summary.name)}", "", _md_row(head), _md_row(align)]
+    lines = [f"### Model: {_md(_cut(summary.name))}", "", _md_row(head), _md_row(align)]
     for r in summary.rows:
-        cells = [f"`{_md(r.name)}`", _md(r.type), f"`{format_shape(r.output_shape)}`",
+        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{format_shape(r.output_shape)}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
         if show_conn:
-            cells.append(_md(", ".join(r.connected_to)) or "-")
+            cells.append(_md(", ".join(_cut(c) for c in r.connected_to)) or "-")
         if show_err:
-            cells.append(_md(r.error or ""))
+            cells.append(_md(_cut(r.error or "", 500)))
         lines.append(_md_row(cells))
     lines.append("")
     lines.extend(f"- {line}" for line in totals_lines(summary))
@@ -303,7 +313,7 @@ def _differences(summary: Summary) -> list[str]:
     out = ["", "### Differences from Keras", ""]
     if not rows:
         return out + ["Every layer has the same count in Keras and PyTorch."]
-    return out + [f"- `{_md(r.name)}` ({_md(r.type)}): {_md(r.reconciliation or '')}"
+    return out + [f"- `{_md(_cut(r.name))}` ({_md(_cut(r.type))}): {_md(r.reconciliation or '')}"
                   for r in rows]
 
 
