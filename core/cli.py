@@ -22,10 +22,12 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
+from paramlab.core import chart_cli, export_cli
 from paramlab.core.funnel import explain, guarded
-from paramlab.core.text import quote_path
-from paramlab.core import export_cli
+from paramlab.core.text import elide_name, quote_path
 from paramlab.core.exercise import cli as exercise_cli
+from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
+from paramlab.core.io.cost_columns import parse_columns
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.writers import FORMATS, format_summary, write_summary
 from paramlab.core.propagate import propagate
@@ -66,11 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--batch-size", "-b", type=batch_size, default=1, metavar="B",
                          help="batch size of the costs: MACs, FLOPs and activations are "
                               "for B samples (default: 1)")
+    summary.add_argument("--columns", type=columns, default=None, metavar="LIST",
+                         help="cost columns of table, csv and markdown, comma-separated: "
+                              f"{', '.join(COST_COLUMNS)}, or none (default: macs for csv "
+                              "and markdown, Keras's columns alone for the table)")
     summary.add_argument("--convention", choices=CONVENTIONS, default=KERAS,
                          help="count parameters as Keras does (default) or as PyTorch does "
                               "(requires_grad parameters; buffers such as BatchNorm's running "
                               "statistics in their own column)")
     exercise_cli.add_commands(sub)  # teaching labs: exercise make|list|show, grade
+    chart_cli.add_command(sub)  # cost chart: paramlab chart MODEL --metric ... --output F.png
     export_cli.add_commands(sub)  # export --to pytorch|keras-code|keras-json
     parser.subcommands = sub  # type: ignore[attr-defined]
     return parser
@@ -85,6 +92,14 @@ def batch_size(text: str) -> int:
     if not 1 <= value <= 1_000_000:
         raise argparse.ArgumentTypeError(f"must be from 1 to 1000000, got {value}")
     return value
+
+
+def columns(text: str) -> tuple[str, ...]:
+    """argparse type of ``--columns`` (see ``core.io.cost_columns.parse_columns``)."""
+    try:
+        return parse_columns(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +127,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         return EXIT_USAGE
     if args.command in exercise_cli.COMMANDS:
         return exercise_cli.run(args, out, err)
+    if args.command == chart_cli.COMMAND:
+        return chart_cli.run(args, out, err)
     if args.command in export_cli.COMMANDS:
         return export_cli.run(args, out, err)
     if args.command != "summary":
@@ -131,20 +148,22 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         print(f"{PROG}: error: {quote_path(args.model)}: cannot read the model: "
               f"{explain(exc)}", file=err)
         return EXIT_FILE
-    summary = summarize(graph, propagate(graph), expand_groups=bool(args.expand),
+    result = propagate(graph)
+    summary = summarize(graph, result, expand_groups=bool(args.expand),
                         convention=getattr(args, "convention", KERAS))
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
     batch = getattr(args, "batch_size", 1)
+    chosen = getattr(args, "columns", None)
     if args.output:
         try:
-            write_summary(summary, args.format, args.output, batch)
+            write_summary(summary, args.format, args.output, batch, chosen)
         except OSError as exc:
             print(f"{PROG}: error: {quote_path(args.output)}: cannot write the file: "
                   f"{exc.strerror or exc}", file=err)
             return EXIT_FILE
     else:
         try:
-            _write(out, format_summary(summary, args.format, batch))
+            _write(out, format_summary(summary, args.format, batch, chosen))
         except BrokenPipeError:
             # The reader went away (``paramlab summary big | head``): not an error of ours.
             # Point stdout at devnull so that Python's exit flush does not complain.
@@ -154,9 +173,12 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
             return status
     if status == EXIT_LAYER_ERRORS:
         bad = sum(1 for r in summary.rows if r.failed)
+        unknown = sorted({graph.raw(n)["type"] for n, r in result.layers.items()
+                          if not r.known and not r.ok})
+        why = (f"; unknown layer types: {elide_name(', '.join(unknown), 200)}" if unknown
+               else "")
         print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {quote_path(args.model)} "
-              "could not be "
-              "computed (see the summary)", file=err)
+              f"could not be computed{why} (see the summary)", file=err)
     return status
 
 

@@ -100,7 +100,7 @@ class FieldSpec:
         within the 32-bit range :meth:`_check_bounds` enforces; for fast paths, which
         accept a value inside them as is and leave the rest to :meth:`validate`."""
         low = MIN_INT if self.minimum is None else max(self.minimum, MIN_INT)
-        high = MAX_SIZE if self.maximum is None else min(self.maximum, MAX_SIZE)
+        high = MAX_SIZE if self.maximum is None else self.maximum
         return low, high
 
     def _validate_general(self, value: Any) -> Any:
@@ -163,9 +163,10 @@ class FieldSpec:
     def _check_bounds(self, v: float) -> Any:
         """The one place every number of a field is bounded: the field's own range, and
         for whole numbers (sizes, units, filters, axes ...) the 32-bit range Keras's
-        backends index tensors with (:data:`core.text.MAX_SIZE`)."""
+        backends index tensors with (:data:`core.text.MAX_SIZE`), unless the field declares
+        its own maximum (a declared parameter count may be larger)."""
         if isinstance(v, int):
-            if v > MAX_SIZE:
+            if v > MAX_SIZE and self.maximum is None:  # a field may declare a larger maximum
                 raise LayerError(f"{self.name}: {format_number(v)} is larger than "
                                  f"{format_number(MAX_SIZE)}")
             if v < MIN_INT:

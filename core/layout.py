@@ -65,7 +65,7 @@ class Layout:
 class _View:
     """The size grandalf reads from a vertex (``w``, ``h``) and where it puts it (``xy``)."""
 
-    __slots__ = ("w", "h", "xy")
+    __slots__ = ("h", "w", "xy")
 
     def __init__(self, w: float, h: float) -> None:
         self.w, self.h, self.xy = w, h, (0.0, 0.0)

@@ -66,6 +66,9 @@ class SummaryRow:
             ``None`` where they agree. Given in both conventions.
         torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
             equivalent", "tensor operation"); ``None`` when unknown.
+        note: Information that changes no count ("Lambda: code is never executed; 0
+            parameters, as in Keras; ..."); ``None`` when there is none. Unlike ``error``,
+            a note leaves the counts complete.
         macs: Multiply-accumulates at batch 1 (see the module doc); ``None`` when unknown.
         activation_elements: Elements of the row's outputs at batch 1; ``None`` when unknown.
     """
@@ -88,6 +91,7 @@ class SummaryRow:
     buffers: int = 0
     reconciliation: str | None = None
     torch_module: str | None = None
+    note: str | None = None
     macs: int | None = None
     activation_elements: int | None = None
 
@@ -171,6 +175,14 @@ class Summary:
         """Rows whose MACs or activation elements are unknown (an unknown length, an
         unknown layer type, an error): the cost totals leave them out."""
         return sum(1 for r in self.rows if r.macs is None or r.activation_elements is None)
+
+
+def partial_note(unresolved: int) -> str:
+    """What follows a total when ``unresolved`` layers could not be computed (their
+    parameters are missing from it): ``" — partial, 3 layers unresolved"``, or ``""``."""
+    if unresolved <= 0:
+        return ""
+    return f" — partial, {unresolved} layer{'s' if unresolved != 1 else ''} unresolved"
 
 
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
@@ -333,6 +345,7 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
                       formula, keras_connected, tuple(members), False, buffers, line, module,
+                      note=own.info,
                       macs=_sum_known(r.macs for _, r in results),
                       activation_elements=_sum_known(r.activation_elements for _, r in results))
 

@@ -23,6 +23,8 @@ from typing import Any
 #: be built anyway.
 MAX_SIZE = 2**31 - 1
 MIN_INT = -(2**31)
+#: Largest parameter count a layer may declare (an int64 index).
+MAX_COUNT = 2**63 - 1
 #: Most axes a tensor may have (TensorFlow's ``TensorShape::MaxDimensions()``).
 MAX_RANK = 254
 #: Characters of a name shown in a message or a cell (the JSON output keeps full names).

@@ -49,6 +49,8 @@ class Actions:
     unfreeze_all: QAction
     examples_menu: QMenu
     recent_menu: QMenu
+    export_diagram_svg: QAction | None = None  # last, with defaults: older callers still fit
+    export_diagram_pdf: QAction | None = None
     preferences: QAction | None = None
 
 
@@ -106,7 +108,12 @@ def install_actions(window: MainWindow) -> Actions:
                                  "Draw the summary table to a PNG image")
     export_diagram_png = _action(window, "&Diagram as PNG…", files.export_diagram_png, None,
                                  "Draw the whole diagram to a PNG image")
-    for act in (export_csv, export_summary_png, export_diagram_png):
+    export_diagram_svg = _action(window, "Diagram as S&VG…", lambda: files.export_diagram("svg"),
+                                 None, "Write the diagram as an SVG drawing (for handouts)")
+    export_diagram_pdf = _action(window, "Diagram as P&DF…", lambda: files.export_diagram("pdf"),
+                                 None, "Print the diagram to PDF (tall diagrams over pages)")
+    for act in (export_csv, export_summary_png, export_diagram_svg, export_diagram_pdf,
+                export_diagram_png):
         export_menu.addAction(act)
     quit_ = _action(window, "&Quit", window.close, Std.Quit)
     file_menu.addActions([new, open_])
@@ -175,7 +182,8 @@ def install_actions(window: MainWindow) -> Actions:
     return Actions(new, open_, import_keras, save, save_as, export_csv, export_summary_png,
                    export_diagram_png, quit_, undo, redo, delete, cut, copy, paste, duplicate,
                    select_all, zoom_in, zoom_out, zoom_fit, auto_layout, freeze_up_to,
-                   unfreeze_all, examples_menu, recent_menu, preferences=preferences)
+                   unfreeze_all, examples_menu, recent_menu, export_diagram_svg=export_diagram_svg,
+                   export_diagram_pdf=export_diagram_pdf, preferences=preferences)
 
 
 def fill_recent_menu(window: MainWindow) -> None:

@@ -7,8 +7,9 @@ Usage:
                                   print or write the summary (``core.cli``; Qt is not loaded)
     paramlab summary X --format png --output summary.png
                                   draw the summary table to a PNG (offscreen Qt)
-    paramlab render X --output diagram.png
-                                  draw the diagram to a PNG (offscreen Qt)
+    paramlab render X --output diagram.svg|.pdf|.png [--dpi N] [--page-size A4|Letter]
+                                  draw the diagram (one SVG drawing; PNG at N dpi, default
+                                  150; PDF split over pages), offscreen Qt
     paramlab --install-desktop-entry
                                   add ParamLab to a Linux desktop's applications menu
 
@@ -41,13 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = cli.build_parser()
     parser.epilog = GUI_USAGE
     render = parser.subcommands.add_parser(  # type: ignore[attr-defined]
-        "render", help="draw a model's diagram to a PNG image (no display needed)",
+        "render", help="draw a model's diagram to SVG, PDF or PNG (no display needed)",
         description="Draw the whole diagram of a model (auto-laid out when it has no "
-                    "positions) to a PNG image, offscreen.")
+                    "positions) to an SVG, PDF or PNG file (by the output's suffix), "
+                    "offscreen. PNG and PDF are made from the same SVG drawing.")
     render.add_argument("model", metavar="PATH_OR_EXAMPLE_NAME",
                         help="model file or bundled example name")
     render.add_argument("--output", "-o", metavar="FILE", required=True,
-                        help="the PNG file to write")
+                        help="the file to write: .svg, .pdf or .png")
+    render.add_argument("--dpi", type=int, default=150, metavar="N",
+                        help="PNG resolution in dots per inch (10-1200, default 150)")
+    render.add_argument("--page-size", choices=("A4", "Letter"), default="A4",
+                        help="PDF page size (a tall diagram goes over several pages)")
     parser.add_argument("--install-desktop-entry", action="store_true",
                         help="add ParamLab to a Linux desktop's applications menu (a .desktop "
                              "file and the icon under $XDG_DATA_HOME or ~/.local/share)")
@@ -76,6 +82,13 @@ def _dispatch(argv: list[str] | None) -> int:
         if args.install_desktop_entry:
             return _install_desktop_entry(parser, args)
         if args.command == "render":
+            if Path(args.output).suffix.lower() not in (".svg", ".pdf", ".png"):
+                print(f"paramlab: error: {args.output}: the diagram is written as .svg, .pdf "
+                      "or .png", file=sys.stderr)
+                return cli.EXIT_USAGE
+            if not 10 <= args.dpi <= 1200:
+                print("paramlab: error: --dpi must be between 10 and 1200", file=sys.stderr)
+                return cli.EXIT_USAGE
             return _render_png(args)
         if args.command == "summary" and args.format == "png":
             if not args.output:
@@ -134,7 +147,10 @@ def _render_png(args: argparse.Namespace) -> int:
             if needs_layout(graph):
                 apply_layout(graph)
                 result = propagate(graph, result)
-            render.render_diagram_png(graph, result, Path(args.output))
+            from paramlab.gui.diagram import export_diagram
+
+            export_diagram(graph, result, Path(args.output), dpi=args.dpi,
+                           page_size=args.page_size)
             failed = any(not r.ok for r in result.layers.values())
         else:
             summary = summarize(graph, result, expand_groups=bool(getattr(args, "expand", False)),

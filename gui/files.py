@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
@@ -72,6 +73,10 @@ class FileController(QObject):
         self.document = document
         self.window = window
         self.settings = settings
+        # What exports must hide (student mode, gui.exercise_mode.ExportMask), or None.
+        self.export_mask: Any = None
+        # Asked before the model is closed or replaced: each returns True to go on.
+        self.guards: list[Any] = []
 
     # ------------------------------------------------------------------ naming
     def display_name(self) -> str:
@@ -83,6 +88,8 @@ class FileController(QObject):
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes. True when it is safe to go on (saved, discarded or
         nothing to save); False when the user cancelled or the save failed."""
+        if not all(guard() for guard in self.guards):  # e.g. a student's unsaved answers
+            return False
         if not self.document.modified:
             return True
         choice = messages.ask_save(self.window, self.display_name())
@@ -227,8 +234,11 @@ class FileController(QObject):
 
     def _summary(self):
         from paramlab.core.summary import summarize
+        from paramlab.gui import convention
 
-        return summarize(self.document.graph, self.document.result)
+        # Summary exports follow View ▸ Count Parameters As (Keras or PyTorch).
+        return summarize(self.document.graph, self.document.result,
+                         convention=convention.current())
 
     def export_csv(self, path: str | Path | None = None) -> bool:
         """Write the summary as CSV (``core.io.writers``)."""
@@ -238,6 +248,9 @@ class FileController(QObject):
                                                           "CSV (*.csv)", ".csv")
         if target is None:
             return False
+        if self.export_mask is not None:
+            return self._run_export(lambda: self.export_mask.write_csv(self._summary(), target),
+                                    target)
         return self._run_export(lambda: write_summary(self._summary(), "csv", target), target)
 
     def export_summary_png(self, path: str | Path | None = None) -> bool:
@@ -248,18 +261,29 @@ class FileController(QObject):
                                                           "PNG image (*.png)", ".png")
         if target is None:
             return False
-        return self._run_export(lambda: render_summary_png(self._summary(), target), target)
+        return self._run_export(
+            lambda: render_summary_png(self._summary(), target, self.export_mask), target)
 
     def export_diagram_png(self, path: str | Path | None = None) -> bool:
-        """Draw the whole diagram to a PNG (``gui.render``)."""
-        from paramlab.gui.render import render_diagram_png
+        """Draw the whole diagram to a PNG (150 dpi)."""
+        return self.export_diagram("png", path)
 
-        target = Path(path) if path else self._export_path("Export diagram as PNG",
-                                                          "PNG image (*.png)", ".png")
+    def export_diagram(self, fmt: str, path: str | Path | None = None) -> bool:
+        """File > Export > Diagram as SVG / PDF / PNG: one drawing (``gui.diagram``).
+        PDF pages are A4 or Letter (setting ``export/pdf_page_size``)."""
+        from paramlab.gui.diagram import export_diagram
+
+        names = {"svg": "SVG drawing (*.svg)", "pdf": "PDF document (*.pdf)",
+                 "png": "PNG image (*.png)"}
+        target = Path(path) if path else self._export_path(
+            f"Export diagram as {fmt.upper()}", names[fmt], f".{fmt}")
         if target is None:
             return False
+        page = str(self.settings.value("export/pdf_page_size", "A4"))
         return self._run_export(
-            lambda: render_diagram_png(self.document.graph, self.document.result, target),
+            lambda: export_diagram(self.document.graph, self.document.result, target,
+                                   page_size=page if page in ("A4", "Letter") else "A4",
+                                   fmt=fmt, mask=self.export_mask),
             target)
 
     def _run_export(self, job, target: Path) -> bool:

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.opaque import OPAQUE_FIELDS
 from paramlab.core.types import Severity, format_shape
-from paramlab.gui import style
+from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.field_editors import FieldEditor, make_field_editor
@@ -77,6 +78,9 @@ class PropertiesPanel(QScrollArea):
         self.formula_label = QLabel()
         self.formula_label.setFont(style.monospace_font())
         self.formula_label.setWordWrap(True)
+        self.reconciliation_label = QLabel()  # where Keras and PyTorch count differently
+        self.reconciliation_label.setWordWrap(True)
+        self.reconciliation_label.setTextFormat(Qt.TextFormat.RichText)
         self.weights_label = QLabel()
         self.weights_label.setFont(style.monospace_font())
         self.weights_label.setWordWrap(True)
@@ -89,7 +93,8 @@ class PropertiesPanel(QScrollArea):
         # Results first (what a student looks at), then the arguments that change them.
         for w in (self.title, self.doc_label, self.diagnostic_label, self.shape_label,
                   self.counts_label, self.formula_caption, self.formula_label,
-                  self.weights_label, self.refused_label, self.form_host):
+                  self.reconciliation_label, self.weights_label, self.refused_label,
+                  self.form_host):
             outer.addWidget(w)
         for w in (self.title, self.doc_label, self.shape_label, self.counts_label,
                   self.weights_label, self.diagnostic_label, self.refused_label):
@@ -125,6 +130,7 @@ class PropertiesPanel(QScrollArea):
             w.setVisible(has_layer)
         _show(self.weights_label, "")
         _show(self.diagnostic_label, "")
+        _show(self.reconciliation_label, "")
         if not has_layer:
             self.title.setText("<b>No layer selected</b>" if count == 0
                                else f"<b>{count} layers selected</b>")
@@ -154,9 +160,7 @@ class PropertiesPanel(QScrollArea):
         spec = get_spec(raw["type"])
         self.form.addRow("Name", self.name_edit)
         self.form.addRow("Trainable", self.trainable_check)
-        if spec is None:
-            return
-        for field in spec.fields:
+        for field in (spec.fields if spec is not None else OPAQUE_FIELDS):
             editor = make_field_editor(field, self.form_host)
             editor.committed.connect(
                 lambda value, name=field.name: self._field_committed(name, value))
@@ -179,8 +183,10 @@ class PropertiesPanel(QScrollArea):
                            f"({html.escape(category)})")
         if spec is None:
             config = ", ".join(f"{k}={v!r}" for k, v in raw["config"].items())
-            self.doc_label.setText("ParamLab does not know this layer type; its arguments "
-                                   f"are kept as they are: {html.escape(config) or 'none'}.")
+            self.doc_label.setText("ParamLab does not know this layer type and never runs "
+                                   "its code: set its output shape and, for a custom class, "
+                                   "its parameters below. Its arguments are kept as they "
+                                   f"are: {html.escape(config) or 'none'}.")
         else:
             self.doc_label.setText(html.escape(spec.doc))
         self.name_edit.blockSignals(True)
@@ -189,9 +195,7 @@ class PropertiesPanel(QScrollArea):
         self.trainable_check.blockSignals(True)
         self.trainable_check.setChecked(raw["trainable"])
         self.trainable_check.blockSignals(False)
-        if spec is None:
-            return
-        for field in spec.fields:
+        for field in (spec.fields if spec is not None else OPAQUE_FIELDS):
             value: Any = raw["config"].get(field.name, _ABSENT)
             self.field_editors[field.name].set_value(field.default if value is _ABSENT else value)
 
@@ -202,22 +206,26 @@ class PropertiesPanel(QScrollArea):
         if r is None:
             return
         self.shape_label.setText(f"Output shape: <b>{format_shape(r.output_shape)}</b>")
-        self.counts_label.setText(
-            f"Parameters: <b>{style.format_count(r.total)}</b> "
-            f"(trainable {style.format_count(r.trainable)}, "
-            f"non-trainable {style.format_count(r.non_trainable)})")
-        self.formula_label.setText(r.formula or "—")
+        self.counts_label.setText(convention.counts_text(r))
+        self.formula_label.setText(convention.formula_text(r) or "—")
+        line = convention.reconciliation_text(r)
+        _show(self.reconciliation_label,
+              f"<i>Keras vs PyTorch:</i> {html.escape(line)}" if line else "")
         _show(self.weights_label, "<br>".join(
             f"{html.escape(w.name)} {w.shape}"
             + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights))
         diag = r.diagnostic
         if diag is None:
-            _show(self.diagnostic_label, "")
+            _show(self.diagnostic_label, f"Note: {html.escape(r.info)}" if r.info else "")
         else:
             prefix = "Warning" if diag.severity is Severity.WARNING else "Error"
             _show(self.diagnostic_label, f"{prefix}: {html.escape(diag.message)}")
         for hook in self.result_hooks:  # e.g. gui.exercise_mode: shape steps, hidden cells
             hook(self, self.node_id, r)
+
+    def refresh_convention(self, *_args: object) -> None:
+        """The Keras/PyTorch convention changed (a view setting): show its counts."""
+        self._refresh_results()
 
     # ------------------------------------------------------------------ intents
     def _field_committed(self, name: str, value: Any) -> None:

@@ -11,37 +11,17 @@ from __future__ import annotations
 import math
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QIODevice, QPointF, QRectF, QSaveFile, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen
 
 from paramlab.core.graph import LayerGraph
-from paramlab.core.layout import auto_layout
 from paramlab.core.propagate import BYTES_PER_PARAM, PropagationResult
-from paramlab.core.summary import Summary, format_bytes, summarize
+from paramlab.core.summary import Summary, format_bytes
 from paramlab.core.types import format_shape
-from paramlab.gui.canvas.painting import (
-    PORT_RADIUS,
-    NodeLook,
-    frame_rect,
-    group_look,
-    group_members,
-    input_port_layout,
-    input_port_pos,
-    layer_look,
-    node_rect,
-    output_port_pos,
-    paint_edge,
-    paint_group_frame,
-    paint_node,
-    paint_port,
-)
+from paramlab.gui.diagram import MAX_PIXELS, MAX_SIDE
 from paramlab.gui.style import ERROR_BACKGROUND, ERROR_COLOR
-
-#: Largest side of an exported image, in pixels (beyond this the image is scaled down).
-MAX_SIDE = 30_000
-#: Largest exported image area, in pixels (about 160 MB of memory while drawing).
-MAX_PIXELS = 40_000_000
 
 _MARGIN = 24.0
 _CELL_PAD = 10.0
@@ -104,7 +84,7 @@ def save_png(image: QImage, path: str | PathLike[str]) -> None:
 
 
 # ---------------------------------------------------------------------- summary table
-def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
+def render_summary_png(summary: Summary, path: str | PathLike[str], mask: Any = None) -> None:
     """Draw ``summary`` as a table like Keras's ``model.summary()`` and save it as PNG.
 
     Columns: Layer (type), Output Shape, Param #, Trainable, Non-trainable, and Connected
@@ -116,6 +96,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     Raises:
         RuntimeError: no ``QGuiApplication`` exists.
         OSError: the file cannot be written.
+
+    ``mask`` (an exercise's ``gui.exercise_mode.ExportMask``) replaces hidden cells by ``?``.
     """
     _require_app()
     body, bold, mono, small = _font(13), _font(13, bold=True), _font(13, mono=True), _font(12)
@@ -140,6 +122,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
             row.append(f"{r.buffers:,}")
         if connected:
             row.append(", ".join(r.keras_connected_to or r.connected_to) or "-")
+        if mask is not None:
+            row = mask.summary_cells(r.name, row)
         cells.append(row)
     widths = []
     for c, head in enumerate(headers):
@@ -157,6 +141,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     ]
     if torch:
         totals.append(f"Buffers: {summary.buffers:,} elements (PyTorch buffers, not parameters)")
+    if mask is not None:
+        totals = mask.totals_lines(totals)
     table_w = sum(widths)
     width = max(table_w, max(fmb.horizontalAdvance(t) for t in totals) + 20) + 2 * _MARGIN
     title = f'Model: "{summary.name}"'
@@ -226,115 +212,23 @@ def _draw_row(p: QPainter, x: float, y: float, h: float, widths: list[float], te
 
 
 # ---------------------------------------------------------------------- diagram
-def _positions(graph: LayerGraph) -> dict[str, tuple[float, float]]:
-    """The model's canvas positions; when every layer sits on the same point (a model
-    never laid out), :func:`core.layout.auto_layout`'s instead."""
-    pos = {n: graph.raw(n)["position"] for n in graph.layer_ids()}
-    if len(pos) > 1 and len(set(pos.values())) == 1:
-        return auto_layout(graph)
-    return pos
-
-
 def render_diagram_png(graph: LayerGraph, result: PropagationResult,
-                       path: str | PathLike[str]) -> None:
-    """Draw the whole model as the canvas shows it (nodes at their positions, collapsed
-    nested models as one node, curves between ports) under a title line with the totals,
-    and save it as PNG.
-
-    Scene units are pixels; a diagram larger than :data:`MAX_SIDE` or :data:`MAX_PIXELS`
-    is scaled down to fit.
+                       path: str | PathLike[str], dpi: int = 96) -> None:
+    """The whole diagram as PNG, at ``dpi`` (96: one pixel per scene unit): the SVG
+    drawing of ``gui.diagram`` rasterized (one drawing for every format). A diagram larger
+    than :data:`MAX_SIDE` or :data:`MAX_PIXELS` is drawn smaller.
 
     Raises:
         RuntimeError: no ``QGuiApplication`` exists.
         OSError: the file cannot be written.
     """
     _require_app()
-    pos = _positions(graph)
-    owner: dict[str, str] = {}
-    nodes: dict[str, tuple[QPointF, NodeLook, tuple[int, bool]]] = {}
-    collapsed = {n: graph.raw(n).get("group") for n in graph.layer_ids()}
-    collapsed = {n: g for n, g in collapsed.items()
-                 if g is not None and graph.groups.get(g, {}).get("collapsed", True)}
-    for group in sorted(set(collapsed.values())):
-        members = group_members(graph, group)
-        cx = sum(pos[m][0] for m in members) / len(members)
-        cy = sum(pos[m][1] for m in members) / len(members)
-        key = f"group:{group}"
-        nodes[key] = (QPointF(cx, cy), group_look(graph, group, members, result.layers), (1, False))
-        for m in members:
-            owner[m] = key
-    expanded: dict[str, list[str]] = {}
-    for n in graph.layer_ids():
-        group = graph.raw(n).get("group")
-        if group is not None and n not in owner:
-            expanded.setdefault(group, []).append(n)
-    for n in graph.layer_ids():
-        if n in owner:
-            continue
-        owner[n] = n
-        used = [i for _, i in graph.inputs(n)]
-        nodes[n] = (QPointF(*pos[n]), layer_look(graph, n, result.layers.get(n)),
-                    input_port_layout(graph.raw(n)["type"], used))
-    frames: list[tuple[str, QRectF]] = []  # expanded nested models, as the canvas frames them
-    for group, members in expanded.items():
-        rect = QRectF()
-        for m in members:
-            rect = rect.united(node_rect().translated(nodes[m][0]))
-        margin = PORT_RADIUS + 10  # the canvas frames the items' bounding boxes, ports included
-        label = f"{group} ({graph.groups.get(group, {}).get('type', 'Model')})"
-        frames.append((label, frame_rect(rect.adjusted(-margin, -margin, margin, margin))))
-    header_h = 56.0
-    if nodes:
-        bounds = QRectF()
-        for center, _, _ in nodes.values():
-            bounds = bounds.united(node_rect().translated(center))
-        for _, rect in frames:
-            bounds = bounds.united(rect)
-    else:
-        bounds = QRectF(0, 0, 400, 0)
-    totals = summarize(graph, result)
-    title = (f"{graph.name} — {len(graph)} layers — total params {totals.total:,} "
-             f"(trainable {totals.trainable:,}, non-trainable {totals.non_trainable:,}; "
-             f"{format_bytes(totals.memory_bytes)})")
-    title_font = _font(15, bold=True)
-    title_w = QFontMetricsF(title_font).horizontalAdvance(title)
-    bounds = bounds.adjusted(-_MARGIN - 10, -_MARGIN - header_h, _MARGIN + 10, _MARGIN)
-    extra = title_w + 2 * _MARGIN - bounds.width()
-    if extra > 0:  # a narrow model under a long title: centre the model, not left-align it
-        bounds.adjust(-extra / 2, 0, extra / 2, 0)
-    image, scale = _new_image(bounds.width(), bounds.height())
-    p = QPainter(image)
+    from paramlab.gui.diagram import ExportError, export_diagram
+
     try:
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        p.scale(scale, scale)
-        p.translate(-bounds.left(), -bounds.top())
-        p.setFont(title_font)
-        p.setPen(ERROR_COLOR if totals.has_errors else _TEXT)
-        p.drawText(QRectF(bounds.left() + _MARGIN, bounds.top() + _MARGIN / 2, title_w + 10, 30),
-                   int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
-        for label, rect in frames:
-            paint_group_frame(p, rect, label)
-        for src, dst, index in graph.edges():
-            a, b = owner[src], owner[dst]
-            if a == b:
-                continue
-            start = nodes[a][0] + output_port_pos()
-            count = nodes[b][2][0]
-            port = min(index, count - 1) if b == dst else 0
-            end = nodes[b][0] + input_port_pos(max(port, 0), max(count, 1))
-            paint_edge(p, start, end)
-        for center, look, (count, plus) in nodes.values():
-            p.save()
-            p.translate(center)
-            paint_node(p, look)
-            for i in range(count):
-                paint_port(p, input_port_pos(i, count), plus and i == count - 1)
-            paint_port(p, output_port_pos())
-            p.restore()
-    finally:
-        p.end()
-    save_png(image, path)
+        export_diagram(graph, result, path, dpi=dpi, fmt="png")
+    except ExportError as exc:
+        raise OSError(str(exc)) from exc
 
 
 __all__ = ["MAX_PIXELS", "MAX_SIDE", "render_diagram_png", "render_summary_png", "save_png"]

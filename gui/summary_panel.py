@@ -27,17 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paramlab.core.summary import Summary, SummaryRow, summarize
+from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.core.types import format_shape
-from paramlab.gui import style
+from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 
-COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_CONNECTED, \
-    COL_TRAIN_FLAG = range(8)
-HEADERS = ("Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total",
+COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_BUFFERS, \
+    COL_CONNECTED, COL_TRAIN_FLAG = range(9)
+HEADERS = ("Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total", "Buffers",
            "Connected to", "Train")
-NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL)
+NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_BUFFERS)
 ID_ROLE = Qt.ItemDataRole.UserRole
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 _ERRORS = ("error", "unresolved")
@@ -64,7 +64,8 @@ class SummaryTableModel(QAbstractTableModel):
         layer, and the collapsed ones as one row (as Keras prints them)."""
         graph = self.document.graph
         expanded = {name for name, meta in graph.groups.items() if not meta.get("collapsed", True)}
-        return summarize(graph, self.document.result, expand_groups=expanded)
+        return summarize(graph, self.document.result, expand_groups=expanded,
+                         convention=convention.current())
 
     def refresh(self) -> None:
         """Read the summary again; keep rows (and the view's selection) when the layer
@@ -155,7 +156,8 @@ class SummaryTableModel(QAbstractTableModel):
             if r.error:
                 return r.error
             if col in NUMERIC:
-                return r.formula
+                # the formula, and where Keras and PyTorch differ, the line naming both
+                return r.formula + (f"\n{r.reconciliation}" if r.reconciliation else "")
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if r.severity in _ERRORS:
@@ -182,7 +184,7 @@ class SummaryTableModel(QAbstractTableModel):
     @staticmethod
     def _value(r: SummaryRow, col: int) -> Any:
         return (r.name, r.type, r.output_shape, r.trainable, r.non_trainable, r.total,
-                r.connected_to, r.layer_trainable)[col]
+                r.buffers, r.connected_to, r.layer_trainable)[col]
 
     @staticmethod
     def _display(r: SummaryRow, col: int) -> str | None:
@@ -198,6 +200,8 @@ class SummaryTableModel(QAbstractTableModel):
             return style.format_count(r.non_trainable)
         if col == COL_TOTAL:
             return style.format_count(r.total)
+        if col == COL_BUFFERS:
+            return style.format_count(r.buffers)
         if col == COL_CONNECTED:
             return ", ".join(r.connected_to)
         return None
@@ -205,7 +209,8 @@ class SummaryTableModel(QAbstractTableModel):
     def _total_data(self, col: int, role: int) -> Any:
         s = self.summary
         values = {COL_NAME: "Total", COL_TRAINABLE: s.trainable,
-                  COL_NON_TRAINABLE: s.non_trainable, COL_TOTAL: s.total}
+                  COL_NON_TRAINABLE: s.non_trainable, COL_TOTAL: s.total,
+                  COL_BUFFERS: s.buffers}
         if role == Qt.ItemDataRole.DisplayRole:
             v = values.get(col)
             return style.format_count(v) if isinstance(v, int) else v
@@ -224,12 +229,17 @@ class SummaryTableModel(QAbstractTableModel):
 
 
 def totals_text(summary: Summary) -> str:
-    """The three totals lines of Keras's summary, on one line."""
+    """The three totals lines of Keras's summary, on one line (and the buffer elements in
+    PyTorch's convention)."""
     def part(label: str, n: int) -> str:
         return f"{label}: <b>{style.format_count(n)}</b> ({style.format_bytes(4 * n)})"
-    return " · ".join((part("Total params", summary.total),
+    unresolved = sum(1 for r in summary.rows if r.failed)
+    text = " · ".join((part("Total params", summary.total) + partial_note(unresolved),
                        part("Trainable", summary.trainable),
                        part("Non-trainable", summary.non_trainable)))
+    if summary.convention == "pytorch":
+        text += f" · Buffers: <b>{style.format_count(summary.buffers)}</b> (not parameters)"
+    return text
 
 
 class SummaryPanel(QWidget):
@@ -269,6 +279,7 @@ class SummaryPanel(QWidget):
         self.model.modelReset.connect(self._restore_selection)
         document.results_changed.connect(self._update_totals)
         self._update_totals()
+        self.view.setColumnHidden(COL_BUFFERS, not convention.is_pytorch())
         self.view.resizeColumnsToContents()
 
     # ------------------------------------------------------------------ selection
@@ -307,3 +318,11 @@ class SummaryPanel(QWidget):
 
     def _update_totals(self) -> None:
         self.totals_label.setText(totals_text(self.model.summary))
+
+    def set_convention(self, value: str) -> None:
+        """Show the counts of convention ``value`` (Keras or PyTorch; a view setting): the
+        Buffers column is shown in PyTorch's only."""
+        self.model.refresh()
+        self.view.setColumnHidden(COL_BUFFERS, value != "pytorch")
+        self._update_totals()
+        self.view.resizeColumnsToContents()

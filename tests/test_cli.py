@@ -76,7 +76,7 @@ def test_project_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     path = tmp_path / "copy.json"
     save_project(load_model("mlp_5_8_4_3"), path)
     code, out, _ = run(capsys, "summary", str(path), "-f", "csv")
-    assert code == 0 and out.splitlines()[-1] == "Total,,,99,0,99,,"
+    assert code == 0 and out.splitlines()[-1] == "Total,,,99,0,99,84,,"
 
 
 def test_keras_json_goes_to_the_importer(tmp_path: Path,
@@ -175,7 +175,7 @@ def test_layer_errors_exit_3_with_output_file(tmp_path: Path,
 def test_python_dash_m(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "paramlab.core.cli", "summary", "mlp_5_8_4_3", "-f",
                          "csv"], capture_output=True, text=True, timeout=60, check=False)
-    assert ok.returncode == 0 and ok.stdout.splitlines()[-1] == "Total,,,99,0,99,,"
+    assert ok.returncode == 0 and ok.stdout.splitlines()[-1] == "Total,,,99,0,99,84,,"
     bad = subprocess.run([sys.executable, "-m", "paramlab.core.cli", "summary", "lenet", "-f", "nope"],
                          capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode == 2

@@ -13,13 +13,18 @@ Formats:
         ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
         them as numbers.
     ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
-        "non_trainable", "total", "error", "macs", "flops", "activation_elements"}],
+        "non_trainable", "total", "error", "note", "macs", "flops", "activation_elements"}],
         "totals": {"trainable", "non_trainable", "total", "batch_size", "macs", "flops",
         "activation_elements", "input_elements", "param_bytes", "activation_bytes",
         "training_bytes"}}``; ``output_shape`` a list with ``null`` for the batch axis, or
         ``null``; a cost is ``null`` when it depends on an unknown length. Costs follow
         cost_conventions.md (see :func:`cost_totals`).
     ``markdown``: a GitHub-flavoured table and the totals.
+
+Cost columns (``core.io.cost_columns``: MACs, FLOPs, activations, memory) come after the
+parameter columns when asked for (``columns``): CSV and Markdown show MACs by default, the
+table keeps Keras's own columns by default (so it reads as ``model.summary()``). Text formats
+with cost columns add the cost totals lines (MACs, FLOPs, activations, training memory).
 
 In the PyTorch convention (``Summary.convention == "pytorch"``) every format adds the buffer
 elements: a "Buffers" column (table, CSV, Markdown), a ``"buffers"`` key on each JSON row and
@@ -33,11 +38,12 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from paramlab.core.budget import DTYPES, training_budget
 from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.text import NAME_LIMIT, elide_name, one_line
@@ -49,6 +55,7 @@ FORMATS = ("table", "csv", "json", "markdown")
 _SEQUENTIAL_WIDTHS = (38, 29, 17)
 _GRAPH_WIDTHS = (31, 27, 17, 28)
 _BUFFERS_WIDTH = 12
+_COST_WIDTH = 17  # as wide as "Param #": "15,470,264,320" fits
 CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
               "connected_to", "error")
 
@@ -60,13 +67,17 @@ def _cut(text: str, limit: int = NAME_LIMIT) -> str:
 
 
 # ---------------------------------------------------------------------------- text table
-def format_table(summary: Summary, connected_to: bool | None = None) -> str:
+def format_table(summary: Summary, connected_to: bool | None = None,
+                 columns: Sequence[str] = (), batch_size: int = 1) -> str:
     """Keras 3's ``model.summary()`` table.
 
     Args:
         summary: The summary.
         connected_to: Show the "Connected to" column; ``None`` (default) decides as Keras
             does: shown unless the rows form a single chain.
+        columns: Cost columns (keys of ``cost_columns.COLUMNS``) after "Param #"; with any,
+            the cost totals lines follow the parameter totals.
+        batch_size: The batch the costs are for.
     """
     show_conn = (not summary.sequential) if connected_to is None else connected_to
     widths = _GRAPH_WIDTHS if show_conn else _SEQUENTIAL_WIDTHS
@@ -76,6 +87,10 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
         widths = widths[:3] + (_BUFFERS_WIDTH,) + widths[3:]
         aligns = aligns[:3] + ("right",) + aligns[3:]
         header = header[:3] + ("Buffers",) + header[3:]
+    at = len(header) - (1 if show_conn else 0)  # cost columns go before "Connected to"
+    widths = widths[:at] + (_COST_WIDTH,) * len(columns) + widths[at:]
+    aligns = aligns[:at] + ("right",) * len(columns) + aligns[at:]
+    header = header[:at] + tuple(COLUMNS[c].title for c in columns) + header[at:]
     out = [f'Model: "{_cut(summary.name)}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
@@ -83,14 +98,23 @@ def format_table(summary: Summary, connected_to: bool | None = None) -> str:
     for i, row in enumerate(summary.rows):
         if i:
             out.append(_rule("├", "─", "┼", "┤", widths))
-        out.extend(_cells(_table_cells(row, show_conn, _torch(summary)), widths, aligns, "│"))
+        cells = _table_cells(row, show_conn, _torch(summary))
+        cells = cells[:at] + tuple(COLUMNS[c].text(row, batch_size) for c in columns) \
+            + cells[at:]
+        out.extend(_cells(cells, widths, aligns, "│"))
     out.append(_rule("└", "─", "┴", "┘", widths))
     out.extend(" " + line for line in totals_lines(summary))
+    if columns:
+        out.extend(" " + line for line in cost_lines(summary, batch_size))
     failed = [r for r in summary.rows if r.error]
     if failed:
         out.append(" Problems:")
         out.extend(f"  {_cut(r.name)} ({_cut(r.type)}) [{r.severity}]: {_cut(r.error, 500)}"
                    for r in failed)
+    noted = [r for r in summary.rows if r.note]
+    if noted:
+        out.append(" Notes:")
+        out.extend(f"  {_cut(r.name)} ({_cut(r.type)}): {_cut(r.note, 500)}" for r in noted)
     return "\n".join(out) + "\n"
 
 
@@ -171,24 +195,35 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- CSV
-def format_csv(summary: Summary) -> str:
+def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
+               batch_size: int = 1) -> str:
     """CSV text (``\\r\\n`` line ends, as RFC 4180 and spreadsheets expect).
 
-    Columns: :data:`CSV_HEADER`. Shapes as Keras prints them (``(None, 28, 28, 8)``),
+    Columns: :data:`CSV_HEADER`, with the cost ``columns`` (plain integers, empty when
+    unknown; the ``Total`` row holds their sums over the known rows) before
+    ``connected_to``. Shapes as Keras prints them (``(None, 28, 28, 8)``),
     "Connected to" as plain names joined by ``"; "``. A text cell that a spreadsheet would
     take for a formula (leading ``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
     """
     buf = io.StringIO()
     w = csv.writer(buf)
     torch = _torch(summary)
-    w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + CSV_HEADER[6:])
+    w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + tuple(columns)
+               + CSV_HEADER[6:])
+    sums = dict.fromkeys(columns, 0)
     for r in summary.rows:
+        costs = []
+        for c in columns:
+            value = COLUMNS[c].value(r, batch_size)
+            if value is not None and not (r.is_input and c.startswith("activation")):
+                sums[c] += value
+            costs.append("" if value is None else value)
         w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), format_shape(r.output_shape),
                     r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
-                   + (_safe("; ".join(_cut(c) for c in r.connected_to)),
-                      _safe(_cut(r.error or "", 500))))
+                   + tuple(costs) + (_safe("; ".join(_cut(c) for c in r.connected_to)),
+                                     _safe(_cut(r.error or "", 500))))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
-               + ((summary.buffers,) if torch else ()) + ("", ""))
+               + ((summary.buffers,) if torch else ()) + tuple(sums.values()) + ("", ""))
     return buf.getvalue()
 
 
@@ -250,6 +285,7 @@ def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
             "non_trainable": r.non_trainable,
             "total": r.total,
             "error": r.error,
+            "note": r.note,
             **row_costs(r, batch_size),
         } for r in summary.rows],
         "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
@@ -268,11 +304,14 @@ def format_json(summary: Summary, batch_size: int = 1) -> str:
 
 
 # ---------------------------------------------------------------------------- Markdown
-def format_markdown(summary: Summary) -> str:
+def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
+                    batch_size: int = 1) -> str:
     """A Markdown table (GitHub flavour) of the rows, then the totals.
 
-    Columns: Layer, Type, Output shape, Trainable, Non-trainable, Total, and "Connected to"
-    when the model is not a chain, and "Error" when a layer has one.
+    Columns: Layer, Type, Output shape, Trainable, Non-trainable, Total, the cost
+    ``columns`` (MACs by default) and "Connected to" when the model is not a chain, and
+    "Error" when a layer has one. With cost columns, the cost totals follow the parameter
+    totals.
     """
     show_conn = not summary.sequential
     show_err = any(r.error for r in summary.rows)
@@ -282,6 +321,8 @@ def format_markdown(summary: Summary) -> str:
     if torch:
         head.append("Buffers")
         align.append("--:")
+    head.extend(COLUMNS[c].title for c in columns)
+    align.extend("--:" for _ in columns)
     if show_conn:
         head.append("Connected to")
         align.append(":--")
@@ -294,6 +335,7 @@ def format_markdown(summary: Summary) -> str:
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
+        cells.extend(COLUMNS[c].text(r, batch_size) for c in columns)
         if show_conn:
             cells.append(_md(", ".join(_cut(c) for c in r.connected_to)) or "-")
         if show_err:
@@ -301,6 +343,8 @@ def format_markdown(summary: Summary) -> str:
         lines.append(_md_row(cells))
     lines.append("")
     lines.extend(f"- {line}" for line in totals_lines(summary))
+    if columns:
+        lines.extend(f"- {line}" for line in cost_lines(summary, batch_size))
     if torch:
         lines.extend(_differences(summary))
     return "\n".join(lines) + "\n"
@@ -334,24 +378,29 @@ FORMATTERS: dict[str, Callable[[Summary], str]] = {
 }
 
 
-def format_summary(summary: Summary, fmt: str, batch_size: int = 1) -> str:
+def format_summary(summary: Summary, fmt: str, batch_size: int = 1,
+                   columns: Sequence[str] | None = None) -> str:
     """The summary in format ``fmt`` (one of :data:`FORMATS`), costs for a batch of
-    ``batch_size``.
+    ``batch_size``; ``columns``: the cost columns of the text formats (``None``: the
+    format's default; JSON always has every cost key).
 
     Raises:
         ValueError: unknown format.
     """
     if fmt == "json":
         return format_json(summary, batch_size)
-    try:
-        return FORMATTERS[fmt](summary)
-    except KeyError:
-        raise ValueError(f"unknown summary format {fmt!r}; choose one of "
-                         f"{', '.join(FORMATS)}") from None
+    if fmt == "table":
+        return format_table(summary, columns=columns or (), batch_size=batch_size)
+    chosen = DEFAULT_COLUMNS if columns is None else columns
+    if fmt == "csv":
+        return format_csv(summary, chosen, batch_size)
+    if fmt == "markdown":
+        return format_markdown(summary, chosen, batch_size)
+    raise ValueError(f"unknown summary format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str],
-                  batch_size: int = 1) -> None:
+                  batch_size: int = 1, columns: Sequence[str] | None = None) -> None:
     """Write the summary in format ``fmt`` to ``path`` atomically (UTF-8; CSV with a byte
     order mark so that spreadsheet programs detect the encoding).
 
@@ -359,5 +408,5 @@ def write_summary(summary: Summary, fmt: str, path: str | os.PathLike[str],
         ValueError: unknown format.
         OSError: the file cannot be written (the old file, if any, is unchanged).
     """
-    text = format_summary(summary, fmt, batch_size)
+    text = format_summary(summary, fmt, batch_size, columns)
     atomic_write_text(path, text, "utf-8-sig" if fmt == "csv" else "utf-8")

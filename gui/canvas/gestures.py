@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QTransform
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from paramlab.gui.canvas.edge_item import EdgeItem

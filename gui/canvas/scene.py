@@ -27,8 +27,8 @@ from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import ConnectionDrag, event_grab_radius, port_under
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
 from paramlab.gui.canvas.nested import NestedModels
-from paramlab.gui.canvas.routes import EdgeRoutes
 from paramlab.gui.canvas.painting import input_port_layout, layer_look
+from paramlab.gui.canvas.routes import EdgeRoutes
 from paramlab.gui.document import Document
 
 
@@ -76,6 +76,8 @@ class CanvasScene(QGraphicsScene):
         self._routes = EdgeRoutes(self)
         self._shown: dict[str, LayerResult] = {}  # result each item currently shows
         self._drag: ConnectionDrag | None = None
+        # Extra entries for the context menu: hook(menu, selected ids) (gui.exercise_mode).
+        self.menu_hooks: list[Any] = []
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         document.layer_added.connect(self._on_layer_added)
         document.layer_removed.connect(self._on_layer_removed)
@@ -383,7 +385,10 @@ class CanvasScene(QGraphicsScene):
 
     def context_menu(self, scene_pos: QPointF) -> QMenu:
         """The context menu for ``scene_pos`` (selecting what was clicked first)."""
-        return gestures.context_menu(self, scene_pos)
+        menu = gestures.context_menu(self, scene_pos)
+        for hook in self.menu_hooks:
+            hook(menu, self.selected_ids())
+        return menu
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
         menu = self.context_menu(event.scenePos())

@@ -4,6 +4,7 @@ Figures follow Keras's rules: a Dense layer on 10 features has (10 + 1)·units p
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QMimeData, QPointF, Qt
@@ -39,7 +40,7 @@ def test_palette_double_click_inserts_after_selection_and_connects(window: Any, 
     assert doc.result.layers[new].total == (10 + 1) * units  # Keras: (in + 1)·units
     assert doc.result.total == before + doc.result.layers[new].total
     assert overlaps(doc.graph, new) == []
-    x, y = doc.graph.raw(last)["position"]
+    _x, y = doc.graph.raw(last)["position"]
     assert doc.graph.raw(new)["position"][1] > y  # below the layer it follows
     assert doc.undo_stack.count() == 1  # add + connect: one step
     doc.undo_stack.undo()
@@ -132,3 +133,15 @@ def test_open_asks_about_unsaved_changes_before_the_file_dialog(window: Any, dia
     assert order == ["save?"]
     window.acts.import_keras.trigger()
     assert order == ["save?", "save?"]
+
+
+def test_partial_totals_in_panel_and_status_bar(window: Any, ui: Any) -> None:
+    """Dense(120) with units 0 is refused by Keras; the totals then miss dense, dense_1 and
+    dense_2, and say so instead of silently dropping (Keras: lenet is 62,958)."""
+    from paramlab.core.edits import SetConfig
+
+    dense = ui.layer_id(window, "dense")
+    assert window.document.execute(SetConfig(dense, "units", 0), "bad")
+    status = window.totals_label.text()
+    assert re.search(r"Total params: [\d,]+ — partial, 3 layers unresolved", status)
+    assert "— partial, 3 layers unresolved" in window.summary.totals_label.text()

@@ -166,15 +166,16 @@ def test_rows_add_up_to_totals(build) -> None:
 def test_csv_reads_back_with_the_csv_module() -> None:
     s = summarize(dense_bn())
     rows = list(csv.reader(io.StringIO(format_csv(s))))
-    assert tuple(rows[0]) == CSV_HEADER
-    assert rows[1:-1] == [
-        ["input_layer", "InputLayer", "(None, 20)", "0", "0", "0", "", ""],
-        ["dense", "Dense", "(None, 64)", "1344", "0", "1344", "input_layer", ""],
+    assert tuple(rows[0]) == CSV_HEADER[:6] + ("macs",) + CSV_HEADER[6:]
+    assert rows[1:-1] == [  # MACs: Dense 20·64, Dense 64·10 (cost_conventions.md)
+        ["input_layer", "InputLayer", "(None, 20)", "0", "0", "0", "0", "", ""],
+        ["dense", "Dense", "(None, 64)", "1344", "0", "1344", "1280", "input_layer", ""],
         ["batch_normalization", "BatchNormalization", "(None, 64)", "128", "128", "256",
-         "dense", ""],
-        ["activation", "Activation", "(None, 64)", "0", "0", "0", "batch_normalization", ""],
-        ["dense_1", "Dense", "(None, 10)", "650", "0", "650", "activation", ""]]
-    assert rows[-1] == ["Total", "", "", "2122", "128", "2250", "", ""]
+         "0", "dense", ""],
+        ["activation", "Activation", "(None, 64)", "0", "0", "0", "0", "batch_normalization",
+         ""],
+        ["dense_1", "Dense", "(None, 10)", "650", "0", "650", "640", "activation", ""]]
+    assert rows[-1] == ["Total", "", "", "2122", "128", "2250", "1920", "", ""]
     for row in rows[1:]:  # plain integers: a spreadsheet reads them as numbers
         assert all(cell.isdigit() for cell in row[3:6])
 
@@ -210,14 +211,16 @@ def test_json_has_exactly_the_documented_schema() -> None:
                                    "param_bytes", "activation_bytes", "training_bytes"}
     for layer in data["layers"]:
         assert set(layer) == {"name", "type", "output_shape", "trainable", "non_trainable",
-                              "total", "error", "macs", "flops", "activation_elements"}
+                              "total", "error", "note", "macs", "flops",
+                              "activation_elements"}
+        assert layer["note"] is None or isinstance(layer["note"], str)
         assert layer["output_shape"] is None or (
             isinstance(layer["output_shape"], list) and layer["output_shape"][0] is None)
         assert layer["error"] is None or isinstance(layer["error"], str)
     conv = data["layers"][1]
     assert conv == {"name": "conv2d", "type": "Conv2D", "output_shape": [None, 28, 28, 8],
                     "trainable": 608, "non_trainable": 0, "total": 608, "error": None,
-                    "macs": 28 * 28 * (5 * 5 * 3) * 8, "flops": 2 * 470_400,
+                    "note": None, "macs": 28 * 28 * (5 * 5 * 3) * 8, "flops": 2 * 470_400,
                     "activation_elements": 28 * 28 * 8}
     bad = data["layers"][-1]
     assert bad["output_shape"] is None and "units must be at least 1" in bad["error"]
@@ -260,8 +263,9 @@ def test_markdown_table() -> None:
     lines = text.splitlines()
     header = lines[2]
     assert header == ("| Layer | Type | Output shape | Trainable | Non-trainable | Total | "
-                      "Connected to |")
-    assert "| `shared_dense` | Dense | `(None, 8)` | 136 | 0 | 136 | a, b |" in lines
+                      "MACs | Connected to |")
+    # shared Dense(8) on two (None, 16) inputs: 16·8 MACs per call, two calls
+    assert "| `shared_dense` | Dense | `(None, 8)` | 136 | 0 | 136 | 256 | a, b |" in lines
     assert "- Total params: 187 (748.00 B)" in lines
     assert len({line.count("|") for line in lines if line.startswith("|")}) == 1
 
