@@ -30,6 +30,7 @@ from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.exercise_mode import install_exercise
 from paramlab.gui.files import FileController
+from paramlab.gui.navigation import install_navigation
 from paramlab.gui.palette import PaletteWidget
 from paramlab.gui.properties import PropertiesPanel
 from paramlab.gui.summary_panel import SummaryPanel
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
+        self.navigation = install_navigation(self)
         self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         self.convention = install_convention(self)  # View ▸ Count Parameters As, PyTorch export
         fill_recent_menu(self)
