@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.pytorch import NO_EQUIVALENT
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
@@ -190,6 +191,8 @@ class SummaryTableModel(QAbstractTableModel):
         if col == COL_NAME:
             return r.name
         if col == COL_TYPE:
+            if r.torch_module == NO_EQUIVALENT and convention.is_pytorch():
+                return f"{r.type} ({NO_EQUIVALENT}: Keras count)"
             return r.type
         if col == COL_SHAPE:
             return r.shape_text
