@@ -34,12 +34,8 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
-<<<<<<< HEAD
-from paramlab.core.types import Severity, Shape, format_outputs
-=======
 from paramlab.core.text import format_number
-from paramlab.core.types import Severity, Shape
->>>>>>> main
+from paramlab.core.types import Severity, Shape, format_outputs
 
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
                   Severity.WARNING.value: 1, None: 0}

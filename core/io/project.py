@@ -273,15 +273,12 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
         index = edge.get("index")
         if index is not None and (not isinstance(index, int) or isinstance(index, bool)
                                   or index < 0):
-<<<<<<< HEAD
-            raise bad(f"{where}: 'index' must be a whole number 0 or more, found {index!r}")
-        output = edge.get("output", 0)
-        if not isinstance(output, int) or isinstance(output, bool) or output < 0:
-            raise bad(f"{where}: 'output' must be a whole number 0 or more, found {output!r}")
-=======
             raise bad(f"{where}: 'index' must be a whole number 0 or more, "
                       f"found {elide_value(index)}")
->>>>>>> main
+        output = edge.get("output", 0)
+        if not isinstance(output, int) or isinstance(output, bool) or output < 0:
+            raise bad(f"{where}: 'output' must be a whole number 0 or more, "
+                      f"found {elide_value(output)}")
         for end, node in (("src", src), ("dst", dst)):
             if node not in graph:
                 raise bad(f"{where}: '{end}' names unknown layer id {_q(node)}")

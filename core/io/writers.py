@@ -46,11 +46,7 @@ from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
-<<<<<<< HEAD
-=======
 from paramlab.core.text import NAME_LIMIT, elide_name, one_line
-from paramlab.core.types import format_shape
->>>>>>> main
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -144,11 +140,7 @@ def _torch(summary: Summary) -> bool:
 
 def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-<<<<<<< HEAD
-    cells = [f"{row.name} ({row.type})", row.shape_text, params]
-=======
-    cells = [f"{_cut(row.name)} ({_cut(row.type)})", format_shape(row.output_shape), params]
->>>>>>> main
+    cells = [f"{_cut(row.name)} ({_cut(row.type)})", row.shape_text, params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
@@ -225,16 +217,10 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             if value is not None and not (r.is_input and c.startswith("activation")):
                 sums[c] += value
             costs.append("" if value is None else value)
-<<<<<<< HEAD
-        w.writerow((_safe(r.name), _safe(r.type), r.shape_text, r.trainable,
-                    r.non_trainable, r.total) + ((r.buffers,) if torch else ()) + tuple(costs)
-                   + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
-=======
-        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), format_shape(r.output_shape),
+        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), r.shape_text,
                     r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
                    + tuple(costs) + (_safe("; ".join(_cut(c) for c in r.connected_to)),
                                      _safe(_cut(r.error or "", 500))))
->>>>>>> main
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
                + ((summary.buffers,) if torch else ()) + tuple(sums.values()) + ("", ""))
     return buf.getvalue()
@@ -345,11 +331,7 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
         align.append(":--")
     lines = [f"### Model: {_md(_cut(summary.name))}", "", _md_row(head), _md_row(align)]
     for r in summary.rows:
-<<<<<<< HEAD
-        cells = [f"`{_md(r.name)}`", _md(r.type), f"`{r.shape_text}`",
-=======
-        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{format_shape(r.output_shape)}`",
->>>>>>> main
+        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{r.shape_text}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
