@@ -23,6 +23,7 @@ from paramlab.core.summary import partial_note
 from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
+from paramlab.gui.cost_view import install_costs
 from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.canvas.view import CanvasView
 from paramlab.gui.document import Document
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
         self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
+        self.costs = install_costs(self)  # View ▸ Columns / Cost Chart, Model ▸ Memory Budget
         fill_recent_menu(self)
 
         self.files.recent_changed.connect(lambda: fill_recent_menu(self))

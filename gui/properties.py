@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.mac_formula import mac_formula
 from paramlab.core.types import Severity, format_shape
 from paramlab.gui import style
 from paramlab.gui.document import Document
@@ -77,6 +78,12 @@ class PropertiesPanel(QScrollArea):
         self.formula_label = QLabel()
         self.formula_label.setFont(style.monospace_font())
         self.formula_label.setWordWrap(True)
+        # MACs of one call, with the numbers substituted (core/mac_formula.py)
+        self.macs_caption = QLabel("<i>Compute (MACs, batch 1; FLOPs = 2 × MACs)</i>")
+        self.macs_label = QLabel()
+        self.macs_label.setFont(style.monospace_font())
+        self.macs_label.setWordWrap(True)
+        self.macs_label.setTextFormat(Qt.TextFormat.PlainText)
         self.weights_label = QLabel()
         self.weights_label.setFont(style.monospace_font())
         self.weights_label.setWordWrap(True)
@@ -89,6 +96,7 @@ class PropertiesPanel(QScrollArea):
         # Results first (what a student looks at), then the arguments that change them.
         for w in (self.title, self.doc_label, self.diagnostic_label, self.shape_label,
                   self.counts_label, self.formula_caption, self.formula_label,
+                  self.macs_caption, self.macs_label,
                   self.weights_label, self.refused_label, self.form_host):
             outer.addWidget(w)
         for w in (self.title, self.doc_label, self.shape_label, self.counts_label,
@@ -121,7 +129,7 @@ class PropertiesPanel(QScrollArea):
         self._clear_form()
         has_layer = node_id is not None
         for w in (self.form_host, self.shape_label, self.counts_label, self.formula_caption,
-                  self.formula_label):
+                  self.formula_label, self.macs_caption, self.macs_label):
             w.setVisible(has_layer)
         _show(self.weights_label, "")
         _show(self.diagnostic_label, "")
@@ -207,6 +215,7 @@ class PropertiesPanel(QScrollArea):
             f"(trainable {style.format_count(r.trainable)}, "
             f"non-trainable {style.format_count(r.non_trainable)})")
         self.formula_label.setText(r.formula or "—")
+        self.macs_label.setText(mac_formula(r.macs, r.weights, r.input_shapes, r.output_shape))
         _show(self.weights_label, "<br>".join(
             f"{html.escape(w.name)} {w.shape}"
             + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights))

@@ -50,6 +50,8 @@ class NodeLook:
         is_group: A collapsed nested model (drawn with a double border).
         params_short: A shorter parameter line, drawn when ``params_text`` does not fit
             the node (``""``: none).
+        macs_text: The layer's MACs (``470.4 K MACs``), drawn after the parameters when
+            the view shows MACs on nodes (``""``: none).
     """
 
     title: str
@@ -61,6 +63,7 @@ class NodeLook:
     tooltip: str = ""
     is_group: bool = False
     params_short: str = ""
+    macs_text: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -87,6 +90,14 @@ def params_short_text(trainable: int, non_trainable: int) -> str:
     return ""
 
 
+def macs_text(macs: int | None) -> str:
+    """The node's second figure: ``470.4 K MACs`` (SI, cost_conventions.md); ``""`` for a
+    layer without multiply-accumulates or of unknown size."""
+    from paramlab.core.io.cost_columns import format_si
+
+    return f"{format_si(macs)} MACs" if macs else ""
+
+
 def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> NodeLook:
     """The look of layer ``node_id`` given its propagation result (``None``: not yet known)."""
     d = graph.raw(node_id)
@@ -107,7 +118,8 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
                     params_text(trainable, non_trainable),
                     spec.category if spec else "",
                     diag.severity.value if diag else None, "\n".join(tips),
-                    params_short=params_short_text(trainable, non_trainable))
+                    params_short=params_short_text(trainable, non_trainable),
+                    macs_text=macs_text(result.macs))
 
 
 def group_members(graph: LayerGraph, group: str) -> list[str]:
@@ -267,8 +279,10 @@ def _font(kind: str) -> QFont:
     return font
 
 
-def paint_node(painter: QPainter, look: NodeLook, selected: bool = False) -> None:
-    """Draw a node centred on the painter's origin."""
+def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
+               show_macs: bool = False) -> None:
+    """Draw a node centred on the painter's origin (``show_macs``: its MACs after the
+    parameters, the View ▸ Show MACs on Nodes setting)."""
     rect = node_rect()
     fill = category_color(look.category)
     if look.is_group:
@@ -303,7 +317,11 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False) -> Non
         painter.setPen(color)
         r = text_line_rect(i)
         metrics = QFontMetricsF(font)
-        if kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
+        if kind == "params" and show_macs and look.macs_text:
+            text = f"{text} · {look.macs_text}"
+            if metrics.horizontalAdvance(text) > r.width():
+                text = f"{look.params_short or look.params_text} · {look.macs_text}"
+        elif kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
             text = look.params_short
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, r.width())
         painter.drawText(r, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
