@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -94,9 +95,12 @@ class MemoryBudgetDialog(QDialog):
         for signal in (self.batch.valueChanged, self.optimizer.currentIndexChanged,
                        self.dtype.currentIndexChanged, self.capacity.valueChanged):
             signal.connect(self.refresh)
+        # Never shorter than its contents: the wrapped rules and the breakdown stay whole.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.setMinimumWidth(560)
         self.budget: MemoryBudget | None = None
-        self.resize(520, 0)
         self.refresh()
+        self.adjustSize()
 
     def refresh(self) -> None:
         """Recompute from the current model and choices."""

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
+from paramlab.core.io.cost_columns import format_si
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
@@ -52,6 +53,8 @@ class NodeLook:
             the node (``""``: none).
         macs_text: The layer's MACs (``470.4 K MACs``), drawn after the parameters when
             the view shows MACs on nodes (``""``: none).
+        macs_short: Parameters and MACs in SI (``102.8 M · 102.8 M MACs``), drawn instead
+            when the long line does not fit.
     """
 
     title: str
@@ -64,6 +67,7 @@ class NodeLook:
     is_group: bool = False
     params_short: str = ""
     macs_text: str = ""
+    macs_short: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -93,8 +97,6 @@ def params_short_text(trainable: int, non_trainable: int) -> str:
 def macs_text(macs: int | None) -> str:
     """The node's second figure: ``470.4 K MACs`` (SI, cost_conventions.md); ``""`` for a
     layer without multiply-accumulates or of unknown size."""
-    from paramlab.core.io.cost_columns import format_si
-
     return f"{format_si(macs)} MACs" if macs else ""
 
 
@@ -119,7 +121,9 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
                     spec.category if spec else "",
                     diag.severity.value if diag else None, "\n".join(tips),
                     params_short=params_short_text(trainable, non_trainable),
-                    macs_text=macs_text(result.macs))
+                    macs_text=macs_text(result.macs),
+                    macs_short=f"{format_si(trainable + non_trainable)} · "
+                               f"{macs_text(result.macs)}")
 
 
 def group_members(graph: LayerGraph, group: str) -> list[str]:
@@ -320,7 +324,7 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
         if kind == "params" and show_macs and look.macs_text:
             text = f"{text} · {look.macs_text}"
             if metrics.horizontalAdvance(text) > r.width():
-                text = f"{look.params_short or look.params_text} · {look.macs_text}"
+                text = look.macs_short
         elif kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
             text = look.params_short
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, r.width())
