@@ -141,7 +141,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         log.debug("loading %s failed", args.model, exc_info=True)
         print(f"{PROG}: error: {args.model}: cannot read the model ({exc!r})", file=err)
         return EXIT_FILE
-    summary = summarize(graph, propagate(graph), expand_groups=bool(args.expand),
+    result = propagate(graph)
+    summary = summarize(graph, result, expand_groups=bool(args.expand),
                         convention=getattr(args, "convention", KERAS))
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
     batch = getattr(args, "batch_size", 1)
@@ -165,8 +166,11 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
             return status
     if status == EXIT_LAYER_ERRORS:
         bad = sum(1 for r in summary.rows if r.failed)
+        unknown = sorted({graph.raw(n)["type"] for n, r in result.layers.items()
+                          if not r.known and not r.ok})
+        why = f"; unknown layer types: {', '.join(unknown)}" if unknown else ""
         print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {args.model} could not be "
-              "computed (see the summary)", file=err)
+              f"computed{why} (see the summary)", file=err)
     return status
 
 

@@ -27,6 +27,7 @@ from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
 from paramlab.core.graph import LayerGraph
+from paramlab.core.opaque import describe as describe_opaque
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
@@ -48,11 +49,12 @@ class LayerResult:
         note: Replaces the formula where there is none to derive (a shared call, an
             unknown layer, an error); ``None`` otherwise.
         diagnostic: The problem found on this layer, or ``None``.
-        known: False for a layer type the catalogue does not know (opaque, counted as 0).
+        known: False for a layer type the catalogue does not know (``core.opaque``).
         macs: Multiply-accumulates of this call at batch 1 (cost_conventions.md; a shared
             layer's every call has its own); ``None`` when unknown (an unknown length, an
             error).
         activation_elements: Elements of its output at batch 1; ``None`` when unknown.
+        info: A note that changes no count ("Lambda: code is never executed; ..."), or None.
         torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
             non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
             layer could not be computed or its type is unknown.
@@ -70,6 +72,7 @@ class LayerResult:
     torch: TorchCounts | None = None
     macs: int | None = None
     activation_elements: int | None = None
+    info: str | None = None
 
     @property
     def total(self) -> int:
@@ -426,25 +429,15 @@ def _check_shape(shape: Shape) -> None:
 
 
 def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> LayerResult:
-    """A layer type the catalogue does not know (a custom class, a ``Lambda``): 0 weights;
-    its output shape is the ``output_shape`` config value when the file recorded one."""
+    """A layer type the catalogue does not know (``core.opaque``): the output shape the
+    file records or the user declared; a ``Lambda`` has 0 weights and a note, a custom
+    class is an error until its parameters are declared."""
     d = graph.raw(node_id)
-    recorded = d["config"].get("output_shape")
+    look = describe_opaque(d["type"], d["config"])
     known_inputs = tuple(s for s in in_shapes if s is not None)
-    shape: Shape | None = None
-    if isinstance(recorded, (list, tuple)) and recorded and all(
-            x is None or (isinstance(x, int) and not isinstance(x, bool) and x > 0)
-            for x in recorded):
-        shape = tuple(recorded)
-        if shape[0] is not None:
-            shape = (None,) + shape
-    if shape is None:
-        diag = Diagnostic(Severity.ERROR, node_id,
-                          f"unknown layer type {d['type']!r}: ParamLab cannot compute its "
-                          "output shape; set its output_shape (e.g. [null, 10])")
-    else:
-        diag = Diagnostic(Severity.WARNING, node_id,
-                          f"unknown layer type {d['type']!r}: counted as 0 parameters; "
-                          "output shape as recorded")
-    return LayerResult(node_id, known_inputs, shape, (), 0, 0, "0 (unknown layer)", diag,
-                       known=False, activation_elements=activation_elements(shape))
+    diag = None if look.severity is None else Diagnostic(look.severity, node_id, look.message)
+    trainable, non_trainable = count_weights(look.weights, bool(d["trainable"]))
+    return LayerResult(node_id, known_inputs, look.output_shape, look.weights, trainable,
+                       non_trainable, None if look.weights else "0 (unknown layer)", diag,
+                       known=False, info=None if diag else look.message,
+                       activation_elements=activation_elements(look.output_shape))

@@ -65,6 +65,9 @@ class SummaryRow:
             ``None`` where they agree. Given in both conventions.
         torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
             equivalent", "tensor operation"); ``None`` when unknown.
+        note: Information that changes no count ("Lambda: code is never executed; 0
+            parameters, as in Keras; ..."); ``None`` when there is none. Unlike ``error``,
+            a note leaves the counts complete.
         macs: Multiply-accumulates at batch 1 (see the module doc); ``None`` when unknown.
         activation_elements: Elements of the row's outputs at batch 1; ``None`` when unknown.
     """
@@ -87,6 +90,7 @@ class SummaryRow:
     buffers: int = 0
     reconciliation: str | None = None
     torch_module: str | None = None
+    note: str | None = None
     macs: int | None = None
     activation_elements: int | None = None
 
@@ -340,6 +344,7 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
                       formula, keras_connected, tuple(members), False, buffers, line, module,
+                      note=own.info,
                       macs=_sum_known(r.macs for _, r in results),
                       activation_elements=_sum_known(r.activation_elements for _, r in results))
 

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from PySide6.QtCore import QByteArray, QIODevice, QMarginsF, QRectF, QSaveFile, QSizeF, Qt
@@ -135,10 +136,11 @@ def _positions(graph: LayerGraph) -> tuple[dict[str, tuple[float, float]], dict]
     return pos, routes
 
 
-def build_drawing(graph: LayerGraph, result: PropagationResult) -> Drawing:
+def build_drawing(graph: LayerGraph, result: PropagationResult, mask: Any = None) -> Drawing:
     """The diagram of ``graph`` as the canvas shows it (collapsed nested models as one
     node), with the header text: name, layer count and totals (``— partial, N layers
-    unresolved`` when some layers could not be computed)."""
+    unresolved`` when some layers could not be computed). ``mask`` (an exercise's
+    ``gui.exercise_mode.ExportMask``) shows hidden cells as ``?``."""
     pos, routes = _positions(graph)
     owner: dict[str, str] = {}
     nodes: dict[str, Node] = {}
@@ -208,6 +210,9 @@ def build_drawing(graph: LayerGraph, result: PropagationResult) -> Drawing:
     totals = (f"Total params: {summary.total:,}{partial_note(unresolved)} · "
               f"Trainable: {summary.trainable:,} · Non-trainable: {summary.non_trainable:,}")
     title = f"{graph.name} — {len(graph)} layer{'s' if len(graph) != 1 else ''}"
+    if mask is not None:
+        nodes = {k: dataclasses.replace(v, look=mask.node_look(v.name, v.look)) for k, v in nodes.items()}
+        totals = mask.diagram_totals(totals)
     return Drawing(title, totals, list(nodes.values()), connections, frames, bounds,
                    bool(unresolved))
 
@@ -367,7 +372,8 @@ def _save(data: bytes, path: Path) -> None:
 
 
 def export_diagram(graph: LayerGraph, result: PropagationResult, path: str | PathLike[str],
-                   dpi: int = DEFAULT_DPI, page_size: str = "A4", fmt: str | None = None) -> None:
+                   dpi: int = DEFAULT_DPI, page_size: str = "A4", fmt: str | None = None,
+                   mask: Any = None) -> None:
     """Write the diagram to ``path``: ``.svg``, ``.png`` (at ``dpi``, 96 dpi = one pixel
     per scene unit) or ``.pdf`` (``page_size`` ``"A4"`` or ``"Letter"``, portrait; a tall
     diagram goes over several pages). ``fmt`` (``"svg"``, ``"png"``, ``"pdf"``) overrides
@@ -380,7 +386,7 @@ def export_diagram(graph: LayerGraph, result: PropagationResult, path: str | Pat
         raise RuntimeError("diagram export needs a QGuiApplication (offscreen is fine)")
     path = Path(path)
     suffix = f".{fmt}" if fmt else path.suffix.lower()
-    drawing = build_drawing(graph, result)
+    drawing = build_drawing(graph, result, mask)
     svg = drawing_svg(drawing)
     if suffix == ".svg":
         _save(svg.encode("utf-8"), path)

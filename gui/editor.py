@@ -39,6 +39,7 @@ from paramlab.core.edits import (
 from paramlab.core.errors import GraphError, LayerError
 from paramlab.core.graph import Position
 from paramlab.core.layout import auto_layout
+from paramlab.core.opaque import opaque_field
 from paramlab.core.placement import free_position, insertion_after
 from paramlab.gui import mime
 from paramlab.gui.document import Document
@@ -150,7 +151,7 @@ class Editor:
             return False
         raw = graph.raw(node_id)
         spec = get_spec(raw["type"])
-        field = spec.field(field_name) if spec is not None else None
+        field = spec.field(field_name) if spec is not None else opaque_field(field_name)
         if field is None:
             return self._refuse(f"{raw['type']} has no argument {field_name!r}")
         try:

@@ -21,7 +21,10 @@ result and the grader; the mask only decides what is shown.
 """
 from __future__ import annotations
 
+import csv
+import dataclasses
 import html
+import io
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,8 +58,11 @@ from paramlab.core.exercise.format import (
 from paramlab.core.exercise.grading import CellGrade, Grader
 from paramlab.core.exercise.lessons import list_lessons
 from paramlab.core.exercise.rows import row_table
+from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.io.writers import format_summary
 from paramlab.core.shape_formula import shape_steps
 from paramlab.gui import messages
+from paramlab.gui.canvas.painting import NodeLook, group_look, group_members, layer_look
 from paramlab.gui.summary_panel import (
     COL_NAME, COL_NON_TRAINABLE, COL_SHAPE, COL_TOTAL, COL_TRAIN_FLAG, COL_TRAINABLE)
 
@@ -205,11 +211,12 @@ class SummaryOverlay:
             return self.PASS
         if role == Qt.ItemDataRole.BackgroundRole and not s.student and s.marked(*cell):
             return QBrush(MARKED_BG)
-        if role == Qt.ItemDataRole.ToolTipRole and s.student and _row_of_hidden_group(s, model, row):
-            return "Hidden in this exercise."
-        if role == Qt.ItemDataRole.DisplayRole and s.student and cell[1] != "output_shape" \
-                and _row_of_hidden_group(s, model, row):
-            return HIDDEN_TEXT
+        if s.student and cell[0] != TOTALS and cell_hidden(s, model.document.graph, *cell):
+            # a layer shown inside an expanded nested model whose counts are hidden
+            if role == Qt.ItemDataRole.DisplayRole:
+                return HIDDEN_TEXT
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Hidden in this exercise."
         return self.PASS
 
     def set_data(self, model: Any, index: QModelIndex, value: Any, role: int) -> bool:
@@ -228,14 +235,83 @@ class SummaryOverlay:
         return model.editor.set_trainable(model.summary.rows[index.row()].node_id, checked)
 
 
-def _row_of_hidden_group(s: ExerciseSession, model: Any, row: int) -> bool:
-    """A layer shown inside an expanded nested model whose counts are hidden."""
-    if model.is_total_row(row):
+def cell_hidden(s: ExerciseSession, graph: Any, name: str, field: str) -> bool:
+    """Whether a view shows ``?`` for ``field`` of the row or node called ``name``: hidden
+    itself, or a count of a layer inside a nested model whose counts are hidden."""
+    if s.hidden(name, field):
+        return True
+    if field == "output_shape":
         return False
-    graph = model.document.graph
-    r = model.summary.rows[row]
-    group = None if r.is_group else graph.raw(r.node_id).get("group")
+    node = graph.id_of(name)
+    group = None if node is None else graph.raw(node).get("group")
     return group is not None and s.hidden(group, "total")
+
+
+def hidden_in_view(s: ExerciseSession, graph: Any, name: str) -> tuple[bool, bool]:
+    """(shape hidden, some count hidden) for the row or node called ``name``."""
+    return (cell_hidden(s, graph, name, "output_shape"),
+            any(cell_hidden(s, graph, name, f) for f in ("trainable", "non_trainable", "total")))
+
+
+def mask_look(look: NodeLook, shape: bool, counts: bool) -> NodeLook:
+    """``look`` with its hidden texts as ``?`` (the tooltip holds the formula: replaced)."""
+    if not (shape or counts):
+        return look
+    return dataclasses.replace(
+        look, shape_text=HIDDEN_TEXT if shape else look.shape_text,
+        params_text=HIDDEN_TEXT if counts else look.params_text,
+        params_short="" if counts else look.params_short,
+        tooltip="Hidden in this exercise")
+
+
+class ExportMask:
+    """What the exports hide in student mode (``FileController.export_mask``): the same
+    cells as the views, as ``?``."""
+
+    def __init__(self, session: ExerciseSession, graph: Any) -> None:
+        self.session = session
+        self.graph = graph
+
+    def _totals(self, field: str) -> bool:
+        return self.session.hidden(TOTALS, field)
+
+    def summary_cells(self, name: str, row: list[str]) -> list[str]:
+        """A summary PNG row: [layer (type), shape, param #, trainable, non-trainable, ...]."""
+        out = list(row)
+        for i, f in ((1, "output_shape"), (2, "total"), (3, "trainable"), (4, "non_trainable")):
+            if cell_hidden(self.session, self.graph, name, f):
+                out[i] = HIDDEN_TEXT
+        return out
+
+    def totals_lines(self, lines: list[str]) -> list[str]:
+        out = list(lines)
+        for i, f in ((0, "total"), (1, "trainable"), (2, "non_trainable")):
+            if self._totals(f):
+                out[i] = out[i].split(":")[0] + ": ?"
+        return out
+
+    def node_look(self, name: str, look: NodeLook) -> NodeLook:
+        """The look of the diagram node of layer (or collapsed nested model) ``name``."""
+        return mask_look(look, *hidden_in_view(self.session, self.graph, name))
+
+    def diagram_totals(self, totals: str) -> str:
+        if any(self._totals(f) for f in TOTAL_FIELDS):
+            return "Total params: ? (hidden in this exercise)"
+        return totals
+
+    def write_csv(self, summary: Any, path: Any) -> None:
+        """The summary CSV (``core.io.writers``) with the hidden cells as ``?``."""
+        rows = list(csv.reader(io.StringIO(format_summary(summary, "csv"))))
+        header = rows[0]
+        columns = {f: header.index(f) for f in FIELDS if f in header}
+        for row in rows[1:]:
+            name = TOTALS if row[0] == "Total" and row is rows[-1] else row[0]
+            for f, c in columns.items():
+                if cell_hidden(self.session, self.graph, name, f):
+                    row[c] = HIDDEN_TEXT
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        atomic_write_text(path, buf.getvalue())
 
 
 class NewExerciseDialog(QDialog):
@@ -299,6 +375,7 @@ class ExerciseController(QObject):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.dock.hide()
         self._build_menu()
+        window.scene().menu_hooks.append(self.add_node_menu)
         view = window.summary.view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._summary_menu)
@@ -524,9 +601,10 @@ class ExerciseController(QObject):
         s = self.session
         w = self.window
         w.document.read_only = READ_ONLY if s.student else None
-        for act in (w.acts.export_csv, w.acts.export_summary_png, w.acts.export_diagram_png,
-                    w.acts.save, w.acts.save_as):
+        for act in (w.acts.save, w.acts.save_as):
             act.setEnabled(not s.student)
+        w.files.export_mask = ExportMask(s, w.document.graph) \
+            if s.student and not s.revealed else None
         for act in (self.new_action, self.instructions_action, self.save_exercise_action):
             act.setEnabled(not s.student)
         self.check_action.setEnabled(s.student and s.checks_left != 0)
@@ -548,7 +626,7 @@ class ExerciseController(QObject):
         else:
             w.summary.view.setEditTriggers(w.summary.view.EditTrigger.NoEditTriggers)
         w.summary.model.refresh()
-        w.scene().rebuild()
+        self._restore_canvas()
         self._mask_canvas()
         w.properties.set_selection(w.selected_ids())
         title = f" — exercise: {ex.title}" if s.student and ex else ""
@@ -558,34 +636,33 @@ class ExerciseController(QObject):
                                    if ex is not None and ex.hidden.get(TOTALS) and not s.revealed
                                    else w.totals_label.text())
 
+    def _restore_canvas(self) -> None:
+        """Every node shows its result again (after Reveal or leaving student mode)."""
+        scene = self.window.scene()
+        graph = self.window.document.graph
+        results = self.window.document.result.layers
+        for n, item in scene.layer_items().items():
+            item.set_look(layer_look(graph, n, results.get(n)))
+        for group in scene.groups():
+            item = scene.group_item(group)
+            if item is not None:
+                item.set_look(group_look(graph, group, group_members(graph, group), results))
+
     def _mask_canvas(self) -> None:
+        """Hidden cells as ``?`` on the nodes (layers, collapsed nested models, and the
+        layers of a nested model whose counts are hidden) and in the totals lines."""
         s = self.session
         if not s.student or s.revealed or s.exercise is None:
             return
         scene = self.window.scene()
         graph = self.window.document.graph
-        hidden = s.exercise.hidden
-        for name, fields in hidden.items():
-            if name == TOTALS:
-                continue
-            items = []
-            node = graph.id_of(name)
-            if node is not None:
-                items.append(scene.layer_item(node))
-            if name in graph.groups:
-                items.append(scene.group_item(name))
-                if any(f != "output_shape" for f in fields):
-                    items += [scene.layer_item(n) for n in graph.layer_ids()
-                              if graph.raw(n).get("group") == name]
-            for item in items:
-                if item is None:
-                    continue
-                if "output_shape" in fields and (node is not None or item.look.is_group):
-                    item.set_shape_text(HIDDEN_TEXT)
-                if any(f != "output_shape" for f in fields) or name in graph.groups:
-                    item.set_params_text(HIDDEN_TEXT)
-                item.set_diagnostic(item.look.severity, "Hidden in this exercise")
-        if hidden.get(TOTALS):
+        for n, item in scene.layer_items().items():
+            item.set_look(mask_look(item.look, *hidden_in_view(s, graph, graph.raw(n)["name"])))
+        for group in scene.groups():
+            item = scene.group_item(group)
+            if item is not None:
+                item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
+        if s.exercise.hidden.get(TOTALS):
             self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
             self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")
 
@@ -594,10 +671,7 @@ class ExerciseController(QObject):
         formula and weight shapes too, since they give the count away)."""
         s = self.session
         d = self.window.document.graph.raw(node_id)
-        row, group = d["name"], d.get("group")
-        shape_hidden = s.hidden(row, "output_shape")
-        counts_hidden = any(s.hidden(row, f) for f in ("trainable", "non_trainable", "total")) \
-            or bool(group and s.hidden(group, "total"))
+        shape_hidden, counts_hidden = hidden_in_view(s, self.window.document.graph, d["name"])
         spec = get_spec(d["type"])
         steps: tuple[str, ...] = ()
         if spec is not None:
@@ -630,6 +704,25 @@ class ExerciseController(QObject):
         if menu is not None:
             menu.exec(view.viewport().mapToGlobal(pos))
 
+    def add_node_menu(self, menu: QMenu, ids: list[str]) -> QMenu | None:
+        """Right-click on a node: a *Hide in Exercise* submenu with one checkable entry per
+        cell of that node's summary row (authoring only; a layer of a collapsed nested
+        model stands for the nested model's row)."""
+        if self.session.student or len(ids) != 1:
+            return None
+        graph = self.window.document.graph
+        d = graph.raw(ids[0])
+        group = d.get("group")
+        row = group if group is not None and graph.groups.get(group, {}).get(
+            "collapsed", True) else d["name"]
+        sub = menu.addMenu("Hide in Exercise")
+        for field, title in FIELD_TITLES.items():
+            act = sub.addAction(title)
+            act.setCheckable(True)
+            act.setChecked(self.session.marked(row, field))
+            act.triggered.connect(lambda _c=False, f=field: self.toggle_hidden(row, f))
+        return sub
+
     def cell_menu(self, index: QModelIndex) -> QMenu | None:
         """The right-click menu of a summary cell: *Hide in exercise* (authoring only)."""
         if self.session.student or not index.isValid():
@@ -643,6 +736,10 @@ class ExerciseController(QObject):
         act.setChecked(self.session.marked(*cell))
         act.triggered.connect(lambda _c=False, c=cell: self.toggle_hidden(*c))
         return menu
+
+
+FIELD_TITLES = {"output_shape": "Output Shape", "trainable": "Trainable",
+                "non_trainable": "Non-trainable", "total": "Total"}
 
 
 def install_exercise(window: MainWindow) -> ExerciseController:

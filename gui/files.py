@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
@@ -70,6 +71,8 @@ class FileController(QObject):
         self.document = document
         self.window = window
         self.settings = settings
+        # What exports must hide (student mode, gui.exercise_mode.ExportMask), or None.
+        self.export_mask: Any = None
 
     # ------------------------------------------------------------------ naming
     def display_name(self) -> str:
@@ -229,6 +232,9 @@ class FileController(QObject):
                                                           "CSV (*.csv)", ".csv")
         if target is None:
             return False
+        if self.export_mask is not None:
+            return self._run_export(lambda: self.export_mask.write_csv(self._summary(), target),
+                                    target)
         return self._run_export(lambda: write_summary(self._summary(), "csv", target), target)
 
     def export_summary_png(self, path: str | Path | None = None) -> bool:
@@ -239,7 +245,8 @@ class FileController(QObject):
                                                           "PNG image (*.png)", ".png")
         if target is None:
             return False
-        return self._run_export(lambda: render_summary_png(self._summary(), target), target)
+        return self._run_export(
+            lambda: render_summary_png(self._summary(), target, self.export_mask), target)
 
     def export_diagram_png(self, path: str | Path | None = None) -> bool:
         """Draw the whole diagram to a PNG (150 dpi)."""
@@ -260,7 +267,7 @@ class FileController(QObject):
         return self._run_export(
             lambda: export_diagram(self.document.graph, self.document.result, target,
                                    page_size=page if page in ("A4", "Letter") else "A4",
-                                   fmt=fmt),
+                                   fmt=fmt, mask=self.export_mask),
             target)
 
     def _run_export(self, job, target: Path) -> bool:

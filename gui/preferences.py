@@ -1,7 +1,7 @@
 """Preferences: the settings a user chooses in Edit ▸ Preferences, stored with ``QSettings``.
 
-A setting is declared once, as an :class:`IntSetting` (key, label, default, bounds, help), on
-a :class:`Page`; the dialog is built from :data:`PAGES`, and code reads the value with
+A setting is declared once, as an :class:`IntSetting` (key, label, default, bounds, help) or a
+:class:`ChoiceSetting` (named values), on a :class:`Page`; the dialog is built from :data:`PAGES`, and code reads the value with
 ``setting.read(settings)``, which falls back to the default for a missing or bad value. To add
 a setting from another feature, declare it and call :func:`add_setting` at import time; code
 that must follow a change connects to ``notifier().changed`` (the key that changed).
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -58,13 +59,68 @@ class IntSetting:
     def write(self, settings: QSettings, value: int) -> None:
         settings.setValue(self.key, min(max(int(value), self.minimum), self.maximum))
 
+    def make_editor(self, parent: QWidget) -> QSpinBox:
+        spin = QSpinBox(parent)
+        spin.setRange(self.minimum, self.maximum)
+        spin.setSuffix(self.suffix)
+        spin.setSpecialValueText(self.minimum_text)
+        return spin
+
+    def editor_value(self, editor: QSpinBox) -> int:
+        return editor.value()
+
+    def set_editor_value(self, editor: QSpinBox, value: int) -> None:
+        editor.setValue(value)
+
+
+@dataclass(frozen=True)
+class ChoiceSetting:
+    """A setting with a few named values, shown as a combo box.
+
+    Attributes:
+        key, label, help: as :class:`IntSetting`.
+        choices: ``(value, text)`` pairs: the stored string and what the list shows.
+        default: one of the values.
+    """
+
+    key: str
+    label: str
+    choices: tuple[tuple[str, str], ...]
+    default: str
+    help: str = ""
+
+    def read(self, settings: QSettings) -> str:
+        """The stored value; the default if unset or not one of the choices."""
+        value = settings.value(self.key, self.default)
+        return value if any(value == v for v, _ in self.choices) else self.default
+
+    def write(self, settings: QSettings, value: str) -> None:
+        if all(value != v for v, _ in self.choices):
+            raise ValueError(f"{self.key}: {value!r} is not one of the choices")
+        settings.setValue(self.key, value)
+
+    def make_editor(self, parent: QWidget) -> QComboBox:
+        combo = QComboBox(parent)
+        for value, text in self.choices:
+            combo.addItem(text, value)
+        return combo
+
+    def editor_value(self, editor: QComboBox) -> str:
+        return editor.currentData()
+
+    def set_editor_value(self, editor: QComboBox, value: str) -> None:
+        editor.setCurrentIndex(max(editor.findData(value), 0))
+
+
+Setting = IntSetting | ChoiceSetting
+
 
 @dataclass
 class Page:
     """One tab of the dialog."""
 
     title: str
-    settings: list[IntSetting] = field(default_factory=list)
+    settings: list[Setting] = field(default_factory=list)
 
 
 AUTOSAVE_INTERVAL = IntSetting(
@@ -79,7 +135,7 @@ RECENT_FILES = IntSetting(
 PAGES: list[Page] = [Page("General", [AUTOSAVE_INTERVAL, RECENT_FILES])]
 
 
-def add_setting(page_title: str, setting: IntSetting) -> None:
+def add_setting(page_title: str, setting: Setting) -> None:
     """Show ``setting`` on the page ``page_title`` (created, as the last tab, if new)."""
     page = next((p for p in PAGES if p.title == page_title), None)
     if page is None:
@@ -107,7 +163,7 @@ def notifier() -> _Notifier:
 
 
 class PreferencesDialog(QDialog):
-    """Edit ▸ Preferences: one tab per :class:`Page`, one spin box per setting.
+    """Edit ▸ Preferences: one tab per :class:`Page`, one field per setting.
 
     OK stores the values that changed in ``settings`` and emits ``notifier().changed`` once
     per changed key; Cancel changes nothing; Restore Defaults resets the fields (stored only
@@ -119,7 +175,7 @@ class PreferencesDialog(QDialog):
         self.setObjectName("preferences_dialog")
         self.setWindowTitle("Preferences")
         self.settings = settings
-        self.fields: dict[str, tuple[IntSetting, QSpinBox]] = {}
+        self.fields: dict[str, tuple[Setting, QWidget]] = {}
         tabs = QTabWidget(self)
         for page in PAGES:
             tabs.addTab(self._page(page), page.title)
@@ -139,14 +195,11 @@ class PreferencesDialog(QDialog):
         widget = QWidget(self)
         form = QFormLayout(widget)
         for setting in page.settings:
-            spin = QSpinBox(widget)
-            spin.setObjectName(setting.key.replace("/", "_"))
-            spin.setRange(setting.minimum, setting.maximum)
-            spin.setSuffix(setting.suffix)
-            spin.setSpecialValueText(setting.minimum_text)
-            spin.setValue(setting.read(self.settings))
-            spin.setToolTip(setting.help)
-            form.addRow(setting.label, spin)
+            editor = setting.make_editor(widget)
+            editor.setObjectName(setting.key.replace("/", "_"))
+            setting.set_editor_value(editor, setting.read(self.settings))
+            editor.setToolTip(setting.help)
+            form.addRow(setting.label, editor)
             if setting.help:
                 note = QLabel(setting.help, widget)
                 note.setWordWrap(True)
@@ -155,22 +208,23 @@ class PreferencesDialog(QDialog):
                 font.setPointSizeF(font.pointSizeF() * 0.9)
                 note.setFont(font)
                 form.addRow("", note)
-            self.fields[setting.key] = (setting, spin)
+            self.fields[setting.key] = (setting, editor)
         return widget
 
-    def spin_box(self, key: str) -> QSpinBox:
-        """The field of setting ``key`` (for tests and other features' pages)."""
+    def editor(self, key: str) -> QWidget:
+        """The field of setting ``key`` (a QSpinBox or a QComboBox)."""
         return self.fields[key][1]
 
     def restore_defaults(self) -> None:
-        for setting, spin in self.fields.values():
-            spin.setValue(setting.default)
+        for setting, editor in self.fields.values():
+            setting.set_editor_value(editor, setting.default)
 
     def accept(self) -> None:
         changed = []
-        for key, (setting, spin) in self.fields.items():
-            if spin.value() != setting.read(self.settings):
-                setting.write(self.settings, spin.value())
+        for key, (setting, editor) in self.fields.items():
+            value = setting.editor_value(editor)
+            if value != setting.read(self.settings):
+                setting.write(self.settings, value)
                 changed.append(key)
         self.settings.sync()
         super().accept()

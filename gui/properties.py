@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.mac_formula import mac_formula
+from paramlab.core.opaque import OPAQUE_FIELDS
 from paramlab.core.types import Severity, format_shape
 from paramlab.gui import style
 from paramlab.gui.document import Document
@@ -162,9 +163,7 @@ class PropertiesPanel(QScrollArea):
         spec = get_spec(raw["type"])
         self.form.addRow("Name", self.name_edit)
         self.form.addRow("Trainable", self.trainable_check)
-        if spec is None:
-            return
-        for field in spec.fields:
+        for field in (spec.fields if spec is not None else OPAQUE_FIELDS):
             editor = make_field_editor(field, self.form_host)
             editor.committed.connect(
                 lambda value, name=field.name: self._field_committed(name, value))
@@ -187,8 +186,10 @@ class PropertiesPanel(QScrollArea):
                            f"({html.escape(category)})")
         if spec is None:
             config = ", ".join(f"{k}={v!r}" for k, v in raw["config"].items())
-            self.doc_label.setText("ParamLab does not know this layer type; its arguments "
-                                   f"are kept as they are: {html.escape(config) or 'none'}.")
+            self.doc_label.setText("ParamLab does not know this layer type and never runs "
+                                   "its code: set its output shape and, for a custom class, "
+                                   "its parameters below. Its arguments are kept as they "
+                                   f"are: {html.escape(config) or 'none'}.")
         else:
             self.doc_label.setText(html.escape(spec.doc))
         self.name_edit.blockSignals(True)
@@ -197,9 +198,7 @@ class PropertiesPanel(QScrollArea):
         self.trainable_check.blockSignals(True)
         self.trainable_check.setChecked(raw["trainable"])
         self.trainable_check.blockSignals(False)
-        if spec is None:
-            return
-        for field in spec.fields:
+        for field in (spec.fields if spec is not None else OPAQUE_FIELDS):
             value: Any = raw["config"].get(field.name, _ABSENT)
             self.field_editors[field.name].set_value(field.default if value is _ABSENT else value)
 
@@ -221,7 +220,7 @@ class PropertiesPanel(QScrollArea):
             + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights))
         diag = r.diagnostic
         if diag is None:
-            _show(self.diagnostic_label, "")
+            _show(self.diagnostic_label, f"Note: {html.escape(r.info)}" if r.info else "")
         else:
             prefix = "Warning" if diag.severity is Severity.WARNING else "Error"
             _show(self.diagnostic_label, f"{prefix}: {html.escape(diag.message)}")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QLineEdit, QListWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from paramlab.core.layer_reference import layer_page, search
+from paramlab.gui.palette import TYPE_ROLE
 
 if TYPE_CHECKING:
     from paramlab.gui.main_window import MainWindow
@@ -66,7 +67,8 @@ def shortcuts_markdown(window: QWidget) -> str:
 
 
 def install_reference(window: MainWindow) -> None:
-    """Add Help ▸ Layer Reference (F1: the selected layer's page) and
+    """Add Help ▸ Layer Reference (F1: the page of the palette's current item when the palette
+    has the focus, else of the selected layer) and
     Help ▸ Keyboard Shortcuts."""
     bar = window.menuBar()
     help_menu = next((a.menu() for a in bar.actions() if a.text() == "&Help"), None)
@@ -74,6 +76,11 @@ def install_reference(window: MainWindow) -> None:
         return
 
     def current_type() -> str | None:
+        tree = window.palette.tree
+        if tree.hasFocus() and tree.currentItem() is not None:
+            picked = tree.currentItem().data(0, TYPE_ROLE)
+            if picked:
+                return str(picked)
         ids = window.selected_ids()
         if len(ids) == 1:
             return window.document.graph.raw(ids[0])["type"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QIODevice, QPointF, QRectF, QSaveFile, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen
@@ -83,7 +84,7 @@ def save_png(image: QImage, path: str | PathLike[str]) -> None:
 
 
 # ---------------------------------------------------------------------- summary table
-def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
+def render_summary_png(summary: Summary, path: str | PathLike[str], mask: Any = None) -> None:
     """Draw ``summary`` as a table like Keras's ``model.summary()`` and save it as PNG.
 
     Columns: Layer (type), Output Shape, Param #, Trainable, Non-trainable, and Connected
@@ -95,6 +96,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     Raises:
         RuntimeError: no ``QGuiApplication`` exists.
         OSError: the file cannot be written.
+
+    ``mask`` (an exercise's ``gui.exercise_mode.ExportMask``) replaces hidden cells by ``?``.
     """
     _require_app()
     body, bold, mono, small = _font(13), _font(13, bold=True), _font(13, mono=True), _font(12)
@@ -119,6 +122,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
             row.append(f"{r.buffers:,}")
         if connected:
             row.append(", ".join(r.keras_connected_to or r.connected_to) or "-")
+        if mask is not None:
+            row = mask.summary_cells(r.name, row)
         cells.append(row)
     widths = []
     for c, head in enumerate(headers):
@@ -136,6 +141,8 @@ def render_summary_png(summary: Summary, path: str | PathLike[str]) -> None:
     ]
     if torch:
         totals.append(f"Buffers: {summary.buffers:,} elements (PyTorch buffers, not parameters)")
+    if mask is not None:
+        totals = mask.totals_lines(totals)
     table_w = sum(widths)
     width = max(table_w, max(fmb.horizontalAdvance(t) for t in totals) + 20) + 2 * _MARGIN
     title = f'Model: "{summary.name}"'

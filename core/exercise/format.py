@@ -46,7 +46,7 @@ from typing import Any
 from paramlab.core.errors import ModelFileError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.atomic import atomic_write_text
-from paramlab.core.io.project import MEMORY, dumps_project, graph_from_dict
+from paramlab.core.io.project import MEMORY, dumps_project, graph_from_dict, write_document
 
 FIELDS = ("output_shape", "trainable", "non_trainable", "total")
 PARAM_FIELDS = ("trainable", "non_trainable", "total")
@@ -180,14 +180,7 @@ def save_exercise(ex: Exercise, path: str | os.PathLike[str]) -> None:
     Raises:
         ModelFileError: the file cannot be written (path and the OS's reason).
     """
-    try:
-        text = dumps_exercise(ex)
-    except ModelFileError as exc:
-        raise ModelFileError(path, exc.detail) from None
-    try:
-        atomic_write_text(path, text)
-    except OSError as exc:
-        raise ModelFileError(path, f"cannot write the file: {exc.strerror or exc}") from None
+    write_document(path, dumps_exercise, ex)
 
 
 # ---------------------------------------------------------------------------- reading

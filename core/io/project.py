@@ -98,8 +98,18 @@ def save_project(graph: LayerGraph, path: str | os.PathLike[str]) -> None:
         ModelFileError: the file cannot be written (message: path and the OS's reason), or
             a config value cannot be stored as JSON.
     """
+    write_document(path, dumps_project, graph)
+
+
+def write_document(path: str | os.PathLike[str], dumps: Any, value: Any) -> None:
+    """Write ``dumps(value)`` to ``path`` atomically (projects, exercise files).
+
+    Raises:
+        ModelFileError: ``dumps`` failed (its detail, now naming ``path``) or the file cannot
+            be written (the OS's reason).
+    """
     try:
-        text = dumps_project(graph)
+        text = dumps(value)
     except ModelFileError as exc:
         raise ModelFileError(path, exc.detail) from None
     try:

@@ -13,7 +13,7 @@ Formats:
         ``Total`` row; plain integers (no thousands separators) so a spreadsheet reads
         them as numbers.
     ``json``: exactly ``{"layers": [{"name", "type", "output_shape", "trainable",
-        "non_trainable", "total", "error", "macs", "flops", "activation_elements"}],
+        "non_trainable", "total", "error", "note", "macs", "flops", "activation_elements"}],
         "totals": {"trainable", "non_trainable", "total", "batch_size", "macs", "flops",
         "activation_elements", "input_elements", "param_bytes", "activation_bytes",
         "training_bytes"}}``; ``output_shape`` a list with ``null`` for the batch axis, or
@@ -103,6 +103,10 @@ def format_table(summary: Summary, connected_to: bool | None = None,
     if failed:
         out.append(" Problems:")
         out.extend(f"  {r.name} ({r.type}) [{r.severity}]: {r.error}" for r in failed)
+    noted = [r for r in summary.rows if r.note]
+    if noted:
+        out.append(" Notes:")
+        out.extend(f"  {r.name} ({r.type}): {r.note}" for r in noted)
     return "\n".join(out) + "\n"
 
 
@@ -271,6 +275,7 @@ def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
             "non_trainable": r.non_trainable,
             "total": r.total,
             "error": r.error,
+            "note": r.note,
             **row_costs(r, batch_size),
         } for r in summary.rows],
         "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,

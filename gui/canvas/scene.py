@@ -76,6 +76,8 @@ class CanvasScene(QGraphicsScene):
         self._routes = EdgeRoutes(self)
         self._shown: dict[str, LayerResult] = {}  # result each item currently shows
         self._drag: ConnectionDrag | None = None
+        # Extra entries for the context menu: hook(menu, selected ids) (gui.exercise_mode).
+        self.menu_hooks: list[Any] = []
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         document.layer_added.connect(self._on_layer_added)
         document.layer_removed.connect(self._on_layer_removed)
@@ -383,7 +385,10 @@ class CanvasScene(QGraphicsScene):
 
     def context_menu(self, scene_pos: QPointF) -> QMenu:
         """The context menu for ``scene_pos`` (selecting what was clicked first)."""
-        return gestures.context_menu(self, scene_pos)
+        menu = gestures.context_menu(self, scene_pos)
+        for hook in self.menu_hooks:
+            hook(menu, self.selected_ids())
+        return menu
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
         menu = self.context_menu(event.scenePos())

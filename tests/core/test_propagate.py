@@ -122,10 +122,20 @@ def test_unknown_layer_type_is_opaque() -> None:
     g.connect("dense", custom)
     r = propagate(g).layers[custom]
     assert not r.known and r.diagnostic.severity is Severity.ERROR
-    assert "unknown layer type 'MyLayer'" in r.diagnostic.message
+    assert "custom layer type 'MyLayer'" in r.diagnostic.message
+    assert "output_shape" in r.diagnostic.message
     g.set_config(custom, "output_shape", [None, 7])
     r = propagate(g).layers[custom]
-    assert r.ok and r.output_shape == (None, 7) and r.total == 0
+    # Its shape is known now, its weights are not: the counts are incomplete.
+    assert r.output_shape == (None, 7) and r.diagnostic.severity is Severity.ERROR
+    assert "weights are unknown" in r.diagnostic.message
+    g.set_config(custom, "trainable_params", 12)
+    g.set_config(custom, "non_trainable_params", 3)
+    r = propagate(g).layers[custom]
+    assert r.ok and r.diagnostic is None and (r.trainable, r.non_trainable) == (12, 3)
+    assert "as declared" in r.info
+    g.set_trainable(custom, False)
+    assert propagate(g).layers[custom].non_trainable == 15
 
 
 # ---------------------------------------------------------------------------- counting

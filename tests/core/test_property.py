@@ -118,7 +118,10 @@ def check_invariants(g: LayerGraph) -> None:
             if not d["trainable"]:
                 assert r.trainable == 0
         else:
-            assert r.output_shape is None and r.total == 0 and r.diagnostic.message
+            # A custom class keeps its recorded shape (the layers below still compute)
+            # while its unknown weights make the counts incomplete.
+            assert (r.output_shape is None or not r.known) and r.total == 0
+            assert r.diagnostic.message
         if r.diagnostic is not None:
             assert r.diagnostic.layer == n and r.diagnostic.message.strip()
         # A layer fed by a failed layer cannot be ok (unknown types excepted: opaque).

@@ -137,14 +137,23 @@ def test_row_fields_from_propagation() -> None:
     assert s.memory_bytes == 4 * s.total
 
 
-def test_warning_is_not_an_error() -> None:
+def test_lambda_note_is_not_an_error_but_a_custom_class_is() -> None:
+    # Keras: a Lambda has no weights; a custom class may have any (ParamLab cannot know).
     g = LayerGraph("m")
     x = g.add_layer("InputLayer", "x", {"shape": (4,)})
-    c = g.add_layer("MyCustomLayer", "custom", {"output_shape": [None, 7]})
-    g.connect(x, c)
+    lam = g.add_layer("Lambda", "lam", {"output_shape": [None, 7]})
+    g.connect(x, lam)
     s = summarize(g)
-    assert s.rows[1].severity == "warning" and s.rows[1].output_shape == (None, 7)
+    assert s.rows[1].severity is None and s.rows[1].error is None
+    assert s.rows[1].output_shape == (None, 7)
+    assert s.rows[1].note == ("Lambda: code is never executed; 0 parameters, as in Keras; "
+                              "output shape as recorded in the file")
     assert not s.has_errors
+    custom = g.add_layer("MyCustomLayer", "custom", {"output_shape": [None, 7]})
+    g.connect(lam, custom)
+    s = summarize(g)
+    assert s.rows[2].severity == "error" and s.rows[2].note is None
+    assert s.has_errors
 
 
 @pytest.mark.parametrize("n, text", [

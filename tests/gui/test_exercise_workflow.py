@@ -4,6 +4,8 @@ answers; the instructor grades them with ``paramlab grade``. Figures: LeNet as K
 counts it (tests/data/keras/lenet_like.json: conv2d 608 = (5·5·3 + 1)·8, dense 48,120)."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -64,6 +66,16 @@ def test_make_answer_check_save_grade(qtbot, make_window, dialogs, tmp_path: Pat
     assert act.text() == "Hide in Exercise" and act.isChecked()
     act.trigger()
     assert "output_shape" not in ctl.session.exercise.hidden["dense_2"]
+    # right-click a node: the same toggle per cell
+    scene = teacher.scene()
+    node = scene.layer_item(teacher.document.graph.id_of("flatten"))
+    menu = scene.context_menu(node.sceneBoundingRect().center())
+    sub = next(a.menu() for a in menu.actions() if a.text() == "Hide in Exercise")
+    total = next(a for a in sub.actions() if a.text() == "Total")
+    assert total.isChecked()
+    total.trigger()
+    assert ctl.session.exercise.hidden["flatten"] == ("output_shape", "trainable",
+                                                      "non_trainable")
     # the instructor still sees every value (marked cells)
     assert cell(teacher, "conv2d", COL_TOTAL).data() == "608"
     ex_path = tmp_path / "lenet_lab.json"
@@ -87,7 +99,18 @@ def test_make_answer_check_save_grade(qtbot, make_window, dialogs, tmp_path: Pat
     props = student.properties
     assert "?" in props.counts_label.text() and props.formula_label.text() == "?"
     assert "⌊(32 − 5)/1⌋ + 1" in props.shape_label.text() and "= 28" not in props.shape_label.text()
-    assert not student.acts.export_csv.isEnabled()
+    # every export shows the hidden cells as ?
+    assert student.files.export_csv(tmp_path / "s.csv")
+    rows = {r[0]: r for r in csv.reader(io.StringIO((tmp_path / "s.csv").read_text()))}
+    assert rows["conv2d"][2:6] == ["?", "?", "?", "?"]
+    assert rows["dense_2"][2] == "(None, 10)" and rows["Total"][3:6] == ["?", "?", "?"]
+    assert student.files.export_summary_png(tmp_path / "s.png")
+    assert student.files.export_diagram_png(tmp_path / "d.png")
+    teacher_view = make_window("lenet")
+    assert teacher_view.files.export_summary_png(tmp_path / "t.png")
+    assert (tmp_path / "s.png").read_bytes() != (tmp_path / "t.png").read_bytes()
+    teacher_view.close()
+    student.activateWindow()
     # the model is read-only
     assert not student.editor.set_trainable(student.document.graph.id_of("dense"), False)
 
@@ -129,7 +152,7 @@ def test_make_answer_check_save_grade(qtbot, make_window, dialogs, tmp_path: Pat
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     graded = report["students"][0]
-    assert graded["student"] == "Ana Lima" and graded["score"] == 2
+    assert graded["student"] == "Ana Lima" and graded["score"] == 2 and graded["max"] == 33
     by_cell = {(c["layer"], c["field"]): c for c in graded["cells"]}
     assert by_cell[("conv2d", "trainable")]["mistake"] == "forgot_bias"
     assert by_cell[("dense", "total")]["correct"] is True

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from paramlab.core.layer_reference import all_layer_types, layer_page
 
 KERAS = Path(__file__).parent.parent / "data" / "keras"
@@ -32,3 +34,16 @@ def test_f1_opens_the_selected_layers_page(qtbot, window) -> None:
     window.shortcuts_action.trigger()
     text = window.shortcuts_dialog.findChildren(type(dialog.page))[0].toPlainText()
     assert "Check" in text and "Layer Reference" in text
+
+
+def test_f1_on_a_palette_item(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    tree = window.palette.tree
+    tree.setCurrentItem(tree.layer_item("BatchNormalization"))
+    tree.setFocus()
+    qtbot.waitUntil(tree.hasFocus)
+    qtbot.keyClick(tree, Qt.Key.Key_F1)
+    dialog = window.reference_dialog
+    assert dialog.list.currentItem().text() == "BatchNormalization"
+    assert "moving_mean" in dialog.page.toPlainText()

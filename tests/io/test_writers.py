@@ -211,14 +211,16 @@ def test_json_has_exactly_the_documented_schema() -> None:
                                    "param_bytes", "activation_bytes", "training_bytes"}
     for layer in data["layers"]:
         assert set(layer) == {"name", "type", "output_shape", "trainable", "non_trainable",
-                              "total", "error", "macs", "flops", "activation_elements"}
+                              "total", "error", "note", "macs", "flops",
+                              "activation_elements"}
+        assert layer["note"] is None or isinstance(layer["note"], str)
         assert layer["output_shape"] is None or (
             isinstance(layer["output_shape"], list) and layer["output_shape"][0] is None)
         assert layer["error"] is None or isinstance(layer["error"], str)
     conv = data["layers"][1]
     assert conv == {"name": "conv2d", "type": "Conv2D", "output_shape": [None, 28, 28, 8],
                     "trainable": 608, "non_trainable": 0, "total": 608, "error": None,
-                    "macs": 28 * 28 * (5 * 5 * 3) * 8, "flops": 2 * 470_400,
+                    "note": None, "macs": 28 * 28 * (5 * 5 * 3) * 8, "flops": 2 * 470_400,
                     "activation_elements": 28 * 28 * 8}
     bad = data["layers"][-1]
     assert bad["output_shape"] is None and "units must be at least 1" in bad["error"]
