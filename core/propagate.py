@@ -28,6 +28,7 @@ from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
 from paramlab.core.graph import LayerGraph
 from paramlab.core.opaque import describe as describe_opaque
+from paramlab.core.shapes import to_channels_first, to_channels_last
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
@@ -363,16 +364,20 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
     shapes = tuple(in_shapes)
     try:
         config = spec.resolve_config(d["config"])
-        out = spec.output_shape(shapes, config)
+        # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
+        first = config.get("data_format") == "channels_first"
+        rule_in = to_channels_last(shapes) if first else shapes
+        rule_out = spec.output_shape(rule_in, config)
+        out = to_channels_first(rule_out) if first else rule_out
         _check_shape(out)
-        weights = spec.weights(shapes, config)
+        weights = spec.weights(rule_in, config)
         for w in weights:
             for x in w.shape:
                 if (not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {w.shape}; "
                                      "every size must be a positive whole number")
-        macs, elements = layer_costs(spec, shapes, out, config)
-        mapping = _torch_mapping(spec, shapes, config)
+        macs, elements = layer_costs(spec, rule_in, rule_out, config)
+        mapping = _torch_mapping(spec, rule_in, config)
     except LayerError as exc:
         return _fail(node_id, spec, in_shapes, str(exc))
     except Exception as exc:  # a rule's bug must not take the app down with it

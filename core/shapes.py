@@ -145,3 +145,15 @@ def require_known(dim: Dim, what: str) -> int:
 def _fmt(shape: Sequence[Dim]) -> str:
     from paramlab.core.types import format_shape
     return format_shape(tuple(shape))
+
+
+def to_channels_last(shapes: tuple[Shape, ...]) -> tuple[Shape, ...]:
+    """Channels-first shapes ``(None, C, d1, ..., dn)`` as channels-last ``(None, d1, ...,
+    dn, C)``; shapes of rank below 3 (no spatial axis) are unchanged."""
+    return tuple((s[0], *s[2:], s[1]) if len(s) >= 3 else s for s in shapes)
+
+
+def to_channels_first(shape: Shape) -> Shape:
+    """The inverse of :func:`to_channels_last` for one shape: ``(None, d1, ..., dn, C)`` ->
+    ``(None, C, d1, ..., dn)``; rank below 3 unchanged (Flatten's, global pooling's output)."""
+    return (shape[0], shape[-1], *shape[1:-1]) if len(shape) >= 3 else shape

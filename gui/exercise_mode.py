@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDockWidget,
+    QGraphicsItem,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -99,6 +100,7 @@ class ExerciseSession(QObject):
         self.checks = 0
         self.revealed = False
         self.path: Path | None = None
+        self.unsaved = False  # answers typed since the last Save Answers
 
     # ------------------------------------------------------------------ mask
     def hidden(self, row: str, field: str) -> bool:
@@ -115,14 +117,18 @@ class ExerciseSession(QObject):
         self.exercise, self.student, self.path = exercise, True, path
         self.grader = Grader(exercise)
         self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
+        self.unsaved = False
         self.changed.emit()
 
     def stop(self) -> None:
         self.exercise, self.student, self.grader, self.path = None, False, None, None
         self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
+        self.unsaved = False
         self.changed.emit()
 
     def set_answer(self, cell: Cell, text: str) -> None:
+        if self.answers.get(cell, "") != text:
+            self.unsaved = True
         self.answers[cell] = text
         self.grades.pop(cell, None)
         self.changed.emit()
@@ -205,7 +211,7 @@ class SummaryOverlay:
                     return "Hidden in this exercise: type your answer (double-click)."
                 if grade.correct:
                     return "Right."
-                return "Wrong. " + (grade.hint or "Look at the rule for this layer again.")
+                return "Wrong: " + (grade.hint or "look at the rule for this layer again.")
             if role == Qt.ItemDataRole.ForegroundRole:
                 return None
             return self.PASS
@@ -363,6 +369,7 @@ class ExerciseController(QObject):
         super().__init__(window)
         self.window = window
         self.session = ExerciseSession(self)
+        self._pinned = False  # nodes made non-movable for student mode
         self.overlay = SummaryOverlay(self.session)
         window.summary.model.overlay = self.overlay
         window.properties.result_hooks.append(self._properties_hook)
@@ -376,6 +383,7 @@ class ExerciseController(QObject):
         self.dock.hide()
         self._build_menu()
         window.scene().menu_hooks.append(self.add_node_menu)
+        window.files.guards.append(self.answers_are_safe)
         view = window.summary.view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._summary_menu)
@@ -557,6 +565,7 @@ class ExerciseController(QObject):
         grades = s.check()
         right = sum(g.correct for g in grades.values())
         self.window.summary.model.refresh()
+        self.window.summary.view.resizeColumnsToContents()
         extra = "" if s.checks_left is None else f" · {s.checks_left} Checks left"
         self.window.statusBar().showMessage(
             f"{right} of {len(grades)} right{extra}", 15000)
@@ -586,15 +595,28 @@ class ExerciseController(QObject):
         except ParamLabError as exc:
             messages.show_error(self.window, "Cannot save the answers", str(exc))
             return False
+        s.unsaved = False
         self.window.statusBar().showMessage(f"Saved answers to {path}", 8000)
         return True
+
+    def answers_are_safe(self) -> bool:
+        """Before the exercise is closed or replaced: offer to save typed answers. True to
+        go on (saved, discarded or nothing typed)."""
+        s = self.session
+        if not (s.student and s.unsaved and any(v.strip() for v in s.answers.values())):
+            return True
+        choice = messages.ask_save(self.window, "your answers")
+        if choice == messages.SaveChoice.SAVE:
+            return self.save_answers()
+        return choice == messages.SaveChoice.DISCARD
 
     def reveal(self) -> None:
         if self.session.can_reveal():
             self.session.reveal()
 
     def leave(self) -> None:
-        self.session.stop()
+        if self.answers_are_safe():
+            self.session.stop()
 
     # ------------------------------------------------------------------ views
     def _session_changed(self) -> None:
@@ -612,6 +634,9 @@ class ExerciseController(QObject):
         self.reveal_action.setEnabled(s.can_reveal())
         self.leave_action.setEnabled(s.student)
         w._palette_dock.setEnabled(not s.student)
+        for widget in (w.properties.form_host, w.properties.name_edit,
+                       w.properties.trainable_check):
+            widget.setEnabled(not s.student)
         ex = s.exercise
         if ex is not None and ex.instructions.strip():
             self.instructions.setMarkdown(ex.instructions)
@@ -636,32 +661,44 @@ class ExerciseController(QObject):
                                    if ex is not None and ex.hidden.get(TOTALS) and not s.revealed
                                    else w.totals_label.text())
 
+    def _layer_items(self) -> dict[str, Any]:
+        """The scene's layer items of the current graph (while a new graph replaces the
+        old one, the scene may still hold the old graph's items until its reset)."""
+        graph = self.window.document.graph
+        return {n: item for n, item in self.window.scene().layer_items().items() if n in graph}
+
+    def _group_items(self) -> dict[str, Any]:
+        scene = self.window.scene()
+        items = {g: scene.group_item(g) for g in self.window.document.graph.groups}
+        return {g: item for g, item in items.items() if item is not None}
+
     def _restore_canvas(self) -> None:
         """Every node shows its result again (after Reveal or leaving student mode)."""
-        scene = self.window.scene()
         graph = self.window.document.graph
         results = self.window.document.result.layers
-        for n, item in scene.layer_items().items():
+        for n, item in self._layer_items().items():
             item.set_look(layer_look(graph, n, results.get(n)))
-        for group in scene.groups():
-            item = scene.group_item(group)
-            if item is not None:
-                item.set_look(group_look(graph, group, group_members(graph, group), results))
+        for group, item in self._group_items().items():
+            item.set_look(group_look(graph, group, group_members(graph, group), results))
 
     def _mask_canvas(self) -> None:
         """Hidden cells as ``?`` on the nodes (layers, collapsed nested models, and the
-        layers of a nested model whose counts are hidden) and in the totals lines."""
+        layers of a nested model whose counts are hidden) and in the totals lines. In
+        student mode the nodes cannot be dragged (the model is read-only)."""
         s = self.session
+        graph = self.window.document.graph
+        layers, groups = self._layer_items(), self._group_items()
+        if s.student or self._pinned:  # normal editing: nothing to do on every edit
+            movable = QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            for item in list(layers.values()) + list(groups.values()):
+                item.setFlag(movable, not s.student)
+            self._pinned = s.student
         if not s.student or s.revealed or s.exercise is None:
             return
-        scene = self.window.scene()
-        graph = self.window.document.graph
-        for n, item in scene.layer_items().items():
+        for n, item in layers.items():
             item.set_look(mask_look(item.look, *hidden_in_view(s, graph, graph.raw(n)["name"])))
-        for group in scene.groups():
-            item = scene.group_item(group)
-            if item is not None:
-                item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
+        for group, item in groups.items():
+            item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
         if s.exercise.hidden.get(TOTALS):
             self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
             self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")

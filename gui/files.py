@@ -73,6 +73,8 @@ class FileController(QObject):
         self.settings = settings
         # What exports must hide (student mode, gui.exercise_mode.ExportMask), or None.
         self.export_mask: Any = None
+        # Asked before the model is closed or replaced: each returns True to go on.
+        self.guards: list[Any] = []
 
     # ------------------------------------------------------------------ naming
     def display_name(self) -> str:
@@ -84,6 +86,8 @@ class FileController(QObject):
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes. True when it is safe to go on (saved, discarded or
         nothing to save); False when the user cancelled or the save failed."""
+        if not all(guard() for guard in self.guards):  # e.g. a student's unsaved answers
+            return False
         if not self.document.modified:
             return True
         choice = messages.ask_save(self.window, self.display_name())
@@ -221,8 +225,11 @@ class FileController(QObject):
 
     def _summary(self):
         from paramlab.core.summary import summarize
+        from paramlab.gui import convention
 
-        return summarize(self.document.graph, self.document.result)
+        # Summary exports follow View ▸ Count Parameters As (Keras or PyTorch).
+        return summarize(self.document.graph, self.document.result,
+                         convention=convention.current())
 
     def export_csv(self, path: str | Path | None = None) -> bool:
         """Write the summary as CSV (``core.io.writers``)."""

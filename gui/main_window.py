@@ -23,9 +23,10 @@ from paramlab.core.summary import partial_note
 from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
-from paramlab.gui.cost_view import install_costs
 from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.canvas.view import CanvasView
+from paramlab.gui.convention import install_convention
+from paramlab.gui.cost_view import install_costs
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.exercise_mode import install_exercise
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.acts: Actions = install_actions(self)
         self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         self.costs = install_costs(self)  # View ▸ Columns / Cost Chart, Model ▸ Memory Budget
+        self.convention = install_convention(self)  # View ▸ Count Parameters As, PyTorch export
         fill_recent_menu(self)
 
         self.files.recent_changed.connect(lambda: fill_recent_menu(self))
@@ -239,12 +241,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Refused: {message}", STATUS_TIMEOUT_MS)
 
     def _update_totals(self) -> None:
-        r = self.document.result
-        unresolved = sum(1 for layer in r.layers.values() if not layer.ok)
-        self.totals_label.setText(
-            f"Total params: {style.format_count(r.total)}{partial_note(unresolved)}  ·  "
-            f"Trainable: {style.format_count(r.trainable)}  ·  "
-            f"Non-trainable: {style.format_count(r.non_trainable)}")
+        # The summary panel's totals: the sums of its rows, in the chosen convention.
+        s = self.summary.model.summary
+        unresolved = sum(1 for layer in self.document.result.layers.values() if not layer.ok)
+        text = (f"Total params: {style.format_count(s.total)}{partial_note(unresolved)}  ·  "
+                f"Trainable: {style.format_count(s.trainable)}  ·  "
+                f"Non-trainable: {style.format_count(s.non_trainable)}")
+        if s.convention == "pytorch":
+            text += f"  ·  Buffers: {style.format_count(s.buffers)}"
+        self.totals_label.setText(text)
+
+    def refresh_totals(self, *_args: object) -> None:
+        """The convention changed (a view setting): show its totals."""
+        self._update_totals()
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.files.display_name()}[*] — {APP_NAME}")

@@ -26,7 +26,7 @@ from paramlab.core.catalogue import get_spec
 from paramlab.core.mac_formula import mac_formula
 from paramlab.core.opaque import OPAQUE_FIELDS
 from paramlab.core.types import Severity, format_shape
-from paramlab.gui import style
+from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.field_editors import FieldEditor, make_field_editor
@@ -85,6 +85,9 @@ class PropertiesPanel(QScrollArea):
         self.macs_label.setFont(style.monospace_font())
         self.macs_label.setWordWrap(True)
         self.macs_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.reconciliation_label = QLabel()  # where Keras and PyTorch count differently
+        self.reconciliation_label.setWordWrap(True)
+        self.reconciliation_label.setTextFormat(Qt.TextFormat.RichText)
         self.weights_label = QLabel()
         self.weights_label.setFont(style.monospace_font())
         self.weights_label.setWordWrap(True)
@@ -98,7 +101,8 @@ class PropertiesPanel(QScrollArea):
         for w in (self.title, self.doc_label, self.diagnostic_label, self.shape_label,
                   self.counts_label, self.formula_caption, self.formula_label,
                   self.macs_caption, self.macs_label,
-                  self.weights_label, self.refused_label, self.form_host):
+                  self.reconciliation_label, self.weights_label, self.refused_label,
+                  self.form_host):
             outer.addWidget(w)
         for w in (self.title, self.doc_label, self.shape_label, self.counts_label,
                   self.weights_label, self.diagnostic_label, self.refused_label):
@@ -134,6 +138,7 @@ class PropertiesPanel(QScrollArea):
             w.setVisible(has_layer)
         _show(self.weights_label, "")
         _show(self.diagnostic_label, "")
+        _show(self.reconciliation_label, "")
         if not has_layer:
             self.title.setText("<b>No layer selected</b>" if count == 0
                                else f"<b>{count} layers selected</b>")
@@ -209,12 +214,12 @@ class PropertiesPanel(QScrollArea):
         if r is None:
             return
         self.shape_label.setText(f"Output shape: <b>{format_shape(r.output_shape)}</b>")
-        self.counts_label.setText(
-            f"Parameters: <b>{style.format_count(r.total)}</b> "
-            f"(trainable {style.format_count(r.trainable)}, "
-            f"non-trainable {style.format_count(r.non_trainable)})")
-        self.formula_label.setText(r.formula or "—")
+        self.counts_label.setText(convention.counts_text(r))
+        self.formula_label.setText(convention.formula_text(r) or "—")
         self.macs_label.setText(mac_formula(r.macs, r.weights, r.input_shapes, r.output_shape))
+        line = convention.reconciliation_text(r)
+        _show(self.reconciliation_label,
+              f"<i>Keras vs PyTorch:</i> {html.escape(line)}" if line else "")
         _show(self.weights_label, "<br>".join(
             f"{html.escape(w.name)} {w.shape}"
             + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights))
@@ -226,6 +231,10 @@ class PropertiesPanel(QScrollArea):
             _show(self.diagnostic_label, f"{prefix}: {html.escape(diag.message)}")
         for hook in self.result_hooks:  # e.g. gui.exercise_mode: shape steps, hidden cells
             hook(self, self.node_id, r)
+
+    def refresh_convention(self, *_args: object) -> None:
+        """The Keras/PyTorch convention changed (a view setting): show its counts."""
+        self._refresh_results()
 
     # ------------------------------------------------------------------ intents
     def _field_committed(self, name: str, value: Any) -> None:

@@ -36,18 +36,18 @@ from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import format_si
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.core.types import format_shape
-from paramlab.gui import style
+from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 
-COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_CONNECTED, \
-    COL_TRAIN_FLAG = range(8)
-HEADERS = ("Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total",
+COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_BUFFERS, \
+    COL_CONNECTED, COL_TRAIN_FLAG = range(9)
+HEADERS = ("Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total", "Buffers",
            "Connected to", "Train")
 # Cost columns after the Keras ones, in core.io.cost_columns' order: column -> column key.
 COST_COLS = {len(HEADERS) + i: key for i, key in enumerate(COST_COLUMNS)}
 HEADERS = HEADERS + tuple(COST_COLUMNS[k].title for k in COST_COLS.values())
-NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL) + tuple(COST_COLS)
+NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_BUFFERS) + tuple(COST_COLS)
 ID_ROLE = Qt.ItemDataRole.UserRole
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 _ERRORS = ("error", "unresolved")
@@ -74,7 +74,8 @@ class SummaryTableModel(QAbstractTableModel):
         layer, and the collapsed ones as one row (as Keras prints them)."""
         graph = self.document.graph
         expanded = {name for name, meta in graph.groups.items() if not meta.get("collapsed", True)}
-        return summarize(graph, self.document.result, expand_groups=expanded)
+        return summarize(graph, self.document.result, expand_groups=expanded,
+                         convention=convention.current())
 
     def refresh(self) -> None:
         """Read the summary again; keep rows (and the view's selection) when the layer
@@ -167,7 +168,8 @@ class SummaryTableModel(QAbstractTableModel):
             if r.error:
                 return r.error
             if col in NUMERIC:
-                return r.formula
+                # the formula, and where Keras and PyTorch differ, the line naming both
+                return r.formula + (f"\n{r.reconciliation}" if r.reconciliation else "")
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if r.severity in _ERRORS:
@@ -194,7 +196,7 @@ class SummaryTableModel(QAbstractTableModel):
     @staticmethod
     def _value(r: SummaryRow, col: int) -> Any:
         return (r.name, r.type, r.output_shape, r.trainable, r.non_trainable, r.total,
-                r.connected_to, r.layer_trainable)[col]
+                r.buffers, r.connected_to, r.layer_trainable)[col]
 
     @staticmethod
     def _display(r: SummaryRow, col: int) -> str | None:
@@ -210,6 +212,8 @@ class SummaryTableModel(QAbstractTableModel):
             return style.format_count(r.non_trainable)
         if col == COL_TOTAL:
             return style.format_count(r.total)
+        if col == COL_BUFFERS:
+            return style.format_count(r.buffers)
         if col == COL_CONNECTED:
             return ", ".join(r.connected_to)
         return None
@@ -236,7 +240,8 @@ class SummaryTableModel(QAbstractTableModel):
     def _total_data(self, col: int, role: int) -> Any:
         s = self.summary
         values = {COL_NAME: "Total", COL_TRAINABLE: s.trainable,
-                  COL_NON_TRAINABLE: s.non_trainable, COL_TOTAL: s.total}
+                  COL_NON_TRAINABLE: s.non_trainable, COL_TOTAL: s.total,
+                  COL_BUFFERS: s.buffers}
         totals = cost_totals_of(s)
         if col in COST_COLS:
             value = totals.get(COST_COLS[col])
@@ -301,13 +306,17 @@ def cost_footer(summary: Summary) -> tuple[str, str]:
 
 
 def totals_text(summary: Summary) -> str:
-    """The three totals lines of Keras's summary, on one line."""
+    """The three totals lines of Keras's summary, on one line (and the buffer elements in
+    PyTorch's convention)."""
     def part(label: str, n: int) -> str:
         return f"{label}: <b>{style.format_count(n)}</b> ({style.format_bytes(4 * n)})"
     unresolved = sum(1 for r in summary.rows if r.failed)
-    return " · ".join((part("Total params", summary.total) + partial_note(unresolved),
+    text = " · ".join((part("Total params", summary.total) + partial_note(unresolved),
                        part("Trainable", summary.trainable),
                        part("Non-trainable", summary.non_trainable)))
+    if summary.convention == "pytorch":
+        text += f" · Buffers: <b>{style.format_count(summary.buffers)}</b> (not parameters)"
+    return text
 
 
 class SummaryPanel(QWidget):
@@ -347,6 +356,7 @@ class SummaryPanel(QWidget):
         self.model.modelReset.connect(self._restore_selection)
         document.results_changed.connect(self._update_totals)
         self._update_totals()
+        self.view.setColumnHidden(COL_BUFFERS, not convention.is_pytorch())
         self.set_cost_columns(())
         self.view.resizeColumnsToContents()
 
@@ -398,3 +408,11 @@ class SummaryPanel(QWidget):
         line, tip = cost_footer(self.model.summary)
         self.totals_label.setText(totals_text(self.model.summary) + "<br>" + line)
         self.totals_label.setToolTip(tip)
+
+    def set_convention(self, value: str) -> None:
+        """Show the counts of convention ``value`` (Keras or PyTorch; a view setting): the
+        Buffers column is shown in PyTorch's only."""
+        self.model.refresh()
+        self.view.setColumnHidden(COL_BUFFERS, value != "pytorch")
+        self._update_totals()
+        self.view.resizeColumnsToContents()

@@ -9,6 +9,7 @@ venv's editable-install hook is never loaded: ``paramlab`` can only come from th
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -94,3 +95,18 @@ def test_python_dash_m_is_the_command(installed: dict[str, Path]) -> None:
     usage = _run([str(installed["python"]), "-m", "paramlab", "summary", "lenet", "-f", "nope"],
                  cwd=installed["cwd"])
     assert usage.returncode == 2
+
+
+def test_desktop_entry_from_the_wheel(installed: dict[str, Path], tmp_path: Path) -> None:
+    """The installed command writes the menu entry, and the icon comes from the wheel."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    out = subprocess.run([str(installed["venv"] / "bin" / "paramlab"), "--install-desktop-entry"],
+                         cwd=installed["cwd"], env=env, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    icon = tmp_path / "data" / "icons" / "hicolor" / "scalable" / "apps" / "paramlab.svg"
+    assert icon.read_bytes() == (installed["site"] / "paramlab" / "resources" / "icons"
+                                 / "paramlab.svg").read_bytes()
+    entry = (tmp_path / "data" / "applications" / "paramlab.desktop").read_text()
+    assert f"Exec={installed['venv'] / 'bin'}/python" in entry
+    assert "-m paramlab %f" in entry

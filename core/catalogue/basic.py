@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from paramlab.core.catalogue.common import IntOrShapeField, lora_field, ranked_input, same_shape, with_lora
-from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.catalogue.conv import DATA_FORMAT
 from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import (
@@ -91,7 +91,7 @@ def spatial_dropout_spec(rank: int) -> LayerSpec:
     return LayerSpec(
         type_name, "Regularization",
         (float_field("rate", 0.5, 0.0, 1.0, doc="Fraction of channels set to 0."),
-         CHANNELS_LAST),
+         DATA_FORMAT),
         output_shape,
         doc="During training, drops whole channels (feature maps) at random. 0 parameters.")
 

@@ -32,7 +32,13 @@ from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
 CHANNELS_LAST = choice_field("data_format", "channels_last", ("channels_last",),
-                             doc="Axis order; ParamLab works channels-last (Keras's default).")
+                             doc="Axis order; this layer works channels-last only.")
+#: ``data_format`` of the layers that take both orders. The rules see channels-last shapes:
+#: propagation moves the channel axis of a ``channels_first`` layer's inputs last before its
+#: rules run, and back to axis 1 in its output (``core.shapes.to_channels_last``).
+DATA_FORMAT = choice_field("data_format", "channels_last", ("channels_last", "channels_first"),
+                           doc="Axis order: channels_last (batch, ..., channels), Keras's "
+                               "default, or channels_first (batch, channels, ...).")
 
 
 def window_fields(rank: int, causal: bool = False,
@@ -45,7 +51,7 @@ def window_fields(rank: int, causal: bool = False,
     return (ints_field("kernel_size", 3, rank, doc=kernel_doc),
             ints_field("strides", 1, rank, doc=strides_doc),
             padding_field(rank, causal)) + between + (
-            CHANNELS_LAST,
+            DATA_FORMAT,
             ints_field("dilation_rate", 1, rank, doc="Spacing between kernel elements."))
 
 

@@ -9,7 +9,7 @@ axes are reduced, or kept as 1 with ``keepdims=True``). No pooling layer has wei
 from __future__ import annotations
 
 from paramlab.core.catalogue.common import ranked_input
-from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.catalogue.conv import DATA_FORMAT
 from paramlab.core.fields import bool_field, choice_field, ints_field
 from paramlab.core.shapes import conv_output_length
 from paramlab.core.spec import Config, LayerSpec
@@ -37,7 +37,7 @@ def pooling_spec(kind: str, rank: int) -> LayerSpec:
         choice_field("padding", "valid", ("valid", "same"),
                      doc="'valid': windows stay inside the input; 'same': output length = "
                          "ceil(input / strides)."),
-        CHANNELS_LAST,
+        DATA_FORMAT,
     )
     return LayerSpec(
         type_name, "Pooling", fields, output_shape,
@@ -55,7 +55,7 @@ def global_pooling_spec(kind: str, rank: int) -> LayerSpec:
             return (None,) + (1,) * rank + (x[-1],)
         return (None, x[-1])
 
-    fields = (CHANNELS_LAST,
+    fields = (DATA_FORMAT,
               bool_field("keepdims", False,
                          doc="Keep the reduced spatial axes with length 1."))
     return LayerSpec(

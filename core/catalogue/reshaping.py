@@ -8,7 +8,7 @@ length · size).
 from __future__ import annotations
 
 from paramlab.core.catalogue.common import pairs_field, ranked_input
-from paramlab.core.catalogue.conv import CHANNELS_LAST
+from paramlab.core.catalogue.conv import DATA_FORMAT
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import FieldKind, FieldSpec, choice_field, int_field, ints_field, shape_field
 from paramlab.core.shapes import flatten_size, reshape
@@ -59,7 +59,7 @@ def padding_spec(rank: int) -> LayerSpec:
                           doc=f"Zeros added (before, after) on each spatial axis "
                               f"({_AXES[rank]})."),)
     if rank > 1:
-        fields += (CHANNELS_LAST,)
+        fields += (DATA_FORMAT,)
     return LayerSpec(type_name, "Reshaping", fields, output_shape,
                      doc=f"Adds rows of zeros around a {rank}D input: each spatial length grows "
                          "by before + after. 0 parameters.")
@@ -84,7 +84,7 @@ def cropping_spec(rank: int) -> LayerSpec:
     fields = (pairs_field("cropping", 0 if rank == 2 else 1, rank,
                           doc=f"Values cut (before, after) on each spatial axis ({_AXES[rank]})."),)
     if rank > 1:
-        fields += (CHANNELS_LAST,)
+        fields += (DATA_FORMAT,)
     return LayerSpec(type_name, "Reshaping", fields, output_shape,
                      doc=f"Cuts the borders of a {rank}D input: each spatial length shrinks by "
                          "before + after. 0 parameters.")
@@ -106,7 +106,7 @@ def upsampling_spec(rank: int) -> LayerSpec:
         fields: tuple[FieldSpec, ...] = (int_field("size", 2, doc="Repetitions of each step."),)
     else:
         fields = (ints_field("size", 2, rank, doc="Repetitions along each spatial axis."),
-                  CHANNELS_LAST)
+                  DATA_FORMAT)
     if rank == 2:
         fields += (choice_field("interpolation", "nearest",
                                 INTERPOLATIONS,
@@ -121,7 +121,7 @@ def _add(length: Dim, extra: int) -> Dim:
 
 
 SPECS = (
-    LayerSpec("Flatten", "Reshaping", (CHANNELS_LAST,), _flatten_shape,
+    LayerSpec("Flatten", "Reshaping", (DATA_FORMAT,), _flatten_shape,
               doc="Flattens every axis but the batch axis into one: (None, product). "
                   "0 parameters."),
     LayerSpec("Reshape", "Reshaping",

@@ -1,5 +1,10 @@
 """``paramlab exercise make|list|show`` and ``paramlab grade`` (registered by ``core.cli``).
 
+``exercise make`` takes a model (``--hide`` required) or an exercise / lesson (its hidden
+cells, instructions and settings are kept unless overridden), e.g. ``paramlab exercise make
+03_lenet --variants 30 --seed 1 --output lab3/``. ``grade`` takes an exercise file or a
+folder of variants.
+
 Exit status, as for ``summary``: 0 done; 1 a file could not be read or written (one line on
 stderr naming it; for ``grade``, an unreadable answers file is also reported in that
 student's row and the report is still written); 2 bad usage; 3 ``exercise make`` on a model
@@ -14,8 +19,9 @@ from pathlib import Path
 from typing import TextIO
 
 from paramlab.core.errors import ModelFileError, ParamLabError
-from paramlab.core.exercise.format import HIDE_CHOICES, Exercise, hide_all, load_exercise, save_exercise
-from paramlab.core.exercise.grading import FORMATTERS, Grader, grade_paths
+from paramlab.core.exercise.format import (
+    HIDE_CHOICES, Exercise, hide_all, is_exercise_data, load_exercise, read_json, save_exercise)
+from paramlab.core.exercise.grading import FORMATTERS, Grader, VariantGrader, grade_paths
 from paramlab.core.exercise.lessons import list_lessons, lesson_path
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.exercise.variants import VariantError, make_variants
@@ -38,9 +44,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                              description="Make an exercise from any model ParamLab opens "
                                          "(project, Keras file, example name): every layer's "
                                          "chosen cells and the totals are hidden.")
-    make.add_argument("model", metavar="MODEL", help="model file or bundled example name")
-    make.add_argument("--hide", choices=tuple(HIDE_CHOICES), required=True,
-                      help="what students work out: parameters, output shapes, or all")
+    make.add_argument("model", metavar="MODEL",
+                      help="model file, bundled example name, exercise file or lesson name")
+    make.add_argument("--hide", choices=tuple(HIDE_CHOICES),
+                      help="what students work out: parameters, output shapes, or all "
+                           "(required unless MODEL is an exercise or a lesson, whose hidden "
+                           "cells are kept)")
     make.add_argument("--title", help="the exercise's title (default: the model's name)")
     make.add_argument("--instructions", metavar="FILE.md",
                       help="Markdown file with the instructions")
@@ -63,7 +72,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                            description="Grade each answers file against the exercise; "
                                        "answers made for another exercise are reported in "
                                        "that student's row.")
-    grade.add_argument("exercise", metavar="EX.json", help="the exercise file")
+    grade.add_argument("exercise", metavar="EX.json",
+                       help="the exercise file, or a folder of its variants (each answers "
+                            "file is graded against its own variant)")
     grade.add_argument("answers", metavar="ANSWERS.json", nargs="+", help="answers files")
     grade.add_argument("--format", "-f", choices=tuple(FORMATTERS), default="table",
                        help="report format (default: table)")
@@ -94,8 +105,24 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         return EXIT_FILE
 
 
+def _base_exercise(source: str) -> Exercise | None:
+    """The exercise ``source`` names (an exercise file or a lesson), or ``None`` for a
+    plain model."""
+    path = Path(source)
+    if not path.exists():
+        return None if lesson_path(source) is None else load_exercise(lesson_path(source))
+    if path.suffix.lower() != ".json" or path.is_dir():
+        return None
+    return load_exercise(path) if is_exercise_data(read_json(path)) else None
+
+
 def _make(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    graph = load_model(args.model)
+    base = _base_exercise(args.model)
+    if base is None and args.hide is None:
+        print(f"{PROG}: error: --hide is required for a model (params, shapes or all)",
+              file=err)
+        return EXIT_USAGE
+    graph = base.graph if base is not None else load_model(args.model)
     result = propagate(graph)
     if result.has_errors:
         bad = [graph.raw(d.layer)["name"] for d in result.diagnostics if d.severity.value != "warning"]
@@ -115,11 +142,18 @@ def _make(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     rows = [name for name, r in row_table(graph, result).items()
             if r.type != "InputLayer" and name == r.name and not _inside_group(graph, r)]
-    ex = Exercise(graph, args.title or graph.name, instructions, hide_all(rows, args.hide),
-                  bool(args.show_solution), args.max_checks)
+    if base is not None:
+        ex = Exercise(graph, args.title or base.title, instructions or base.instructions,
+                      hide_all(rows, args.hide) if args.hide else dict(base.hidden),
+                      bool(args.show_solution) or base.show_solution_after_check,
+                      args.max_checks if args.max_checks is not None else base.max_checks)
+    else:
+        ex = Exercise(graph, args.title or graph.name, instructions, hide_all(rows, args.hide),
+                      bool(args.show_solution), args.max_checks)
     if args.variants is None:
         save_exercise(ex, args.output)
-        print(f"wrote {args.output} ({len(ex.cells(rows))} hidden cells)", file=err)
+        print(f"wrote {args.output} ({len(ex.cells(row_table(graph, result)))} hidden cells)",
+              file=err)
         return EXIT_OK
     try:
         variants = make_variants(ex, args.variants, args.seed)
@@ -131,7 +165,8 @@ def _make(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ModelFileError(folder, f"cannot make the folder: {exc.strerror or exc}") from None
-    stem = Path(args.model).stem
+    stem = Path(args.model).stem.split("_", 1)[-1] if base is not None and not Path(
+        args.model).exists() else Path(args.model).stem
     width = max(2, len(str(args.variants)))
     for i, variant in enumerate(variants, 1):
         save_exercise(variant, folder / f"{stem}_{i:0{width}d}.json")
@@ -163,7 +198,16 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _grade(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    grader = Grader(load_exercise(args.exercise))
+    folder = Path(args.exercise)
+    if folder.is_dir():
+        files = sorted(folder.glob("*.json"))
+        if not files:
+            print(f"{PROG}: error: {folder}: no exercise files (*.json) in this folder",
+                  file=err)
+            return EXIT_FILE
+        grader: Grader | VariantGrader = VariantGrader([load_exercise(f) for f in files])
+    else:
+        grader = Grader(load_exercise(args.exercise))
     grades = grade_paths(grader, args.answers)
     text = FORMATTERS[args.format](grader, grades)
     if args.output:

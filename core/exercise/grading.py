@@ -101,6 +101,10 @@ class Grader:
         self._diagnoser: Diagnoser | None = None
 
     @property
+    def title(self) -> str:
+        return self.exercise.title
+
+    @property
     def diagnoser(self) -> Diagnoser:
         if self._diagnoser is None:
             self._diagnoser = Diagnoser(self.exercise.graph, self.result, self.summary)
@@ -170,10 +174,49 @@ class Grader:
         return self.grade(answers, str(path))
 
 
+class VariantGrader:
+    """Grades answers against a set of variants of one exercise (``paramlab exercise make
+    --variants``): each answers file is graded against the variant whose SHA-256 it
+    carries; one carrying none of them is an ``error`` grade.
+
+    Args:
+        exercises: The variants (at least one); their hidden cells are the same.
+    """
+
+    def __init__(self, exercises: Sequence[Exercise]) -> None:
+        if not exercises:
+            raise ValueError("no exercise to grade against")
+        self.exercises = {ex.sha256: ex for ex in exercises}
+        self._graders: dict[str, Grader] = {}
+        first = self.grader_for(next(iter(self.exercises)))
+        self.cells = first.cells
+        self.sha256: str | None = None
+        self.title = first.title.rsplit(" (variant ", 1)[0]
+
+    def grader_for(self, sha: str) -> Grader:
+        if sha not in self._graders:
+            self._graders[sha] = Grader(self.exercises[sha])
+        return self._graders[sha]
+
+    def grade_file(self, path: str | os.PathLike[str]) -> StudentGrade:
+        """Grade the answers file at ``path`` against its own variant."""
+        try:
+            answers = load_answers(path)
+        except ModelFileError as exc:
+            return StudentGrade("", str(path), 0, len(self.cells), [], exc.detail)
+        if answers.exercise_sha256 not in self.exercises:
+            return StudentGrade(answers.student, str(path), 0, len(self.cells), [], (
+                f"these answers were made for another exercise "
+                f"({answers.exercise_title or 'untitled'}), none of the "
+                f"{len(self.exercises)} variants of {self.title!r}; nothing graded"))
+        return self.grader_for(answers.exercise_sha256).grade(answers, str(path))
+
+
 # ---------------------------------------------------------------------------- reports
-def report_dict(grader: Grader, grades: Sequence[StudentGrade]) -> dict[str, Any]:
-    """The JSON report (see the module doc)."""
-    return {"exercise": {"title": grader.exercise.title, "sha256": grader.sha256,
+def report_dict(grader: Grader | VariantGrader, grades: Sequence[StudentGrade]
+                ) -> dict[str, Any]:
+    """The JSON report (see the module doc; ``sha256`` is null for a set of variants)."""
+    return {"exercise": {"title": grader.title, "sha256": grader.sha256,
                          "cells": len(grader.cells)},
             "students": [g.to_dict() for g in grades]}
 
@@ -204,7 +247,7 @@ def format_csv(grader: Grader, grades: Sequence[StudentGrade]) -> str:
 
 def format_table(grader: Grader, grades: Sequence[StudentGrade]) -> str:
     """A readable report: one line per student, then each wrong cell with its hint."""
-    lines = [f"Exercise: {grader.exercise.title} ({len(grader.cells)} hidden cells)"]
+    lines = [f"Exercise: {grader.title} ({len(grader.cells)} hidden cells)"]
     for g in grades:
         who = g.student or "(no name)"
         if g.error:
@@ -225,7 +268,7 @@ def format_table(grader: Grader, grades: Sequence[StudentGrade]) -> str:
 FORMATTERS = {"table": format_table, "csv": format_csv, "json": format_json}
 
 
-def grade_paths(grader: Grader, paths: Iterable[str | os.PathLike[str]]) -> list[StudentGrade]:
+def grade_paths(grader: Grader | VariantGrader, paths: Iterable[str | os.PathLike[str]]) -> list[StudentGrade]:
     """Grade every answers file of ``paths``, in order."""
     return [grader.grade_file(p) for p in paths]
 

@@ -24,6 +24,7 @@ from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
 from paramlab.core.types import Severity, format_shape
+from paramlab.gui import convention
 from paramlab.gui.style import ERROR_COLOR, category_border_color, category_color
 
 NODE_WIDTH = LAYOUT_NODE_WIDTH  # one size for the layout and the drawing
@@ -74,19 +75,24 @@ class NodeLook:
         return self.severity in (Severity.ERROR.value, Severity.UNRESOLVED.value)
 
 
-def params_text(trainable: int, non_trainable: int) -> str:
+def params_text(trainable: int, non_trainable: int, buffers: int = 0) -> str:
+    """The node's count line; with ``buffers`` (PyTorch convention) they follow:
+    ``128 params · 129 buffers``."""
     total = trainable + non_trainable
+    extra = f" · {buffers:,} buffers" if buffers else ""
     if non_trainable and trainable:
-        return f"{total:,} params: {non_trainable:,} non-trainable"
+        return f"{total:,} params: {non_trainable:,} non-trainable{extra}"
     if non_trainable:
-        return f"{total:,} non-trainable params"
-    return f"{total:,} params"
+        return f"{total:,} non-trainable params{extra}"
+    return f"{total:,} params{extra}"
 
 
-def params_short_text(trainable: int, non_trainable: int) -> str:
+def params_short_text(trainable: int, non_trainable: int, buffers: int = 0) -> str:
     """The parameter line in fewer characters, for counts too long for a node
     (``14,714,688 non-trainable``); ``""`` when :func:`params_text` is already short."""
     total = trainable + non_trainable
+    if buffers:
+        return f"{total:,} · {buffers:,} buf."
     if non_trainable and trainable:
         return f"{total:,} ({non_trainable:,} non-train.)"
     if non_trainable:
@@ -113,17 +119,28 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
     tips = []
     if diag is not None:
         tips.append(diag.message)
-    if result.formula:
-        tips.append(f"Parameters: {result.formula}")
-    trainable, non_trainable = result.trainable, result.non_trainable
+    formula = convention.formula_text(result)
+    if formula:
+        tips.append(f"Parameters: {formula}")
+    line = convention.reconciliation_text(result)
+    if line:
+        tips.append(line)
+    trainable, non_trainable, buffers = _counts(result)
     return NodeLook(d["name"], type_text, format_shape(result.output_shape),
-                    params_text(trainable, non_trainable),
+                    params_text(trainable, non_trainable, buffers),
                     spec.category if spec else "",
                     diag.severity.value if diag else None, "\n".join(tips),
-                    params_short=params_short_text(trainable, non_trainable),
+                    params_short=params_short_text(trainable, non_trainable, buffers),
                     macs_text=macs_text(result.macs),
                     macs_short=f"{format_si(trainable + non_trainable)} · "
                                f"{macs_text(result.macs)}")
+
+
+def _counts(r: LayerResult) -> tuple[int, int, int]:
+    """(trainable, non-trainable, buffers) of a layer in the convention the views show."""
+    if convention.is_pytorch() and r.torch is not None:
+        return r.torch.trainable, r.torch.non_trainable, r.torch.buffers
+    return r.trainable, r.non_trainable, 0
 
 
 def group_members(graph: LayerGraph, group: str) -> list[str]:
@@ -151,17 +168,19 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     if results is None:
         return NodeLook(group, type_text, "…", "", "", None, "", True)
     rs = [results[n] for n in members if n in results]
-    trainable = sum(r.trainable for r in rs)
-    non_trainable = sum(r.non_trainable for r in rs)
+    counts = [_counts(r) for r in rs]
+    trainable = sum(c[0] for c in counts)
+    non_trainable = sum(c[1] for c in counts)
+    buffers = sum(c[2] for c in counts)
     out = group_output(graph, members)
     shape = format_shape(results[out].output_shape) if out in results else "?"
     bad = [r for r in rs if r.diagnostic is not None and not r.ok]
     severity = bad[0].diagnostic.severity.value if bad else None
     tip = "\n".join(f"{graph.raw(r.node_id)['name']}: {r.diagnostic.message}" for r in bad[:5])
-    tip = ((tip + "\n" if tip else "") + params_text(trainable, non_trainable)
+    tip = ((tip + "\n" if tip else "") + params_text(trainable, non_trainable, buffers)
            + "\nDouble-click to expand")
-    return NodeLook(group, type_text, shape, params_text(trainable, non_trainable), "",
-                    severity, tip, True, params_short_text(trainable, non_trainable))
+    return NodeLook(group, type_text, shape, params_text(trainable, non_trainable, buffers), "",
+                    severity, tip, True, params_short_text(trainable, non_trainable, buffers))
 
 
 def input_port_layout(type_name: str, used: list[int]) -> tuple[int, bool]:

@@ -10,6 +10,7 @@ import pytest
 
 from paramlab.core import cli
 from paramlab.core.exercise.format import TOTALS, Answers, load_exercise, save_answers
+from paramlab.core.exercise.grading import Grader
 from paramlab.core.exercise.lessons import lesson_path
 
 KERAS = Path(__file__).parent.parent / "data" / "keras"
@@ -129,3 +130,39 @@ def test_grade_table_to_file_and_bad_exercise(lenet_ex: Path, tmp_path: Path, ca
     assert code == 1 and "not a ParamLab exercise" in err
     code, _, _ = run(capsys, "grade", lenet_ex)
     assert code == 2
+
+
+def test_variants_of_a_lesson_graded_from_their_folder(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "lab3"
+    code, _, _ = run(capsys, "exercise", "make", "03_lenet", "--variants", "2", "--seed", "9",
+                     "--output", folder)
+    assert code == 0
+    files = sorted(folder.iterdir())
+    assert [f.name for f in files] == ["lenet_01.json", "lenet_02.json"]
+    lesson = load_exercise(lesson_path("03_lenet"))
+    v1, v2 = (load_exercise(f) for f in files)
+    assert v1.hidden == lesson.hidden and v1.instructions == lesson.instructions
+    assert v1.title == "Lesson 3: LeNet, shapes and parameters (variant 01)"
+    a = answers(tmp_path / "a.json", files[0], "Ana", {("conv2d", "total"): 0})
+    b = answers(tmp_path / "b.json", files[1], "Bo",
+                {("conv2d", "total"): Grader(v2).expected(("conv2d", "total"))})
+    c = answers(tmp_path / "c.json", lenet_lesson_copy(tmp_path), "Cy", {})
+    code, out, _ = run(capsys, "grade", folder, a, b, c, "-f", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["exercise"]["sha256"] is None
+    assert report["exercise"]["title"] == "Lesson 3: LeNet, shapes and parameters"
+    ana, bo, cy = report["students"]
+    assert (ana["score"], bo["score"]) == (0, 1) and ana["max"] == bo["max"] == 35
+    assert "none of the 2 variants" in cy["error"]
+
+
+def lenet_lesson_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "lesson.json"
+    path.write_bytes(lesson_path("03_lenet").read_bytes())
+    return path
+
+
+def test_a_model_needs_hide(tmp_path: Path, capsys) -> None:
+    code, _, err = run(capsys, "exercise", "make", "lenet", "-o", tmp_path / "x.json")
+    assert code == 2 and "--hide is required" in err

@@ -118,6 +118,10 @@ def test_make_answer_check_save_grade(qtbot, make_window, dialogs, tmp_path: Pat
     type_into(qtbot, student, cell(student, "conv2d", COL_TRAINABLE), "600")  # no bias
     type_into(qtbot, student, cell(student, "dense", COL_TOTAL), "48,120")
     assert cell(student, "conv2d", COL_TRAINABLE).data() == "600"
+    # nodes cannot be dragged; typed answers are not lost without asking
+    assert not item.flags() & item.GraphicsItemFlag.ItemIsMovable
+    assert not student.files.open_example("mlp_5_8_4_3")  # the test's dialog answers Cancel
+    assert dialogs.save_questions == ["your answers"] and s.session.student
     student.activateWindow()
     qtbot.waitUntil(student.isActiveWindow)
     qtbot.keyClick(student.summary.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
