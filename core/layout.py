@@ -26,7 +26,7 @@ Units: scene units, node centres, y grows downwards. Pure Python (no Qt).
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -82,28 +82,32 @@ def collapsed_groups(graph: LayerGraph) -> set[str]:
     return found
 
 
-_cache: dict[int, tuple[tuple[int, frozenset[str]], Layout]] = {}
+_cache: dict[int, tuple[tuple, Layout]] = {}
 
 
-def layered_layout(graph: LayerGraph) -> Layout:
+def layered_layout(graph: LayerGraph, blocks: Mapping[str, Sequence[str]] | None = None
+                   ) -> Layout:
     """The layered drawing of ``graph`` (see the module docstring).
 
-    Cached per graph until a layer or connection is added or removed, or a nested model is
-    collapsed or expanded. If contracting the collapsed groups would close a cycle (a
-    user wired one of a group's layers out and back into another), groups are laid out as
-    ordinary layers instead.
+    ``blocks``: extra sets of layers to draw as one node each (collapsed blocks of the
+    canvas's View ▸ Group Blocks, ``core.blocks``), contracted like collapsed nested models.
+
+    Cached per graph until a layer or connection is added or removed, or a nested model or
+    block is collapsed or expanded. If contracting would close a cycle (a user wired one of
+    a group's layers out and back into another), groups are laid out as ordinary layers.
 
     Returns:
         A :class:`Layout`; empty for an empty graph.
     """
     groups = collapsed_groups(graph)
-    key = (graph.structure_version, frozenset(groups))
+    blocks = dict(blocks or {})
+    key = (graph.structure_version, frozenset(groups), frozenset(blocks))
     hit = _cache.get(graph.token)
     if hit is not None and hit[0] == key:
         return hit[1]
-    layout = _layout(graph, groups) if groups else None
+    layout = _layout(graph, groups, blocks) if groups or blocks else None
     if layout is None:
-        layout = _layout(graph, set())
+        layout = _layout(graph, set(), {})
     assert layout is not None  # without contraction the graph's own order is acyclic
     if len(_cache) > 8:
         _cache.clear()
@@ -144,9 +148,10 @@ def apply_layout(graph: LayerGraph) -> None:
 
 
 # ---------------------------------------------------------------------- internals
-def _layout(graph: LayerGraph, groups: set[str]) -> Layout | None:
-    """Lay out with every group in ``groups`` contracted to one unit; ``None`` if the
-    contracted graph has a cycle."""
+def _layout(graph: LayerGraph, groups: set[str], blocks: Mapping[str, Sequence[str]]
+            ) -> Layout | None:
+    """Lay out with every group in ``groups`` and every block contracted to one unit;
+    ``None`` if the contracted graph has a cycle."""
     order = graph.topological_order()
     if not order:
         return Layout({})
@@ -154,9 +159,12 @@ def _layout(graph: LayerGraph, groups: set[str]) -> Layout | None:
     unit: dict[str, str] = {}  # layer -> its unit: itself, or its collapsed group's first layer
     members: dict[str, list[str]] = {}
     first_of: dict[str, str] = {}
+    in_block = {n: f"block:{name}" for name, ids in blocks.items() for n in ids}
     for n in order:
         group = graph.raw(n).get("group") if groups else None
-        if group in groups:
+        if group not in groups:
+            group = in_block.get(n)
+        if group is not None:
             rep = first_of.setdefault(group, n)
             unit[n] = rep
             members.setdefault(rep, []).append(n)

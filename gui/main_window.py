@@ -31,6 +31,7 @@ from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.exercise_mode import install_exercise
 from paramlab.gui.files import FileController
+from paramlab.gui.navigation import install_navigation
 from paramlab.gui.palette import PaletteWidget
 from paramlab.gui.properties import PropertiesPanel
 from paramlab.gui.summary_panel import SummaryPanel
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)
         self.acts: Actions = install_actions(self)
+        self.navigation = install_navigation(self)
         self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
         self.costs = install_costs(self)  # View ▸ Columns / Cost Chart, Model ▸ Memory Budget
         self.convention = install_convention(self)  # View ▸ Count Parameters As, PyTorch export

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from paramlab.gui.canvas.painting import arrow_head, edge_path, paint_edge
+from paramlab.gui.canvas.painting import LOD_THRESHOLD, arrow_head, edge_path, paint_edge
 
 EdgeKey = tuple[str, str, int]
 
@@ -55,5 +55,7 @@ class EdgeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         paint_edge(painter, self._start, self._end,
-                   bool(option.state & QStyle.StateFlag.State_Selected), self._via)
+                   bool(option.state & QStyle.StateFlag.State_Selected), self._via,
+                   lod >= LOD_THRESHOLD)

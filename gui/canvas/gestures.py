@@ -57,6 +57,15 @@ def report_connect(scene: CanvasScene, port: PortItem, target: PortItem | NodeIt
         scene.connect_requested.emit(src, dst_item.node_id, index)
 
 
+def request_rename(scene: CanvasScene, node_id: str) -> bool:
+    """Ask the view to open a name editor on layer ``node_id`` (if it is shown)."""
+    item = scene.layer_item(node_id)
+    if item is None or not item.isVisible():
+        return False
+    scene.rename_requested.emit(node_id)
+    return True
+
+
 def moved_positions(scene: CanvasScene) -> dict[str, Position]:
     """After a drag: where the selected layers now are (a dragged collapsed group moves
     every one of its layers by the same offset)."""
@@ -79,7 +88,10 @@ def double_click(scene: CanvasScene, pos: QPointF) -> bool:
     collapse (an expanded group's label). True if it meant something."""
     item = target_at(scene, pos)
     if isinstance(item, LayerItem) and title_hit_rect().contains(item.mapFromScene(pos)):
-        return scene.request_rename(item.node_id)
+        return request_rename(scene, item.node_id)
+    if isinstance(item, GroupItem) and item.kind == "block":
+        scene.blocks.set_collapsed(item.group, False)  # view state of the canvas itself
+        return True
     if isinstance(item, GroupItem):
         scene.collapse_requested.emit(item.group, False)
         return True
@@ -106,7 +118,7 @@ def key_press(scene: CanvasScene, event: QKeyEvent) -> bool:
           and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
         scene.duplicate_requested.emit(ids)
     elif event.key() == Qt.Key.Key_F2 and len(ids) == 1:
-        scene.request_rename(ids[0])
+        request_rename(scene, ids[0])
     else:
         return False
     return True
@@ -127,7 +139,7 @@ def context_menu(scene: CanvasScene, pos: QPointF) -> QMenu:
                 lambda: scene.delete_requested.emit(ids, scene.selected_edges()))
     if isinstance(item, LayerItem):
         node_id = item.node_id
-        _action(menu, "Rename…", lambda: scene.request_rename(node_id))
+        _action(menu, "Rename…", lambda: request_rename(scene, node_id))
     if isinstance(item, NodeItem):
         _action(menu, "Copy", lambda: scene.copy_requested.emit(ids))
         _action(menu, "Duplicate", lambda: scene.duplicate_requested.emit(ids))
@@ -137,7 +149,10 @@ def context_menu(scene: CanvasScene, pos: QPointF) -> QMenu:
     if isinstance(item, LayerItem):
         node_id = item.node_id
         _action(menu, "Freeze Up to Here", lambda: scene.freeze_up_to_requested.emit(node_id))
-    if isinstance(item, GroupItem):
+    if isinstance(item, GroupItem) and item.kind == "block":
+        block = item.group
+        _action(menu, f"Expand {block}", lambda: scene.blocks.set_collapsed(block, False))
+    elif isinstance(item, GroupItem):
         group = item.group
         _action(menu, f"Expand {group}", lambda: scene.collapse_requested.emit(group, False))
     elif isinstance(item, LayerItem):
@@ -145,9 +160,14 @@ def context_menu(scene: CanvasScene, pos: QPointF) -> QMenu:
         if group is not None:
             _action(menu, f"Collapse {group}",
                     lambda: scene.collapse_requested.emit(group, True))
+        for name, block in scene.blocks.blocks.items():
+            if item.node_id in block.members:
+                _action(menu, f"Collapse {name}", lambda n=name: scene.blocks.set_collapsed(n, True))
     if item is None:
         _action(menu, "Paste", scene.paste_requested.emit)
         _action(menu, "Auto Layout", scene.layout_requested.emit)
+    for hook in scene.menu_hooks:  # e.g. gui.exercise_mode's entries
+        hook(menu, scene.selected_ids())
     return menu
 
 

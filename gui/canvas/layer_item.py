@@ -14,6 +14,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
 from paramlab.gui.canvas.painting import (
+    LOD_THRESHOLD,
     NODE_HEIGHT,
     NODE_WIDTH,
     NodeLook,
@@ -107,7 +108,8 @@ class NodeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        paint_node(painter, self._look, selected, NodeItem.show_macs)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        paint_node(painter, self._look, selected, lod >= LOD_THRESHOLD, NodeItem.show_macs)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
@@ -143,6 +145,7 @@ class GroupItem(NodeItem):
         super().__init__(look)
         self.group = group
         self.members = members
+        self.kind = "nested"  # or "block": a folded block of View > Group Blocks
         self.anchor = QPointF(0, 0)
         self.setZValue(1)
         self.set_input_ports(1, False)

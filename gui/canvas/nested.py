@@ -93,8 +93,7 @@ class NestedModels:
 
     def place(self, item: GroupItem) -> None:
         """Put a collapsed group at the centroid of its layers' model positions."""
-        graph = self._scene.document.graph
-        xs = [graph.raw(n)["position"] for n in item.members]
+        xs = [self._scene.position_of(n) for n in item.members]
         item.anchor = QPointF(sum(p[0] for p in xs) / len(xs), sum(p[1] for p in xs) / len(xs))
         item.setPos(item.anchor)
         for n in item.members:

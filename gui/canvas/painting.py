@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
@@ -69,6 +78,7 @@ class NodeLook:
     params_short: str = ""
     macs_text: str = ""
     macs_short: str = ""
+    frozen: bool = False  # drawn greyed and hatched with a "frozen" badge
 
     @property
     def is_error(self) -> bool:
@@ -126,14 +136,18 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
     if line:
         tips.append(line)
     trainable, non_trainable, buffers = _counts(result)
-    return NodeLook(d["name"], type_text, format_shape(result.output_shape),
-                    params_text(trainable, non_trainable, buffers),
+    counts = params_text(trainable, non_trainable, buffers)
+    if diag is not None and not result.ok:  # the reason, on the node, in one red line
+        counts = diag.message
+    return NodeLook(d["name"], type_text, format_shape(result.output_shape), counts,
                     spec.category if spec else "",
                     diag.severity.value if diag else None, "\n".join(tips),
-                    params_short=params_short_text(trainable, non_trainable, buffers),
+                    params_short=(params_short_text(trainable, non_trainable, buffers)
+                                  if result.ok else ""),
                     macs_text=macs_text(result.macs),
                     macs_short=f"{format_si(trainable + non_trainable)} · "
-                               f"{macs_text(result.macs)}")
+                               f"{macs_text(result.macs)}",
+                    frozen=not d["trainable"])
 
 
 def _counts(r: LayerResult) -> tuple[int, int, int]:
@@ -266,8 +280,14 @@ def edge_pen(selected: bool = False) -> QPen:
 
 
 def paint_edge(painter: QPainter, start: QPointF, end: QPointF, selected: bool = False,
-               via: Sequence[tuple[float, float]] = ()) -> None:
+               via: Sequence[tuple[float, float]] = (), detail: bool = True) -> None:
     pen = edge_pen(selected)
+    if not detail:  # zoomed out: a thin line, no arrow, no antialiasing
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        pen.setWidthF(0)
+        painter.setPen(pen)
+        painter.drawPath(edge_path(start, end, via))
+        return
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawPath(edge_path(start, end, via))
@@ -302,14 +322,28 @@ def _font(kind: str) -> QFont:
     return font
 
 
+LOD_THRESHOLD = 0.35  # below this scale a node is a plain box: no text, no antialiasing
+FROZEN_FILL = QColor(226, 229, 234)
+
+
 def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
-               show_macs: bool = False) -> None:
-    """Draw a node centred on the painter's origin (``show_macs``: its MACs after the
-    parameters, the View ▸ Show MACs on Nodes setting)."""
+               detail: bool = True, show_macs: bool = False) -> None:
+    """Draw a node centred on the painter's origin (``detail`` False: a plain box, for
+    zoomed-out views: level of detail; ``show_macs``: its MACs after the parameters, the
+    View ▸ Show MACs on Nodes setting)."""
     rect = node_rect()
     fill = category_color(look.category)
     if look.is_group:
         fill = QColor(235, 235, 245)
+    if look.frozen:
+        fill = FROZEN_FILL
+    if not detail:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(QPen(ERROR_COLOR if look.is_error else SELECTION_COLOR if selected
+                            else category_border_color(look.category), 0))
+        painter.setBrush(fill)
+        painter.drawRect(rect)
+        return
     if look.is_error:
         pen = QPen(ERROR_COLOR, 3.0)
     elif selected:
@@ -326,6 +360,8 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
     if look.is_group:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect.adjusted(4, 4, -4, -4), CORNER - 3, CORNER - 3)
+    if look.frozen:
+        paint_frozen(painter, rect)
     if selected and look.is_error:
         painter.setPen(QPen(SELECTION_COLOR, 1.5, Qt.PenStyle.DotLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -349,6 +385,24 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, r.width())
         painter.drawText(r, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
                          elided)
+
+
+def paint_frozen(painter: QPainter, rect: QRectF) -> None:
+    """Hatching over a frozen node's body and a "frozen" badge in its top-right corner."""
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(QColor(120, 130, 150, 90), Qt.BrushStyle.BDiagPattern))
+    painter.drawRoundedRect(rect, CORNER, CORNER)
+    badge = QRectF(rect.right() - 44, rect.top() - 7, 40, 14)
+    painter.setBrush(QColor(63, 95, 159))
+    painter.drawRoundedRect(badge, 7, 7)
+    font = QFont(_font("type"))
+    font.setPixelSize(9)
+    font.setItalic(False)
+    painter.setFont(font)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), "frozen")
+    painter.restore()
 
 
 def paint_port(painter: QPainter, center: QPointF, plus: bool = False,

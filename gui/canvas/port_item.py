@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paramlab.gui.canvas.painting import PORT_RADIUS, paint_port
+from paramlab.gui.canvas.painting import LOD_THRESHOLD, PORT_RADIUS, paint_port
 
 HIT_RADIUS = PORT_RADIUS + 4  # a little larger than drawn, so ports are easy to grab
 
@@ -61,6 +61,8 @@ class PortItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < LOD_THRESHOLD:
+            return  # zoomed out: ports are specks; they are still hit (interactions)
         paint_port(painter, QPointF(0, 0), self.plus, self._hover)
 
     def set_highlighted(self, on: bool) -> None:

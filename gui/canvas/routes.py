@@ -44,8 +44,9 @@ class EdgeRoutes:
     def refresh(self) -> None:
         """Recompute the layout's routes (cached in ``core.layout``) and redraw every edge."""
         self._timer.stop()
-        self._layout = layered_layout(self._scene.document.graph)
-        self._scene.route_all()
+        scene = self._scene
+        self._layout = scene.blocks.layout or layered_layout(scene.document.graph)
+        scene.route_all()
 
     def via(self, key: tuple[str, str, int]) -> tuple[Point, ...]:
         """The dummy points of connection ``key``, or ``()`` (drawn directly)."""
@@ -55,9 +56,8 @@ class EdgeRoutes:
         points = layout.routes.get(key)
         if not points:
             return ()
-        graph = self._scene.document.graph
         for n in key[:2]:
-            x, y = graph.raw(n)["position"]
+            x, y = self._scene.position_of(n)
             lx, ly = layout.positions.get(n, (None, None))
             if lx is None or abs(x - lx) > 0.5 or abs(y - ly) > 0.5:
                 return ()

@@ -1,13 +1,9 @@
 """``CanvasScene``: the model drawn as nodes and curves; gestures reported, never applied.
 
-The scene is a view (DESIGN.md rule 8). It keeps ``dict[node_id, LayerItem]`` and
-``dict[(src, dst, index), EdgeItem]`` and changes them only in answer to the document's
-signals. It never edits the graph: every gesture (drop, connect, move, delete, paste,
-rename, collapse, freeze …) is *reported* through one of the signals below, and
-``gui.editor.Editor`` (wired by :meth:`gui.editor.Editor.attach_canvas`) turns it into a
-checked core edit on the undo stack. What a mouse or key gesture means is worked out in
-``gui.canvas.gestures``; how nested models are shown, in ``gui.canvas.nested``.
-"""
+A view (DESIGN.md rule 8): items change only in answer to the document's signals; every
+gesture is *reported* by a signal and ``gui.editor.Editor.attach_canvas`` makes it an edit.
+Helpers: ``gestures`` (what a gesture means), ``nested`` (nested models), ``blocks_view``
+(View ▸ Group Blocks), ``routes`` (connections through the layout's dummy points)."""
 from __future__ import annotations
 
 from typing import Any
@@ -26,6 +22,7 @@ from paramlab.gui.canvas.edge_item import EdgeItem, EdgeKey
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import ConnectionDrag, event_grab_radius, port_under
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
+from paramlab.gui.canvas.blocks_view import BlockView
 from paramlab.gui.canvas.nested import NestedModels
 from paramlab.gui.canvas.painting import input_port_layout, layer_look
 from paramlab.gui.canvas.routes import EdgeRoutes
@@ -35,20 +32,12 @@ from paramlab.gui.document import Document
 class CanvasScene(QGraphicsScene):
     """The canvas of one :class:`gui.document.Document`.
 
-    Gesture signals (intents; ids are layer ids, positions scene units):
-        layer_dropped(type, pos): a palette item was dropped at ``pos``.
-        connect_requested(src, dst, index): connect ``src`` to input ``index`` of ``dst``
-            (-1: the first free input).
-        move_finished(positions): a drag ended; ``{id: (x, y)}`` of the moved layers.
-        delete_requested(ids, edges): delete layers and disconnect ``(src, dst, index)``s.
-        copy_requested(ids), cut_requested(ids), duplicate_requested(ids),
-        paste_requested().
-        collapse_requested(group, collapsed): show a nested model as one node or expanded.
-        layout_requested(): Auto Layout from the context menu.
-        trainable_requested(ids, trainable), freeze_up_to_requested(id).
-        rename_requested(id): the user asked to rename a layer; the view opens an editor.
-        gesture_refused(message): a gesture that cannot mean any edit.
-        selectionChanged(): Qt's own, emitted once per selection change.
+    Gesture signals (intents; ids are layer ids, positions scene units): layer_dropped(type,
+    pos); connect_requested(src, dst, index; -1: first free input); move_finished({id: (x,
+    y)}); delete_requested(ids, edges); copy/cut/duplicate_requested(ids); paste_requested();
+    collapse_requested(group, collapsed); layout_requested(); trainable_requested(ids,
+    trainable); freeze_up_to_requested(id); rename_requested(id) (the view opens an
+    editor); gesture_refused(message). selectionChanged() is emitted once per change.
     """
 
     layer_dropped = Signal(str, QPointF)
@@ -74,6 +63,7 @@ class CanvasScene(QGraphicsScene):
         self._node_edges: dict[str, set[EdgeKey]] = {}
         self._nested = NestedModels(self)
         self._routes = EdgeRoutes(self)
+        self.blocks = BlockView(self)
         self._shown: dict[str, LayerResult] = {}  # result each item currently shows
         self._drag: ConnectionDrag | None = None
         # Extra entries for the context menu: hook(menu, selected ids) (gui.exercise_mode).
@@ -103,26 +93,20 @@ class CanvasScene(QGraphicsScene):
     def edge_item(self, key: EdgeKey) -> EdgeItem | None:
         return self._edges.get(key)
 
-    def group_frame(self, group: str) -> GroupFrameItem | None:
-        """The frame around expanded nested model ``group``, or ``None`` when collapsed."""
+    def group_frame(self, group: str) -> GroupFrameItem | None:  # None when collapsed
         return self._nested.frames.get(group)
 
-    def group_item(self, group: str) -> GroupItem | None:
-        """The item of collapsed nested model ``group``, or ``None`` when expanded."""
+    def group_item(self, group: str) -> GroupItem | None:  # None when expanded
         return self._nested.items.get(group)
 
     def visible_items_rect(self) -> QRectF:
-        """Bounding box of the visible nodes, edges and frames (scene units). Unlike
-        ``itemsBoundingRect`` it leaves out the hidden layers of collapsed nested models,
-        which are stacked around their group and would make zoom to fit far too small."""
+        """Bounding box of the visible nodes, edges and frames (not the hidden layers of
+        collapsed models, stacked around their group: zoom to fit would be far too small)."""
         rect = QRectF()
         for item in self.items():
-            if item.isVisible() and item.parentItem() is None and item is not self._drag_line():
+            if item.isVisible() and isinstance(item, (NodeItem, EdgeItem, GroupFrameItem)):
                 rect = rect.united(item.sceneBoundingRect())
         return rect
-
-    def _drag_line(self) -> object:
-        return self._drag.line if self._drag is not None else None
 
     def shown_results(self) -> dict[str, LayerResult]:
         """The propagation result each layer item shows now (read by ``NestedModels``)."""
@@ -139,12 +123,32 @@ class CanvasScene(QGraphicsScene):
         return dict(self._edges)
 
     def owner_item(self, node_id: str) -> NodeItem | None:
-        """The visible item standing for layer ``node_id``: its own or its collapsed group's."""
+        """The visible item standing for layer ``node_id``: its own, its folded block's or
+        its collapsed nested model's."""
         item = self._layers.get(node_id)
         if item is None:
             return None
         group = self._doc.graph.raw(node_id).get("group")
-        return self._nested.items.get(group, item) if group is not None else item
+        if group is not None:
+            return self._nested.items.get(group, item)
+        return self.blocks.block_of(node_id) or item
+
+    def position_of(self, node_id: str) -> tuple[float, float]:
+        """Where layer ``node_id`` is shown: the model's position, or the block layout's
+        while View ▸ Group Blocks is on."""
+        return self.blocks.position(node_id) or self._doc.graph.raw(node_id)["position"]
+
+    def show_positions(self) -> None:
+        """Move every item to :meth:`position_of` (Group Blocks turned on, off or changed)."""
+        folded = {n for item in self.blocks.items.values() for n in item.members}
+        for n, item in self._layers.items():
+            item.setPos(QPointF(*self.position_of(n)))
+            item.setFlag(item.GraphicsItemFlag.ItemIsMovable, not self.blocks.enabled)
+            if self._doc.graph.raw(n).get("group") is None:
+                item.setVisible(n not in folded)
+        for group in list(self._nested.items):
+            self._nested.place(self._nested.items[group])
+        self._routes.refresh()
 
     def selected_ids(self) -> list[str]:
         """Ids of the selected layers, in graph order; a selected collapsed group stands
@@ -202,7 +206,7 @@ class CanvasScene(QGraphicsScene):
         graph = self._doc.graph
         d = graph.raw(node_id)
         item = LayerItem(node_id, layer_look(graph, node_id, None))
-        item.setPos(QPointF(*d["position"]))
+        item.setPos(QPointF(*self.position_of(node_id)))
         self._layers[node_id] = item
         self._node_edges.setdefault(node_id, set())
         self._update_ports(node_id)
@@ -275,7 +279,7 @@ class CanvasScene(QGraphicsScene):
         item = self._layers.get(node_id)
         if item is None:
             return
-        item.setPos(QPointF(*self._doc.graph.raw(node_id)["position"]))
+        item.setPos(QPointF(*self.position_of(node_id)))
         group = self._doc.graph.raw(node_id).get("group")
         self.route_node(node_id)
         if group is not None:
@@ -331,14 +335,6 @@ class CanvasScene(QGraphicsScene):
 
 
     # ================================================================== gestures
-    def request_rename(self, node_id: str) -> bool:
-        """Ask the view to open a name editor on layer ``node_id`` (if it is shown)."""
-        item = self._layers.get(node_id)
-        if item is None or not item.isVisible():
-            return False
-        self.rename_requested.emit(node_id)
-        return True
-
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._drag is None:
             radius = event_grab_radius(event)
@@ -384,11 +380,9 @@ class CanvasScene(QGraphicsScene):
         event.accept()
 
     def context_menu(self, scene_pos: QPointF) -> QMenu:
-        """The context menu for ``scene_pos`` (selecting what was clicked first)."""
-        menu = gestures.context_menu(self, scene_pos)
-        for hook in self.menu_hooks:
-            hook(menu, self.selected_ids())
-        return menu
+        """The context menu for ``scene_pos`` (selecting what was clicked first; then
+        every ``menu_hooks`` entry adds its items)."""
+        return gestures.context_menu(self, scene_pos)
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
         menu = self.context_menu(event.scenePos())

@@ -133,6 +133,17 @@ class CanvasView(QGraphicsView):
         """True while the zoom is the one :meth:`zoom_to_fit` chose last."""
         return self._fit_transform is not None and self.transform() == self._fit_transform
 
+    def center_on_ids(self, ids: list[str]) -> None:
+        """Centre the view on the (first) shown item of ``ids``, zooming in to a readable
+        scale first if the view is zoomed out further (Find Layer)."""
+        for n in ids:
+            item = self._scene.owner_item(n)
+            if item is not None:
+                if self.scale_factor() < FIT_MIN_SCALE:
+                    self.zoom_by(1.0 / self.scale_factor())
+                self.centerOn(item)
+                return
+
     def show_ids(self, ids: list[str]) -> None:
         """Scroll so the (first) item of ``ids`` is visible."""
         for n in ids:
