@@ -23,6 +23,8 @@ from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
 from paramlab.core import chart_cli, export_cli
+from paramlab.core.funnel import explain, guarded
+from paramlab.core.text import elide_name, quote_path
 from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import parse_columns
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"{PROG}: error: choose a command (summary)", file=sys.stderr)
         return EXIT_USAGE
-    return run(args)
+    return guarded(lambda: run(args))
 
 
 def run(args: argparse.Namespace, stdout: TextIO | None = None,
@@ -119,6 +121,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
     """Execute a parsed core command (``summary``); return the exit status."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    clash = output_clash(args)
+    if clash is not None:
+        print(f"{PROG}: error: {clash}", file=err)
+        return EXIT_USAGE
     if args.command in exercise_cli.COMMANDS:
         return exercise_cli.run(args, out, err)
     if args.command == chart_cli.COMMAND:
@@ -139,7 +145,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         return EXIT_FILE
     except Exception as exc:  # an importer bug must still end in one clear line
         log.debug("loading %s failed", args.model, exc_info=True)
-        print(f"{PROG}: error: {args.model}: cannot read the model ({exc!r})", file=err)
+        print(f"{PROG}: error: {quote_path(args.model)}: cannot read the model: "
+              f"{explain(exc)}", file=err)
         return EXIT_FILE
     result = propagate(graph)
     summary = summarize(graph, result, expand_groups=bool(args.expand),
@@ -151,7 +158,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         try:
             write_summary(summary, args.format, args.output, batch, chosen)
         except OSError as exc:
-            print(f"{PROG}: error: {args.output}: cannot write the file: "
+            print(f"{PROG}: error: {quote_path(args.output)}: cannot write the file: "
                   f"{exc.strerror or exc}", file=err)
             return EXIT_FILE
     else:
@@ -168,10 +175,27 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         bad = sum(1 for r in summary.rows if r.failed)
         unknown = sorted({graph.raw(n)["type"] for n, r in result.layers.items()
                           if not r.known and not r.ok})
-        why = f"; unknown layer types: {', '.join(unknown)}" if unknown else ""
-        print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {args.model} could not be "
-              f"computed{why} (see the summary)", file=err)
+        why = (f"; unknown layer types: {elide_name(', '.join(unknown), 200)}" if unknown
+               else "")
+        print(f"{PROG}: {bad} layer{'s' if bad != 1 else ''} of {quote_path(args.model)} "
+              f"could not be computed{why} (see the summary)", file=err)
     return status
+
+
+def output_clash(args: argparse.Namespace) -> str | None:
+    """Why ``--output`` may not be written, or ``None``: it is the input file itself (the
+    same inode, so also through a link), which writing would destroy."""
+    model, output = getattr(args, "model", None), getattr(args, "output", None)
+    if not model or not output:
+        return None
+    try:
+        same = os.path.samefile(model, output)
+    except (OSError, ValueError):  # either does not exist (an example name, a new file)
+        return None
+    if same:
+        return (f"--output {quote_path(output)} is the input file; writing it would replace "
+                "the model: choose another output file")
+    return None
 
 
 def _write(stream: TextIO, text: str) -> None:

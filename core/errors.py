@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from paramlab.core.text import one_line, quote_path
+
 
 class ParamLabError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -29,5 +31,7 @@ class ModelFileError(ParamLabError):
 
     def __init__(self, path: str | Path, detail: str) -> None:
         self.path = str(path)
-        self.detail = detail
-        super().__init__(f"{self.path}: {detail}")
+        # One line, bounded, encodable: a file name with a newline or undecodable bytes is
+        # quoted with escapes, a detail quoting a huge value is cut (core.text).
+        self.detail = one_line(detail)
+        super().__init__(f"{quote_path(self.path)}: {self.detail}")

@@ -4,12 +4,13 @@ A :class:`FieldSpec` drives both validation (here) and the property editor (in `
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from paramlab.core.errors import LayerError
+from paramlab.core.text import (MAX_RANK, MAX_SIZE, MIN_INT, elide_value, format_number,
+                                is_finite_number)
 
 
 class FieldKind(str, Enum):
@@ -70,17 +71,17 @@ class FieldSpec:
         t = type(value)
         if kind is _INTS:
             if (t is tuple or t is list) and len(value) == self.rank:
-                low, high = self.minimum, self.maximum
+                low, high = self.whole_bounds()
                 for v in value:
-                    if type(v) is not int or (low is not None and v < low) or (
-                            high is not None and v > high):
+                    if type(v) is not int or v < low or v > high:
                         break
                 else:
                     return tuple(value)
         elif kind is _INT:
-            if t is int and (self.minimum is None or value >= self.minimum) and (
-                    self.maximum is None or value <= self.maximum):
-                return value
+            if t is int:
+                low, high = self.whole_bounds()
+                if low <= value <= high:
+                    return value
         elif kind is _FLOAT:
             # value - value == 0 only for a finite float (inf and nan give nan)
             if t is float and value - value == 0 and (
@@ -94,6 +95,14 @@ class FieldSpec:
             return value
         return self._validate_general(value)
 
+    def whole_bounds(self) -> tuple[float, float]:
+        """Inclusive bounds of a whole-number value (INT, INTS, SHAPE): the field's own,
+        within the 32-bit range :meth:`_check_bounds` enforces; for fast paths, which
+        accept a value inside them as is and leave the rest to :meth:`validate`."""
+        low = MIN_INT if self.minimum is None else max(self.minimum, MIN_INT)
+        high = MAX_SIZE if self.maximum is None else self.maximum
+        return low, high
+
     def _validate_general(self, value: Any) -> Any:
         """``validate`` without its fast paths: every value, every error message."""
         if value is None:
@@ -104,33 +113,38 @@ class FieldSpec:
         if kind is FieldKind.BOOL:
             if isinstance(value, bool):
                 return value
-            raise LayerError(f"{self.name} must be true or false, got {value!r}")
+            raise LayerError(f"{self.name} must be true or false, got {elide_value(value)}")
         if kind is FieldKind.INT:
             return self._check_bounds(_as_int(self.name, value))
         if kind is FieldKind.FLOAT:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise LayerError(f"{self.name} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise LayerError(f"{self.name} must be a finite number, got {value!r}")
+                raise LayerError(f"{self.name} must be a number, got {elide_value(value)}")
+            if not is_finite_number(value):
+                raise LayerError(f"{self.name} must be a finite number, got "
+                                 f"{format_number(value)}")
             return self._check_bounds(float(value))
         if kind is FieldKind.CHOICE:
             if value in self.choices and not isinstance(value, (list, dict)):
                 return value
             allowed = ", ".join(repr(c) for c in self.choices)
-            raise LayerError(f"{self.name} must be one of {allowed}, got {value!r}")
+            raise LayerError(f"{self.name} must be one of {allowed}, got {elide_value(value)}")
         if kind is FieldKind.STR:
             if isinstance(value, str):
                 return value
-            raise LayerError(f"{self.name} must be a string, got {value!r}")
+            raise LayerError(f"{self.name} must be a string, got {elide_value(value)}")
         if kind is FieldKind.INTS:
             if isinstance(value, (int,)) and not isinstance(value, bool):
                 value = (value,) * self.rank
             items = _as_tuple(self.name, value)
             if len(items) != self.rank:
-                raise LayerError(f"{self.name} must have {self.rank} values, got {len(items)}: {value!r}")
+                raise LayerError(f"{self.name} must have {self.rank} values, got "
+                                 f"{len(items):,}: {elide_value(value)}")
             return tuple(self._check_bounds(_as_int(self.name, v)) for v in items)
         if kind is FieldKind.SHAPE:
             items = _as_tuple(self.name, value)
+            if len(items) > MAX_RANK:
+                raise LayerError(f"{self.name} has {len(items):,} axes, more than the "
+                                 f"{MAX_RANK} a tensor can have")
             out = []
             for v in items:
                 if v is None:
@@ -142,11 +156,22 @@ class FieldSpec:
                     continue
                 out.append(self._check_bounds(v))
             if sum(1 for v in out if v == -1) > 1:
-                raise LayerError(f"{self.name} may contain -1 only once, got {value!r}")
+                raise LayerError(f"{self.name} may contain -1 only once, got {elide_value(value)}")
             return tuple(out)
         raise LayerError(f"{self.name}: unsupported field kind {kind}")  # pragma: no cover
 
     def _check_bounds(self, v: float) -> Any:
+        """The one place every number of a field is bounded: the field's own range, and
+        for whole numbers (sizes, units, filters, axes ...) the 32-bit range Keras's
+        backends index tensors with (:data:`core.text.MAX_SIZE`), unless the field declares
+        its own maximum (a declared parameter count may be larger)."""
+        if isinstance(v, int):
+            if v > MAX_SIZE and self.maximum is None:  # a field may declare a larger maximum
+                raise LayerError(f"{self.name}: {format_number(v)} is larger than "
+                                 f"{format_number(MAX_SIZE)}")
+            if v < MIN_INT:
+                raise LayerError(f"{self.name}: {format_number(v)} is smaller than "
+                                 f"{format_number(MIN_INT)}")
         if self.minimum is not None and v < self.minimum:
             raise LayerError(f"{self.name} must be at least {_num(self.minimum)}, got {_num(v)}")
         if self.maximum is not None and v > self.maximum:
@@ -155,7 +180,9 @@ class FieldSpec:
 
 
 def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else str(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return format_number(v) if isinstance(v, int) and abs(v) >= 10**15 else str(v)
 
 
 def _as_int(name: str, value: Any) -> int:
@@ -165,13 +192,13 @@ def _as_int(name: str, value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    raise LayerError(f"{name} must be a whole number, got {value!r}")
+    raise LayerError(f"{name} must be a whole number, got {elide_value(value)}")
 
 
 def _as_tuple(name: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(value)
-    raise LayerError(f"{name} must be a list of whole numbers, got {value!r}")
+    raise LayerError(f"{name} must be a list of whole numbers, got {elide_value(value)}")
 
 
 # Shorthands the catalogue uses so that a layer's fields read like its Keras signature.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paramlab.core.fields import FieldKind, FieldSpec
+from paramlab.core.text import MAX_COUNT, MAX_RANK, MAX_SIZE, elide_name
 from paramlab.core.types import Severity, Shape, WeightSpec
 
 #: What the properties panel offers for a layer of unknown type (Keras argument names do not
@@ -27,9 +28,11 @@ OPAQUE_FIELDS = (
     FieldSpec("output_shape", FieldKind.SHAPE, None, minimum=1, optional=True,
               doc="Output shape, batch axis first (None), e.g. None, 8, 8, 64: ParamLab "
                   "never runs the layer's code, so it cannot compute it."),
-    FieldSpec("trainable_params", FieldKind.INT, None, minimum=0, optional=True,
+    FieldSpec("trainable_params", FieldKind.INT, None, minimum=0, maximum=MAX_COUNT,
+              optional=True,
               doc="Trainable parameters of this custom layer (from its build())."),
-    FieldSpec("non_trainable_params", FieldKind.INT, None, minimum=0, optional=True,
+    FieldSpec("non_trainable_params", FieldKind.INT, None, minimum=0, maximum=MAX_COUNT,
+              optional=True,
               doc="Non-trainable parameters of this custom layer (moving statistics ...)."),
 )
 
@@ -73,8 +76,8 @@ def describe(type_name: str, config: Mapping[str, Any]) -> OpaqueLayer:
         ("declared_trainable", declared[0], True), ("declared_non_trainable", declared[1], False))
         if n)
     what = "Lambda" if type_name == "Lambda" else (
-        f"operation {type_name[4:]!r}" if type_name.startswith("ops.") else
-        f"custom layer type {type_name!r}")
+        f"operation {elide_name(type_name[4:])!r}" if type_name.startswith("ops.") else
+        f"custom layer type {elide_name(type_name)!r}")
     if shape is None:
         code = "its code is never executed, and the file records no output shape" if (
             is_weightless(type_name)) else "ParamLab cannot compute its output shape"
@@ -93,12 +96,13 @@ def describe(type_name: str, config: Mapping[str, Any]) -> OpaqueLayer:
 
 
 def _shape(value: Any) -> Shape | None:
-    if isinstance(value, (list, tuple)) and value and all(
-            x is None or (type(x) is int and x > 0) for x in value):
+    # Bounded as every shape (core.text): a file's absurd output_shape is not a shape.
+    if isinstance(value, (list, tuple)) and 0 < len(value) <= MAX_RANK + 1 and all(
+            x is None or (type(x) is int and 0 < x <= MAX_SIZE) for x in value):
         shape = tuple(value)
         return shape if shape[0] is None else (None,) + shape
     return None
 
 
 def _count(value: Any) -> int | None:
-    return value if type(value) is int and value >= 0 else None
+    return value if type(value) is int and 0 <= value <= MAX_COUNT else None

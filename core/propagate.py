@@ -26,10 +26,12 @@ from paramlab.core.catalogue import get_spec
 from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
+from paramlab.core.funnel import explain
 from paramlab.core.graph import LayerGraph
 from paramlab.core.opaque import describe as describe_opaque
 from paramlab.core.shapes import to_channels_first, to_channels_last
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
+from paramlab.core.text import MAX_RANK, MAX_SIZE, elide_name, elide_value, format_number
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
 log = logging.getLogger(__name__)
@@ -359,7 +361,8 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
             if shape is None:
                 name = graph.raw(src)["name"]
                 return _fail(node_id, spec, in_shapes,
-                             f"input {name!r} has no output shape (fix the layers above first)",
+                             f"input {elide_name(name)!r} has no output shape (fix the layers "
+                             "above first)",
                              Severity.UNRESOLVED)
     shapes = tuple(in_shapes)
     try:
@@ -374,7 +377,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         for w in weights:
             for x in w.shape:
                 if (not isinstance(x, int)) or x <= 0:
-                    raise LayerError(f"weight {w.name} would have shape {w.shape}; "
+                    raise LayerError(f"weight {w.name} would have shape {elide_value(w.shape)}; "
                                      "every size must be a positive whole number")
         macs, elements = layer_costs(spec, rule_in, rule_out, config)
         mapping = _torch_mapping(spec, rule_in, config)
@@ -382,12 +385,13 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         return _fail(node_id, spec, in_shapes, str(exc))
     except Exception as exc:  # a rule's bug must not take the app down with it
         log.exception("rule of %s failed on layer %s", d["type"], node_id)
-        return _fail(node_id, spec, in_shapes, f"internal error while computing {d['type']}: {exc!r}")
+        return _fail(node_id, spec, in_shapes,
+                     f"internal error while computing {d['type']}: {explain(exc)}")
     owner = d.get("shared_with")
     if owner is not None:
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
-                           f"0 (shares the weights of {owner_name!r})",
+                           f"0 (shares the weights of {elide_name(owner_name)!r})",
                            torch=None if mapping is None else TorchCounts(0, 0, 0, mapping),
                            macs=macs, activation_elements=elements)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
@@ -426,11 +430,17 @@ def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tup
 
 def _check_shape(shape: Shape) -> None:
     if not isinstance(shape, tuple) or not shape:
-        raise LayerError(f"computed an invalid output shape {shape!r}")
+        raise LayerError(f"computed an invalid output shape {elide_value(shape)}")
+    if len(shape) > MAX_RANK + 1:
+        raise LayerError(f"the output would have {len(shape) - 1:,} axes, more than the "
+                         f"{MAX_RANK} a tensor can have")
     for dim in shape[1:]:
         if dim is not None and (not isinstance(dim, int) or dim <= 0):
-            raise LayerError(f"the output would have a non-positive size {dim} "
-                             f"(shape {shape})")
+            raise LayerError(f"the output would have a non-positive size {elide_value(dim)} "
+                             f"(shape {elide_value(shape)})")
+        if dim is not None and dim > MAX_SIZE:
+            raise LayerError(f"the output would have a size of {format_number(dim)}, larger "
+                             f"than {format_number(MAX_SIZE)}")
 
 
 def _opaque(graph: LayerGraph, node_id: str, in_shapes: tuple[Any, ...]) -> LayerResult:

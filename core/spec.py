@@ -100,7 +100,9 @@ class LayerSpec:
         for f in self.fields:
             fast = f.kind if type(f) is FieldSpec else None
             extra = f.rank if f.kind is FieldKind.INTS else f.choices
-            plan.append((f.name, f.default, f.validate, fast, f.minimum, f.maximum, extra))
+            low, high = (f.whole_bounds() if f.kind in (FieldKind.INT, FieldKind.INTS)
+                         else (f.minimum, f.maximum))
+            plan.append((f.name, f.default, f.validate, fast, low, high, extra))
         object.__setattr__(self, "_plan", tuple(plan))
 
     def field(self, name: str) -> FieldSpec | None:

@@ -34,6 +34,7 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
+from paramlab.core.text import format_number
 from paramlab.core.types import Severity, Shape
 
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
@@ -385,10 +386,13 @@ def _sum_known(values: Iterable[int | None]) -> int | None:
 
 
 def format_bytes(n: int) -> str:
-    """Keras's summary style: ``245.93 KB``, ``527.79 MB``, ``0.00 B`` (1 KB = 1024 B)."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.2f} {unit}"
-        size /= 1024
-    return f"{size:.2f} GB"  # pragma: no cover
+    """Keras's summary style: ``245.93 KB``, ``527.79 MB``, ``0.00 B`` (1 KB = 1024 B).
+
+    Never raises: a count too large for a float (a model with absurd sizes) is written as
+    a power of ten of GB (``about 4.00×10³⁰⁰ GB``)."""
+    for power, unit in enumerate(("B", "KB", "MB", "GB")):
+        if n < 1024 ** (power + 1) or unit == "GB":
+            break
+    if n >= 2**1000:  # int / int would overflow a float
+        return f"{format_number(n // 1024**3)} GB"
+    return f"{n / 1024**power:.2f} {unit}"

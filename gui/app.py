@@ -61,7 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``paramlab`` console script; returns the exit status."""
+    """Entry point of the ``paramlab`` console script; returns the exit status.
+
+    Every command (and the editor's start) runs through ``core.funnel.guarded``: whatever
+    escapes a command ends as one ``paramlab: error: ...`` line and exit status 1."""
+    from paramlab.core.funnel import guarded
+
+    return guarded(lambda: _dispatch(argv))
+
+
+def _dispatch(argv: list[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = set(parser.subcommands.choices)  # type: ignore[attr-defined]
@@ -111,12 +120,17 @@ def _install_desktop_entry(parser: argparse.ArgumentParser, args: argparse.Names
 # ---------------------------------------------------------------------------- offscreen PNG
 def _render_png(args: argparse.Namespace) -> int:
     """``summary --format png`` and ``render``: load, draw offscreen, write the PNG."""
+    clash = cli.output_clash(args)
+    if clash is not None:
+        print(f"paramlab: error: {clash}", file=sys.stderr)
+        return cli.EXIT_USAGE
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from paramlab.core.errors import ParamLabError
     from paramlab.core.io.loader import load_model
     from paramlab.core.layout import apply_layout
     from paramlab.core.propagate import propagate
     from paramlab.core.summary import summarize
+    from paramlab.core.text import quote_path
 
     try:
         graph = load_model(args.model)
@@ -144,10 +158,12 @@ def _render_png(args: argparse.Namespace) -> int:
             render.render_summary_png(summary, Path(args.output))
             failed = summary.has_errors
     except (OSError, ParamLabError) as exc:
-        print(f"paramlab: error: {args.output}: cannot write the image: {exc}", file=sys.stderr)
+        print(f"paramlab: error: {quote_path(args.output)}: cannot write the image: {exc}",
+              file=sys.stderr)
         return cli.EXIT_FILE
     if failed:
-        print(f"paramlab: some layers of {args.model} could not be computed", file=sys.stderr)
+        print(f"paramlab: some layers of {quote_path(args.model)} could not be computed",
+              file=sys.stderr)
         return cli.EXIT_LAYER_ERRORS
     return cli.EXIT_OK
 

@@ -12,6 +12,7 @@ The Keras exports (code, JSON) always use the true Keras configuration.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,21 @@ def reconciliation_text(r: LayerResult) -> str | None:
     if r.torch is None or r.note is not None:
         return None
     return reconciliation(r.torch, r.weights, r.trainable, r.non_trainable)
+
+
+def tensors_html(r: LayerResult) -> str:
+    """The layer's tensors, one per line: Keras's weights, or in PyTorch's convention the
+    module's parameters (``requires_grad=False`` marked) and buffers."""
+    if is_pytorch() and r.torch is not None and r.torch.equivalent and r.note is None:
+        m = r.torch.mapping
+        lines = [f"{html.escape(t.name)} {t.shape}"
+                 + ("" if t.requires_grad else " <i>(requires_grad=False)</i>")
+                 for t in m.parameters]
+        lines += [f"{html.escape(t.name)} {t.shape} <i>(buffer)</i>" for t in m.buffers]
+        head = html.escape(m.expr() or m.module_name)
+        return "<br>".join([f"<i>{head}</i>"] + lines)
+    return "<br>".join(f"{html.escape(w.name)} {w.shape}"
+                       + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights)
 
 
 # ---------------------------------------------------------------------------- window

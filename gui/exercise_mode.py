@@ -370,6 +370,7 @@ class ExerciseController(QObject):
         self.window = window
         self.session = ExerciseSession(self)
         self._pinned = False  # nodes made non-movable for student mode
+        self._convention_before: str | None = None  # restored when student mode ends
         self.overlay = SummaryOverlay(self.session)
         window.summary.model.overlay = self.overlay
         window.properties.result_hooks.append(self._properties_hook)
@@ -619,9 +620,27 @@ class ExerciseController(QObject):
             self.session.stop()
 
     # ------------------------------------------------------------------ views
+    def _keras_counts_while_student(self) -> None:
+        """Exercises are counted as Keras counts (the grader's rule): student mode switches
+        the view to Keras's convention for the session and back when it ends."""
+        from paramlab.gui import convention
+
+        acts = getattr(self.window, "convention", None)
+        if self.session.student:
+            if convention.current() != convention.KERAS:
+                self._convention_before = convention.current()
+                convention.set_current(convention.KERAS)
+        elif self._convention_before is not None:
+            convention.set_current(self._convention_before)
+            self._convention_before = None
+        if acts is not None:
+            for act in (acts.keras, acts.pytorch, acts.export_pytorch):
+                act.setEnabled(not self.session.student)
+
     def _session_changed(self) -> None:
         s = self.session
         w = self.window
+        self._keras_counts_while_student()
         w.document.read_only = READ_ONLY if s.student else None
         for act in (w.acts.save, w.acts.save_as):
             act.setEnabled(not s.student)
@@ -654,8 +673,7 @@ class ExerciseController(QObject):
         self._restore_canvas()
         self._mask_canvas()
         w.properties.set_selection(w.selected_ids())
-        title = f" — exercise: {ex.title}" if s.student and ex else ""
-        w.setWindowTitle(f"{w.files.display_name()}[*]{title} — ParamLab")
+        self.dock.setWindowTitle(f"Exercise: {ex.title}" if s.student and ex else "Instructions")
         if s.student:
             w.totals_label.setText("Totals: ? (hidden in this exercise)"
                                    if ex is not None and ex.hidden.get(TOTALS) and not s.revealed

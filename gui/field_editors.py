@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.fields import FieldKind, FieldSpec
+from paramlab.core.text import MAX_RANK, elide_value, format_number, is_finite_number
 
 INT_MIN, INT_MAX = -(2**31) + 1, 2**31 - 1  # QSpinBox holds a C int
 NONE_TEXT = "None"
@@ -77,12 +78,26 @@ class _SpinEditor(FieldEditor):
             self.committed.emit(value)
 
     def set_value(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.spin.setValue(self.spin.minimum())
-        else:
-            self.spin.setValue(self._convert(value))
-        self.spin.blockSignals(False)
+        """Show ``value``; one the spin box cannot hold (beyond its range, beyond a C int,
+        not finite: a file can say ``units: 1e100``) shows the nearest end of the range
+        and says so in the tooltip; the layer's diagnostic says what is wrong."""
+        spin = self.spin
+        spin.blockSignals(True)
+        try:
+            if value is None or isinstance(value, bool) or not (
+                    isinstance(value, int) or is_finite_number(value)):
+                spin.setValue(spin.minimum())
+                spin.setToolTip(self.field.doc if value is None or not isinstance(
+                    value, (int, float)) or isinstance(value, bool) else
+                    f"{self.field.name} is {format_number(value)}: not a finite number")
+                return
+            shown = min(max(value, spin.minimum()), spin.maximum())
+            spin.setValue(self._convert(shown))
+            spin.setToolTip(self.field.doc if shown == value else
+                            f"{self.field.name} is {format_number(value)}, outside "
+                            f"{format_number(spin.minimum())} … {format_number(spin.maximum())}")
+        finally:
+            spin.blockSignals(False)
 
 
 class IntEditor(_SpinEditor):
@@ -178,7 +193,8 @@ class StrEditor(FieldEditor):
             self.committed.emit(text)
 
     def set_value(self, value: Any) -> None:
-        text = NONE_TEXT if value is None else str(value)
+        text = NONE_TEXT if value is None else value if isinstance(value, str) else \
+            elide_value(value)
         if self.combo is not None:
             self.combo.blockSignals(True)
             index = self.combo.findText(text)
@@ -238,7 +254,7 @@ class IntsEditor(FieldEditor):
             for spin, v in zip(self.spins, items):
                 spin.setEnabled(True)
                 if isinstance(v, int) and not isinstance(v, bool):
-                    spin.setValue(v)
+                    spin.setValue(min(max(v, spin.minimum()), spin.maximum()))
         for w in widgets:
             w.blockSignals(False)
 
@@ -247,9 +263,10 @@ def format_shape_text(value: Any) -> str:
     """``(28, 28, 1)`` -> ``"28, 28, 1"``; ``None`` entries read ``None``."""
     if value is None:
         return NONE_TEXT
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)) and len(value) <= MAX_RANK and all(
+            v is None or (type(v) is int and abs(v) < 10**15) for v in value):
         return ", ".join(NONE_TEXT if v is None else str(v) for v in value)
-    return str(value)
+    return elide_value(value)  # not a shape (the layer's diagnostic says why): bounded text
 
 
 def parse_shape_text(text: str) -> Any:

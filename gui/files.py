@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from paramlab.core.errors import ModelFileError, ParamLabError
+from paramlab.core.funnel import explain
+from paramlab.core.text import elide_name, quote_path
 from paramlab.core.graph import LayerGraph
 from paramlab.core.layout import apply_layout
 from paramlab.gui import messages, preferences
@@ -123,11 +125,17 @@ class FileController(QObject):
         if ask and not self.maybe_save():
             return False
         path = Path(path)
-        graph = self._load(str(path), f"Cannot open {path.name}")
+        title = f"Cannot open {quote_path(elide_name(path.name, 60))}"
+        graph = self._load(str(path), title)
         if graph is None:
             return False
         own = path if is_project_file(path) else None
-        self._show(graph, own)
+        try:
+            self._show(graph, own)
+        except Exception as exc:  # the funnel: whatever fails, a dialog, not a traceback
+            log.debug("showing %s failed", path, exc_info=True)
+            messages.show_error(self.window, title, explain(exc))
+            return False
         self.add_recent(path)
         self.status.emit(f"Opened {path.name}")
         return True
@@ -149,9 +157,10 @@ class FileController(QObject):
         try:
             return load_model(source)
         except ModelFileError as exc:
-            messages.show_error(self.window, title, exc.detail, exc.path)
-        except (ParamLabError, OSError) as exc:
-            messages.show_error(self.window, title, str(exc))
+            messages.show_error(self.window, title, exc.detail, quote_path(exc.path))
+        except Exception as exc:  # the funnel (core.funnel): every failure is a dialog
+            log.debug("loading %s failed", source, exc_info=True)
+            messages.show_error(self.window, title, explain(exc))
         return None
 
     def _show(self, graph: LayerGraph, path: Path | None) -> None:

@@ -220,9 +220,7 @@ class PropertiesPanel(QScrollArea):
         line = convention.reconciliation_text(r)
         _show(self.reconciliation_label,
               f"<i>Keras vs PyTorch:</i> {html.escape(line)}" if line else "")
-        _show(self.weights_label, "<br>".join(
-            f"{html.escape(w.name)} {w.shape}"
-            + ("" if w.trainable else " <i>(non-trainable)</i>") for w in r.weights))
+        _show(self.weights_label, convention.tensors_html(r))
         diag = r.diagnostic
         if diag is None:
             _show(self.diagnostic_label, f"Note: {html.escape(r.info)}" if r.info else "")

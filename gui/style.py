@@ -48,8 +48,13 @@ def monospace_font() -> QFont:
 
 
 def format_count(value: int | None) -> str:
-    """``1234567`` -> ``"1,234,567"``; ``None`` (unknown) -> ``"?"``."""
-    return "?" if value is None else f"{value:,}"
+    """``1234567`` -> ``"1,234,567"``; ``None`` (unknown) -> ``"?"``; from 10¹⁵ on, a power
+    of ten (``core.text.format_number``), so a cell never grows without bound."""
+    if value is None:
+        return "?"
+    from paramlab.core.text import format_number
+
+    return format_number(value)
 
 
 def format_bytes(n_bytes: int) -> str:

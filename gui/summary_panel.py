@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from paramlab.core.budget import training_budget
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import format_si
+from paramlab.core.pytorch import NO_EQUIVALENT
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.core.types import format_shape
 from paramlab.gui import convention, style
@@ -203,6 +204,8 @@ class SummaryTableModel(QAbstractTableModel):
         if col == COL_NAME:
             return r.name
         if col == COL_TYPE:
+            if r.torch_module == NO_EQUIVALENT and convention.is_pytorch():
+                return f"{r.type} ({NO_EQUIVALENT}: Keras count)"
             return r.type
         if col == COL_SHAPE:
             return format_shape(r.output_shape)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from paramlab.core.errors import ModelFileError
+from paramlab.core.text import find_lone_surrogate, json_value_error
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,13 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
     obj = _parse(data, path, what)
     if isinstance(obj, str) and obj.lstrip().startswith("{"):
         # A JSON string holding the JSON text (json.dump(model.to_json(), f)): one more decode.
+        data = obj
         obj = _parse(obj, path, what)
+    bad_text = find_lone_surrogate(obj, data)
+    if bad_text is not None:
+        raise ModelFileError(path, f"the {what} has {bad_text}, which holds a lone UTF-16 "
+                                   "surrogate (an invalid character): ParamLab refuses such "
+                                   "names and values")
     if not isinstance(obj, dict):
         raise ModelFileError(path, f"the {what} must be a JSON object, got a "
                                    f"{type(obj).__name__}")
@@ -75,7 +82,7 @@ def _parse(data: str, path: str | Path, what: str) -> Any:
         if data.startswith("<<<<<<< "):
             raise ModelFileError(path, f"the {what} holds unresolved git merge-conflict "
                                        "markers (<<<<<<<): keep one side and open it again") from None
-        raise ModelFileError(path, f"the {what} is not valid JSON: {exc}") from None
+        raise ModelFileError(path, f"the {what}: {json_value_error(exc)}") from None
 
 
 def read_json_file(path: str | Path) -> dict[str, Any]:

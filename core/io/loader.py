@@ -7,14 +7,23 @@
 * any other ``.json``, a ``.keras`` archive or a legacy ``.h5`` file: a Keras model,
   ``core.io.keras_import.load_keras`` (imported only when needed).
 
-Every failure raises :class:`core.errors.ModelFileError` (path and what is wrong).
+The file is checked with ``stat`` before a byte is read: anything but a regular file
+(a folder, ``/dev/zero``, a FIFO, a socket) is refused, and so is a JSON file larger than
+:data:`MAX_JSON_BYTES` (64 MiB), since JSON is read whole. ``.keras`` and ``.h5`` files may
+be any size: only their model config is read, itself limited to 64 MiB
+(``core.io.keras_archive.MAX_CONFIG_BYTES``).
+
+Every failure raises :class:`core.errors.ModelFileError` (path and what is wrong), also
+when a reader fails in a way nobody foresaw (the cause worded by ``core.funnel.explain``).
 """
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
-from paramlab.core.errors import ModelFileError
+from paramlab.core.errors import ModelFileError, ParamLabError
+from paramlab.core.funnel import explain
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.project import load_project
 from paramlab.core.resources import example_path, list_examples
@@ -22,6 +31,8 @@ from paramlab.core.resources import example_path, list_examples
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 _ZIP_MAGIC = b"PK\x03\x04"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: Largest JSON file (project or Keras JSON) read; checked before reading.
+MAX_JSON_BYTES = 64 * 1024 * 1024
 
 
 def resolve(path_or_name: str | os.PathLike[str]) -> Path:
@@ -31,8 +42,11 @@ def resolve(path_or_name: str | os.PathLike[str]) -> Path:
         ModelFileError: neither a file nor an example name.
     """
     p = Path(path_or_name)
-    if p.exists():
-        return p
+    try:
+        if os.path.lexists(p):
+            return p
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the system
+        raise ModelFileError(p, f"not a usable file name: {explain(exc)}") from None
     text = str(path_or_name)
     if text and os.sep not in text and "/" not in text:
         example = example_path(Path(text).stem if text.endswith(".json") else text)
@@ -50,22 +64,52 @@ def load_model(path_or_name: str | os.PathLike[str]) -> LayerGraph:
         ModelFileError: the file is missing, unreadable or not a model ParamLab reads.
     """
     path = resolve(path_or_name)
-    if path.is_dir():
+    info = _stat(path)
+    try:
+        if _is_project(path, info):
+            return load_project(path)
+        from paramlab.core.io.keras_import import load_keras  # imported only when needed
+
+        return load_keras(path)
+    except ParamLabError:
+        raise
+    except Exception as exc:  # a reader's unforeseen failure is still a file error
+        raise ModelFileError(path, f"cannot read the model: {explain(exc)}") from None
+
+
+def _stat(path: Path) -> os.stat_result:
+    """``stat`` the file and refuse what must not be read: not a regular file, or JSON
+    over :data:`MAX_JSON_BYTES`.
+
+    Raises:
+        ModelFileError: as described.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
         raise ModelFileError(path, "is a folder, not a model file")
-    if _is_project(path):
-        return load_project(path)
-    from paramlab.core.io.keras_import import load_keras  # helper module; imported only when needed
+    if not stat.S_ISREG(mode):
+        kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise ModelFileError(path, f"is {kind}, not a model file: ParamLab reads regular "
+                                   "files only")
+    if path.suffix.lower() not in KERAS_SUFFIXES and info.st_size > MAX_JSON_BYTES:
+        raise ModelFileError(path, f"the file is {info.st_size:,} bytes, more than the "
+                                   f"{MAX_JSON_BYTES:,} bytes (64 MiB) ParamLab reads")
+    return info
 
-    return load_keras(path)
 
-
-def _is_project(path: Path) -> bool:
+def _is_project(path: Path, info: os.stat_result) -> bool:
     """True when ``path`` should be read as a ParamLab project."""
     if path.suffix.lower() in KERAS_SUFFIXES:
         return False
     try:
         with path.open("rb") as f:
-            data = f.read()
+            data = f.read(MAX_JSON_BYTES + 1)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
     if data.startswith((_ZIP_MAGIC, _HDF5_MAGIC)) or data.lstrip().startswith(b'"'):

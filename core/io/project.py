@@ -28,7 +28,6 @@ the path and what is wrong. Nothing in a file is executed.
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,8 @@ from paramlab.core.errors import GraphError, ModelFileError
 from paramlab.core.fields import FieldKind
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.atomic import atomic_write_text
+from paramlab.core.text import (elide_name, elide_value, find_lone_surrogate, format_number,
+                                is_finite_number, json_value_error)
 
 FORMAT_VERSION = 2  # 2: may carry an "exercise" block (core.exercise.format); 1 still reads
 READABLE_VERSIONS = (1, 2)
@@ -177,6 +178,12 @@ def loads_project(text: str | bytes, path: str | os.PathLike[str] = MEMORY) -> L
         raise ModelFileError(path, f"not valid JSON: {exc.msg} ({where})") from None
     except RecursionError:
         raise ModelFileError(path, "JSON nested too deeply") from None
+    except ValueError as exc:  # Python's limit on int digits (not a JSONDecodeError)
+        raise ModelFileError(path, json_value_error(exc)) from None
+    bad_text = find_lone_surrogate(data, text)
+    if bad_text is not None:
+        raise ModelFileError(path, f"{bad_text} holds a lone UTF-16 surrogate (an invalid "
+                                   "character): ParamLab refuses such names and values")
     return graph_from_dict(data, path)
 
 
@@ -223,7 +230,7 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
             raise bad(f"{where}: expected an object, found {_kind(entry)}")
         node_id = _get_str(entry, "id", where, bad)
         lname = _get_str(entry, "name", where, bad)
-        where = f"layer {lname!r}"
+        where = f"layer {_q(lname)}"
         ltype = _get_str(entry, "type", where, bad)
         config = entry.get("config", {})
         if not isinstance(config, dict):
@@ -237,23 +244,23 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
             if not isinstance(group, str):
                 raise bad(f"{where}: 'group' must be a string, found {_kind(group)}")
             if group not in graph.groups:
-                raise bad(f"{where}: group {group!r} is not listed in 'groups'")
+                raise bad(f"{where}: group {_q(group)} is not listed in 'groups'")
         owner = entry.get("shared_with")
         if owner is not None:
             if not isinstance(owner, str):
                 raise bad(f"{where}: 'shared_with' must be a layer id, found {_kind(owner)}")
             shared.append((i, lname, owner))
         if node_id in graph:
-            raise bad(f"{where}: duplicate layer id {node_id!r}")
+            raise bad(f"{where}: duplicate layer id {_q(node_id)}")
         if graph.id_of(lname) is not None:
-            raise bad(f"layer {i + 1}: duplicate layer name {lname!r}; names must be unique")
+            raise bad(f"layer {i + 1}: duplicate layer name {_q(lname)}; names must be unique")
         graph.add_layer(ltype, lname, _normalise(ltype, config), trainable, position,
                         node_id, owner, group)
     for _, lname, owner in shared:
         if owner not in graph:
-            raise bad(f"layer {lname!r}: 'shared_with' names unknown layer id {owner!r}")
+            raise bad(f"layer {_q(lname)}: 'shared_with' names unknown layer id {_q(owner)}")
         if graph.raw(owner)["name"] == lname:
-            raise bad(f"layer {lname!r}: a layer cannot share weights with itself")
+            raise bad(f"layer {_q(lname)}: a layer cannot share weights with itself")
 
     for i, edge in enumerate(edges):
         where = f"edge {i + 1}"
@@ -264,10 +271,11 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
         index = edge.get("index")
         if index is not None and (not isinstance(index, int) or isinstance(index, bool)
                                   or index < 0):
-            raise bad(f"{where}: 'index' must be a whole number 0 or more, found {index!r}")
+            raise bad(f"{where}: 'index' must be a whole number 0 or more, "
+                      f"found {elide_value(index)}")
         for end, node in (("src", src), ("dst", dst)):
             if node not in graph:
-                raise bad(f"{where}: '{end}' names unknown layer id {node!r}")
+                raise bad(f"{where}: '{end}' names unknown layer id {_q(node)}")
         try:
             graph.connect(src, dst, index)
         except GraphError as exc:
@@ -290,7 +298,7 @@ def _normalise(type_name: str, config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _group_meta(name: str, meta: Any, bad) -> dict[str, Any]:
-    where = f"group {name!r}"
+    where = f"group {_q(name)}"
     if not isinstance(meta, dict):
         raise bad(f"{where}: expected an object, found {_kind(meta)}")
     out = dict(meta)
@@ -326,10 +334,15 @@ def _get_str(entry: dict[str, Any], key: str, where: str, bad) -> str:
 
 def _position(value: Any, where: str, bad) -> tuple[float, float]:
     if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                       and math.isfinite(v) for v in value)):
-        raise bad(f"{where}: 'position' must be two finite numbers [x, y], found {value!r}")
+            or not all(is_finite_number(v) for v in value)):
+        raise bad(f"{where}: 'position' must be two finite numbers [x, y], "
+                  f"found {elide_value(value)}")
     return float(value[0]), float(value[1])
+
+
+def _q(name: Any) -> str:
+    """A name or id from the file, quoted and cut for a message."""
+    return repr(elide_name(name)) if isinstance(name, str) else elide_value(name)
 
 
 def _kind(value: Any) -> str:
@@ -339,10 +352,9 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, (int, float)):
-        return f"a number ({value!r})"
+        return f"a number ({format_number(value)})"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"a string ({shown!r})"
+        return f"a string ({elide_value(value, 40)})"
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, dict):

@@ -46,6 +46,7 @@ from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
+from paramlab.core.text import NAME_LIMIT, elide_name, one_line
 from paramlab.core.types import format_shape
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -57,6 +58,12 @@ _BUFFERS_WIDTH = 12
 _COST_WIDTH = 17  # as wide as "Param #": "15,470,264,320" fits
 CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
               "connected_to", "error")
+
+
+def _cut(text: str, limit: int = NAME_LIMIT) -> str:
+    """A name (or message) for a cell: one line, at most ``limit`` characters (``…``). The
+    JSON format writes names in full."""
+    return one_line(elide_name(text, limit))
 
 
 # ---------------------------------------------------------------------------- text table
@@ -84,7 +91,7 @@ def format_table(summary: Summary, connected_to: bool | None = None,
     widths = widths[:at] + (_COST_WIDTH,) * len(columns) + widths[at:]
     aligns = aligns[:at] + ("right",) * len(columns) + aligns[at:]
     header = header[:at] + tuple(COLUMNS[c].title for c in columns) + header[at:]
-    out = [f'Model: "{summary.name}"']
+    out = [f'Model: "{_cut(summary.name)}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
     out.append(_rule("┡", "━", "╇", "┩", widths))
@@ -102,11 +109,12 @@ def format_table(summary: Summary, connected_to: bool | None = None,
     failed = [r for r in summary.rows if r.error]
     if failed:
         out.append(" Problems:")
-        out.extend(f"  {r.name} ({r.type}) [{r.severity}]: {r.error}" for r in failed)
+        out.extend(f"  {_cut(r.name)} ({_cut(r.type)}) [{r.severity}]: {_cut(r.error, 500)}"
+                   for r in failed)
     noted = [r for r in summary.rows if r.note]
     if noted:
         out.append(" Notes:")
-        out.extend(f"  {r.name} ({r.type}): {r.note}" for r in noted)
+        out.extend(f"  {_cut(r.name)} ({_cut(r.type)}): {_cut(r.note, 500)}" for r in noted)
     return "\n".join(out) + "\n"
 
 
@@ -133,11 +141,12 @@ def _torch(summary: Summary) -> bool:
 
 def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-    cells = [f"{row.name} ({row.type})", format_shape(row.output_shape), params]
+    cells = [f"{_cut(row.name)} ({_cut(row.type)})", format_shape(row.output_shape), params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
-        cells.append(", ".join(row.keras_connected_to) if row.keras_connected_to else "-")
+        cells.append(", ".join(_cut(c) for c in row.keras_connected_to)
+                     if row.keras_connected_to else "-")
     return tuple(cells)
 
 
@@ -209,9 +218,10 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             if value is not None and not (r.is_input and c.startswith("activation")):
                 sums[c] += value
             costs.append("" if value is None else value)
-        w.writerow((_safe(r.name), _safe(r.type), format_shape(r.output_shape), r.trainable,
-                    r.non_trainable, r.total) + ((r.buffers,) if torch else ()) + tuple(costs)
-                   + (_safe("; ".join(r.connected_to)), _safe(r.error or "")))
+        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), format_shape(r.output_shape),
+                    r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
+                   + tuple(costs) + (_safe("; ".join(_cut(c) for c in r.connected_to)),
+                                     _safe(_cut(r.error or "", 500))))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
                + ((summary.buffers,) if torch else ()) + tuple(sums.values()) + ("", ""))
     return buf.getvalue()
@@ -319,17 +329,17 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
     if show_err:
         head.append("Error")
         align.append(":--")
-    lines = [f"### Model: {_md(summary.name)}", "", _md_row(head), _md_row(align)]
+    lines = [f"### Model: {_md(_cut(summary.name))}", "", _md_row(head), _md_row(align)]
     for r in summary.rows:
-        cells = [f"`{_md(r.name)}`", _md(r.type), f"`{format_shape(r.output_shape)}`",
+        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{format_shape(r.output_shape)}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
         cells.extend(COLUMNS[c].text(r, batch_size) for c in columns)
         if show_conn:
-            cells.append(_md(", ".join(r.connected_to)) or "-")
+            cells.append(_md(", ".join(_cut(c) for c in r.connected_to)) or "-")
         if show_err:
-            cells.append(_md(r.error or ""))
+            cells.append(_md(_cut(r.error or "", 500)))
         lines.append(_md_row(cells))
     lines.append("")
     lines.extend(f"- {line}" for line in totals_lines(summary))
@@ -347,7 +357,7 @@ def _differences(summary: Summary) -> list[str]:
     out = ["", "### Differences from Keras", ""]
     if not rows:
         return out + ["Every layer has the same count in Keras and PyTorch."]
-    return out + [f"- `{_md(r.name)}` ({_md(r.type)}): {_md(r.reconciliation or '')}"
+    return out + [f"- `{_md(_cut(r.name))}` ({_md(_cut(r.type))}): {_md(r.reconciliation or '')}"
                   for r in rows]
 
 

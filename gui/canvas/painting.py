@@ -129,6 +129,8 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
     tips = []
     if diag is not None:
         tips.append(diag.message)
+    if convention.is_pytorch() and result.torch is not None and not result.torch.equivalent:
+        type_text += " · no PyTorch equivalent"  # its Keras count is shown
     formula = convention.formula_text(result)
     if formula:
         tips.append(f"Parameters: {formula}")

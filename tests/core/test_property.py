@@ -124,8 +124,10 @@ def check_invariants(g: LayerGraph) -> None:
             assert r.diagnostic.message
         if r.diagnostic is not None:
             assert r.diagnostic.layer == n and r.diagnostic.message.strip()
-        # A layer fed by a failed layer cannot be ok (unknown types excepted: opaque).
-        if spec is not None and any(not result.layers[src].ok for src, _ in g.inputs(n)):
+        # A layer fed by a failed layer cannot be ok (unknown types excepted: opaque; and a
+        # failed unknown custom class that recorded its output shape still feeds the rest).
+        if spec is not None and any(not result.layers[src].ok and result.layers[src].known
+                                    for src, _ in g.inputs(n)):
             assert not r.ok
     s = summarize(g, result)
     assert s.trainable == result.trainable and s.non_trainable == result.non_trainable

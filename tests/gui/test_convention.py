@@ -106,3 +106,33 @@ def test_export_pytorch_code_from_the_menu(make_window, dialogs, tmp_path):
     report = window._pytorch_export_report
     assert "gru_1 (GRU)" in report.informativeText()
     report.close()
+
+
+def test_properties_list_the_pytorch_tensors(make_window, ui):
+    window = make_window("bn_mlp")
+    window.select_ids([ui.layer_id(window, "batch_normalization")])
+    assert "moving_mean (64,)" in window.properties.weights_label.text()
+    window.convention.pytorch.trigger()
+    try:
+        text = window.properties.weights_label.text()
+        assert "nn.BatchNorm1d(64" in text and "weight (64,)" in text
+        assert "running_mean (64,) <i>(buffer)</i>" in text
+        assert "num_batches_tracked () <i>(buffer)</i>" in text
+    finally:
+        window.convention.keras.trigger()
+
+
+def test_layer_without_equivalent_is_flagged(make_window, ui):
+    """hb_rnn's gru_1 is GRU(reset_after=False): no PyTorch equivalent, Keras's count kept."""
+    window = make_window(None)
+    assert window.files.open_path(str(DATA / "keras" / "hb_rnn.json"))
+    window.convention.pytorch.trigger()
+    try:
+        row = ui.row_text(window, "gru_1")
+        assert row["Type"] == "GRU (no PyTorch equivalent: Keras count)"
+        assert row["Total"] == "1,188"  # Keras: tests/data/keras/hb_rnn.summary.txt
+        look = window.scene().layer_item(ui.layer_id(window, "gru_1")).look
+        assert look.type_text.endswith("no PyTorch equivalent")
+    finally:
+        window.convention.keras.trigger()
+    assert ui.row_text(window, "gru_1")["Type"] == "GRU"
