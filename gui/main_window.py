@@ -70,15 +70,15 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self._properties_dock = self._dock("Properties", self.properties,
                                            Qt.DockWidgetArea.RightDockWidgetArea)
-        # Properties above the summary on the right, as the issue lays it out; the canvas
-        # keeps the larger share of the width.
+        # The summary is a wide table: it runs along the bottom, under the side docks, so
+        # every column shows at 1400x900; properties stay on the right of the canvas.
         self._summary_dock = self._dock("Summary", self.summary,
-                                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.splitDockWidget(self._properties_dock, self._summary_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self._palette_dock, self._properties_dock], [210, 600],
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self._palette_dock, self._properties_dock], [210, 380],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self._properties_dock, self._summary_dock], [400, 460],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks([self._summary_dock], [300], Qt.Orientation.Vertical)
 
         self.totals_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals_label)

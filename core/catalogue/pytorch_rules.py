@@ -629,7 +629,7 @@ def _dropout(cls_by_rank: dict[int, str]) -> TorchRule:
 
 
 _NO_MODULE = "no torch.nn module"
-_FUNCTIONAL = "a tensor operation in forward(); no module, no parameters"
+_FUNCTIONAL = "a tensor operation in forward(), no parameters"
 
 
 def _rules() -> dict[str, TorchRule]:

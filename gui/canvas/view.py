@@ -34,7 +34,7 @@ MIN_SCALE = 0.03
 MAX_SCALE = 5.0
 PAN_MARGIN = 2000.0  # scene units of free space around the model
 FIT_MAX_SCALE = 1.25  # zoom to fit never blows a small model up beyond this
-FIT_MIN_SCALE = 0.45  # ... nor shrinks one below this: node text stays readable
+FIT_MIN_SCALE = 0.5  # ... nor shrinks one below this: node text stays readable
 
 
 class CanvasView(QGraphicsView):
@@ -106,9 +106,9 @@ class CanvasView(QGraphicsView):
         """Show the model as large as fits, keeping its text readable.
 
         A model that fits whole at ``FIT_MIN_SCALE`` or more is shown whole (never
-        magnified beyond ``FIT_MAX_SCALE``). A taller one (ResNet50, DenseNet121) is fitted
-        to the view's width, never below ``FIT_MIN_SCALE``, with its inputs at the top:
-        scroll for the rest, or use the overview.
+        magnified beyond ``FIT_MAX_SCALE``). A larger one (ResNet50, DenseNet121) is shown
+        at ``FIT_MIN_SCALE``, the smallest readable zoom (its whole width when that fits),
+        centred, with its inputs at the top: scroll for the rest, or use the overview.
         """
         rect = self._scene.visible_items_rect()
         if rect.isEmpty():
@@ -122,8 +122,8 @@ class CanvasView(QGraphicsView):
             scale = min(whole, FIT_MAX_SCALE)
             self.scale(scale, scale)
             self.centerOn(rect.center())
-        else:
-            scale = max(FIT_MIN_SCALE, min(port.width() / rect.width(), FIT_MAX_SCALE))
+        else:  # as much as stays readable: the width if it fits at this scale, else scroll
+            scale = FIT_MIN_SCALE
             self.scale(scale, scale)
             half = port.height() / scale / 2
             self.centerOn(rect.center().x(), rect.top() + half)

@@ -145,3 +145,13 @@ def test_partial_totals_in_panel_and_status_bar(window: Any, ui: Any) -> None:
     status = window.totals_label.text()
     assert re.search(r"Total params: [\d,]+ — partial, 3 layers unresolved", status)
     assert "— partial, 3 layers unresolved" in window.summary.totals_label.text()
+
+
+def test_summary_shows_every_column_at_1400_by_900(window: Any, qtbot: Any) -> None:
+    window.resize(1400, 900)
+    qtbot.wait(50)
+    table = window.summary.view
+    header = table.horizontalHeader()
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    right = max(header.sectionPosition(c) + header.sectionSize(c) for c in shown)
+    assert right <= table.viewport().width()  # no column cut off, no horizontal scrolling

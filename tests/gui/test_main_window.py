@@ -21,7 +21,7 @@ def test_window_panels(window):
     assert [d.windowTitle() for d in window.docks()] == ["Layers", "Properties", "Summary"]
     assert window.dockWidgetArea(window.docks()[0]) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.dockWidgetArea(window.docks()[1]) == Qt.DockWidgetArea.RightDockWidgetArea
-    assert window.dockWidgetArea(window.docks()[2]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert window.dockWidgetArea(window.docks()[2]) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert len(window.scene().layer_items()) == 9
 
 
