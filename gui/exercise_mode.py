@@ -431,8 +431,6 @@ class ExerciseController(QObject):
                                                 None, "Save your answers with your name")
         self.reveal_action = self._action(menu, "&Reveal Solution", self.reveal, None,
                                           "Show every hidden value")
-        self.leave_action = self._action(menu, "&Leave Student Mode", self.leave, None,
-                                         "Close the exercise and keep the model")
         if help_menu is not None:
             lessons = QMenu("&Lessons", self.window)
             for lesson in list_lessons():
@@ -615,10 +613,6 @@ class ExerciseController(QObject):
         if self.session.can_reveal():
             self.session.reveal()
 
-    def leave(self) -> None:
-        if self.answers_are_safe():
-            self.session.stop()
-
     # ------------------------------------------------------------------ views
     def _keras_counts_while_student(self) -> None:
         """Exercises are counted as Keras counts (the grader's rule): student mode switches
@@ -651,7 +645,6 @@ class ExerciseController(QObject):
         self.check_action.setEnabled(s.student and s.checks_left != 0)
         self.save_answers_action.setEnabled(s.student)
         self.reveal_action.setEnabled(s.can_reveal())
-        self.leave_action.setEnabled(s.student)
         w._palette_dock.setEnabled(not s.student)
         for widget in (w.properties.form_host, w.properties.name_edit,
                        w.properties.trainable_check):
