@@ -29,7 +29,13 @@ _MARGIN = HIT_RADIUS + 6
 
 
 class NodeItem(QGraphicsItem):
-    """Common part of layer and group items: box, ports, position change notification."""
+    """Common part of layer and group items: box, ports, position change notification.
+
+    ``show_macs`` (class-wide, a view setting: View ▸ Show MACs on Nodes) draws each
+    layer's MACs after its parameters; :func:`set_show_macs` changes it.
+    """
+
+    show_macs = False
 
     def __init__(self, look: NodeLook) -> None:
         super().__init__()
@@ -103,7 +109,7 @@ class NodeItem(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        paint_node(painter, self._look, selected, lod >= LOD_THRESHOLD)
+        paint_node(painter, self._look, selected, lod >= LOD_THRESHOLD, NodeItem.show_macs)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
@@ -143,6 +149,14 @@ class GroupItem(NodeItem):
         self.anchor = QPointF(0, 0)
         self.setZValue(1)
         self.set_input_ports(1, False)
+
+
+def set_show_macs(show: bool, items: list[QGraphicsItem]) -> None:
+    """Show (or hide) every node's MACs as its second figure and repaint ``items``."""
+    NodeItem.show_macs = show
+    for item in items:
+        if isinstance(item, NodeItem):
+            item.update()
 
 
 __all__ = ["NODE_HEIGHT", "NODE_WIDTH", "GroupItem", "LayerItem", "NodeItem"]

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
+from paramlab.core.io.cost_columns import format_si
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
@@ -60,6 +61,10 @@ class NodeLook:
         is_group: A collapsed nested model (drawn with a double border).
         params_short: A shorter parameter line, drawn when ``params_text`` does not fit
             the node (``""``: none).
+        macs_text: The layer's MACs (``470.4 K MACs``), drawn after the parameters when
+            the view shows MACs on nodes (``""``: none).
+        macs_short: Parameters and MACs in SI (``102.8 M · 102.8 M MACs``), drawn instead
+            when the long line does not fit.
     """
 
     title: str
@@ -71,6 +76,8 @@ class NodeLook:
     tooltip: str = ""
     is_group: bool = False
     params_short: str = ""
+    macs_text: str = ""
+    macs_short: str = ""
     frozen: bool = False  # drawn greyed and hatched with a "frozen" badge
 
     @property
@@ -103,6 +110,12 @@ def params_short_text(trainable: int, non_trainable: int, buffers: int = 0) -> s
     return ""
 
 
+def macs_text(macs: int | None) -> str:
+    """The node's second figure: ``470.4 K MACs`` (SI, cost_conventions.md); ``""`` for a
+    layer without multiply-accumulates or of unknown size."""
+    return f"{format_si(macs)} MACs" if macs else ""
+
+
 def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> NodeLook:
     """The look of layer ``node_id`` given its propagation result (``None``: not yet known)."""
     d = graph.raw(node_id)
@@ -133,6 +146,9 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
                     diag.severity.value if diag else None, "\n".join(tips),
                     params_short=(params_short_text(trainable, non_trainable, buffers)
                                   if result.ok else ""),
+                    macs_text=macs_text(result.macs),
+                    macs_short=f"{format_si(trainable + non_trainable)} · "
+                               f"{macs_text(result.macs)}",
                     frozen=not d["trainable"])
 
 
@@ -313,9 +329,10 @@ FROZEN_FILL = QColor(226, 229, 234)
 
 
 def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
-               detail: bool = True) -> None:
+               detail: bool = True, show_macs: bool = False) -> None:
     """Draw a node centred on the painter's origin (``detail`` False: a plain box, for
-    zoomed-out views: level of detail)."""
+    zoomed-out views: level of detail; ``show_macs``: its MACs after the parameters, the
+    View ▸ Show MACs on Nodes setting)."""
     rect = node_rect()
     fill = category_color(look.category)
     if look.is_group:
@@ -361,7 +378,11 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
         painter.setPen(color)
         r = text_line_rect(i)
         metrics = QFontMetricsF(font)
-        if kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
+        if kind == "params" and show_macs and look.macs_text:
+            text = f"{text} · {look.macs_text}"
+            if metrics.horizontalAdvance(text) > r.width():
+                text = look.macs_short
+        elif kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
             text = look.params_short
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, r.width())
         painter.drawText(r, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
