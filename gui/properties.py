@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.mac_formula import mac_formula
 from paramlab.core.opaque import OPAQUE_FIELDS
-from paramlab.core.types import Severity, format_shape
+from paramlab.core.types import Severity, format_outputs
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
@@ -213,7 +213,8 @@ class PropertiesPanel(QScrollArea):
         r = self.document.result.layers.get(self.node_id)
         if r is None:
             return
-        self.shape_label.setText(f"Output shape: <b>{format_shape(r.output_shape)}</b>")
+        self.shape_label.setText(
+            f"Output shape: <b>{format_outputs(r.output_shape, r.output_shapes)}</b>")
         self.counts_label.setText(convention.counts_text(r))
         self.formula_label.setText(convention.formula_text(r) or "—")
         self.macs_label.setText(mac_formula(r.macs, r.weights, r.input_shapes, r.output_shape))

@@ -36,7 +36,6 @@ from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import format_si
 from paramlab.core.pytorch import NO_EQUIVALENT
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
-from paramlab.core.types import format_shape
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
@@ -209,7 +208,7 @@ class SummaryTableModel(QAbstractTableModel):
                 return f"{r.type} ({NO_EQUIVALENT}: Keras count)"
             return r.type
         if col == COL_SHAPE:
-            return format_shape(r.output_shape)
+            return r.shape_text
         if col == COL_TRAINABLE:
             return style.format_count(r.trainable)
         if col == COL_NON_TRAINABLE:
