@@ -30,8 +30,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from paramlab.core.graph import LayerGraph
 from paramlab.core.costs import FLOPS_PER_MAC
+from paramlab.core.graph import LayerGraph
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number

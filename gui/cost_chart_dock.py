@@ -107,7 +107,7 @@ class CostChartWidget(QWidget):
             else:
                 self._dirty = True
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._dirty:
             self.refresh()

@@ -136,7 +136,7 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
         tips.append(f"Parameters: {formula}")
     line = convention.reconciliation_text(result)
     if line:
-        tips.append(line)
+        tips.append(convention.wrapped(line))
     trainable, non_trainable, buffers = _counts(result)
     counts = params_text(trainable, non_trainable, buffers)
     if diag is not None and not result.ok:  # the reason, on the node, in one red line

@@ -5,6 +5,7 @@ Figures come from cost_conventions.md and Keras's VGG16 / LeNet counts, worked o
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -133,7 +134,7 @@ def test_memory_budget_dialog_on_vgg16(make_window, qtbot):
     dialog.close()
 
 
-def test_matplotlib_is_imported_only_when_the_chart_opens():
+def test_matplotlib_is_imported_only_when_the_chart_opens(tmp_path):
     code = ("import sys\n"
             "from PySide6.QtWidgets import QApplication\n"
             "app = QApplication([])\n"
@@ -142,8 +143,8 @@ def test_matplotlib_is_imported_only_when_the_chart_opens():
             "assert 'matplotlib' not in sys.modules, 'imported at start'\n"
             "w.costs.show_chart()\n"
             "assert 'matplotlib' in sys.modules\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, env={**__import__("os").environ,
-                                            "QT_QPA_PLATFORM": "offscreen",
-                                            "XDG_CONFIG_HOME": "/nonexistent-paramlab"})
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",  # settings and data: private
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                          text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
