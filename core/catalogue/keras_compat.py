@@ -42,8 +42,12 @@ _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding")
 
 
 def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
-                      _depth: int = 0) -> dict[str, Any]:
+                      _depth: int = 0, share: bool = False) -> dict[str, Any]:
     """The catalogue config of a Keras layer.
+
+    ``share=True`` (an importer that owns a freshly parsed JSON tree) keeps the file's
+    containers (initializer, regularizer dicts; lists) instead of copying them: the
+    catalogue never reads most of them, and the tree is not used again.
 
     Args:
         class_name: The layer's Keras class name (``Conv2D``).
@@ -78,6 +82,8 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
                 config[key] = _decode(value, depth)  # raises
             elif key not in _DROP:  # dropped below anyway
                 config[key] = value
+        elif share and (vt is dict or vt is list):
+            config[key] = value
         else:
             config[key] = _copy_json(value, depth)
     for key in _DROP:
