@@ -69,7 +69,12 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
                          f"got {type(keras_config).__name__}")
     config: dict[str, Any] = {}
     depth = _depth + 1
-    for key, value in keras_config.items():
+    items: Any = keras_config.items()
+    if share and type(keras_config) is dict:
+        # Fresh json.loads output: str keys and JSON values only, nothing to decode.
+        config = dict(keras_config)
+        items = ()
+    for key, value in items:
         if type(key) is not str:
             key = _decode(key)
             if not isinstance(key, str):
