@@ -169,7 +169,8 @@ class SummaryTableModel(QAbstractTableModel):
                 return r.error
             if col in NUMERIC:
                 # the formula, and where Keras and PyTorch differ, the line naming both
-                return r.formula + (f"\n{r.reconciliation}" if r.reconciliation else "")
+                return r.formula + (f"\n{convention.wrapped(r.reconciliation)}"
+                                    if r.reconciliation else "")
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if r.severity in _ERRORS:
