@@ -21,12 +21,11 @@ import os
 import sys
 from typing import TextIO
 
-from paramlab.core.errors import ParamLabError
 from paramlab.core import chart_cli, export_cli
 from paramlab.core.bulk import paused_gc
-from paramlab.core.funnel import explain, guarded
-from paramlab.core.text import elide_name, quote_path
+from paramlab.core.errors import ParamLabError
 from paramlab.core.exercise import cli as exercise_cli
+from paramlab.core.funnel import explain, guarded
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import parse_columns
 from paramlab.core.io.loader import load_model
@@ -35,6 +34,7 @@ from paramlab.core.propagate import propagate
 from paramlab.core.pytorch import CONVENTIONS, KERAS
 from paramlab.core.resources import list_examples
 from paramlab.core.summary import summarize
+from paramlab.core.text import elide_name, quote_path
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,9 @@ from paramlab.core.shape_formula import shape_steps
 from paramlab.core.spec import LayerSpec
 from paramlab.core.types import format_shape
 
-SAMPLE_INPUTS = ((None, 32, 32, 3), (None, 10, 8), (None, 16), (None, 8, 16, 16, 3), (None, 10))
+SAMPLE_INPUTS = ((None, 32, 32, 3), (None, 10, 8), (None, 16), (None, 8, 16, 16, 3), (None, 10),
+                 (None, 10, 64), (None, 32, 32, 64), (None, 256, 256, 3),
+                 (None, 5, 8, 16, 16, 3))
 
 
 def _range(f: FieldSpec) -> str:
@@ -41,17 +43,18 @@ def _range(f: FieldSpec) -> str:
 
 def worked_example(spec: LayerSpec) -> tuple[tuple, object, tuple, tuple[str, ...]] | None:
     """(input shape, output shape, weights, shape steps) for the default arguments on the
-    first sample input the layer accepts, or ``None`` (several inputs, or none accepted)."""
-    if spec.inputs.minimum != 1:
-        return None
+    first sample input the layer accepts (a merge or attention layer gets as many copies of
+    it as it needs), or ``None`` when none is accepted."""
     config = spec.resolve_config({})
+    copies = max(spec.inputs.minimum, 1 if spec.inputs.maximum != 0 else 0)
     for x in SAMPLE_INPUTS:
+        inputs = (x,) * copies
         try:
-            out = spec.output_shape((x,), config)
-            weights = spec.weights((x,), config)
+            out = spec.output_shape(inputs, config)
+            weights = spec.weights(inputs, config)
         except (LayerError, ValueError, TypeError, KeyError, IndexError):
             continue
-        return x, out, weights, shape_steps(spec.type, (x,), config, out)
+        return x, out, weights, shape_steps(spec.type, inputs, config, out)
     return None
 
 
@@ -73,7 +76,7 @@ def layer_page(type_name: str) -> str | None:
     if example is not None:
         x, out, weights, steps = example
         if weights:
-            lines += ["", f"Worked example with the default arguments on input "
+            lines += ["", f"Worked example with the default arguments on "
                           f"`{format_shape(x)}`:", "",
                       "    " + weight_formula(weights), "",
                       "Weights: " + ", ".join(f"`{w.name}` {w.shape}"
@@ -82,12 +85,16 @@ def layer_page(type_name: str) -> str | None:
         else:
             lines += ["", "**0 parameters.** This layer has no weights: what it computes is fixed "
                           "by its arguments, so there is nothing for training to learn."]
-        lines += ["", "## Output shape", "", f"Input `{format_shape(x)}` → output "
+        n_in = max(spec.inputs.minimum, 1 if spec.inputs.maximum != 0 else 0)
+        given = "no input" if n_in == 0 else (f"input `{format_shape(x)}`" if n_in == 1 else
+                                               f"{n_in} inputs `{format_shape(x)}`")
+        lines += ["", "## Output shape", "", f"{given[0].upper()}{given[1:]} → output "
                   f"`{format_shape(out)}`"]
         if steps:
             lines += [""] + [f"- {s}" for s in steps]
     else:
-        lines += ["", "See the description above (this layer needs several inputs)."]
+        lines += ["", "See the description above (its default arguments need an input this "
+                      "page does not try)."]
     lines += ["", "## PyTorch", "", _pytorch(spec, example[0] if example else None)]
     return "\n".join(lines) + "\n"
 
@@ -97,7 +104,8 @@ def _pytorch(spec: LayerSpec, x: tuple | None) -> str:
     convention counts with) on the worked example's input."""
     if spec.torch is None or spec.inputs.minimum == 0:
         return "No module: the model's input is the argument of forward()."
-    inputs = (x,) if x is not None else ((None, 10, 8),) * spec.inputs.minimum
+    copies = max(spec.inputs.minimum, 1)  # the worked example's inputs
+    inputs = (x,) * copies if x is not None else ((None, 10, 8),) * copies
     try:
         m = spec.torch(inputs, spec.resolve_config({}))
     except LayerError as exc:

@@ -30,12 +30,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from paramlab.core.graph import LayerGraph
 from paramlab.core.costs import FLOPS_PER_MAC
+from paramlab.core.graph import LayerGraph
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number
-from paramlab.core.types import Severity, Shape
+from paramlab.core.types import Severity, Shape, format_outputs
 
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
                   Severity.WARNING.value: 1, None: 0}
@@ -66,6 +66,8 @@ class SummaryRow:
             ``None`` where they agree. Given in both conventions.
         torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
             equivalent", "tensor operation"); ``None`` when unknown.
+        output_shapes: Every output's shape for a layer with several (LSTM with
+            ``return_state``), as Keras's summary lists them; ``None`` for one output.
         note: Information that changes no count ("Lambda: code is never executed; 0
             parameters, as in Keras; ..."); ``None`` when there is none. Unlike ``error``,
             a note leaves the counts complete.
@@ -92,6 +94,7 @@ class SummaryRow:
     reconciliation: str | None = None
     torch_module: str | None = None
     note: str | None = None
+    output_shapes: tuple[Shape, ...] | None = None
     macs: int | None = None
     activation_elements: int | None = None
 
@@ -104,6 +107,11 @@ class SummaryRow:
     def is_input(self) -> bool:
         """True for an InputLayer row (its tensor is the model's input, not an activation)."""
         return self.type == "InputLayer"
+
+    @property
+    def shape_text(self) -> str:
+        """The output shape as Keras prints it; a list of shapes for several outputs."""
+        return format_outputs(self.output_shape, self.output_shapes)
 
     @property
     def failed(self) -> bool:
@@ -262,12 +270,13 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         connected: list[str] = []
         keras_connected: list[str] = []
         for n in members:
-            for src, _ in graph.inputs(n):
+            for src, index in graph.inputs(n):
                 if src in member_set and key.startswith("group:"):
                     continue
                 src_key = row_of[src]
                 connected.append(names[src_key])
-                keras_connected.append(f"{names[src_key]}[{call_index[src]}][0]")
+                tensor = graph.output_index(src, n, index)
+                keras_connected.append(f"{names[src_key]}[{call_index[src]}][{tensor}]")
         if key.startswith("group:"):
             rows.append(_group_row(graph, key[6:], members, layers, tuple(connected),
                                    tuple(keras_connected), torch))
@@ -345,7 +354,7 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
                       trainable + non_trainable, connected, error, severity, d["trainable"],
                       formula, keras_connected, tuple(members), False, buffers, line, module,
-                      note=own.info,
+                      note=own.info, output_shapes=results[-1][1].output_shapes,
                       macs=_sum_known(r.macs for _, r in results),
                       activation_elements=_sum_known(r.activation_elements for _, r in results))
 

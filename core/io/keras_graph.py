@@ -331,6 +331,8 @@ class _Builder:
             raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
         if not isinstance(config, dict):
             raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
+        if call.options:
+            config.update(call.options)  # return_attention_scores: what the call returns
         if is_op and call.constants:
             scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
             if scalars:
@@ -447,22 +449,23 @@ class _Builder:
     def _connect(self) -> None:
         for node_id, scope, refs, name in self.pending:
             for i, ref in enumerate(refs):
-                src = self._resolve(scope, ref, name)
+                src, tensor = self._resolve(scope, ref, name)
                 try:
-                    self.graph.connect(src, node_id, i)
+                    self.graph.connect(src, node_id, i, tensor)
                 except GraphError as exc:
                     raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
                                     f"{ref.layer!r}: {exc}") from None
 
-    def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> str:
-        """The node that produces ``ref`` for layer ``name`` in ``scope``."""
+    def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> tuple[str, int]:
+        """The node that produces ``ref`` for layer ``name`` in ``scope``, and which of its
+        output tensors it is."""
         where = f"layer {name!r}"
         for _ in range(MAX_ALIAS_STEPS):
             target = self.alias.get((scope.id, ref.layer, ref.node, ref.tensor))
             if target is None:
                 node = scope.nodes.get((ref.layer, ref.node))
                 if node is not None:
-                    return node
+                    return node, ref.tensor
                 n = scope.calls.get(ref.layer)
                 if n is None:
                     raise self.fail(f"{where} takes input from {ref.layer!r}, which is not a "

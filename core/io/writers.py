@@ -47,7 +47,6 @@ from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.text import NAME_LIMIT, elide_name, one_line
-from paramlab.core.types import format_shape
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -148,7 +147,7 @@ def _torch(summary: Summary) -> bool:
 
 def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-    cells = [f"{_cut(row.name)} ({_cut(row.type)})", format_shape(row.output_shape), params]
+    cells = [f"{_cut(row.name)} ({_cut(row.type)})", row.shape_text, params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
@@ -224,7 +223,7 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             if value is not None and not (r.is_input and c.startswith("activation")):
                 sums[c] += value
             costs.append("" if value is None else value)
-        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), format_shape(r.output_shape),
+        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), r.shape_text,
                     r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
                    + tuple(costs) + (_safe(_join(r.connected_to, "; ")),
                                      _safe(_cut(r.error or "", 500))))
@@ -286,7 +285,8 @@ def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
         "layers": [{
             "name": r.name,
             "type": r.type,
-            "output_shape": None if r.output_shape is None else list(r.output_shape),
+            "output_shape": None if r.output_shape is None else (
+                [list(s) for s in r.output_shapes] if r.output_shapes else list(r.output_shape)),
             "trainable": r.trainable,
             "non_trainable": r.non_trainable,
             "total": r.total,
@@ -337,7 +337,7 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
         align.append(":--")
     lines = [f"### Model: {_md(_cut(summary.name))}", "", _md_row(head), _md_row(align)]
     for r in summary.rows:
-        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{format_shape(r.output_shape)}`",
+        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{r.shape_text}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")

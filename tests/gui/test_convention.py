@@ -52,7 +52,8 @@ def test_switch_shows_pytorch_counts_and_back(make_window, ui, settings):
         model = window.summary.model
         tip = model.index(model.row_of(ui.layer_id(window, "batch_normalization")),
                           COL_TOTAL).data(3)  # ToolTipRole
-        assert "running_mean, running_var (2·64) and num_batches_tracked (1) are buffers" in tip
+        assert "running_mean, running_var (2·64) and num_batches_tracked (1) are buffers" in \
+            " ".join(tip.split())
         # properties panel: counts, formula, reconciliation line
         window.select_ids([ui.layer_id(window, "batch_normalization")])
         props = window.properties
