@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.errors import LayerError, ModelFileError, ParamLabError
 from paramlab.core.exercise.format import (
-    FIELDS, HIDE_CHOICES, TOTAL_FIELDS, TOTALS, Answers, Cell, Exercise, load_exercise,
+    FIELDS, HIDE_CHOICES, PARAM_FIELDS, TOTAL_FIELDS, TOTALS, Answers, Cell, Exercise, load_exercise,
     read_json, save_answers, save_exercise)
 from paramlab.core.exercise.grading import CellGrade, Grader
 from paramlab.core.exercise.lessons import list_lessons
@@ -263,11 +263,15 @@ def mask_look(look: NodeLook, shape: bool, counts: bool) -> NodeLook:
     """``look`` with its hidden texts as ``?`` (the tooltip holds the formula: replaced)."""
     if not (shape or counts):
         return look
-    return dataclasses.replace(
+    look = dataclasses.replace(
         look, shape_text=HIDDEN_TEXT if shape else look.shape_text,
         params_text=HIDDEN_TEXT if counts else look.params_text,
         params_short="" if counts else look.params_short,
         tooltip="Hidden in this exercise")
+    if counts and hasattr(look, "macs_text"):
+        # a layer's MACs give its weight count away (Dense: inputs·units)
+        look = dataclasses.replace(look, macs_text="", macs_short="")
+    return look
 
 
 class ExportMask:
@@ -310,10 +314,16 @@ class ExportMask:
         rows = list(csv.reader(io.StringIO(format_summary(summary, "csv"))))
         header = rows[0]
         columns = {f: header.index(f) for f in FIELDS if f in header}
+        # buffers and cost columns (MACs, parameter memory ...) give the counts away too
+        derived = [c for c, h in enumerate(header)
+                   if h not in FIELDS and h not in ("name", "type", "connected_to", "error")]
         for row in rows[1:]:
             name = TOTALS if row[0] == "Total" and row is rows[-1] else row[0]
             for f, c in columns.items():
                 if cell_hidden(self.session, self.graph, name, f):
+                    row[c] = HIDDEN_TEXT
+            if any(cell_hidden(self.session, self.graph, name, f) for f in PARAM_FIELDS):
+                for c in derived:
                     row[c] = HIDDEN_TEXT
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)
@@ -631,10 +641,29 @@ class ExerciseController(QObject):
             for act in (acts.keras, acts.pytorch, acts.export_pytorch):
                 act.setEnabled(not self.session.student)
 
+    def _costs_while_student(self) -> None:
+        """Cost columns, the cost chart (bars of parameters), MACs on nodes and the memory
+        budget all give counts away: off during an exercise, back as they were after."""
+        costs = getattr(self.window, "costs", None)
+        if costs is None:
+            return
+        student = self.session.student
+        acts = list(costs.column_actions.values()) + [costs.node_macs, costs.chart_action,
+                                                      costs.budget_action]
+        for act in acts:
+            act.setEnabled(not student)
+        if student:
+            self.window.summary.set_cost_columns([])
+            if costs.chart_dock is not None:
+                costs.chart_dock.hide()
+        else:
+            self.window.summary.set_cost_columns(costs.shown_columns())
+
     def _session_changed(self) -> None:
         s = self.session
         w = self.window
         self._keras_counts_while_student()
+        self._costs_while_student()
         w.document.read_only = READ_ONLY if s.student else None
         for act in (w.acts.save, w.acts.save_as):
             act.setEnabled(not s.student)
@@ -743,6 +772,8 @@ class ExerciseController(QObject):
             panel.formula_label.setText(HIDDEN_TEXT)
             panel.weights_label.setText("")
             panel.weights_label.hide()
+            if hasattr(panel, "macs_label"):  # MACs give the weight count away
+                panel.macs_label.setText(HIDDEN_TEXT)
 
     # ------------------------------------------------------------------ context menu
     def _summary_menu(self, pos: Any) -> None:

@@ -45,6 +45,7 @@ class NodeItem(QGraphicsItem):
                  | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setFlags(flags)
         self.output_port = PortItem(self, PortKind.OUTPUT, 0, output_port_pos())
+        self.output_ports: list[PortItem] = [self.output_port]
         self.input_ports: list[PortItem] = []
         self._port_layout: tuple[int, bool] = (-1, False)
         self.setToolTip(look.tooltip)
@@ -85,6 +86,25 @@ class NodeItem(QGraphicsItem):
         self.input_ports = [PortItem(self, PortKind.INPUT, i, input_port_pos(i, count),
                                      plus and i == count - 1) for i in range(count)]
 
+    def set_output_ports(self, labels: list[str]) -> bool:
+        """One output port per label (a multi-output layer's tensor shapes), or the single
+        unlabelled port for an empty list. Returns True when the ports changed."""
+        if [p.label for p in self.output_ports] == (labels or [""]):
+            return False
+        scene = self.scene()
+        for port in self.output_ports:
+            port.setParentItem(None)
+            if scene is not None:
+                scene.removeItem(port)
+        count = max(len(labels), 1)
+        # Neighbouring labels alternate rows: each may be as wide as two port gaps.
+        width = 2 * NODE_WIDTH / (count + 1) - 4
+        self.output_ports = [PortItem(self, PortKind.OUTPUT, i, output_port_pos(i, count),
+                                      label=text, label_width=width)
+                             for i, text in enumerate(labels or [""])]
+        self.output_port = self.output_ports[0]
+        return True
+
     # ------------------------------------------------------------------ geometry
     def input_port_scene_pos(self, index: int) -> QPointF:
         count = len(self.input_ports)
@@ -92,8 +112,10 @@ class NodeItem(QGraphicsItem):
             return self.mapToScene(QPointF(0, -NODE_HEIGHT / 2))
         return self.mapToScene(input_port_pos(min(index, count - 1), count))
 
-    def output_port_scene_pos(self) -> QPointF:
-        return self.mapToScene(output_port_pos())
+    def output_port_scene_pos(self, output: int = 0) -> QPointF:
+        """Where output tensor ``output``'s port is (the first port if there is no such)."""
+        count = len(self.output_ports)
+        return self.mapToScene(output_port_pos(output if output < count else 0, count))
 
     def boundingRect(self) -> QRectF:
         return node_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)

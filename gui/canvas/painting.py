@@ -221,8 +221,11 @@ def input_port_pos(index: int, count: int) -> QPointF:
     return QPointF(x, -NODE_HEIGHT / 2)
 
 
-def output_port_pos() -> QPointF:
-    return QPointF(0.0, NODE_HEIGHT / 2)
+def output_port_pos(index: int = 0, count: int = 1) -> QPointF:
+    """Position of output port ``index`` of ``count`` (a layer with ``return_state`` has one
+    per output tensor), relative to the node's centre; one output sits in the middle."""
+    x = -NODE_WIDTH / 2 + NODE_WIDTH * (index + 1) / (count + 1)
+    return QPointF(x, NODE_HEIGHT / 2)
 
 
 def node_rect() -> QRectF:
@@ -407,9 +410,29 @@ def paint_frozen(painter: QPainter, rect: QRectF) -> None:
     painter.restore()
 
 
+PORT_LABEL_HEIGHT = 10.0
+
+
+def port_label_rect(center: QPointF, width: float, row: int) -> QRectF:
+    """Where an output port's label is drawn: under the port, in row ``row`` (0 or 1:
+    neighbouring ports alternate rows so that their labels do not overlap)."""
+    top = center.y() + PORT_RADIUS + row * PORT_LABEL_HEIGHT
+    return QRectF(center.x() - width / 2, top, width, PORT_LABEL_HEIGHT)
+
+
 def paint_port(painter: QPainter, center: QPointF, plus: bool = False,
-               highlighted: bool = False) -> None:
-    """Draw a port circle (with a ``+`` for an "add an input" port)."""
+               highlighted: bool = False, label: str = "", label_width: float = 80.0,
+               label_row: int = 0) -> None:
+    """Draw a port circle (with a ``+`` for an "add an input" port), and under it
+    ``label`` (an output tensor's shape), elided to ``label_width``, when given."""
+    if label:
+        font = QFont(painter.font())
+        font.setPointSizeF(6.5)
+        painter.setFont(font)
+        painter.setPen(QColor(70, 70, 80))
+        text = QFontMetricsF(font).elidedText(label, Qt.TextElideMode.ElideRight, label_width)
+        painter.drawText(port_label_rect(center, label_width, label_row),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
     painter.setPen(QPen(QColor(60, 60, 60), 1.2))
     painter.setBrush(SELECTION_COLOR if highlighted else QColor(250, 250, 250))
     painter.drawEllipse(center, PORT_RADIUS, PORT_RADIUS)
