@@ -22,6 +22,7 @@ import sys
 from typing import TextIO
 
 from paramlab.core import chart_cli, export_cli
+from paramlab.core.bulk import paused_gc
 from paramlab.core.errors import ParamLabError
 from paramlab.core.exercise import cli as exercise_cli
 from paramlab.core.funnel import explain, guarded
@@ -148,9 +149,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         print(f"{PROG}: error: {quote_path(args.model)}: cannot read the model: "
               f"{explain(exc)}", file=err)
         return EXIT_FILE
-    result = propagate(graph)
-    summary = summarize(graph, result, expand_groups=bool(args.expand),
-                        convention=getattr(args, "convention", KERAS))
+    with paused_gc():
+        result = propagate(graph)
+        summary = summarize(graph, result, expand_groups=bool(args.expand),
+                            convention=getattr(args, "convention", KERAS))
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
     batch = getattr(args, "batch_size", 1)
     chosen = getattr(args, "columns", None)

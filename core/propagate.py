@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paramlab.core.catalogue import get_spec
@@ -264,8 +264,9 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
         if n not in g and n in old:
             changes[n] = None
     done = _Overlay(changes, old)
+    memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in ordered:
-        r = _compute(graph, n, done)  # type: ignore[arg-type]
+        r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
         changes[n] = r
         trainable += r.trainable
         non_trainable += r.non_trainable
@@ -283,8 +284,9 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
     trainable = non_trainable = 0
     failed, noted = [], []
+    memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in order_list:
-        r = results[n] = _compute(graph, n, results)
+        r = results[n] = _compute_call(graph, n, results, memo)
         trainable += r.trainable
         non_trainable += r.non_trainable
         if r.diagnostic is not None:
@@ -340,6 +342,28 @@ def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
           severity: Severity = Severity.ERROR) -> LayerResult:
     return LayerResult(node_id, tuple(s for s in in_shapes if s is not None), None, (),
                        0, 0, "", Diagnostic(severity, node_id, message), spec is not None)
+
+
+def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult],
+                  memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]]) -> LayerResult:
+    """:func:`_compute`, except that a shared call (``shared_with``) whose owner, inputs,
+    config, trainability and group equal an earlier call's reuses that call's result: a
+    layer called 100,000 times is computed once per distinct input shape. Only results
+    without a diagnostic are reused (a diagnostic names its layer)."""
+    d = graph.raw(node_id)
+    owner = d.get("shared_with")
+    if owner is None:
+        return _compute(graph, node_id, done)
+    inputs = graph.inputs(node_id)
+    key = (owner, d["type"], d["trainable"], d.get("group"),
+           tuple((i, done[src].output_shape) for src, i in inputs))
+    hit = memo.get(key)
+    if hit is not None and hit[0] == d["config"]:
+        return replace(hit[1], node_id=node_id)
+    r = _compute(graph, node_id, done)
+    if r.diagnostic is None:
+        memo[key] = (d["config"], r)
+    return r
 
 
 def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -> LayerResult:

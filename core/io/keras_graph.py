@@ -37,6 +37,7 @@ from paramlab.core.io.keras_calls import Call, TensorRef, history
 from paramlab.core.io.keras_unwrap import (KERAS1_MESSAGE, MODEL_CLASSES, is_keras1_layer,
                                            sequential_layers, unwrap_model)
 from paramlab.core.spec import LayerSpec
+from paramlab.core.text import MAX_NAME, elide_name, elide_value, name_too_long
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ class _Builder:
         self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
         self.sources: dict[str, tuple[dict[str, Any], Call]] = {}  # node id -> (layer, call)
         self.opaque: list[tuple[str, dict[str, Any]]] = []
+        # (scope, layer name, number of inputs) -> what a shared call of it is made of:
+        # (type, converted config, trainable, spec, file config); see _layer.
+        self.templates: dict[tuple[int, str, int], tuple[Any, ...]] = {}
         self.reserved: set[str] = set()
         self.convert = partial(from_keras_config, share=True) if owned else from_keras_config
         self._checks: dict[int, tuple[tuple[str, FieldKind, tuple[type, ...], bool], ...]] = {}
@@ -303,10 +307,20 @@ class _Builder:
 
     # ------------------------------------------------------------------ layers
     def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
+        if k > 1 and not call.constants:
+            template = self.templates.get((scope.id, name, len(call.inputs)))
+            if template is not None:
+                # A later call of a shared layer: the same class, config and trainability
+                # as its first shared call, converted and checked once (a layer called
+                # 100,000 times is imported in bulk).
+                self._add_node(layer, name, k, call, scope, *template)
+                return
         cls = layer.get("class_name")
         if not isinstance(cls, str) or not cls:
-            raise self.fail(f"layer {name!r}: class_name must be a non-empty string, got "
-                            f"{cls!r}")
+            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
+                            f"string, got {elide_value(cls)}")
+        if len(cls) > MAX_NAME:
+            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
         cfg = layer.get("config")
         if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
             cfg = self._config_of(layer, f"layer {name!r}")
@@ -331,6 +345,15 @@ class _Builder:
         if spec is not None:
             self._check_types(type_name, config, name, spec)
         trainable = self._trainable(cfg, name) and not scope.frozen
+        if k == 1 and not is_op:
+            self.templates[(scope.id, name, len(call.inputs))] = (type_name, config, trainable,
+                                                                  spec, cfg)
+        self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg)
+
+    def _add_node(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
+                  type_name: str, config: dict[str, Any], trainable: bool,
+                  spec: LayerSpec | None, cfg: dict[str, Any]) -> None:
+        """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``)."""
         owner_id = None
         if scope.owner is not None:
             owner_id = scope.owner.nodes.get((name, 0))
@@ -512,7 +535,9 @@ class _Builder:
         if name is None and sequential_layers(layer) is not None:
             name = f"sequential_{index + 1}"  # Keras ≤ 2.2 wrote no name for a list config
         if name is None:
-            raise self.fail(f"layer {index} ({layer.get('class_name')!r}) has no name")
+            raise self.fail(f"layer {index} ({elide_value(layer.get('class_name'))}) has no name")
+        if len(name) > MAX_NAME:
+            raise self.fail(f"layer {index}: {name_too_long(name)}")
         return name
 
     def _io_list(self, value: Any, model: Any, key: str) -> list[tuple[str, int, int]]:

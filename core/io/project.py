@@ -38,8 +38,9 @@ from paramlab.core.errors import GraphError, ModelFileError
 from paramlab.core.fields import FieldKind
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.atomic import atomic_write_text
-from paramlab.core.text import (elide_name, elide_value, find_lone_surrogate, format_number,
-                                is_finite_number, json_value_error)
+from paramlab.core.text import (MAX_NAME, elide_name, elide_value, find_lone_surrogate,
+                                format_number, is_finite_number, json_value_error,
+                                name_too_long)
 
 FORMAT_VERSION = 2  # 2: may carry an "exercise" block (core.exercise.format); 1 still reads
 READABLE_VERSIONS = (1, 2)
@@ -335,6 +336,8 @@ def _get_str(entry: dict[str, Any], key: str, where: str, bad) -> str:
     value = entry[key]
     if not isinstance(value, str) or not value.strip():
         raise bad(f"{where}: '{key}' must be a non-empty string, found {_kind(value)}")
+    if len(value) > MAX_NAME:
+        raise bad(f"{where}: {name_too_long(value, repr(key))}")
     return value
 
 
