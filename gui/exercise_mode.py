@@ -481,8 +481,9 @@ class ExerciseController(QObject):
         for group, item in groups.items():
             item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
         if s.exercise.hidden.get(TOTALS):
-            self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
-            self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")
+            for label in (self.window.totals_label, self.window.summary.totals_label):
+                label.setText("Totals: ? (hidden in this exercise)")
+                label.setToolTip("")  # the cost footer's tooltip holds the exact figures
 
     def _properties_hook(self, panel: Any, node_id: str, result: Any) -> None:
         """Show-your-work shape steps under the output shape; ``?`` for hidden cells (the
