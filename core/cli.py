@@ -21,11 +21,11 @@ import os
 import sys
 from typing import TextIO
 
-from paramlab.core.errors import ParamLabError
 from paramlab.core import chart_cli, export_cli
-from paramlab.core.funnel import explain, guarded
-from paramlab.core.text import elide_name, quote_path
+from paramlab.core.bulk import paused_gc
+from paramlab.core.errors import ParamLabError
 from paramlab.core.exercise import cli as exercise_cli
+from paramlab.core.funnel import explain, guarded
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import parse_columns
 from paramlab.core.io.loader import load_model
@@ -34,6 +34,7 @@ from paramlab.core.propagate import propagate
 from paramlab.core.pytorch import CONVENTIONS, KERAS
 from paramlab.core.resources import list_examples
 from paramlab.core.summary import summarize
+from paramlab.core.text import elide_name, quote_path
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +149,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         print(f"{PROG}: error: {quote_path(args.model)}: cannot read the model: "
               f"{explain(exc)}", file=err)
         return EXIT_FILE
-    result = propagate(graph)
-    summary = summarize(graph, result, expand_groups=bool(args.expand),
-                        convention=getattr(args, "convention", KERAS))
+    with paused_gc():
+        result = propagate(graph)
+        summary = summarize(graph, result, expand_groups=bool(args.expand),
+                            convention=getattr(args, "convention", KERAS))
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
     batch = getattr(args, "batch_size", 1)
     chosen = getattr(args, "columns", None)

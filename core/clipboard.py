@@ -68,7 +68,9 @@ def copy_layers(graph: LayerGraph, node_ids: list[str]) -> str:
         if d.get("shared_with") is not None:
             entry["shared_with"] = d["shared_with"]
         layers.append(entry)
-    edges = [[s, t, k] for s, t, k in graph.edges() if s in chosen and t in chosen]
+    # [src, dst, input index] (+ output index when not the first tensor)
+    edges = [[s, t, k] + ([graph.output_index(s, t, k)] if graph.output_index(s, t, k) else [])
+             for s, t, k in graph.edges() if s in chosen and t in chosen]
     return json.dumps({"format": FORMAT, "version": VERSION, "layers": layers,
                        "edges": edges}, default=_json_default)
 
@@ -115,9 +117,10 @@ def parse_layers(text: str) -> dict[str, Any]:
         ids.add(layer["id"])
     seen_inputs: set[tuple[str, int]] = set()
     for edge in edges:
-        if (not isinstance(edge, list) or len(edge) != 3
+        if (not isinstance(edge, list) or len(edge) not in (3, 4)
                 or not isinstance(edge[0], str) or not isinstance(edge[1], str)
-                or edge[0] not in ids or edge[1] not in ids or not _is_int(edge[2]) or edge[2] < 0):
+                or edge[0] not in ids or edge[1] not in ids or not _is_int(edge[2]) or edge[2] < 0
+                or (len(edge) == 4 and (not _is_int(edge[3]) or edge[3] < 0))):
             raise ClipboardError(f"clipboard layers: bad connection {edge!r}")
         if (edge[1], edge[2]) in seen_inputs:
             raise ClipboardError(f"clipboard layers: input {edge[2]} of {edge[1]!r} is "
@@ -191,8 +194,8 @@ def paste_edits(graph: LayerGraph, text: str,
                               layer.get("trainable", True),
                               (float(x) + offset[0], float(y) + offset[1]),
                               id_map[layer["id"]], shared))
-    for src, dst, index in sorted(data["edges"], key=lambda e: e[2]):
-        edits.append(Connect(id_map[src], id_map[dst], index))
+    for src, dst, index, *output in sorted(data["edges"], key=lambda e: e[2]):
+        edits.append(Connect(id_map[src], id_map[dst], index, output[0] if output else 0))
     return edits, [id_map[layer["id"]] for layer in data["layers"]]
 
 

@@ -70,15 +70,16 @@ class RemoveLayer(_NodeEdit):
 
     node_id: str
     _saved: Any = None
-    _edges: list[tuple[str, str, int]] = field(default_factory=list)
+    _edges: list[tuple[str, str, int, int]] = field(default_factory=list)
     _sequence: int | None = None
 
     def apply(self, graph: LayerGraph) -> None:
         layer = graph.layer(self.node_id)
         self._saved = layer
         self._sequence = graph.sequence_number(self.node_id)
-        self._edges = ([(s, self.node_id, i) for s, i in graph.inputs(self.node_id)]
-                       + [(self.node_id, d, i) for d, i in graph.outputs(self.node_id)])
+        n = self.node_id
+        self._edges = ([(s, n, i, graph.output_index(s, n, i)) for s, i in graph.inputs(n)]
+                       + [(n, d, i, graph.output_index(n, d, i)) for d, i in graph.outputs(n)])
         graph.remove_layer(self.node_id)
 
     def revert(self, graph: LayerGraph) -> None:
@@ -86,23 +87,25 @@ class RemoveLayer(_NodeEdit):
         # Back in its old place among equals, so the summary's order is as before.
         graph.add_layer(s.type, s.name, s.config, s.trainable, s.position, s.id,
                         s.shared_with, s.group, sequence=self._sequence)
-        for src, dst, idx in self._edges:
-            graph.connect(src, dst, idx)
+        for src, dst, idx, out in self._edges:
+            graph.connect(src, dst, idx, out)
 
 
 @dataclass
 class Connect:
-    """Connect ``src``'s output to input ``index`` of ``dst`` (``None``: first free input)."""
+    """Connect output ``output`` of ``src`` (0: its first tensor) to input ``index`` of
+    ``dst`` (``None``: first free input)."""
 
     src: str
     dst: str
     index: int | None = None
+    output: int = 0
 
     def check(self, graph: LayerGraph) -> None:
         graph.check_connect(self.src, self.dst, self.index)
 
     def apply(self, graph: LayerGraph) -> None:
-        self.index = graph.connect(self.src, self.dst, self.index)
+        self.index = graph.connect(self.src, self.dst, self.index, self.output)
 
     def revert(self, graph: LayerGraph) -> None:
         assert self.index is not None
@@ -111,21 +114,25 @@ class Connect:
 
 @dataclass
 class Disconnect:
-    """Remove the connection ``src -> dst`` at input ``index``."""
+    """Remove the connection ``src -> dst`` at input ``index`` (revert restores the output
+    tensor it came from)."""
 
     src: str
     dst: str
     index: int
+    _output: int = 0
 
     def check(self, graph: LayerGraph) -> None:
         if not graph.nx_graph.has_edge(self.src, self.dst, self.index):
             raise GraphError(f"there is no connection {self.src} -> {self.dst} at input {self.index}")
 
     def apply(self, graph: LayerGraph) -> None:
+        self.check(graph)
+        self._output = graph.output_index(self.src, self.dst, self.index)
         graph.disconnect(self.src, self.dst, self.index)
 
     def revert(self, graph: LayerGraph) -> None:
-        graph.connect(self.src, self.dst, self.index)
+        graph.connect(self.src, self.dst, self.index, self._output)
 
 
 @dataclass

@@ -176,6 +176,11 @@ class LayerGraph:
                 return [(u, next(iter(keys)))]
         return sorted(((u, k) for u, keys in pred.items() for k in keys), key=_second)
 
+    def output_index(self, src: str, dst: str, index: int) -> int:
+        """Which output tensor of ``src`` feeds input ``index`` of ``dst`` (0 for the first;
+        a layer with ``return_state`` has several). Keras's ``tensor_index``."""
+        return self._g._pred[dst][src][index].get("output", 0)
+
     def outputs(self, node_id: str) -> list[tuple[str, int]]:
         """``(target id, input index)`` of every consumer of ``node_id``."""
         return [(v, k) for _, v, k in self._g.out_edges(node_id, keys=True)]
@@ -364,19 +369,27 @@ class LayerGraph:
             self._structure_changed()
         self._emit(LAYER_REMOVED, node_id)
 
-    def connect(self, src: str, dst: str, index: int | None = None) -> int:
-        """Feed the output of ``src`` into input ``index`` of ``dst``; return the index used.
+    def connect(self, src: str, dst: str, index: int | None = None, output: int = 0) -> int:
+        """Feed output ``output`` of ``src`` (0: its first tensor) into input ``index`` of
+        ``dst``; return the index used.
 
-        ``index=None`` takes the lowest free input.
+        ``index=None`` takes the lowest free input. Whether ``src`` has that many outputs is
+        propagation's business (it depends on the layer's config): an edge from a missing
+        output makes ``dst`` an error, not a refused edit.
 
         Raises:
             GraphError: unknown id; the connection would close a cycle; the input index is
                 taken or beyond the number of inputs the target's layer type accepts.
         """
         index = self.check_connect(src, dst, index)
+        if not isinstance(output, int) or isinstance(output, bool) or output < 0:
+            raise GraphError(f"an output index must be a whole number 0 or more, got {output!r}")
         pos = self._positions()
         forward = pos is not None and pos[src] < pos[dst]
-        self._g.add_edge(src, dst, key=index)
+        if output:
+            self._g.add_edge(src, dst, key=index, output=output)
+        else:
+            self._g.add_edge(src, dst, key=index)
         if self._seq[src] >= self._seq[dst]:
             self._backward += 1
         self._touch(dst)

@@ -17,25 +17,9 @@ from paramlab.core.shape_formula import shape_steps
 from paramlab.core.spec import LayerSpec
 from paramlab.core.types import format_shape
 
-SAMPLE_INPUTS = ((None, 32, 32, 3), (None, 10, 8), (None, 16), (None, 8, 16, 16, 3), (None, 10))
-PYTORCH = {
-    "Dense": "torch.nn.Linear", "Conv1D": "torch.nn.Conv1d", "Conv2D": "torch.nn.Conv2d",
-    "Conv3D": "torch.nn.Conv3d", "Conv1DTranspose": "torch.nn.ConvTranspose1d",
-    "Conv2DTranspose": "torch.nn.ConvTranspose2d", "Conv3DTranspose": "torch.nn.ConvTranspose3d",
-    "MaxPooling1D": "torch.nn.MaxPool1d", "MaxPooling2D": "torch.nn.MaxPool2d",
-    "MaxPooling3D": "torch.nn.MaxPool3d", "AveragePooling1D": "torch.nn.AvgPool1d",
-    "AveragePooling2D": "torch.nn.AvgPool2d", "AveragePooling3D": "torch.nn.AvgPool3d",
-    "GlobalAveragePooling2D": "torch.nn.AdaptiveAvgPool2d(1) + torch.nn.Flatten",
-    "GlobalMaxPooling2D": "torch.nn.AdaptiveMaxPool2d(1) + torch.nn.Flatten",
-    "BatchNormalization": "torch.nn.BatchNorm1d / BatchNorm2d (running statistics as buffers)",
-    "LayerNormalization": "torch.nn.LayerNorm", "GroupNormalization": "torch.nn.GroupNorm",
-    "Embedding": "torch.nn.Embedding", "SimpleRNN": "torch.nn.RNN (two bias vectors)",
-    "LSTM": "torch.nn.LSTM (two bias vectors)", "GRU": "torch.nn.GRU",
-    "Dropout": "torch.nn.Dropout", "Flatten": "torch.nn.Flatten", "ReLU": "torch.nn.ReLU",
-    "ZeroPadding2D": "torch.nn.ZeroPad2d", "UpSampling2D": "torch.nn.Upsample",
-    "MultiHeadAttention": "torch.nn.MultiheadAttention", "PReLU": "torch.nn.PReLU",
-    "Softmax": "torch.nn.Softmax", "ELU": "torch.nn.ELU", "LeakyReLU": "torch.nn.LeakyReLU",
-}
+SAMPLE_INPUTS = ((None, 32, 32, 3), (None, 10, 8), (None, 16), (None, 8, 16, 16, 3), (None, 10),
+                 (None, 10, 64), (None, 32, 32, 64), (None, 256, 256, 3),
+                 (None, 5, 8, 16, 16, 3))
 
 
 def _range(f: FieldSpec) -> str:
@@ -59,17 +43,18 @@ def _range(f: FieldSpec) -> str:
 
 def worked_example(spec: LayerSpec) -> tuple[tuple, object, tuple, tuple[str, ...]] | None:
     """(input shape, output shape, weights, shape steps) for the default arguments on the
-    first sample input the layer accepts, or ``None`` (several inputs, or none accepted)."""
-    if spec.inputs.minimum != 1:
-        return None
+    first sample input the layer accepts (a merge or attention layer gets as many copies of
+    it as it needs), or ``None`` when none is accepted."""
     config = spec.resolve_config({})
+    copies = max(spec.inputs.minimum, 1 if spec.inputs.maximum != 0 else 0)
     for x in SAMPLE_INPUTS:
+        inputs = (x,) * copies
         try:
-            out = spec.output_shape((x,), config)
-            weights = spec.weights((x,), config)
+            out = spec.output_shape(inputs, config)
+            weights = spec.weights(inputs, config)
         except (LayerError, ValueError, TypeError, KeyError, IndexError):
             continue
-        return x, out, weights, shape_steps(spec.type, (x,), config, out)
+        return x, out, weights, shape_steps(spec.type, inputs, config, out)
     return None
 
 
@@ -91,7 +76,7 @@ def layer_page(type_name: str) -> str | None:
     if example is not None:
         x, out, weights, steps = example
         if weights:
-            lines += ["", f"Worked example with the default arguments on input "
+            lines += ["", f"Worked example with the default arguments on "
                           f"`{format_shape(x)}`:", "",
                       "    " + weight_formula(weights), "",
                       "Weights: " + ", ".join(f"`{w.name}` {w.shape}"
@@ -100,14 +85,46 @@ def layer_page(type_name: str) -> str | None:
         else:
             lines += ["", "**0 parameters.** This layer has no weights: what it computes is fixed "
                           "by its arguments, so there is nothing for training to learn."]
-        lines += ["", "## Output shape", "", f"Input `{format_shape(x)}` → output "
+        n_in = max(spec.inputs.minimum, 1 if spec.inputs.maximum != 0 else 0)
+        given = "no input" if n_in == 0 else (f"input `{format_shape(x)}`" if n_in == 1 else
+                                               f"{n_in} inputs `{format_shape(x)}`")
+        lines += ["", "## Output shape", "", f"{given[0].upper()}{given[1:]} → output "
                   f"`{format_shape(out)}`"]
         if steps:
             lines += [""] + [f"- {s}" for s in steps]
     else:
-        lines += ["", "See the description above (this layer needs several inputs)."]
-    lines += ["", "## PyTorch", "", PYTORCH.get(spec.type, "no single equivalent module")]
+        lines += ["", "See the description above (its default arguments need an input this "
+                      "page does not try)."]
+    lines += ["", "## PyTorch", "", _pytorch(spec, example[0] if example else None)]
     return "\n".join(lines) + "\n"
+
+
+def _pytorch(spec: LayerSpec, x: tuple | None) -> str:
+    """The layer's PyTorch equivalent, from its ``torch`` rule (the one the PyTorch
+    convention counts with) on the worked example's input."""
+    if spec.torch is None or spec.inputs.minimum == 0:
+        return "No module: the model's input is the argument of forward()."
+    copies = max(spec.inputs.minimum, 1)  # the worked example's inputs
+    inputs = (x,) * copies if x is not None else ((None, 10, 8),) * copies
+    try:
+        m = spec.torch(inputs, spec.resolve_config({}))
+    except LayerError as exc:
+        return f"No PyTorch equivalent here: {exc}"
+    if m.unsupported:
+        if m.unsupported.startswith("no exact"):
+            return f"No exact{m.unsupported[8:]}."
+        return f"No PyTorch equivalent: {m.unsupported}."
+    if not m.modules:
+        return f"No torch.nn module: {m.note or 'a tensor operation in forward()'}."
+    params = ", ".join(f"`{t.name}` {t.shape}" for t in m.parameters) or "none"
+    text = (f"`torch.{m.expr()}` on input{'s' if len(inputs) > 1 else ''} "
+            f"{', '.join(f'`{format_shape(i)}`' for i in inputs)}. Parameters: {params} = "
+            f"{sum(t.size for t in m.parameters):,}")
+    if m.buffers:
+        text += (". Buffers (not parameters): "
+                 + ", ".join(f"`{t.name}` {t.shape}" for t in m.buffers)
+                 + f" = {sum(t.size for t in m.buffers):,}")
+    return text + (f". {m.note[0].upper()}{m.note[1:]}." if m.note else ".")
 
 
 def all_layer_types() -> list[str]:

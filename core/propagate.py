@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paramlab.core.catalogue import get_spec
@@ -58,6 +58,9 @@ class LayerResult:
             error).
         activation_elements: Elements of its output at batch 1; ``None`` when unknown.
         info: A note that changes no count ("Lambda: code is never executed; ..."), or None.
+        output_shapes: Every output tensor's shape, by output index, for a layer with more
+            than one (LSTM with ``return_state``: output, state_h, state_c); ``None`` for a
+            single output (``output_shape`` is always the first).
         torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
             non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
             layer could not be computed or its type is unknown.
@@ -76,6 +79,7 @@ class LayerResult:
     macs: int | None = None
     activation_elements: int | None = None
     info: str | None = None
+    output_shapes: tuple[Shape, ...] | None = None
 
     @property
     def total(self) -> int:
@@ -260,8 +264,9 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
         if n not in g and n in old:
             changes[n] = None
     done = _Overlay(changes, old)
+    memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in ordered:
-        r = _compute(graph, n, done)  # type: ignore[arg-type]
+        r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
         changes[n] = r
         trainable += r.trainable
         non_trainable += r.non_trainable
@@ -279,8 +284,9 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
     trainable = non_trainable = 0
     failed, noted = [], []
+    memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in order_list:
-        r = results[n] = _compute(graph, n, results)
+        r = results[n] = _compute_call(graph, n, results, memo)
         trainable += r.trainable
         non_trainable += r.non_trainable
         if r.diagnostic is not None:
@@ -338,11 +344,34 @@ def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
                        0, 0, "", Diagnostic(severity, node_id, message), spec is not None)
 
 
+def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult],
+                  memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]]) -> LayerResult:
+    """:func:`_compute`, except that a shared call (``shared_with``) whose owner, inputs,
+    config, trainability and group equal an earlier call's reuses that call's result: a
+    layer called 100,000 times is computed once per distinct input shape. Only results
+    without a diagnostic are reused (a diagnostic names its layer)."""
+    d = graph.raw(node_id)
+    owner = d.get("shared_with")
+    if owner is None:
+        return _compute(graph, node_id, done)
+    inputs = graph.inputs(node_id)
+    key = (owner, d["type"], d["trainable"], d.get("group"),
+           tuple((i, done[src].output_shape) for src, i in inputs))
+    hit = memo.get(key)
+    if hit is not None and hit[0] == d["config"]:
+        return replace(hit[1], node_id=node_id)
+    r = _compute(graph, node_id, done)
+    if r.diagnostic is None:
+        memo[key] = (d["config"], r)
+    return r
+
+
 def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -> LayerResult:
     d = graph.raw(node_id)
     spec = get_spec(d["type"])
     inputs = graph.inputs(node_id)
     in_shapes: list[Any] = [done[src].output_shape for src, _ in inputs]
+    wrong_output = _pick_outputs(graph, node_id, inputs, done, in_shapes)
     if spec is None:
         return _opaque(graph, node_id, tuple(in_shapes))
     need = spec.inputs
@@ -356,6 +385,8 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
     if n_in < need.minimum or (need.maximum is not None and n_in > need.maximum):
         return _fail(node_id, spec, in_shapes,
                      f"{d['type']} takes {need.describe()}, {n_in} connected")
+    if wrong_output is not None:
+        return _fail(node_id, spec, in_shapes, wrong_output)
     if None in in_shapes:
         for (src, _), shape in zip(inputs, in_shapes):
             if shape is None:
@@ -373,6 +404,12 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         rule_out = spec.output_shape(rule_in, config)
         out = to_channels_first(rule_out) if first else rule_out
         _check_shape(out)
+        extra = spec.extra_outputs(rule_in, config, rule_out) if spec.extra_outputs else ()
+        if first:
+            extra = tuple(to_channels_first(s) for s in extra)
+        for s in extra:
+            _check_shape(s)
+        all_out = (out, *extra) if extra else None
         weights = spec.weights(rule_in, config)
         for w in weights:
             for x in w.shape:
@@ -393,14 +430,33 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {elide_name(owner_name)!r})",
                            torch=None if mapping is None else TorchCounts(0, 0, 0, mapping),
-                           macs=macs, activation_elements=elements)
+                           macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
     layer_trainable = bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
     trainable, non_trainable = count_weights(weights, layer_trainable)
     torch = None if mapping is None else count_torch(mapping, layer_trainable, trainable,
                                                      non_trainable)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
-                       torch=torch, macs=macs, activation_elements=elements)
+                       torch=torch, macs=macs, activation_elements=elements,
+                       output_shapes=all_out)
+
+
+def _pick_outputs(graph: LayerGraph, node_id: str, inputs: list[tuple[str, int]],
+                  done: Mapping[str, LayerResult], in_shapes: list[Any]) -> str | None:
+    """Replace, in ``in_shapes``, the shape of every input fed by a later output of a
+    multi-output layer (``state_h`` of an LSTM); return the error when an input asks for
+    an output its source does not have."""
+    for i, (src, index) in enumerate(inputs):
+        k = graph.output_index(src, node_id, index)
+        shapes = done[src].output_shapes
+        if shapes is not None and k < len(shapes):
+            in_shapes[i] = shapes[k]
+        elif k and done[src].output_shape is not None:
+            in_shapes[i] = None
+            n = len(shapes) if shapes is not None else 1
+            return (f"input {index + 1} takes output {k + 1} of {graph.raw(src)['name']!r}, "
+                    f"which has {n} output{'s' if n != 1 else ''}")
+    return None
 
 
 def _torch_mapping(spec: Any, shapes: tuple[Shape, ...], config: Any) -> TorchMapping | None:

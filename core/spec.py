@@ -18,6 +18,9 @@ from paramlab.core.types import Shape, WeightSpec
 
 Config = Mapping[str, Any]
 ShapeRule = Callable[[tuple[Shape, ...], Config], Shape]
+#: ``(input_shapes, config, main_output) -> shapes of the outputs after the first`` (LSTM's
+#: ``return_state``: ``state_h``, ``state_c``); ``()`` when the config asks for none.
+ExtraOutputsRule = Callable[[tuple[Shape, ...], Config, Shape], tuple[Shape, ...]]
 WeightRule = Callable[[tuple[Shape, ...], Config], tuple[WeightSpec, ...]]
 MacRule = Callable[[tuple[Shape, ...], Shape, Config], int]
 
@@ -81,6 +84,9 @@ class LayerSpec:
         torch: ``(input_shapes, config) -> core.pytorch.TorchMapping``: the layer's
             ``torch.nn`` equivalent and its tensors (``core/catalogue/pytorch_rules.py``;
             attached by the catalogue when a family leaves it out).
+        extra_outputs: Shapes of the tensors a call returns after the first
+            (:data:`ExtraOutputsRule`; LSTM's states with ``return_state``); ``None`` for a
+            single-output layer. ``output_shape`` stays the first tensor's.
     """
 
     type: str
@@ -92,6 +98,7 @@ class LayerSpec:
     doc: str = ""
     macs: MacRule = no_macs
     torch: Callable[[tuple[Shape, ...], Config], Any] | None = None
+    extra_outputs: ExtraOutputsRule | None = None
 
     def __post_init__(self) -> None:
         # resolve_config runs for every layer in every propagation: it reads this plan

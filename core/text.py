@@ -27,6 +27,9 @@ MIN_INT = -(2**31)
 MAX_COUNT = 2**63 - 1
 #: Most axes a tensor may have (TensorFlow's ``TensorShape::MaxDimensions()``).
 MAX_RANK = 254
+#: Longest layer name, type or id a file may give (the JSON output writes names in full,
+#: so this also bounds its lines).
+MAX_NAME = 10_000
 #: Characters of a name shown in a message or a cell (the JSON output keeps full names).
 NAME_LIMIT = 80
 #: Characters of a quoted value in a message or a cell.
@@ -198,3 +201,12 @@ def json_value_error(exc: ValueError) -> str:
         return ("the file holds a whole number with more than 4,300 digits, far beyond "
                 f"any size ParamLab accepts (at most {format_number(MAX_SIZE)})")
     return f"not valid JSON: {one_line(text, 200)}"
+
+
+def name_too_long(text: str, what: str = "name") -> str | None:
+    """Why ``text`` cannot be a layer name (or type, id), or ``None``: longer than
+    :data:`MAX_NAME` characters."""
+    if len(text) > MAX_NAME:
+        return (f"{what} {elide_value(text, 40)} is longer than the {MAX_NAME:,} characters "
+                "ParamLab accepts")
+    return None

@@ -67,5 +67,13 @@ def format_shape(shape: Shape | None) -> str:
     return "(" + ", ".join(_dim(d) for d in shape) + ")"
 
 
+def format_outputs(shape: Shape | None, shapes: tuple[Shape, ...] | None) -> str:
+    """One output as :func:`format_shape`; several (``shapes``, a layer with
+    ``return_state``) as Keras's summary lists them: ``[(None, None, 9), (None, 9)]``."""
+    if shapes:
+        return "[" + ", ".join(format_shape(s) for s in shapes) + "]"
+    return format_shape(shape)
+
+
 def _dim(d: Dim) -> str:
     return "None" if d is None else str(d)

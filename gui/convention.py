@@ -13,6 +13,7 @@ The Keras exports (code, JSON) always use the true Keras configuration.
 from __future__ import annotations
 
 import html
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,12 @@ def reconciliation_text(r: LayerResult) -> str | None:
     if r.torch is None or r.note is not None:
         return None
     return reconciliation(r.torch, r.weights, r.trainable, r.non_trainable)
+
+
+def wrapped(text: str, width: int = 90) -> str:
+    """``text`` broken into lines of at most ``width`` characters (plain-text tooltips do
+    not wrap by themselves)."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def tensors_html(r: LayerResult) -> str:

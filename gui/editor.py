@@ -230,13 +230,15 @@ class Editor:
         return self.document.execute_many(edits, "Unfreeze all")
 
     # ------------------------------------------------------------------ connections
-    def connect(self, src: str, dst: str, index: int | None = None) -> bool:
-        """Connect ``src``'s output to input ``index`` of ``dst`` (``None``: the first
-        free input). A cycle, a taken port or too many inputs is refused."""
+    def connect(self, src: str, dst: str, index: int | None = None, output: int = 0) -> bool:
+        """Connect output tensor ``output`` of ``src`` (0: the first) to input ``index`` of
+        ``dst`` (``None``: the first free input). A cycle, a taken port or too many inputs
+        is refused."""
         if not (self._known(src) and self._known(dst)):
             return False
-        text = f"Connect {self._name(src)} → {self._name(dst)}"
-        return self.document.execute(Connect(src, dst, index), text)
+        which = f" (output {output + 1})" if output else ""
+        text = f"Connect {self._name(src)}{which} → {self._name(dst)}"
+        return self.document.execute(Connect(src, dst, index, output), text)
 
     def delete(self, ids: list[str], edges: list[EdgeKey] = ()) -> bool:
         """Delete layers ``ids`` (with their connections) and disconnect ``edges``, as one
@@ -389,7 +391,7 @@ class Editor:
 
         scene.layer_dropped.connect(dropped)
         scene.connect_requested.connect(
-            lambda s, d, i: self.connect(s, d, None if i < 0 else i))
+            lambda s, d, i, o: self.connect(s, d, None if i < 0 else i, o))
         scene.move_finished.connect(self.move)
         scene.delete_requested.connect(self.delete)
         scene.copy_requested.connect(self.copy)

@@ -24,8 +24,9 @@ from paramlab.gui import preferences, style
 from paramlab.gui.actions import Actions, fill_recent_menu, install_actions
 from paramlab.gui.autosave import Autosaver
 from paramlab.gui.canvas.scene import CanvasScene
-from paramlab.gui.convention import install_convention
 from paramlab.gui.canvas.view import CanvasView
+from paramlab.gui.convention import install_convention
+from paramlab.gui.cost_view import install_costs
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
 from paramlab.gui.exercise_mode import install_exercise
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.acts: Actions = install_actions(self)
         self.navigation = install_navigation(self)
         self.exercise = install_exercise(self)  # Exercise menu, student mode (teaching labs)
+        self.costs = install_costs(self)  # View ▸ Columns / Cost Chart, Model ▸ Memory Budget
         self.convention = install_convention(self)  # View ▸ Count Parameters As, PyTorch export
         fill_recent_menu(self)
 

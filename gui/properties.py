@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.mac_formula import mac_formula
 from paramlab.core.opaque import OPAQUE_FIELDS
-from paramlab.core.types import Severity, format_shape
+from paramlab.core.types import Severity, format_outputs
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
@@ -78,6 +79,12 @@ class PropertiesPanel(QScrollArea):
         self.formula_label = QLabel()
         self.formula_label.setFont(style.monospace_font())
         self.formula_label.setWordWrap(True)
+        # MACs of one call, with the numbers substituted (core/mac_formula.py)
+        self.macs_caption = QLabel("<i>Compute (MACs, batch 1; FLOPs = 2 × MACs)</i>")
+        self.macs_label = QLabel()
+        self.macs_label.setFont(style.monospace_font())
+        self.macs_label.setWordWrap(True)
+        self.macs_label.setTextFormat(Qt.TextFormat.PlainText)
         self.reconciliation_label = QLabel()  # where Keras and PyTorch count differently
         self.reconciliation_label.setWordWrap(True)
         self.reconciliation_label.setTextFormat(Qt.TextFormat.RichText)
@@ -93,6 +100,7 @@ class PropertiesPanel(QScrollArea):
         # Results first (what a student looks at), then the arguments that change them.
         for w in (self.title, self.doc_label, self.diagnostic_label, self.shape_label,
                   self.counts_label, self.formula_caption, self.formula_label,
+                  self.macs_caption, self.macs_label,
                   self.reconciliation_label, self.weights_label, self.refused_label,
                   self.form_host):
             outer.addWidget(w)
@@ -126,7 +134,7 @@ class PropertiesPanel(QScrollArea):
         self._clear_form()
         has_layer = node_id is not None
         for w in (self.form_host, self.shape_label, self.counts_label, self.formula_caption,
-                  self.formula_label):
+                  self.formula_label, self.macs_caption, self.macs_label):
             w.setVisible(has_layer)
         _show(self.weights_label, "")
         _show(self.diagnostic_label, "")
@@ -205,9 +213,11 @@ class PropertiesPanel(QScrollArea):
         r = self.document.result.layers.get(self.node_id)
         if r is None:
             return
-        self.shape_label.setText(f"Output shape: <b>{format_shape(r.output_shape)}</b>")
+        self.shape_label.setText(
+            f"Output shape: <b>{format_outputs(r.output_shape, r.output_shapes)}</b>")
         self.counts_label.setText(convention.counts_text(r))
         self.formula_label.setText(convention.formula_text(r) or "—")
+        self.macs_label.setText(mac_formula(r.macs, r.weights, r.input_shapes, r.output_shape))
         line = convention.reconciliation_text(r)
         _show(self.reconciliation_label,
               f"<i>Keras vs PyTorch:</i> {html.escape(line)}" if line else "")

@@ -19,7 +19,6 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage,
 from paramlab.core.graph import LayerGraph
 from paramlab.core.propagate import BYTES_PER_PARAM, PropagationResult
 from paramlab.core.summary import Summary, format_bytes
-from paramlab.core.types import format_shape
 from paramlab.gui.diagram import MAX_PIXELS, MAX_SIDE
 from paramlab.gui.style import ERROR_BACKGROUND, ERROR_COLOR
 
@@ -116,7 +115,7 @@ def render_summary_png(summary: Summary, path: str | PathLike[str], mask: Any = 
         aligns.append(Qt.AlignmentFlag.AlignLeft)
     cells: list[list[str]] = []
     for r in summary.rows:
-        row = [f"{r.name} ({r.type})", format_shape(r.output_shape), f"{r.total:,}",
+        row = [f"{r.name} ({r.type})", r.shape_text, f"{r.total:,}",
                f"{r.trainable:,}", f"{r.non_trainable:,}"]
         if torch:
             row.append(f"{r.buffers:,}")

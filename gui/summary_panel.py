@@ -4,6 +4,10 @@
 :class:`SummaryTableModel` is a view of ``core.summary.summarize(graph, result)``,
 rebuilt whenever the document's results change; it stores no figure of its own. Its
 ``Trainable`` column is a check box that freezes or unfreezes the layer through the editor.
+
+Cost columns (MACs, FLOPs, activations, memory: ``core.io.cost_columns``) follow the Keras
+ones, hidden until *View ▸ Columns* shows them (a view setting, not an edit); they show SI
+figures (``15.47 G``) with the exact value in the tooltip. The footer adds the cost totals.
 """
 from __future__ import annotations
 
@@ -27,9 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.budget import training_budget
+from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
+from paramlab.core.io.cost_columns import format_si
 from paramlab.core.pytorch import NO_EQUIVALENT
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
-from paramlab.core.types import format_shape
 from paramlab.gui import convention, style
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
@@ -38,7 +44,10 @@ COL_NAME, COL_TYPE, COL_SHAPE, COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_
     COL_CONNECTED, COL_TRAIN_FLAG = range(9)
 HEADERS = ("Layer", "Type", "Output shape", "Trainable", "Non-trainable", "Total", "Buffers",
            "Connected to", "Train")
-NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_BUFFERS)
+# Cost columns after the Keras ones, in core.io.cost_columns' order: column -> column key.
+COST_COLS = {len(HEADERS) + i: key for i, key in enumerate(COST_COLUMNS)}
+HEADERS = HEADERS + tuple(COST_COLUMNS[k].title for k in COST_COLS.values())
+NUMERIC = (COL_TRAINABLE, COL_NON_TRAINABLE, COL_TOTAL, COL_BUFFERS) + tuple(COST_COLS)
 ID_ROLE = Qt.ItemDataRole.UserRole
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 _ERRORS = ("error", "unresolved")
@@ -143,6 +152,8 @@ class SummaryTableModel(QAbstractTableModel):
         if self.is_total_row(row):
             return self._total_data(col, role)
         r = self.summary.rows[row]
+        if col in COST_COLS:
+            return self._cost_data(r, col, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(r, col)
         if role == VALUE_ROLE:
@@ -158,7 +169,8 @@ class SummaryTableModel(QAbstractTableModel):
                 return r.error
             if col in NUMERIC:
                 # the formula, and where Keras and PyTorch differ, the line naming both
-                return r.formula + (f"\n{r.reconciliation}" if r.reconciliation else "")
+                return r.formula + (f"\n{convention.wrapped(r.reconciliation)}"
+                                    if r.reconciliation else "")
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if r.severity in _ERRORS:
@@ -196,7 +208,7 @@ class SummaryTableModel(QAbstractTableModel):
                 return f"{r.type} ({NO_EQUIVALENT}: Keras count)"
             return r.type
         if col == COL_SHAPE:
-            return format_shape(r.output_shape)
+            return r.shape_text
         if col == COL_TRAINABLE:
             return style.format_count(r.trainable)
         if col == COL_NON_TRAINABLE:
@@ -209,11 +221,39 @@ class SummaryTableModel(QAbstractTableModel):
             return ", ".join(r.connected_to)
         return None
 
+    def _cost_data(self, r: SummaryRow, col: int, role: int) -> Any:
+        column = COST_COLUMNS[COST_COLS[col]]
+        value = column.value(r, 1)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cost_text(value, column.is_bytes)
+        if role == VALUE_ROLE:
+            return value
+        if role == ID_ROLE:
+            return r.node_id
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{column.title}: {style.format_count(value)} (batch 1)"
+        if role == Qt.ItemDataRole.ForegroundRole and r.severity in _ERRORS:
+            return QBrush(style.ERROR_COLOR)
+        if role == Qt.ItemDataRole.BackgroundRole and r.severity in _ERRORS:
+            return QBrush(style.ERROR_BACKGROUND)
+        return None
+
     def _total_data(self, col: int, role: int) -> Any:
         s = self.summary
         values = {COL_NAME: "Total", COL_TRAINABLE: s.trainable,
                   COL_NON_TRAINABLE: s.non_trainable, COL_TOTAL: s.total,
                   COL_BUFFERS: s.buffers}
+        totals = cost_totals_of(s)
+        if col in COST_COLS:
+            value = totals.get(COST_COLS[col])
+            if role == Qt.ItemDataRole.DisplayRole:
+                return cost_text(value, COST_COLUMNS[COST_COLS[col]].is_bytes)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{COST_COLUMNS[COST_COLS[col]].title}: {style.format_count(value)}"
+            if role == VALUE_ROLE:
+                return value
         if role == Qt.ItemDataRole.DisplayRole:
             v = values.get(col)
             return style.format_count(v) if isinstance(v, int) else v
@@ -229,6 +269,43 @@ class SummaryTableModel(QAbstractTableModel):
             return (f"Parameter memory: {style.format_bytes(s.memory_bytes)} "
                     "(float32, 4 bytes per parameter)")
         return None
+
+
+def cost_text(value: int | None, is_bytes: bool = False) -> str:
+    """A cost cell: ``15.47 G`` (SI), ``24.50 KB`` for memory, ``?`` when unknown."""
+    if value is None:
+        return "?"
+    return style.format_bytes(value) if is_bytes else format_si(value)
+
+
+def cost_totals_of(summary: Summary) -> dict[str, int]:
+    """The totals of the cost columns at batch 1 (activations: non-input rows)."""
+    return {"macs": summary.macs, "flops": summary.flops,
+            "activation_elements": summary.activation_elements,
+            "activation_bytes": 4 * summary.activation_elements,
+            "param_bytes": summary.memory_bytes}
+
+
+def cost_footer(summary: Summary) -> tuple[str, str]:
+    """The footer's cost line (rich text) and its tooltip with the exact figures: MACs,
+    FLOPs, parameter memory, activation memory and the training budget (Adam, float32,
+    batch 1; cost_conventions.md section 5)."""
+    act, inp = summary.activation_elements, summary.input_elements
+    budget = training_budget(summary.total, summary.trainable, act, inp)
+    line = (f"MACs: <b>{format_si(summary.macs)}</b> · FLOPs: {format_si(summary.flops)} · "
+            f"Parameters: {style.format_bytes(summary.memory_bytes)} · Activations: "
+            f"{style.format_bytes(4 * act)} · Training ≈ "
+            f"<b>{style.format_bytes(budget.total)}</b>")
+    tip = (f"MACs: {summary.macs:,}; FLOPs = 2 × MACs = {summary.flops:,} (batch 1)\n"
+           f"Parameter memory: {summary.memory_bytes:,} bytes (float32)\n"
+           f"Activation memory: {4 * act:,} bytes ({act:,} elements; input {inp:,})\n"
+           f"Training estimate (Adam, float32, batch 1): {budget.total:,} bytes = weights "
+           f"{budget.weights:,} + gradients {budget.gradients:,} + optimizer "
+           f"{budget.optimizer:,} + activations and input {budget.activations:,}\n"
+           "Model ▸ Memory Budget… for other batch sizes, optimizers and precisions.")
+    if summary.unknown_cost_rows:
+        line += f" · {summary.unknown_cost_rows} of unknown size left out"
+    return line, tip
 
 
 def totals_text(summary: Summary) -> str:
@@ -283,7 +360,18 @@ class SummaryPanel(QWidget):
         document.results_changed.connect(self._update_totals)
         self._update_totals()
         self.view.setColumnHidden(COL_BUFFERS, not convention.is_pytorch())
+        self.set_cost_columns(())
         self.view.resizeColumnsToContents()
+
+    def set_cost_columns(self, keys: tuple[str, ...] | list[str]) -> None:
+        """Show the cost columns ``keys`` (of ``core.io.cost_columns.COLUMNS``), hide the
+        others: a view setting (View ▸ Columns), not an edit."""
+        for col, key in COST_COLS.items():
+            self.view.setColumnHidden(col, key not in keys)
+
+    def cost_columns(self) -> list[str]:
+        """The cost columns shown, in column order."""
+        return [key for col, key in COST_COLS.items() if not self.view.isColumnHidden(col)]
 
     # ------------------------------------------------------------------ selection
     def selected_ids(self) -> list[str]:
@@ -320,7 +408,9 @@ class SummaryPanel(QWidget):
         self.view.resizeColumnsToContents()
 
     def _update_totals(self) -> None:
-        self.totals_label.setText(totals_text(self.model.summary))
+        line, tip = cost_footer(self.model.summary)
+        self.totals_label.setText(totals_text(self.model.summary) + "<br>" + line)
+        self.totals_label.setToolTip(tip)
 
     def set_convention(self, value: str) -> None:
         """Show the counts of convention ``value`` (Keras or PyTorch; a view setting): the

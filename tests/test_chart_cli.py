@@ -48,7 +48,7 @@ def test_bad_usage_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixtu
                                      monkeypatch: pytest.MonkeyPatch, argv: list[str],
                                      code: int, message: str) -> None:
     monkeypatch.chdir(tmp_path)
-    got, out, err = run(capsys, *argv)
+    got, _, err = run(capsys, *argv)
     assert got == code and message in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
 

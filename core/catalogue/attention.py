@@ -73,6 +73,15 @@ def _mha_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     return tuple(query[:-1]) + _mha_output(config, query)
 
 
+def _mha_scores(inputs: tuple[Shape, ...], config: Config, out: Shape) -> tuple[Shape, ...]:
+    """With ``return_attention_scores``, the scores ``(None, heads, *query axes, *key axes)``
+    (Keras ``MultiHeadAttention._compute_attention``, default attention axes)."""
+    if not config.get("return_attention_scores"):
+        return ()
+    query, _, key = _qvk(inputs, "MultiHeadAttention")
+    return ((None, config["num_heads"]) + tuple(query[1:-1]) + tuple(key[1:-1]),)
+
+
 def _mha_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
     query, value, key = _qvk(inputs, "MultiHeadAttention")
     heads, kd = config["num_heads"], config["key_dim"]
@@ -219,8 +228,11 @@ SPECS = (
          bool_field("use_bias", True, doc="Biases in the dense projections."),
          IntOrShapeField("output_shape", FieldKind.SHAPE, None, minimum=1, optional=True,
                       doc="Size of the output's last axis (or axes); empty: the query's."),
-         bool_field("use_gate", False, doc="Gate the heads with a sigmoid projection.")),
-        _mha_shape, _mha_weights, inputs=QVK, macs=_mha_macs,
+         bool_field("use_gate", False, doc="Gate the heads with a sigmoid projection."),
+         bool_field("return_attention_scores", False,
+                    doc="Also return the attention scores (None, heads, query steps, key "
+                        "steps): a second output (a call argument in Keras).")),
+        _mha_shape, _mha_weights, inputs=QVK, macs=_mha_macs, extra_outputs=_mha_scores,
         doc="Multi-head scaled dot-product attention; inputs query, value (and key). "
             "Parameters: query, key and value projections (dim + 1)·heads·key_dim each "
             "(value_dim for value), and the output projection (heads·value_dim + 1)·dim."),

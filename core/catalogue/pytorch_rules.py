@@ -48,7 +48,7 @@ The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) a
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from paramlab.core.errors import LayerError
@@ -304,16 +304,6 @@ def _none(reason: str) -> TorchRule:
     return rule
 
 
-def _dense(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
-    if config.get("lora_rank"):
-        return _unsupported("LoRA (lora_rank) adds low-rank matrices nn.Linear does not have")
-    bad = _check_activation(config, "Dense")
-    if bad:
-        return _unsupported(bad)
-    cin = _channels(one_input(inputs), "Dense")
-    return _one(linear(cin, config["units"], config["use_bias"]))
-
-
 def _embedding(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     if config.get("lora_rank"):
         return _unsupported("LoRA (lora_rank) adds low-rank matrices nn.Embedding does not have")
@@ -341,61 +331,49 @@ def _conv_kwargs(config: Config, rank: int) -> dict[str, Any]:
     return kwargs
 
 
-def _conv_rule(rank: int) -> TorchRule:
+def _checked(type_name: str, build: Callable[[int, Config], TorchMapping]) -> TorchRule:
+    """A rule for a layer with a kernel over the channels (Dense, the convolutions): LoRA
+    and an activation PyTorch lacks have no equivalent; else ``build(in_channels, config)``."""
     def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
         if config.get("lora_rank"):
-            return _unsupported("LoRA (lora_rank) adds low-rank matrices nn.Conv does not have")
-        bad = _check_activation(config, f"Conv{rank}D")
+            return _unsupported(f"LoRA (lora_rank) adds low-rank matrices the torch.nn module "
+                                f"of {type_name} does not have")
+        bad = _check_activation(config, type_name)
         if bad:
             return _unsupported(bad)
-        cin = _channels(one_input(inputs), f"Conv{rank}D")
-        return _one(conv(rank, cin, config["filters"], config["kernel_size"], config["groups"],
-                         config["use_bias"], **_conv_kwargs(config, rank)))
+        return build(_channels(one_input(inputs), type_name), config)
     return rule
 
 
-def _conv_transpose_rule(rank: int) -> TorchRule:
-    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
-        bad = _check_activation(config, f"Conv{rank}DTranspose")
-        if bad:
-            return _unsupported(bad)
-        cin = _channels(one_input(inputs), f"Conv{rank}DTranspose")
-        kwargs: dict[str, Any] = {}
-        if max(config["strides"]) > 1:
-            kwargs["stride"] = tuple(config["strides"])
-        if max(config["dilation_rate"]) > 1:
-            kwargs["dilation"] = tuple(config["dilation_rate"])
-        return _one(conv(rank, cin, config["filters"], config["kernel_size"], 1,
-                         config["use_bias"], transpose=True, **kwargs),
-                    "Keras's padding is applied in forward() (crop or output_padding)")
-    return rule
+def _conv_mapping(rank: int, cin: int, config: Config) -> TorchMapping:
+    return _one(conv(rank, cin, config["filters"], config["kernel_size"], config["groups"],
+                     config["use_bias"], **_conv_kwargs(config, rank)))
 
 
-def _depthwise_rule(rank: int) -> TorchRule:
-    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
-        bad = _check_activation(config, f"DepthwiseConv{rank}D")
-        if bad:
-            return _unsupported(bad)
-        cin = _channels(one_input(inputs), f"DepthwiseConv{rank}D")
-        m = config["depth_multiplier"]
-        return _one(conv(rank, cin, cin * m, config["kernel_size"], cin, config["use_bias"],
-                         **_conv_kwargs(config, rank)))
-    return rule
+def _conv_transpose_mapping(rank: int, cin: int, config: Config) -> TorchMapping:
+    kwargs: dict[str, Any] = {}
+    if max(config["strides"]) > 1:
+        kwargs["stride"] = tuple(config["strides"])
+    if max(config["dilation_rate"]) > 1:
+        kwargs["dilation"] = tuple(config["dilation_rate"])
+    return _one(conv(rank, cin, config["filters"], config["kernel_size"], 1,
+                     config["use_bias"], transpose=True, **kwargs),
+                "Keras's padding is applied in forward() (crop or output_padding)")
 
 
-def _separable_rule(rank: int) -> TorchRule:
-    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
-        bad = _check_activation(config, f"SeparableConv{rank}D")
-        if bad:
-            return _unsupported(bad)
-        cin = _channels(one_input(inputs), f"SeparableConv{rank}D")
-        m = config["depth_multiplier"]
-        depthwise = conv(rank, cin, cin * m, config["kernel_size"], cin, False,
-                         **_conv_kwargs(config, rank))
-        pointwise = conv(rank, cin * m, config["filters"], (1,) * rank, 1, config["use_bias"])
-        return TorchMapping((depthwise, pointwise), None,
-                            "depthwise ConvNd(groups=C) then 1×1 pointwise ConvNd")
-    return rule
+def _depthwise_mapping(rank: int, cin: int, config: Config) -> TorchMapping:
+    m = config["depth_multiplier"]
+    return _one(conv(rank, cin, cin * m, config["kernel_size"], cin, config["use_bias"],
+                     **_conv_kwargs(config, rank)))
+
+
+def _separable_mapping(rank: int, cin: int, config: Config) -> TorchMapping:
+    m = config["depth_multiplier"]
+    depthwise = conv(rank, cin, cin * m, config["kernel_size"], cin, False,
+                     **_conv_kwargs(config, rank))
+    pointwise = conv(rank, cin * m, config["filters"], (1,) * rank, 1, config["use_bias"])
+    return TorchMapping((depthwise, pointwise), None,
+                        "depthwise ConvNd(groups=C) then 1×1 pointwise ConvNd")
 
 
 def _bn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
@@ -629,13 +607,13 @@ def _dropout(cls_by_rank: dict[int, str]) -> TorchRule:
 
 
 _NO_MODULE = "no torch.nn module"
-_FUNCTIONAL = "a tensor operation in forward(); no module, no parameters"
+_FUNCTIONAL = "a tensor operation in forward(), no parameters"
 
 
 def _rules() -> dict[str, TorchRule]:
     rules: dict[str, TorchRule] = {
         "InputLayer": _functional("the forward() argument"),
-        "Dense": _dense,
+        "Dense": _checked("Dense", lambda cin, c: _one(linear(cin, c["units"], c["use_bias"]))),
         "Embedding": _embedding,
         "Identity": _plain("Identity"),
         "Flatten": _plain("Flatten"),
@@ -661,10 +639,12 @@ def _rules() -> dict[str, TorchRule]:
         "CenterCrop": _functional("slicing in forward()"),
     }
     for rank in (1, 2, 3):
-        rules[f"Conv{rank}D"] = _conv_rule(rank)
-        rules[f"Conv{rank}DTranspose"] = _conv_transpose_rule(rank)
-        rules[f"DepthwiseConv{rank}D"] = _depthwise_rule(rank)
-        rules[f"SeparableConv{rank}D"] = _separable_rule(rank)
+        for family, build in (("Conv{}D", _conv_mapping),
+                              ("Conv{}DTranspose", _conv_transpose_mapping),
+                              ("DepthwiseConv{}D", _depthwise_mapping),
+                              ("SeparableConv{}D", _separable_mapping)):
+            name = family.format(rank)
+            rules[name] = _checked(name, partial(build, rank))
         rules[f"SpatialDropout{rank}D"] = _dropout({rank + 2: f"Dropout{rank}d"})
         for kind, torch_kind in (("Max", "Max"), ("Average", "Avg")):
             rules[f"{kind}Pooling{rank}D"] = _pool_rule(torch_kind, rank)

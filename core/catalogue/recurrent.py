@@ -3,7 +3,9 @@
 Inputs are ``(None, timesteps, features)`` (ConvLSTM: ``(None, timesteps, *spatial,
 channels)``). Output: the last step ``(None, units)``, or every step
 ``(None, timesteps, units)`` with ``return_sequences``. With ``return_state`` Keras returns
-the states too; ParamLab shows the main output only.
+the last states too, as more outputs (``extra_outputs``): LSTM ``[output, state_h,
+state_c]``, GRU and SimpleRNN ``[output, state]``, each state ``(None, units)``;
+Bidirectional ``[output, *forward states, *backward states]`` (5 tensors for an LSTM).
 
 Weights follow each cell's ``build``: ``kernel (features, g·units)``,
 ``recurrent_kernel (units, g·units)`` and ``bias (g·units,)`` with g = 1 (SimpleRNN),
@@ -49,7 +51,8 @@ def _sequence_fields() -> tuple[FieldSpec, ...]:
     return (
         bool_field("return_sequences", False,
                    doc="Output every time step (None, steps, units) instead of the last."),
-        bool_field("return_state", False, doc="Also return the last state (not shown)."),
+        bool_field("return_state", False, doc="Also return the last states, as more outputs "
+                                              "(LSTM: state_h, state_c; GRU: state)."),
         bool_field("go_backwards", False, doc="Process the sequence backwards."),
         bool_field("stateful", False),
         bool_field("unroll", False),
@@ -102,8 +105,13 @@ def rnn_spec(type_name: str) -> LayerSpec:
                                   "and cuDNN default): two bias vectors, (2, 3·units)."),)
     g = {1: "", 3: "3·", 4: "4·"}[gates]
     bias = "2·3·units (reset_after) or 3·units" if type_name == "GRU" else f"{g}units"
+    n_states = 2 if type_name == "LSTM" else 1
+
+    def states(inputs: tuple[Shape, ...], config: Config, out: Shape) -> tuple[Shape, ...]:
+        return ((None, config["units"]),) * n_states if config["return_state"] else ()
+
     return LayerSpec(
-        type_name, "Recurrent", fields, output_shape, weights, macs=macs,
+        type_name, "Recurrent", fields, output_shape, weights, macs=macs, extra_outputs=states,
         doc={"SimpleRNN": "Fully connected recurrent layer: h = tanh(x·W + h·U + b).",
              "LSTM": "Long short-term memory: 4 gates (input, forget, cell, output).",
              "GRU": "Gated recurrent unit: 3 gates (update, reset, new)."}[type_name]
@@ -154,8 +162,14 @@ def conv_lstm_spec(rank: int) -> LayerSpec:
         bool_field("use_bias", True),
         bool_field("unit_forget_bias", True),
     ) + _sequence_fields()
+    def states(inputs: tuple[Shape, ...], config: Config, out: Shape) -> tuple[Shape, ...]:
+        if not config["return_state"]:
+            return ()
+        state = (None,) + tuple(out[2:]) if config["return_sequences"] else out
+        return (state, state)  # h and c, (None, *spatial, filters)
+
     return LayerSpec(
-        type_name, "Recurrent", fields, output_shape, weights, macs=macs,
+        type_name, "Recurrent", fields, output_shape, weights, macs=macs, extra_outputs=states,
         doc=f"LSTM whose input and recurrent transformations are {rank}D convolutions; input "
             f"(None, steps, *spatial, channels). Parameters: k·(channels + filters)·4·filters "
             f"+ 4·filters.")
@@ -217,6 +231,17 @@ def _bidirectional_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     return out
 
 
+def _bidirectional_states(inputs: tuple[Shape, ...], config: Config, out: Shape
+                          ) -> tuple[Shape, ...]:
+    """Keras ``Bidirectional.call`` with ``return_state``: the forward layer's states, then
+    the backward layer's (LSTM: h, c, h, c)."""
+    states: tuple[Shape, ...] = ()
+    for spec, cfg, _ in _bidirectional_parts(config):
+        if spec.extra_outputs is not None:
+            states += spec.extra_outputs(inputs, cfg, spec.output_shape(inputs, cfg))
+    return states
+
+
 def _bidirectional_weights(inputs: tuple[Shape, ...], config: Config
                            ) -> tuple[WeightSpec, ...]:
     # Keras Bidirectional.build builds forward_layer then backward_layer.
@@ -268,6 +293,7 @@ SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) \
         (choice_field("merge_mode", "concat", ("concat", "sum", "mul", "ave", None),
                       doc="How the forward and backward outputs are combined."),),
         _bidirectional_shape, _bidirectional_weights, macs=_bidirectional_macs,
+        extra_outputs=_bidirectional_states,
         doc="Runs a recurrent layer (its 'layer' config; LSTM(32) by default) forwards and a "
             "copy backwards. Parameters: twice the wrapped layer's (two independent sets)."),
     LayerSpec(

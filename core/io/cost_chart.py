@@ -27,8 +27,8 @@ BYTES_FLOAT32 = 4
 # metric -> (axis label, short name, value of one row or None when unknown)
 METRICS: dict[str, tuple[str, str, Callable[[SummaryRow], int | None]]] = {
     "params": ("Parameters", "parameters", lambda r: r.total),
-    "macs": ("MACs (multiply-accumulates, batch 1)", "MACs", lambda r: r.macs),
-    "activations": ("Activation memory (bytes, float32, batch 1)", "activation memory",
+    "macs": ("MACs (batch 1)", "MACs", lambda r: r.macs),
+    "activations": ("Activation memory (bytes)", "activation memory",
                     lambda r: None if r.activation_elements is None
                     else r.activation_elements * BYTES_FLOAT32),
 }

@@ -104,10 +104,10 @@ def cost_lines(summary: Summary, batch_size: int = 1) -> list[str]:
     budget = training_budget(summary.total, summary.trainable, summary.activation_elements,
                              summary.input_elements, b)
     lines = [f"MACs{at}: {macs:,} ({format_si(macs)}); FLOPs: {flops:,} ({format_si(flops)})",
-             f"Activations{at}: {act:,} elements ({format_bytes(act * BYTES_FLOAT32)}); "
-             f"input {inp:,} elements ({format_bytes(inp * BYTES_FLOAT32)})",
-             f"Training memory{at} (estimate: Adam, float32, weights + gradients + moments + "
-             f"activations): {format_bytes(budget.total)}"]
+             (f"Activations{at}: {act:,} elements ({format_bytes(act * BYTES_FLOAT32)}); "
+              f"input {inp:,} elements ({format_bytes(inp * BYTES_FLOAT32)})"),
+             (f"Training memory{at} (estimate: Adam, float32, weights + gradients + moments + "
+              f"activations): {format_bytes(budget.total)}")]
     unknown = summary.unknown_cost_rows
     if unknown:
         lines.append(f"Costs leave out {unknown} layer{'s' if unknown != 1 else ''} whose "

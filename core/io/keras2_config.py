@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from paramlab.core.errors import ModelFileError
-from paramlab.core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
+from paramlab.core.io.keras_calls import DATA_KWARGS, Call, TensorRef, call_options, history
 
 
 def parse_call(node: list[Any], where: str, path: str | Path) -> Call:
@@ -27,6 +27,7 @@ def parse_call(node: list[Any], where: str, path: str | Path) -> Call:
         call.inputs.append(TensorRef(layer, index, tensor))
         kwargs = entry[3] if len(entry) > 3 else {}
         if isinstance(kwargs, dict):
+            call_options(kwargs, call)
             for key in DATA_KWARGS:
                 value = kwargs.get(key)
                 if (isinstance(value, list) and len(value) >= 3

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from paramlab.core.errors import ModelFileError
-from paramlab.core.io.keras_calls import DATA_KWARGS, Call, TensorRef, history
+from paramlab.core.io.keras_calls import CALL_OPTIONS, DATA_KWARGS, Call, TensorRef, call_options, history
 
 KERAS_TENSOR = "__keras_tensor__"
 
@@ -68,6 +68,7 @@ def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
     for key in DATA_KWARGS:
         if key in kwargs:
             _collect([kwargs[key]], call, where, path, keep_constants=False)
+    call_options(kwargs, call)
     return call
 
 
@@ -81,7 +82,7 @@ def plain_call(node: dict[str, Any]) -> Call | None:
     if type(args) is not list or not (kwargs is None or type(kwargs) is dict):
         return None
     if kwargs:
-        for key in DATA_KWARGS:
+        for key in DATA_KWARGS + CALL_OPTIONS:
             if key in kwargs:
                 return None
     inputs = []

@@ -18,6 +18,9 @@ from paramlab.core.errors import ModelFileError
 #: ``key``), in input order. Other tensor kwargs (``mask``, ``attention_mask``,
 #: ``initial_state``, ``training``) are not data inputs of the graph and are dropped.
 DATA_KWARGS = ("inputs", "query", "value", "key")
+#: Call arguments that change what a call returns (MultiHeadAttention's second output); kept
+#: in the layer's config under the same name.
+CALL_OPTIONS = ("return_attention_scores",)
 
 
 class TensorRef(NamedTuple):
@@ -41,10 +44,19 @@ class TensorRef(NamedTuple):
 
 @dataclass
 class Call:
-    """One call of a layer: its data inputs in order, and any constant arguments."""
+    """One call of a layer: its data inputs in order, any constant arguments, and the
+    :data:`CALL_OPTIONS` it was called with."""
 
     inputs: list[TensorRef] = field(default_factory=list)
     constants: list[Any] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def call_options(kwargs: dict[str, Any], call: Call) -> None:
+    """Copy the :data:`CALL_OPTIONS` of a call's keyword arguments (true / false only)."""
+    for key in CALL_OPTIONS:
+        if isinstance(kwargs.get(key), bool):
+            call.options[key] = kwargs[key]
 
 
 def history(value: Any, where: str, path: str | Path) -> tuple[str, int, int]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.graph import LayerGraph, snake_case
+from paramlab.core.io.keras_calls import CALL_OPTIONS
 from paramlab.core.io.keras_json_export import (
     LIST_INPUT_TYPES,
     call_map,
@@ -64,9 +65,12 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
             args.append(f"name={_literal(d['name'])}")
             body.append(f"{var} = keras.Input({', '.join(args)})")
             continue
-        inputs = [out_var[src] for src, _ in graph.inputs(n)]
+        inputs = [_output_expr(out_var[src], result, src, graph.output_index(src, n, i))
+                  for src, i in graph.inputs(n)]
         var = names.new(d["name"])
         out_var[n] = var
+        options = "".join(f", {key}=True" for key in CALL_OPTIONS
+                          if d["config"].get(key) is True)
         constant = d["config"].get("constant")
         if is_op(d["type"]) or (len(inputs) == 1 and constant is not None):
             # A Keras operation (x != 0, x * 2.0): keras.ops.not_equal(x, 0).
@@ -83,13 +87,13 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
             ctor = _constructor(graph, owner, result)
             if owner == n and not _is_shared(calls, owner):
                 body.extend(_todo(graph, owner))
-                body.append(f"{var} = {ctor}({call_args})")
+                body.append(f"{var} = {ctor}({call_args}{options})")
                 continue
             obj = names.new(graph.raw(owner)["name"] + "_layer")
             layer_var[owner] = obj
             body.extend(_todo(graph, owner))
             body.append(f"{obj} = {ctor}")
-        body.append(f"{var} = {layer_var[owner]}({call_args})"
+        body.append(f"{var} = {layer_var[owner]}({call_args}{options})"
                     + (f"  # call {k} of the shared layer {graph.raw(owner)['name']!r}"
                        if k else ""))
     ins = [out_var[n] for n in input_nodes(graph)]
@@ -114,6 +118,13 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
         "",
     ]
     return "\n".join(lines)
+
+
+def _output_expr(var: str, result: PropagationResult, src: str, output: int) -> str:
+    """The expression of output ``output`` of ``src``, whose call result is ``var``: the
+    list element for a layer with several outputs (``return_state``)."""
+    r = result.layers.get(src)
+    return f"{var}[{output}]" if r is not None and r.output_shapes else var
 
 
 def _is_shared(calls: dict[str, tuple[str, int]], owner: str) -> bool:

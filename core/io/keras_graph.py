@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from paramlab.core.io.keras_calls import Call, TensorRef, history
 from paramlab.core.io.keras_unwrap import (KERAS1_MESSAGE, MODEL_CLASSES, is_keras1_layer,
                                            sequential_layers, unwrap_model)
 from paramlab.core.spec import LayerSpec
+from paramlab.core.text import MAX_NAME, elide_name, elide_value, name_too_long
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +69,21 @@ class _Scope:
     children: dict[tuple[str, int], _Scope] = field(default_factory=dict)  # nested model calls
 
 
-def build_graph(obj: Any, path: str | Path) -> LayerGraph:
+def build_graph(obj: Any, path: str | Path, owned: bool = False) -> LayerGraph:
     """Build the graph of a Keras model config (``json.loads(model.to_json())``).
+
+    ``owned=True``: ``obj`` was parsed for this call only and is not used again, so layer
+    configs may keep its containers instead of copying them (faster).
 
     Raises:
         ModelFileError: not a model config, or malformed (wrong types, unknown or dangling
             references, a cycle, duplicate names).
     """
-    return _Builder(path).build(obj)
+    return _Builder(path, owned).build(obj)
 
 
 class _Builder:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, owned: bool = False) -> None:
         self.path = path
         self.graph = LayerGraph()
         self.scopes = 0
@@ -91,8 +96,11 @@ class _Builder:
         self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
         self.sources: dict[str, tuple[dict[str, Any], Call]] = {}  # node id -> (layer, call)
         self.opaque: list[tuple[str, dict[str, Any]]] = []
+        # (scope, layer name, number of inputs) -> what a shared call of it is made of:
+        # (type, converted config, trainable, spec, file config); see _layer.
+        self.templates: dict[tuple[int, str, int], tuple[Any, ...]] = {}
         self.reserved: set[str] = set()
-        self.convert = from_keras_config
+        self.convert = partial(from_keras_config, share=True) if owned else from_keras_config
         self._checks: dict[int, tuple[tuple[str, FieldKind, tuple[type, ...], bool], ...]] = {}
 
     def fail(self, detail: str) -> ModelFileError:
@@ -299,10 +307,20 @@ class _Builder:
 
     # ------------------------------------------------------------------ layers
     def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
+        if k > 1 and not call.constants:
+            template = self.templates.get((scope.id, name, len(call.inputs)))
+            if template is not None:
+                # A later call of a shared layer: the same class, config and trainability
+                # as its first shared call, converted and checked once (a layer called
+                # 100,000 times is imported in bulk).
+                self._add_node(layer, name, k, call, scope, *template)
+                return
         cls = layer.get("class_name")
         if not isinstance(cls, str) or not cls:
-            raise self.fail(f"layer {name!r}: class_name must be a non-empty string, got "
-                            f"{cls!r}")
+            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
+                            f"string, got {elide_value(cls)}")
+        if len(cls) > MAX_NAME:
+            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
         cfg = layer.get("config")
         if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
             cfg = self._config_of(layer, f"layer {name!r}")
@@ -317,6 +335,8 @@ class _Builder:
             raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
         if not isinstance(config, dict):
             raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
+        if call.options:
+            config.update(call.options)  # return_attention_scores: what the call returns
         if is_op and call.constants:
             scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
             if scalars:
@@ -325,6 +345,15 @@ class _Builder:
         if spec is not None:
             self._check_types(type_name, config, name, spec)
         trainable = self._trainable(cfg, name) and not scope.frozen
+        if k == 1 and not is_op:
+            self.templates[(scope.id, name, len(call.inputs))] = (type_name, config, trainable,
+                                                                  spec, cfg)
+        self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg)
+
+    def _add_node(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
+                  type_name: str, config: dict[str, Any], trainable: bool,
+                  spec: LayerSpec | None, cfg: dict[str, Any]) -> None:
+        """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``)."""
         owner_id = None
         if scope.owner is not None:
             owner_id = scope.owner.nodes.get((name, 0))
@@ -424,22 +453,23 @@ class _Builder:
     def _connect(self) -> None:
         for node_id, scope, refs, name in self.pending:
             for i, ref in enumerate(refs):
-                src = self._resolve(scope, ref, name)
+                src, tensor = self._resolve(scope, ref, name)
                 try:
-                    self.graph.connect(src, node_id, i)
+                    self.graph.connect(src, node_id, i, tensor)
                 except GraphError as exc:
                     raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
                                     f"{ref.layer!r}: {exc}") from None
 
-    def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> str:
-        """The node that produces ``ref`` for layer ``name`` in ``scope``."""
+    def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> tuple[str, int]:
+        """The node that produces ``ref`` for layer ``name`` in ``scope``, and which of its
+        output tensors it is."""
         where = f"layer {name!r}"
         for _ in range(MAX_ALIAS_STEPS):
             target = self.alias.get((scope.id, ref.layer, ref.node, ref.tensor))
             if target is None:
                 node = scope.nodes.get((ref.layer, ref.node))
                 if node is not None:
-                    return node
+                    return node, ref.tensor
                 n = scope.calls.get(ref.layer)
                 if n is None:
                     raise self.fail(f"{where} takes input from {ref.layer!r}, which is not a "
@@ -505,7 +535,9 @@ class _Builder:
         if name is None and sequential_layers(layer) is not None:
             name = f"sequential_{index + 1}"  # Keras ≤ 2.2 wrote no name for a list config
         if name is None:
-            raise self.fail(f"layer {index} ({layer.get('class_name')!r}) has no name")
+            raise self.fail(f"layer {index} ({elide_value(layer.get('class_name'))}) has no name")
+        if len(name) > MAX_NAME:
+            raise self.fail(f"layer {index}: {name_too_long(name)}")
         return name
 
     def _io_list(self, value: Any, model: Any, key: str) -> list[tuple[str, int, int]]:

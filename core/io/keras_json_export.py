@@ -22,6 +22,7 @@ from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.keras_compat import to_keras_config
 from paramlab.core.errors import LayerError
 from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_calls import CALL_OPTIONS
 from paramlab.core.propagate import PropagationResult, propagate
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,8 @@ def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
         except LayerError:
             log.info("exporting %s with its config as stored (it does not validate)", d["name"])
     out = to_keras_config(d["type"], config)
-    for key in KERAS2_ONLY | PARAMLAB_KEYS:
-        out.pop(key, None)
+    for key in KERAS2_ONLY | PARAMLAB_KEYS | set(CALL_OPTIONS):
+        out.pop(key, None)  # call options go to the call (inbound node kwargs)
     if spec is not None:
         out.pop("output_shape", None)
     for key in ("layer", "backward_layer"):  # Bidirectional, TimeDistributed
@@ -139,15 +140,16 @@ def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) ->
         if d["type"] == "InputLayer":
             continue
         args: list[Any] = []
-        for src, _ in graph.inputs(n):
-            args.append(_tensor(graph, src, calls, result))
+        for src, index in graph.inputs(n):
+            args.append(_tensor(graph, src, calls, result, graph.output_index(src, n, index)))
         constant = graph.raw(n)["config"].get("constant")
         if is_op(d["type"]) or (len(args) == 1 and constant is not None):
             if len(args) == 1 and constant is not None:
                 args.append(constant)
         elif d["type"] in LIST_INPUT_TYPES:
             args = [args]
-        nodes.setdefault(owner, {})[k] = {"args": args, "kwargs": {}}
+        options = {key: True for key in CALL_OPTIONS if d["config"].get(key) is True}
+        nodes.setdefault(owner, {})[k] = {"args": args, "kwargs": options}
     for owner, by_call in nodes.items():
         entries[owner]["inbound_nodes"] = [by_call[k] for k in sorted(by_call)]
     return {
@@ -202,13 +204,15 @@ def _has_constant(graph: LayerGraph, node_id: str) -> bool:
 
 
 def _tensor(graph: LayerGraph, src: str, calls: dict[str, tuple[str, int]],
-            result: PropagationResult) -> dict[str, Any]:
+            result: PropagationResult, output: int = 0) -> dict[str, Any]:
     owner, k = calls[src]
     r = result.layers.get(src)
     shape = list(r.output_shape) if r is not None and r.output_shape is not None else None
+    if r is not None and r.output_shapes is not None and output < len(r.output_shapes):
+        shape = list(r.output_shapes[output])
     dtype = "bool" if graph.raw(src)["type"] == "NotEqual" else "float32"
     if graph.raw(src)["type"] == "InputLayer" and isinstance(graph.raw(src)["config"].get("dtype"), str):
         dtype = graph.raw(src)["config"]["dtype"]
     return {"class_name": "__keras_tensor__",
             "config": {"shape": shape, "dtype": dtype,
-                       "keras_history": [graph.raw(owner)["name"], k, 0]}}
+                       "keras_history": [graph.raw(owner)["name"], k, output]}}

@@ -22,6 +22,7 @@ import os
 import stat
 from pathlib import Path
 
+from paramlab.core.bulk import paused_gc
 from paramlab.core.errors import ModelFileError, ParamLabError
 from paramlab.core.funnel import explain
 from paramlab.core.graph import LayerGraph
@@ -66,11 +67,12 @@ def load_model(path_or_name: str | os.PathLike[str]) -> LayerGraph:
     path = resolve(path_or_name)
     info = _stat(path)
     try:
-        if _is_project(path, info):
-            return load_project(path)
-        from paramlab.core.io.keras_import import load_keras  # imported only when needed
+        with paused_gc():
+            if _is_project(path, info):
+                return load_project(path)
+            from paramlab.core.io.keras_import import load_keras  # imported only when needed
 
-        return load_keras(path)
+            return load_keras(path)
     except ParamLabError:
         raise
     except Exception as exc:  # a reader's unforeseen failure is still a file error

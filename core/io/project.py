@@ -12,7 +12,8 @@ reads)::
         {"id": "n2", ..., "shared_with": "n1", "group": "vgg16"}   # both optional
       ],
       "groups": {"vgg16": {"type": "Functional", "trainable": false, "collapsed": true}},
-      "edges": [{"src": "n1", "dst": "n2", "index": 0}]
+      "edges": [{"src": "n1", "dst": "n2", "index": 0}]   (plus "output": k when the edge
+      carries output tensor k > 0 of a multi-output layer, e.g. an LSTM's state_h)
     }
 
 ``config`` uses Keras's argument names; tuples are saved as lists and come back as tuples
@@ -37,8 +38,9 @@ from paramlab.core.errors import GraphError, ModelFileError
 from paramlab.core.fields import FieldKind
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.atomic import atomic_write_text
-from paramlab.core.text import (elide_name, elide_value, find_lone_surrogate, format_number,
-                                is_finite_number, json_value_error)
+from paramlab.core.text import (MAX_NAME, elide_name, elide_value, find_lone_surrogate,
+                                format_number, is_finite_number, json_value_error,
+                                name_too_long)
 
 FORMAT_VERSION = 2  # 2: may carry an "exercise" block (core.exercise.format); 1 still reads
 READABLE_VERSIONS = (1, 2)
@@ -62,7 +64,8 @@ def graph_to_dict(graph: LayerGraph) -> dict[str, Any]:
         if d.get("group") is not None:
             entry["group"] = d["group"]
         layers.append(entry)
-    edges = [{"src": u, "dst": v, "index": k}
+    edges = [{"src": u, "dst": v, "index": k} | (
+                 {"output": graph.output_index(u, v, k)} if graph.output_index(u, v, k) else {})
              for u, v, k in sorted(graph.edges(), key=_edge_order(graph))]
     return {"format_version": FORMAT_VERSION, "name": graph.name, "layers": layers,
             "groups": {name: dict(meta) for name, meta in graph.groups.items()},
@@ -273,11 +276,15 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
                                   or index < 0):
             raise bad(f"{where}: 'index' must be a whole number 0 or more, "
                       f"found {elide_value(index)}")
+        output = edge.get("output", 0)
+        if not isinstance(output, int) or isinstance(output, bool) or output < 0:
+            raise bad(f"{where}: 'output' must be a whole number 0 or more, "
+                      f"found {elide_value(output)}")
         for end, node in (("src", src), ("dst", dst)):
             if node not in graph:
                 raise bad(f"{where}: '{end}' names unknown layer id {_q(node)}")
         try:
-            graph.connect(src, dst, index)
+            graph.connect(src, dst, index, output)
         except GraphError as exc:
             raise bad(f"{where}: {exc}") from None
     return graph
@@ -329,6 +336,8 @@ def _get_str(entry: dict[str, Any], key: str, where: str, bad) -> str:
     value = entry[key]
     if not isinstance(value, str) or not value.strip():
         raise bad(f"{where}: '{key}' must be a non-empty string, found {_kind(value)}")
+    if len(value) > MAX_NAME:
+        raise bad(f"{where}: {name_too_long(value, repr(key))}")
     return value
 
 

@@ -47,7 +47,6 @@ from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.text import NAME_LIMIT, elide_name, one_line
-from paramlab.core.types import format_shape
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -64,6 +63,13 @@ def _cut(text: str, limit: int = NAME_LIMIT) -> str:
     """A name (or message) for a cell: one line, at most ``limit`` characters (``…``). The
     JSON format writes names in full."""
     return one_line(elide_name(text, limit))
+
+
+def _join(names: tuple[str, ...] | list[str], sep: str, limit: int = 20) -> str:
+    """Names joined for one cell: at most ``limit`` of them, then ``… (N more)`` (a layer
+    called 100,000 times is connected to 100,000 tensors)."""
+    shown = sep.join(_cut(n) for n in names[:limit])
+    return shown if len(names) <= limit else f"{shown}{sep}… ({len(names) - limit:,} more)"
 
 
 # ---------------------------------------------------------------------------- text table
@@ -141,12 +147,11 @@ def _torch(summary: Summary) -> bool:
 
 def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-    cells = [f"{_cut(row.name)} ({_cut(row.type)})", format_shape(row.output_shape), params]
+    cells = [f"{_cut(row.name)} ({_cut(row.type)})", row.shape_text, params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
-        cells.append(", ".join(_cut(c) for c in row.keras_connected_to)
-                     if row.keras_connected_to else "-")
+        cells.append(_join(row.keras_connected_to, ", ") if row.keras_connected_to else "-")
     return tuple(cells)
 
 
@@ -218,9 +223,9 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             if value is not None and not (r.is_input and c.startswith("activation")):
                 sums[c] += value
             costs.append("" if value is None else value)
-        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), format_shape(r.output_shape),
+        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), r.shape_text,
                     r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
-                   + tuple(costs) + (_safe("; ".join(_cut(c) for c in r.connected_to)),
+                   + tuple(costs) + (_safe(_join(r.connected_to, "; ")),
                                      _safe(_cut(r.error or "", 500))))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
                + ((summary.buffers,) if torch else ()) + tuple(sums.values()) + ("", ""))
@@ -280,7 +285,8 @@ def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
         "layers": [{
             "name": r.name,
             "type": r.type,
-            "output_shape": None if r.output_shape is None else list(r.output_shape),
+            "output_shape": None if r.output_shape is None else (
+                [list(s) for s in r.output_shapes] if r.output_shapes else list(r.output_shape)),
             "trainable": r.trainable,
             "non_trainable": r.non_trainable,
             "total": r.total,
@@ -331,13 +337,13 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
         align.append(":--")
     lines = [f"### Model: {_md(_cut(summary.name))}", "", _md_row(head), _md_row(align)]
     for r in summary.rows:
-        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{format_shape(r.output_shape)}`",
+        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{r.shape_text}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
         cells.extend(COLUMNS[c].text(r, batch_size) for c in columns)
         if show_conn:
-            cells.append(_md(", ".join(_cut(c) for c in r.connected_to)) or "-")
+            cells.append(_md(_join(r.connected_to, ", ")) or "-")
         if show_err:
             cells.append(_md(_cut(r.error or "", 500)))
         lines.append(_md_row(cells))

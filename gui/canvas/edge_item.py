@@ -49,6 +49,11 @@ class EdgeItem(QGraphicsItem):
         stroker.setWidth(10)
         self._shape = stroker.createStroke(curve)
 
+    @property
+    def ends(self) -> tuple[QPointF, QPointF]:
+        """Where the curve starts (an output port) and ends (an input port), scene units."""
+        return QPointF(self._start), QPointF(self._end)
+
     def boundingRect(self) -> QRectF:
         return self._path.boundingRect().adjusted(-6, -6, 6, 6)
 

@@ -41,9 +41,12 @@ def report_connect(scene: CanvasScene, port: PortItem, target: PortItem | NodeIt
         src_item, dst_item = start, end
         on_input = isinstance(target, PortItem) and target.kind is PortKind.INPUT
         dst_port = target if on_input else None
+        output = port.index  # which tensor of a multi-output layer
     else:
         src_item, dst_item = end, start
         dst_port = port
+        on_output = isinstance(target, PortItem) and target.kind is PortKind.OUTPUT
+        output = target.index if on_output else 0
     index = -1 if dst_port is None or dst_port.plus else dst_port.index
     if isinstance(dst_item, GroupItem):
         scene.gesture_refused.emit(
@@ -54,7 +57,7 @@ def report_connect(scene: CanvasScene, port: PortItem, target: PortItem | NodeIt
     else:
         src = src_item.node_id if isinstance(src_item, LayerItem) else None
     if src is not None and isinstance(dst_item, LayerItem):
-        scene.connect_requested.emit(src, dst_item.node_id, index)
+        scene.connect_requested.emit(src, dst_item.node_id, index, output)
 
 
 def request_rename(scene: CanvasScene, node_id: str) -> bool:

@@ -29,7 +29,13 @@ _MARGIN = HIT_RADIUS + 6
 
 
 class NodeItem(QGraphicsItem):
-    """Common part of layer and group items: box, ports, position change notification."""
+    """Common part of layer and group items: box, ports, position change notification.
+
+    ``show_macs`` (class-wide, a view setting: View ▸ Show MACs on Nodes) draws each
+    layer's MACs after its parameters; :func:`set_show_macs` changes it.
+    """
+
+    show_macs = False
 
     def __init__(self, look: NodeLook) -> None:
         super().__init__()
@@ -39,6 +45,7 @@ class NodeItem(QGraphicsItem):
                  | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setFlags(flags)
         self.output_port = PortItem(self, PortKind.OUTPUT, 0, output_port_pos())
+        self.output_ports: list[PortItem] = [self.output_port]
         self.input_ports: list[PortItem] = []
         self._port_layout: tuple[int, bool] = (-1, False)
         self.setToolTip(look.tooltip)
@@ -79,6 +86,25 @@ class NodeItem(QGraphicsItem):
         self.input_ports = [PortItem(self, PortKind.INPUT, i, input_port_pos(i, count),
                                      plus and i == count - 1) for i in range(count)]
 
+    def set_output_ports(self, labels: list[str]) -> bool:
+        """One output port per label (a multi-output layer's tensor shapes), or the single
+        unlabelled port for an empty list. Returns True when the ports changed."""
+        if [p.label for p in self.output_ports] == (labels or [""]):
+            return False
+        scene = self.scene()
+        for port in self.output_ports:
+            port.setParentItem(None)
+            if scene is not None:
+                scene.removeItem(port)
+        count = max(len(labels), 1)
+        # Neighbouring labels alternate rows: each may be as wide as two port gaps.
+        width = 2 * NODE_WIDTH / (count + 1) - 4
+        self.output_ports = [PortItem(self, PortKind.OUTPUT, i, output_port_pos(i, count),
+                                      label=text, label_width=width)
+                             for i, text in enumerate(labels or [""])]
+        self.output_port = self.output_ports[0]
+        return True
+
     # ------------------------------------------------------------------ geometry
     def input_port_scene_pos(self, index: int) -> QPointF:
         count = len(self.input_ports)
@@ -86,8 +112,10 @@ class NodeItem(QGraphicsItem):
             return self.mapToScene(QPointF(0, -NODE_HEIGHT / 2))
         return self.mapToScene(input_port_pos(min(index, count - 1), count))
 
-    def output_port_scene_pos(self) -> QPointF:
-        return self.mapToScene(output_port_pos())
+    def output_port_scene_pos(self, output: int = 0) -> QPointF:
+        """Where output tensor ``output``'s port is (the first port if there is no such)."""
+        count = len(self.output_ports)
+        return self.mapToScene(output_port_pos(output if output < count else 0, count))
 
     def boundingRect(self) -> QRectF:
         return node_rect().adjusted(-_MARGIN, -_MARGIN, _MARGIN, _MARGIN)
@@ -103,7 +131,7 @@ class NodeItem(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        paint_node(painter, self._look, selected, lod >= LOD_THRESHOLD)
+        paint_node(painter, self._look, selected, lod >= LOD_THRESHOLD, NodeItem.show_macs)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
@@ -143,6 +171,14 @@ class GroupItem(NodeItem):
         self.anchor = QPointF(0, 0)
         self.setZValue(1)
         self.set_input_ports(1, False)
+
+
+def set_show_macs(show: bool, items: list[QGraphicsItem]) -> None:
+    """Show (or hide) every node's MACs as its second figure and repaint ``items``."""
+    NodeItem.show_macs = show
+    for item in items:
+        if isinstance(item, NodeItem):
+            item.update()
 
 
 __all__ = ["NODE_HEIGHT", "NODE_WIDTH", "GroupItem", "LayerItem", "NodeItem"]

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
+from paramlab.core.io.cost_columns import format_si
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
 from paramlab.core.propagate import LayerResult
@@ -60,6 +61,10 @@ class NodeLook:
         is_group: A collapsed nested model (drawn with a double border).
         params_short: A shorter parameter line, drawn when ``params_text`` does not fit
             the node (``""``: none).
+        macs_text: The layer's MACs (``470.4 K MACs``), drawn after the parameters when
+            the view shows MACs on nodes (``""``: none).
+        macs_short: Parameters and MACs in SI (``102.8 M · 102.8 M MACs``), drawn instead
+            when the long line does not fit.
     """
 
     title: str
@@ -71,6 +76,8 @@ class NodeLook:
     tooltip: str = ""
     is_group: bool = False
     params_short: str = ""
+    macs_text: str = ""
+    macs_short: str = ""
     frozen: bool = False  # drawn greyed and hatched with a "frozen" badge
 
     @property
@@ -103,6 +110,12 @@ def params_short_text(trainable: int, non_trainable: int, buffers: int = 0) -> s
     return ""
 
 
+def macs_text(macs: int | None) -> str:
+    """The node's second figure: ``470.4 K MACs`` (SI, cost_conventions.md); ``""`` for a
+    layer without multiply-accumulates or of unknown size."""
+    return f"{format_si(macs)} MACs" if macs else ""
+
+
 def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> NodeLook:
     """The look of layer ``node_id`` given its propagation result (``None``: not yet known)."""
     d = graph.raw(node_id)
@@ -123,7 +136,7 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
         tips.append(f"Parameters: {formula}")
     line = convention.reconciliation_text(result)
     if line:
-        tips.append(line)
+        tips.append(convention.wrapped(line))
     trainable, non_trainable, buffers = _counts(result)
     counts = params_text(trainable, non_trainable, buffers)
     if diag is not None and not result.ok:  # the reason, on the node, in one red line
@@ -133,6 +146,9 @@ def layer_look(graph: LayerGraph, node_id: str, result: LayerResult | None) -> N
                     diag.severity.value if diag else None, "\n".join(tips),
                     params_short=(params_short_text(trainable, non_trainable, buffers)
                                   if result.ok else ""),
+                    macs_text=macs_text(result.macs),
+                    macs_short=f"{format_si(trainable + non_trainable)} · "
+                               f"{macs_text(result.macs)}",
                     frozen=not d["trainable"])
 
 
@@ -205,8 +221,11 @@ def input_port_pos(index: int, count: int) -> QPointF:
     return QPointF(x, -NODE_HEIGHT / 2)
 
 
-def output_port_pos() -> QPointF:
-    return QPointF(0.0, NODE_HEIGHT / 2)
+def output_port_pos(index: int = 0, count: int = 1) -> QPointF:
+    """Position of output port ``index`` of ``count`` (a layer with ``return_state`` has one
+    per output tensor), relative to the node's centre; one output sits in the middle."""
+    x = -NODE_WIDTH / 2 + NODE_WIDTH * (index + 1) / (count + 1)
+    return QPointF(x, NODE_HEIGHT / 2)
 
 
 def node_rect() -> QRectF:
@@ -320,9 +339,10 @@ FROZEN_FILL = QColor(226, 229, 234)
 
 
 def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
-               detail: bool = True) -> None:
+               detail: bool = True, show_macs: bool = False) -> None:
     """Draw a node centred on the painter's origin (``detail`` False: a plain box, for
-    zoomed-out views: level of detail)."""
+    zoomed-out views: level of detail; ``show_macs``: its MACs after the parameters, the
+    View ▸ Show MACs on Nodes setting)."""
     rect = node_rect()
     fill = category_color(look.category)
     if look.is_group:
@@ -368,7 +388,11 @@ def paint_node(painter: QPainter, look: NodeLook, selected: bool = False,
         painter.setPen(color)
         r = text_line_rect(i)
         metrics = QFontMetricsF(font)
-        if kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
+        if kind == "params" and show_macs and look.macs_text:
+            text = f"{text} · {look.macs_text}"
+            if metrics.horizontalAdvance(text) > r.width():
+                text = look.macs_short
+        elif kind == "params" and look.params_short and metrics.horizontalAdvance(text) > r.width():
             text = look.params_short
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, r.width())
         painter.drawText(r, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
@@ -393,9 +417,29 @@ def paint_frozen(painter: QPainter, rect: QRectF) -> None:
     painter.restore()
 
 
+PORT_LABEL_HEIGHT = 10.0
+
+
+def port_label_rect(center: QPointF, width: float, row: int) -> QRectF:
+    """Where an output port's label is drawn: under the port, in row ``row`` (0 or 1:
+    neighbouring ports alternate rows so that their labels do not overlap)."""
+    top = center.y() + PORT_RADIUS + row * PORT_LABEL_HEIGHT
+    return QRectF(center.x() - width / 2, top, width, PORT_LABEL_HEIGHT)
+
+
 def paint_port(painter: QPainter, center: QPointF, plus: bool = False,
-               highlighted: bool = False) -> None:
-    """Draw a port circle (with a ``+`` for an "add an input" port)."""
+               highlighted: bool = False, label: str = "", label_width: float = 80.0,
+               label_row: int = 0) -> None:
+    """Draw a port circle (with a ``+`` for an "add an input" port), and under it
+    ``label`` (an output tensor's shape), elided to ``label_width``, when given."""
+    if label:
+        font = QFont(painter.font())
+        font.setPointSizeF(6.5)
+        painter.setFont(font)
+        painter.setPen(QColor(70, 70, 80))
+        text = QFontMetricsF(font).elidedText(label, Qt.TextElideMode.ElideRight, label_width)
+        painter.drawText(port_label_rect(center, label_width, label_row),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
     painter.setPen(QPen(QColor(60, 60, 60), 1.2))
     painter.setBrush(SELECTION_COLOR if highlighted else QColor(250, 250, 250))
     painter.drawEllipse(center, PORT_RADIUS, PORT_RADIUS)

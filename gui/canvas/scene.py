@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.propagate import LayerResult
+from paramlab.core.types import format_shape
 from paramlab.gui.canvas import gestures
 from paramlab.gui.canvas.edge_item import EdgeItem, EdgeKey
 from paramlab.gui.canvas.group_item import GroupFrameItem
@@ -33,7 +34,8 @@ class CanvasScene(QGraphicsScene):
     """The canvas of one :class:`gui.document.Document`.
 
     Gesture signals (intents; ids are layer ids, positions scene units): layer_dropped(type,
-    pos); connect_requested(src, dst, index; -1: first free input); move_finished({id: (x,
+    pos); connect_requested(src, dst, index; -1: first free input, output tensor of src);
+    move_finished({id: (x,
     y)}); delete_requested(ids, edges); copy/cut/duplicate_requested(ids); paste_requested();
     collapse_requested(group, collapsed); layout_requested(); trainable_requested(ids,
     trainable); freeze_up_to_requested(id); rename_requested(id) (the view opens an
@@ -41,7 +43,7 @@ class CanvasScene(QGraphicsScene):
     """
 
     layer_dropped = Signal(str, QPointF)
-    connect_requested = Signal(str, str, int)
+    connect_requested = Signal(str, str, int, int)
     move_finished = Signal(object)
     delete_requested = Signal(list, list)
     copy_requested = Signal(list)
@@ -241,7 +243,8 @@ class CanvasScene(QGraphicsScene):
         if inner:
             return
         index = key[2] if isinstance(dst, LayerItem) else 0
-        item.set_ends(src.output_port_scene_pos(), dst.input_port_scene_pos(index),
+        output = self._doc.graph.output_index(*key) if isinstance(src, LayerItem) else 0
+        item.set_ends(src.output_port_scene_pos(output), dst.input_port_scene_pos(index),
                       self._routes.via(key))
 
     def route_all(self) -> None:
@@ -318,6 +321,8 @@ class CanvasScene(QGraphicsScene):
                 continue
             self._shown[n] = r
             item.set_look(layer_look(graph, n, r))
+            if item.set_output_ports([format_shape(s) for s in r.output_shapes or ()]):
+                self.route_node(n)
             group = graph.raw(n).get("group")
             if group is not None:
                 groups.add(group)

@@ -7,7 +7,10 @@ propagation of DenseNet121 alone, and full propagation of a 10,000-layer chain
 (Dense / BatchNormalization / Activation / Dropout). Propagation now also computes each
 layer's MACs and activation elements.
 
-With ``--baseline DIR``, where DIR holds a ``paramlab`` package without the cost model (for
+By default each round measures this tree twice in one process, alternately: as it is, and
+with the cost step stubbed out (``propagate.layer_costs`` replaced by a function returning
+``(0, 0)``), so the difference is what the MAC rules and activation counts cost, whatever
+else the tree has. With ``--baseline DIR``, where DIR holds a ``paramlab`` package without the cost model (for
 example ``mkdir -p /tmp/base/paramlab && git archive <commit> | tar -x -C /tmp/base/paramlab``),
 each round runs the same measurements in two child processes, one importing DIR's package
 and one this tree's, alternately so that machine load hits both alike, and prints the
@@ -86,6 +89,35 @@ def measure(repeat: int) -> dict[str, float]:
     return figures
 
 
+def in_tree_ab(rounds: int, repeat: int) -> int:
+    """Costs on vs stubbed, alternating in this process; prints the medians of rounds."""
+    import importlib
+
+    # the module (paramlab.core re-exports the function under the same name)
+    propagation = importlib.import_module("paramlab.core.propagate")
+    real = propagation.layer_costs
+    on: dict[str, list[float]] = {k: [] for k in LABELS}
+    off: dict[str, list[float]] = {k: [] for k in LABELS}
+    for _ in range(rounds):
+        propagation.layer_costs = lambda *args: (0, 0)
+        try:
+            for key, ms in measure(repeat).items():
+                if key in off:
+                    off[key].append(ms)
+        finally:
+            propagation.layer_costs = real
+        for key, ms in measure(repeat).items():
+            if key in on:
+                on[key].append(ms)
+    print(f"{'':<34}{'cost step off':>14}{'with costs':>12}{'overhead':>10}")
+    for key, label in LABELS.items():
+        b, n = statistics.median(off[key]), statistics.median(on[key])
+        print(f"{label:<34}{b:>11.2f} ms{n:>9.2f} ms{(n / b - 1) * 100:>9.1f} %")
+    print(f"target: <= {TARGET:.0%} on DenseNet121; CPU time, medians of {rounds} rounds, "
+          f"each the best of {repeat} runs")
+    return 0
+
+
 def child(pythonpath: str | None, repeat: int) -> dict[str, float]:
     env = dict(os.environ)
     if pythonpath:
@@ -113,9 +145,7 @@ def main() -> int:
         print(json.dumps(measure(args.repeat)))
         return 0
     if not args.baseline:
-        for key, ms in measure(args.repeat).items():
-            print(f"{LABELS.get(key, RULES_LABEL):<34}{ms:>9.2f} ms")
-        return 0
+        return in_tree_ab(args.rounds, args.repeat)
     base: dict[str, list[float]] = {k: [] for k in LABELS}
     new: dict[str, list[float]] = {k: [] for k in LABELS}
     rules: list[float] = []

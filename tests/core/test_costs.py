@@ -204,3 +204,25 @@ def test_training_budget_of_lenet_is_the_conventions_formula() -> None:
 def test_training_budget_refuses_bad_choices(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         training_budget(1, 1, 1, 1, **kwargs)
+
+
+# ---------------------------------------------------------------------------- MAC formula
+@pytest.mark.parametrize("type_, config, inputs, text", [
+    ("Conv2D", {"filters": 8, "kernel_size": (5, 5)}, [(32, 32, 3)],
+     "28·28·(5·5·3)·8 = 470,400 MACs"),  # the LeNet example
+    ("Dense", {"units": 120}, [(400,)], "400·120 = 48,000 MACs"),
+    ("Dense", {"units": 3}, [(7, 5)], "7·(5·3) = 105 MACs"),
+    ("LSTM", {"units": 24, "return_sequences": True}, [(12, 16)],
+     "12·(16·96 + 24·96) = 46,080 MACs"),
+    ("Conv2DTranspose", {"filters": 4, "kernel_size": (3, 3), "strides": (2, 2)},
+     [(5, 5, 6)], "5·5·(3·3·4)·6 = 5,400 MACs"),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 4}, [(6, 8), (10, 12)], "3,648 MACs"),
+    ("MaxPooling2D", {}, [(4, 4, 8)], "0 MACs (no matmul or convolution core)"),
+    ("LSTM", {"units": 6}, [(None, 4)], "unknown (a length is not known)"),
+])
+def test_mac_formula(type_: str, config: dict, inputs: list, text: str) -> None:
+    from paramlab.core.mac_formula import mac_formula
+
+    g, layer = single(type_, config, inputs)
+    r = propagate(g).layers[layer]
+    assert mac_formula(r.macs, r.weights, r.input_shapes, r.output_shape) == text

@@ -22,6 +22,7 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.propagate import propagate
 from paramlab.core.pytorch import NO_EQUIVALENT, reconciliation, torch_formula
 from paramlab.core.summary import summarize
+from test_catalogue_reference import _TORCH  # same folder: pytest puts it on sys.path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -33,45 +34,16 @@ def _bidir(cls: str, units: int, seq: bool = False) -> tuple[str, dict]:
         "units": units, "return_sequences": seq}}})
 
 
-# Keras layers (type, config) applied in sequence, transcribing each keras_equivalent.expr;
-# where the file has none, the Keras stack a PyTorch user means by it (2-layer bidirectional
-# = two stacked Bidirectional layers) when one exists.
+# Keras layers (type, config) applied in sequence, transcribing each keras_equivalent.expr
+# (test_catalogue_reference's table, which checks Keras's side of the same entries); where
+# the file has none, the Keras stack a PyTorch user means by it (2-layer bidirectional = two
+# stacked Bidirectional layers) when one exists.
 KERAS = {
-    "linear": [("Dense", {"units": 64})],
-    "linear_nobias": [("Dense", {"units": 64, "use_bias": False})],
-    "conv2d": [("Conv2D", {"filters": 16, "kernel_size": 3})],
-    "conv2d_groups_nobias": [("Conv2D", {"filters": 32, "kernel_size": 3, "groups": 4,
-                                         "use_bias": False})],
-    "conv2d_depthwise": [("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2})],
-    "conv_transpose2d": [("Conv2DTranspose", {"filters": 8, "kernel_size": 3, "strides": 2})],
-    "batchnorm2d": [("BatchNormalization", {})],
-    "batchnorm2d_noaffine": [("BatchNormalization", {"center": False, "scale": False})],
-    "batchnorm1d": [("BatchNormalization", {})],
-    "layernorm": [("LayerNormalization", {})],
-    "layernorm_2d_shape": [("LayerNormalization", {"axis": [1, 2]})],
-    "layernorm_noaffine": [("LayerNormalization", {"center": False, "scale": False})],
-    "layernorm_nobias": [("LayerNormalization", {"center": False})],
-    "groupnorm": [("GroupNormalization", {"groups": 4})],
-    "embedding": [("Embedding", {"input_dim": 1000, "output_dim": 32})],
-    "embedding_padding_idx": [("Embedding", {"input_dim": 1000, "output_dim": 32,
-                                             "mask_zero": True})],
-    "rnn": [("SimpleRNN", {"units": 16})],
+    **_TORCH,
     "rnn_2layer_bidir": [_bidir("SimpleRNN", 16, True), _bidir("SimpleRNN", 16)],
-    "lstm_1layer": [("LSTM", {"units": 24})],
-    "lstm_1layer_nobias": [("LSTM", {"units": 24, "use_bias": False})],
-    "lstm_2layer": [("LSTM", {"units": 24, "return_sequences": True}), ("LSTM", {"units": 24})],
-    "lstm_1layer_bidir": [_bidir("LSTM", 24)],
-    "lstm_2layer_bidir": [_bidir("LSTM", 24, True), _bidir("LSTM", 24)],
-    "gru": [("GRU", {"units": 20})],
-    "gru_keras_reset_after_false": [("GRU", {"units": 20, "reset_after": False})],
     "gru_2layer_bidir": [_bidir("GRU", 20, True), _bidir("GRU", 20)],
-    "multihead_attention": [("MultiHeadAttention", {"num_heads": 4, "key_dim": 8})],
-    "multihead_attention_nobias": [("MultiHeadAttention", {"num_heads": 4, "key_dim": 8,
-                                                           "use_bias": False})],
-    "multihead_attention_kdim_vdim": [("MultiHeadAttention", {"num_heads": 4, "key_dim": 8})],
     # nn.PReLU(): ONE alpha; Keras shares alpha over every axis with shared_axes=[1, 2, 3].
     "prelu": [("PReLU", {"shared_axes": [1, 2, 3]})],
-    "prelu_per_channel": [("PReLU", {"shared_axes": [1, 2]})],
 }
 INPUTS = {  # per the file: input_shape, or the tensors the expr's comment names
     "multihead_attention": [(10, 32), (10, 32)],

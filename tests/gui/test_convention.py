@@ -52,7 +52,8 @@ def test_switch_shows_pytorch_counts_and_back(make_window, ui, settings):
         model = window.summary.model
         tip = model.index(model.row_of(ui.layer_id(window, "batch_normalization")),
                           COL_TOTAL).data(3)  # ToolTipRole
-        assert "running_mean, running_var (2·64) and num_batches_tracked (1) are buffers" in tip
+        assert "running_mean, running_var (2·64) and num_batches_tracked (1) are buffers" in \
+            " ".join(tip.split())
         # properties panel: counts, formula, reconciliation line
         window.select_ids([ui.layer_id(window, "batch_normalization")])
         props = window.properties
@@ -136,3 +137,20 @@ def test_layer_without_equivalent_is_flagged(make_window, ui):
     finally:
         window.convention.keras.trigger()
     assert ui.row_text(window, "gru_1")["Type"] == "GRU"
+
+
+def test_export_pytorch_code_refuses_a_model_with_errors(make_window, dialogs, tmp_path):
+    from paramlab.core.graph import LayerGraph
+    from paramlab.core.io.project import save_project
+
+    g = LayerGraph("broken")
+    x = g.add_layer("InputLayer", "x", {"shape": (4, 4, 1)})
+    c = g.add_layer("Conv2D", "conv", {"filters": 2, "kernel_size": (5, 5)})
+    g.connect(x, c)
+    save_project(g, tmp_path / "broken.json")
+    window = make_window(None)
+    assert window.files.open_path(str(tmp_path / "broken.json"))
+    dialogs.save_path = str(tmp_path / "out.py")
+    window.convention.export_pytorch.trigger()
+    assert not (tmp_path / "out.py").exists()
+    assert dialogs.errors and dialogs.errors[-1][0] == "Cannot export PyTorch code"

@@ -36,7 +36,9 @@ def test_exercises_count_as_keras(window) -> None:
         window.exercise.open_lesson(list_lessons()[5].path)
         assert convention.current() == convention.KERAS
         assert not window.convention.pytorch.isEnabled()
-        window.exercise.leave_action.trigger()
+        # student mode ends with the exercise (there is no way out that shows the answers)
+        assert window.files.open_example("lenet", ask=False)
+        assert not window.exercise.session.student
         assert convention.current() == convention.PYTORCH
         assert window.convention.pytorch.isEnabled()
     finally:
@@ -62,3 +64,23 @@ def test_frozen_base_hidden_inside_and_max_checks(window, ui) -> None:
     window.editor.set_group_collapsed("vgg16", True)
     assert cell(window, "vgg16", COL_TRAINABLE).data() == "0"
     assert cell(window, "vgg16", COL_NON_TRAINABLE).data() == "14,714,688"
+
+
+def test_costs_give_nothing_away(window, tmp_path) -> None:
+    import csv
+
+    window.costs.column_actions["param_bytes"].setChecked(True)
+    window.exercise.open_lesson(list_lessons()[2].path)  # Lesson 3: LeNet, all hidden
+    assert not window.costs.chart_action.isEnabled()
+    assert window.summary.cost_columns() == []
+    item = window.scene().layer_item(window.document.graph.id_of("dense"))
+    assert item.look.macs_text == "" and item.look.params_text == "?"
+    window.select_ids([window.document.graph.id_of("dense")])
+    assert window.properties.macs_label.text() == "?"
+    assert window.files.export_csv(tmp_path / "s.csv")
+    rows = list(csv.DictReader((tmp_path / "s.csv").open()))
+    dense = next(r for r in rows if r["name"] == "dense")
+    assert all(v == "?" for k, v in dense.items() if k not in ("name", "type", "connected_to",
+                                                              "error"))
+    assert window.files.open_example("lenet", ask=False)  # the exercise ends
+    assert window.summary.cost_columns() == ["param_bytes"]

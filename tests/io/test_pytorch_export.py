@@ -247,3 +247,21 @@ def test_cli_export_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert cli.main(["export", "lenet", "--to", "pytorch", "-o",
                      str(tmp_path / "missing" / "m.py")]) == 1
     assert "cannot write" in capsys.readouterr()[1]
+
+
+def test_cli_export_pytorch_refuses_a_model_with_layer_errors(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from paramlab.core.io.project import save_project
+
+    g = LayerGraph("broken")
+    x = g.add_layer("InputLayer", "x", {"shape": (4, 4, 1)})
+    c = g.add_layer("Conv2D", "conv", {"filters": 2, "kernel_size": (5, 5)})  # larger than 4x4
+    g.connect(x, c)
+    save_project(g, tmp_path / "broken.json")
+    out = tmp_path / "broken.py"
+    code = cli.main(["export", str(tmp_path / "broken.json"), "--to", "pytorch", "-o", str(out)])
+    assert code == 3 and not out.exists()
+    assert "could not be computed" in capsys.readouterr()[1]
+    # the Keras exports still write the true Keras configuration
+    assert cli.main(["export", str(tmp_path / "broken.json"), "--to", "keras-code"]) == 0
+    assert "layers.Conv2D(filters=2, kernel_size=[5, 5]" in capsys.readouterr()[0]

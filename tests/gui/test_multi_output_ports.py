@@ -1,0 +1,73 @@
+"""A multi-output layer on the canvas: one output port per tensor, labelled with its shape;
+a drag from the second port connects that tensor; undo removes it and redo restores it.
+
+Model: Input (None, 5, 4) -> LSTM(9, return_state=True): Keras returns [output, state_h,
+state_c], each (None, 9); a Concatenate takes state_h (output 2 of the LSTM).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from paramlab.core.graph import LayerGraph
+from paramlab.gui.canvas.view import CanvasView
+from paramlab.gui.document import Document
+from tests.gui.test_canvas import drag
+
+
+@pytest.fixture
+def lstm_canvas(qtbot: Any) -> tuple[CanvasView, Document, dict[str, str]]:
+    g = LayerGraph("states")
+    ids = {"x": g.add_layer("InputLayer", config={"shape": [5, 4]}, position=(0, 0)),
+           "lstm": g.add_layer("LSTM", config={"units": 9, "return_state": True},
+                               position=(0, 130)),
+           "cat": g.add_layer("Concatenate", position=(0, 300))}
+    g.connect(ids["x"], ids["lstm"])
+    g.connect(ids["lstm"], ids["cat"], 0)  # the output (None, 9)
+    doc = Document(g)
+    view = CanvasView(doc)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.resetTransform()
+    view.centerOn(0, 150)
+    return view, doc, ids
+
+
+def test_one_labelled_port_per_output_and_connecting_from_the_second(lstm_canvas, qtbot):
+    view, doc, ids = lstm_canvas
+    scene = view.canvas_scene()
+    lstm = scene.layer_item(ids["lstm"])
+    assert [p.label for p in lstm.output_ports] == ["(None, 9)"] * 3
+    assert lstm.output_ports[1].toolTip().startswith("Output 2: (None, 9)")
+    assert len(scene.layer_item(ids["x"]).output_ports) == 1  # one tensor: one port
+    cat = scene.layer_item(ids["cat"])
+    plus = cat.input_ports[-1]
+    assert plus.plus
+    drag(qtbot, view, lstm.output_ports[1].scenePos(), plus.scenePos())
+    graph = doc.graph
+    assert graph.inputs(ids["cat"]) == [(ids["lstm"], 0), (ids["lstm"], 1)]
+    assert graph.output_index(ids["lstm"], ids["cat"], 1) == 1
+    assert doc.result.layers[ids["cat"]].output_shape == (None, 18)
+    assert doc.undo_stack.text(doc.undo_stack.count() - 1) == "Connect lstm (output 2) → concatenate"
+    # The edge is drawn from the second port.
+    edge = scene.edge_item((ids["lstm"], ids["cat"], 1))
+    start = edge.ends[0]
+    assert (start - lstm.output_ports[1].scenePos()).manhattanLength() < 1.0
+    doc.undo_stack.undo()
+    assert graph.inputs(ids["cat"]) == [(ids["lstm"], 0)]
+    assert scene.edge_item((ids["lstm"], ids["cat"], 1)) is None
+    doc.undo_stack.redo()
+    assert graph.output_index(ids["lstm"], ids["cat"], 1) == 1
+    assert doc.result.layers[ids["cat"]].output_shape == (None, 18)
+
+
+def test_ports_follow_return_state(lstm_canvas, qtbot):
+    view, doc, ids = lstm_canvas
+    lstm = view.canvas_scene().layer_item(ids["lstm"])
+    view.editor.set_field(ids["lstm"], "return_state", False)
+    assert [p.label for p in lstm.output_ports] == [""]
+    doc.undo_stack.undo()
+    assert len(lstm.output_ports) == 3
