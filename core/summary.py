@@ -27,8 +27,9 @@ outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.graph import LayerGraph
@@ -39,6 +40,23 @@ from paramlab.core.types import Severity, Shape, format_outputs
 
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
                   Severity.WARNING.value: 1, None: 0}
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Text computed when it is read, ``fn(*args)``: a row's formula and reconciliation
+    (most summaries, the CLI's JSON and CSV among them, never show them). Equal when the
+    function and its arguments are."""
+
+    fn: Callable[..., str | None]
+    args: tuple[Any, ...]
+
+    def text(self) -> str | None:
+        return self.fn(*self.args)
+
+
+def _formula_of(r: LayerResult) -> str:
+    return r.formula
 
 
 @dataclass(frozen=True)
@@ -55,7 +73,9 @@ class SummaryRow:
         error: The diagnostic message, or ``None``.
         severity: ``"error"``, ``"unresolved"``, ``"warning"`` or ``None``.
         layer_trainable: The layer's own ``trainable`` flag (a group's flag for a group).
-        formula: How the total is derived (``(5·5·3 + 1)·8 = 608``).
+        formula: How the total is derived (``(5·5·3 + 1)·8 = 608``); a property, derived
+            when read from ``formula_source`` (text, or a :class:`Deferred` computation:
+            ``paramlab summary --format json`` never reads it).
         keras_connected_to: ``connected_to`` as Keras prints it: ``conv2d[0][0]``.
         members: Ids of every graph node this row stands for (itself, its shared calls,
             or a group's layers), in topological order.
@@ -86,12 +106,12 @@ class SummaryRow:
     error: str | None
     severity: str | None
     layer_trainable: bool
-    formula: str
+    formula_source: str | Deferred
     keras_connected_to: tuple[str, ...] = ()
     members: tuple[str, ...] = field(default=())
     is_group: bool = False
     buffers: int = 0
-    reconciliation: str | None = None
+    reconciliation_source: str | Deferred | None = None
     torch_module: str | None = None
     note: str | None = None
     output_shapes: tuple[Shape, ...] | None = None
@@ -107,6 +127,16 @@ class SummaryRow:
     def is_input(self) -> bool:
         """True for an InputLayer row (its tensor is the model's input, not an activation)."""
         return self.type == "InputLayer"
+
+    @property
+    def formula(self) -> str:
+        f = self.formula_source
+        return f.text() if isinstance(f, Deferred) else f
+
+    @property
+    def reconciliation(self) -> str | None:
+        r = self.reconciliation_source
+        return r.text() if isinstance(r, Deferred) else r
 
     @property
     def shape_text(self) -> str:
@@ -343,12 +373,13 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
     # Keras prints the output shape of the layer's last call.
     shape = results[-1][1].output_shape
     line = module = None
-    formula = own.formula
+    formula = Deferred(_formula_of, (own,))
     if own.torch is not None:
-        line = reconciliation(own.torch, own.weights, own.trainable, own.non_trainable)
+        line = Deferred(reconciliation, (own.torch, own.weights, own.trainable,
+                                         own.non_trainable))
         module = own.torch.mapping.module_name
         if torch and own.note is None:
-            formula = torch_formula(own.torch, own.weights)
+            formula = Deferred(torch_formula, (own.torch, own.weights))
     elif torch and not own.known:
         module = NO_EQUIVALENT
     return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,

@@ -17,20 +17,19 @@ and the cell overlay to a main window, and returns the :class:`ExerciseControlle
   when the exercise allows it. ``max_checks`` limits the Checks.
 
 Nothing here computes a count or a shape: the values come from the document's propagation
-result and the grader; the mask only decides what is shown.
+result and the grader; the mask only decides what is shown. The state and the mask live in
+``gui.exercise_session``, the views' masking in ``gui.exercise_masks``; this module holds
+the menu, the dialogs and the wiring.
 """
 from __future__ import annotations
 
-import csv
-import dataclasses
 import html
-import io
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -42,7 +41,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QSpinBox,
@@ -54,280 +52,23 @@ from PySide6.QtWidgets import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.errors import LayerError, ModelFileError, ParamLabError
 from paramlab.core.exercise.format import (
-    FIELDS, HIDE_CHOICES, PARAM_FIELDS, TOTAL_FIELDS, TOTALS, Answers, Cell, Exercise, load_exercise,
-    read_json, save_answers, save_exercise)
-from paramlab.core.exercise.grading import CellGrade, Grader
+    HIDE_CHOICES, TOTAL_FIELDS, TOTALS, Exercise, load_exercise, read_json, save_answers,
+    save_exercise)
 from paramlab.core.exercise.lessons import list_lessons
 from paramlab.core.exercise.rows import row_table
-from paramlab.core.io.atomic import atomic_write_text
-from paramlab.core.io.writers import format_summary
 from paramlab.core.shape_formula import shape_steps
 from paramlab.gui import messages
-from paramlab.gui.canvas.painting import NodeLook, group_look, group_members, layer_look
-from paramlab.gui.summary_panel import (
-    COL_NAME, COL_NON_TRAINABLE, COL_SHAPE, COL_TOTAL, COL_TRAIN_FLAG, COL_TRAINABLE)
+from paramlab.gui.canvas.painting import group_look, group_members, layer_look
+from paramlab.gui.exercise_masks import HIDDEN_TEXT, ExportMask, SummaryOverlay, mask_look
+from paramlab.gui.exercise_session import ExerciseSession, hidden_in_view
 
 if TYPE_CHECKING:
     from paramlab.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-FIELD_OF_COLUMN = {COL_SHAPE: "output_shape", COL_TRAINABLE: "trainable",
-                   COL_NON_TRAINABLE: "non_trainable", COL_TOTAL: "total"}
-HIDDEN_TEXT = "?"
 STUDENT_KEY = "exercise/student_name"
-RIGHT = QColor(200, 240, 200)
-WRONG = QColor(250, 205, 205)
-HIDDEN_BG = QColor(255, 248, 215)
-MARKED_BG = QColor(235, 225, 250)
 READ_ONLY = "this is an exercise: the model is read-only (answer in the summary table)"
-
-
-class ExerciseSession(QObject):
-    """The exercise state of one window: the exercise being authored or answered, the
-    student's answers, the last Check's grades, the Checks used and whether the solution
-    is revealed. ``changed`` is emitted after every change."""
-
-    changed = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.exercise: Exercise | None = None
-        self.student = False
-        self.grader: Grader | None = None
-        self.answers: dict[Cell, str] = {}
-        self.grades: dict[Cell, CellGrade] = {}
-        self.checks = 0
-        self.revealed = False
-        self.path: Path | None = None
-        self.unsaved = False  # answers typed since the last Save Answers
-
-    # ------------------------------------------------------------------ mask
-    def hidden(self, row: str, field: str) -> bool:
-        """Whether a view must show ``?`` for this cell (student mode, not revealed)."""
-        return (self.student and not self.revealed and self.exercise is not None
-                and self.exercise.is_hidden(row, field))
-
-    def marked(self, row: str, field: str) -> bool:
-        """Whether the cell is hidden in the exercise (shown to the instructor, marked)."""
-        return self.exercise is not None and self.exercise.is_hidden(row, field)
-
-    # ------------------------------------------------------------------ student mode
-    def start_student(self, exercise: Exercise, path: Path | None) -> None:
-        self.exercise, self.student, self.path = exercise, True, path
-        self.grader = Grader(exercise)
-        self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
-        self.unsaved = False
-        self.changed.emit()
-
-    def stop(self) -> None:
-        self.exercise, self.student, self.grader, self.path = None, False, None, None
-        self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
-        self.unsaved = False
-        self.changed.emit()
-
-    def set_answer(self, cell: Cell, text: str) -> None:
-        if self.answers.get(cell, "") != text:
-            self.unsaved = True
-        self.answers[cell] = text
-        self.grades.pop(cell, None)
-        self.changed.emit()
-
-    @property
-    def checks_left(self) -> int | None:
-        if self.exercise is None or self.exercise.max_checks is None:
-            return None
-        return max(0, self.exercise.max_checks - self.checks)
-
-    def check(self) -> dict[Cell, CellGrade]:
-        """Grade the answers (counts one Check)."""
-        assert self.grader is not None
-        self.grades = self.grader.check(self.answers)
-        self.checks += 1
-        self.changed.emit()
-        return self.grades
-
-    def can_reveal(self) -> bool:
-        return (self.student and self.exercise is not None and self.checks > 0
-                and self.exercise.show_solution_after_check and not self.revealed)
-
-    def reveal(self) -> None:
-        self.revealed = True
-        self.changed.emit()
-
-    def answers_record(self, student: str) -> Answers:
-        assert self.exercise is not None and self.grader is not None
-        return Answers(student, self.exercise.title, self.grader.sha256,
-                       {c: v for c, v in self.answers.items() if v.strip()})
-
-
-class SummaryOverlay:
-    """What the summary table shows in exercise cells (installed as its ``overlay``)."""
-
-    PASS = object()
-
-    def __init__(self, session: ExerciseSession) -> None:
-        self.session = session
-
-    def _cell(self, model: Any, row: int, col: int) -> Cell | None:
-        field = FIELD_OF_COLUMN.get(col)
-        if field is None:
-            return None
-        if model.is_total_row(row):
-            return (TOTALS, field) if field in TOTAL_FIELDS else None
-        return (model.summary.rows[row].name, field)
-
-    def flags(self, model: Any, index: QModelIndex, base: Qt.ItemFlag) -> Qt.ItemFlag:
-        s = self.session
-        cell = self._cell(model, index.row(), index.column())
-        if s.student:
-            if cell is not None and s.hidden(*cell):
-                return base | Qt.ItemFlag.ItemIsEditable
-            return base
-        if (index.column() == COL_TRAIN_FLAG and not model.is_total_row(index.row())
-                and not model.summary.rows[index.row()].is_group):
-            base |= Qt.ItemFlag.ItemIsUserCheckable
-        return base
-
-    def data(self, model: Any, row: int, col: int, role: int) -> Any:
-        s = self.session
-        cell = self._cell(model, row, col)
-        if cell is None:
-            if s.student and role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
-                return None
-            return self.PASS
-        if s.hidden(*cell):
-            grade = s.grades.get(cell)
-            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-                typed = s.answers.get(cell, "")
-                return typed if typed.strip() or role == Qt.ItemDataRole.EditRole \
-                    else HIDDEN_TEXT
-            if role == Qt.ItemDataRole.BackgroundRole:
-                if grade is not None and grade.given is not None:
-                    return QBrush(RIGHT if grade.correct else WRONG)
-                return QBrush(HIDDEN_BG)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                if grade is None or grade.given is None:
-                    return "Hidden in this exercise: type your answer (double-click)."
-                if grade.correct:
-                    return "Right."
-                return "Wrong: " + (grade.hint or "look at the rule for this layer again.")
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return None
-            return self.PASS
-        if role == Qt.ItemDataRole.BackgroundRole and not s.student and s.marked(*cell):
-            return QBrush(MARKED_BG)
-        if s.student and cell[0] != TOTALS and cell_hidden(s, model.document.graph, *cell):
-            # a layer shown inside an expanded nested model whose counts are hidden
-            if role == Qt.ItemDataRole.DisplayRole:
-                return HIDDEN_TEXT
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return "Hidden in this exercise."
-        return self.PASS
-
-    def set_data(self, model: Any, index: QModelIndex, value: Any, role: int) -> bool:
-        s = self.session
-        if s.student:
-            cell = self._cell(model, index.row(), index.column())
-            if role != Qt.ItemDataRole.EditRole or cell is None or not s.hidden(*cell):
-                return False
-            s.set_answer(cell, str(value))
-            model.dataChanged.emit(index, index)
-            return True
-        if (role != Qt.ItemDataRole.CheckStateRole or index.column() != COL_TRAIN_FLAG
-                or model.is_total_row(index.row())):
-            return False
-        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value, 2, True)
-        return model.editor.set_trainable(model.summary.rows[index.row()].node_id, checked)
-
-
-def cell_hidden(s: ExerciseSession, graph: Any, name: str, field: str) -> bool:
-    """Whether a view shows ``?`` for ``field`` of the row or node called ``name``: hidden
-    itself, or a count of a layer inside a nested model whose counts are hidden."""
-    if s.hidden(name, field):
-        return True
-    if field == "output_shape":
-        return False
-    node = graph.id_of(name)
-    group = None if node is None else graph.raw(node).get("group")
-    return group is not None and s.hidden(group, "total")
-
-
-def hidden_in_view(s: ExerciseSession, graph: Any, name: str) -> tuple[bool, bool]:
-    """(shape hidden, some count hidden) for the row or node called ``name``."""
-    return (cell_hidden(s, graph, name, "output_shape"),
-            any(cell_hidden(s, graph, name, f) for f in ("trainable", "non_trainable", "total")))
-
-
-def mask_look(look: NodeLook, shape: bool, counts: bool) -> NodeLook:
-    """``look`` with its hidden texts as ``?`` (the tooltip holds the formula: replaced)."""
-    if not (shape or counts):
-        return look
-    look = dataclasses.replace(
-        look, shape_text=HIDDEN_TEXT if shape else look.shape_text,
-        params_text=HIDDEN_TEXT if counts else look.params_text,
-        params_short="" if counts else look.params_short,
-        tooltip="Hidden in this exercise")
-    if counts and hasattr(look, "macs_text"):
-        # a layer's MACs give its weight count away (Dense: inputs·units)
-        look = dataclasses.replace(look, macs_text="", macs_short="")
-    return look
-
-
-class ExportMask:
-    """What the exports hide in student mode (``FileController.export_mask``): the same
-    cells as the views, as ``?``."""
-
-    def __init__(self, session: ExerciseSession, graph: Any) -> None:
-        self.session = session
-        self.graph = graph
-
-    def _totals(self, field: str) -> bool:
-        return self.session.hidden(TOTALS, field)
-
-    def summary_cells(self, name: str, row: list[str]) -> list[str]:
-        """A summary PNG row: [layer (type), shape, param #, trainable, non-trainable, ...]."""
-        out = list(row)
-        for i, f in ((1, "output_shape"), (2, "total"), (3, "trainable"), (4, "non_trainable")):
-            if cell_hidden(self.session, self.graph, name, f):
-                out[i] = HIDDEN_TEXT
-        return out
-
-    def totals_lines(self, lines: list[str]) -> list[str]:
-        out = list(lines)
-        for i, f in ((0, "total"), (1, "trainable"), (2, "non_trainable")):
-            if self._totals(f):
-                out[i] = out[i].split(":")[0] + ": ?"
-        return out
-
-    def node_look(self, name: str, look: NodeLook) -> NodeLook:
-        """The look of the diagram node of layer (or collapsed nested model) ``name``."""
-        return mask_look(look, *hidden_in_view(self.session, self.graph, name))
-
-    def diagram_totals(self, totals: str) -> str:
-        if any(self._totals(f) for f in TOTAL_FIELDS):
-            return "Total params: ? (hidden in this exercise)"
-        return totals
-
-    def write_csv(self, summary: Any, path: Any) -> None:
-        """The summary CSV (``core.io.writers``) with the hidden cells as ``?``."""
-        rows = list(csv.reader(io.StringIO(format_summary(summary, "csv"))))
-        header = rows[0]
-        columns = {f: header.index(f) for f in FIELDS if f in header}
-        # buffers and cost columns (MACs, parameter memory ...) give the counts away too
-        derived = [c for c, h in enumerate(header)
-                   if h not in FIELDS and h not in ("name", "type", "connected_to", "error")]
-        for row in rows[1:]:
-            name = TOTALS if row[0] == "Total" and row is rows[-1] else row[0]
-            for f, c in columns.items():
-                if cell_hidden(self.session, self.graph, name, f):
-                    row[c] = HIDDEN_TEXT
-            if any(cell_hidden(self.session, self.graph, name, f) for f in PARAM_FIELDS):
-                for c in derived:
-                    row[c] = HIDDEN_TEXT
-        buf = io.StringIO()
-        csv.writer(buf).writerows(rows)
-        atomic_write_text(path, buf.getvalue())
 
 
 class NewExerciseDialog(QDialog):
@@ -740,8 +481,9 @@ class ExerciseController(QObject):
         for group, item in groups.items():
             item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
         if s.exercise.hidden.get(TOTALS):
-            self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
-            self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")
+            for label in (self.window.totals_label, self.window.summary.totals_label):
+                label.setText("Totals: ? (hidden in this exercise)")
+                label.setToolTip("")  # the cost footer's tooltip holds the exact figures
 
     def _properties_hook(self, panel: Any, node_id: str, result: Any) -> None:
         """Show-your-work shape steps under the output shape; ``?`` for hidden cells (the
@@ -831,4 +573,4 @@ def install_exercise(window: MainWindow) -> ExerciseController:
     return controller
 
 
-__all__ = ["ExerciseController", "ExerciseSession", "FIELDS", "install_exercise"]
+__all__ = ["ExerciseController", "ExerciseSession", "install_exercise"]

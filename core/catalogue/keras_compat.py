@@ -42,8 +42,12 @@ _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding")
 
 
 def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
-                      _depth: int = 0) -> dict[str, Any]:
+                      _depth: int = 0, share: bool = False) -> dict[str, Any]:
     """The catalogue config of a Keras layer.
+
+    ``share=True`` (an importer that owns a freshly parsed JSON tree) keeps the file's
+    containers (initializer, regularizer dicts; lists) instead of copying them: the
+    catalogue never reads most of them, and the tree is not used again.
 
     Args:
         class_name: The layer's Keras class name (``Conv2D``).
@@ -65,7 +69,12 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
                          f"got {type(keras_config).__name__}")
     config: dict[str, Any] = {}
     depth = _depth + 1
-    for key, value in keras_config.items():
+    items: Any = keras_config.items()
+    if share and type(keras_config) is dict:
+        # Fresh json.loads output: str keys and JSON values only, nothing to decode.
+        config = dict(keras_config)
+        items = ()
+    for key, value in items:
         if type(key) is not str:
             key = _decode(key)
             if not isinstance(key, str):
@@ -78,6 +87,8 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
                 config[key] = _decode(value, depth)  # raises
             elif key not in _DROP:  # dropped below anyway
                 config[key] = value
+        elif share and (vt is dict or vt is list):
+            config[key] = value
         else:
             config[key] = _copy_json(value, depth)
     for key in _DROP:

@@ -1,6 +1,8 @@
 """Reading a Keras model config out of a file: JSON text and ``.keras`` zip archives.
 
-Only data is read: JSON parsed with the stdlib ``json`` module, a zip opened with
+Only data is read: JSON parsed with ``orjson`` (about twice as fast; the stdlib ``json``
+module when orjson is missing, and for what orjson refuses: ``NaN``, integers beyond 64 bits,
+and every error, so the messages stay the stdlib's), a zip opened with
 ``zipfile`` and its ``config.json`` member read. Nothing from a file is ever executed,
 and the weights (``model.weights.h5``) are never opened.
 
@@ -20,6 +22,11 @@ from typing import Any
 
 from paramlab.core.errors import ModelFileError
 from paramlab.core.text import find_lone_surrogate, json_value_error
+
+try:  # a dependency; its absence (a source checkout) only costs speed
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +81,11 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
 
 
 def _parse(data: str, path: str | Path, what: str) -> Any:
+    if _orjson is not None:
+        try:
+            return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass  # NaN, huge integers, errors: the stdlib decides and words the message
     try:
         return json.loads(data)
     except RecursionError:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,18 +69,21 @@ class _Scope:
     children: dict[tuple[str, int], _Scope] = field(default_factory=dict)  # nested model calls
 
 
-def build_graph(obj: Any, path: str | Path) -> LayerGraph:
+def build_graph(obj: Any, path: str | Path, owned: bool = False) -> LayerGraph:
     """Build the graph of a Keras model config (``json.loads(model.to_json())``).
+
+    ``owned=True``: ``obj`` was parsed for this call only and is not used again, so layer
+    configs may keep its containers instead of copying them (faster).
 
     Raises:
         ModelFileError: not a model config, or malformed (wrong types, unknown or dangling
             references, a cycle, duplicate names).
     """
-    return _Builder(path).build(obj)
+    return _Builder(path, owned).build(obj)
 
 
 class _Builder:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, owned: bool = False) -> None:
         self.path = path
         self.graph = LayerGraph()
         self.scopes = 0
@@ -96,7 +100,7 @@ class _Builder:
         # (type, converted config, trainable, spec, file config); see _layer.
         self.templates: dict[tuple[int, str, int], tuple[Any, ...]] = {}
         self.reserved: set[str] = set()
-        self.convert = from_keras_config
+        self.convert = partial(from_keras_config, share=True) if owned else from_keras_config
         self._checks: dict[int, tuple[tuple[str, FieldKind, tuple[type, ...], bool], ...]] = {}
 
     def fail(self, detail: str) -> ModelFileError:

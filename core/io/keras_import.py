@@ -45,13 +45,16 @@ def read_keras_config(path: str | Path) -> dict[str, Any]:
     return read_json_file(path)
 
 
-def parse_keras_config(obj: dict[str, Any], source: str = "<memory>") -> LayerGraph:
+def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
+                       owned: bool = False) -> LayerGraph:
     """Build the graph of an already-parsed Keras model config.
 
     Args:
         obj: ``json.loads(model.to_json())`` (Keras 3 or Keras 2), or the content of a
             ``.keras`` archive's ``config.json``.
         source: Where it came from, for error messages.
+        owned: ``obj`` was parsed for this call and is not used afterwards: the graph may
+            share its containers instead of copying them (``load_keras`` passes True).
 
     Returns:
         A new graph named as the model. Its layers have no canvas positions (a Keras file
@@ -63,7 +66,7 @@ def parse_keras_config(obj: dict[str, Any], source: str = "<memory>") -> LayerGr
             dangling inbound reference, a cycle, duplicate layer names, absurd nesting).
     """
     try:
-        graph = build_graph(obj, source)
+        graph = build_graph(obj, source, owned)
     except RecursionError:
         raise ModelFileError(source, "the model config is nested too deeply") from None
     log.info("imported %s: %d layers", source, len(graph))
@@ -76,7 +79,7 @@ def load_keras(path: str | Path) -> LayerGraph:
     Raises:
         ModelFileError: see :func:`read_keras_config` and :func:`parse_keras_config`.
     """
-    return parse_keras_config(read_keras_config(path), str(path))
+    return parse_keras_config(read_keras_config(path), str(path), owned=True)
 
 
 __all__ = ["KERAS_EXTENSIONS", "load_keras", "parse_keras_config", "read_keras_config"]

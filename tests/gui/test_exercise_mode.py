@@ -82,5 +82,7 @@ def test_costs_give_nothing_away(window, tmp_path) -> None:
     dense = next(r for r in rows if r["name"] == "dense")
     assert all(v == "?" for k, v in dense.items() if k not in ("name", "type", "connected_to",
                                                               "error"))
+    assert window.summary.totals_label.text().startswith("Totals: ?")
+    assert "62,958" not in window.summary.totals_label.toolTip()
     assert window.files.open_example("lenet", ask=False)  # the exercise ends
     assert window.summary.cost_columns() == ["param_bytes"]
