@@ -516,6 +516,9 @@ class ExerciseController(QObject):
             panel.weights_label.hide()
             if hasattr(panel, "macs_label"):  # MACs give the weight count away
                 panel.macs_label.setText(HIDDEN_TEXT)
+            if hasattr(panel, "reconciliation_label"):  # Keras vs PyTorch counts, in figures
+                panel.reconciliation_label.setText("")
+                panel.reconciliation_label.hide()
 
     # ------------------------------------------------------------------ context menu
     def _summary_menu(self, pos: Any) -> None:

@@ -27,6 +27,9 @@ def test_help_lessons_opens_a_lesson_as_a_student(window) -> None:
     assert s.student and s.exercise.title.startswith("Lesson 6")
     assert window.exercise.dock.windowTitle().startswith("Exercise: Lesson 6")
     assert cell(window, "batch_normalization", COL_NON_TRAINABLE).data() == "?"
+    window.select_ids([window.document.graph.id_of("batch_normalization")])
+    props = window.properties
+    assert props.formula_label.text() == "?" and "128" not in props.reconciliation_label.text()
     assert window.exercise.instructions.toPlainText().startswith("Lesson 6")
 
 
