@@ -8,6 +8,7 @@ so the two cannot disagree: ``Conv2D`` with kernel ``(5, 5, 3, 8)`` and bias ``(
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from paramlab.core.types import WeightSpec
 
@@ -19,6 +20,20 @@ def _product(dims: Sequence[int]) -> str:
 
 
 def weight_formula(weights: Sequence[WeightSpec]) -> str:
+    """A human formula for ``sum(w.size for w in weights)`` (see :func:`_formula`); the
+    same weights give the same text, so it is remembered (views ask for every layer's
+    formula after each edit: a 1,000-layer summary would derive them all again)."""
+    if isinstance(weights, tuple):
+        return _cached_formula(weights)
+    return _formula(weights)
+
+
+@lru_cache(maxsize=8192)
+def _cached_formula(weights: tuple[WeightSpec, ...]) -> str:
+    return _formula(weights)
+
+
+def _formula(weights: Sequence[WeightSpec]) -> str:
     """A human formula for ``sum(w.size for w in weights)``, ending in ``= total``.
 
     Kernels whose last axis equals a 1-D bias's length are folded with it as

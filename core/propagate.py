@@ -239,10 +239,9 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
         return _full(graph, order_list)
     order = previous.order if previous.order_source is order_list else tuple(order_list)
     todo = _affected(graph, graph.changed_since(previous.clock))
+    tally = _Tally(previous)
     if not todo:
-        return _result(previous.layers, order, order_list, graph, frozenset(),
-                       previous.trainable, previous.non_trainable, previous.failed,
-                       previous.noted)
+        return _result(previous.layers, order, order_list, graph, frozenset(), tally)
     g = graph.nx_graph
     alive = [n for n in todo if n in g]
     if len(alive) * 4 > len(order_list):
@@ -252,57 +251,66 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
         ordered = sorted(alive, key=pos.__getitem__)
     old = previous.layers
     changes: dict[str, LayerResult | None] = {}
-    trainable, non_trainable = previous.trainable, previous.non_trainable
-    failed, noted = set(previous.failed), set(previous.noted)
     for n in todo:
         r = old.get(n)
         if r is not None:
-            trainable -= r.trainable
-            non_trainable -= r.non_trainable
-        failed.discard(n)
-        noted.discard(n)
-        if n not in g and n in old:
-            changes[n] = None
+            tally.drop(n, r)
+            if n not in g:
+                changes[n] = None
     done = _Overlay(changes, old)
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in ordered:
-        r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
-        changes[n] = r
-        trainable += r.trainable
-        non_trainable += r.non_trainable
-        if r.diagnostic is not None:
-            noted.add(n)
-            if not r.ok:
-                failed.add(n)
+        r = changes[n] = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
+        tally.add(n, r)
     layers = old.updated(changes) if isinstance(old, LayerResults) else \
         LayerResults(dict(old)).updated(changes)
-    return _result(layers, order, order_list, graph, frozenset(alive), trainable,
-                   non_trainable, frozenset(failed), frozenset(noted))
+    return _result(layers, order, order_list, graph, frozenset(alive), tally)
 
 
 def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
-    trainable = non_trainable = 0
-    failed, noted = [], []
+    tally = _Tally()
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in order_list:
         r = results[n] = _compute_call(graph, n, results, memo)
-        trainable += r.trainable
-        non_trainable += r.non_trainable
-        if r.diagnostic is not None:
-            noted.append(n)
-            if not r.ok:
-                failed.append(n)
+        tally.add(n, r)
     return _result(LayerResults(results), tuple(order_list), order_list, graph,
-                   frozenset(order_list), trainable, non_trainable, frozenset(failed),
-                   frozenset(noted))
+                   frozenset(order_list), tally)
+
+
+class _Tally:
+    """The sums and id sets a :class:`PropagationResult` keeps over all its layers,
+    updated layer by layer (an incremental run drops the old result of each recomputed
+    layer, then adds the new one)."""
+
+    __slots__ = ("trainable", "non_trainable", "failed", "noted")
+
+    def __init__(self, previous: PropagationResult | None = None) -> None:
+        self.trainable = previous.trainable if previous else 0
+        self.non_trainable = previous.non_trainable if previous else 0
+        self.failed = set(previous.failed) if previous else set()
+        self.noted = set(previous.noted) if previous else set()
+
+    def add(self, node_id: str, r: LayerResult) -> None:
+        self.trainable += r.trainable
+        self.non_trainable += r.non_trainable
+        if r.diagnostic is not None:
+            self.noted.add(node_id)
+            if not r.ok:
+                self.failed.add(node_id)
+
+    def drop(self, node_id: str, r: LayerResult) -> None:
+        self.trainable -= r.trainable
+        self.non_trainable -= r.non_trainable
+        self.failed.discard(node_id)
+        self.noted.discard(node_id)
 
 
 def _result(layers: Mapping[str, LayerResult], order: tuple[str, ...], order_list: list[str],
-            graph: LayerGraph, recomputed: frozenset[str], trainable: int, non_trainable: int,
-            failed: frozenset[str], noted: frozenset[str]) -> PropagationResult:
-    return PropagationResult(layers, order, graph.clock, graph.token, recomputed, trainable,
-                             non_trainable, failed, noted, order_list)
+            graph: LayerGraph, recomputed: frozenset[str], tally: _Tally) -> PropagationResult:
+    return PropagationResult(layers, order, graph.clock, graph.token, recomputed,
+                             tally.trainable, tally.non_trainable, frozenset(tally.failed),
+                             frozenset(tally.noted), order_list)
 
 
 class _Overlay:

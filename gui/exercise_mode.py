@@ -481,8 +481,9 @@ class ExerciseController(QObject):
         for group, item in groups.items():
             item.set_look(mask_look(item.look, *hidden_in_view(s, graph, group)))
         if s.exercise.hidden.get(TOTALS):
-            self.window.totals_label.setText("Totals: ? (hidden in this exercise)")
-            self.window.summary.totals_label.setText("Totals: ? (hidden in this exercise)")
+            for label in (self.window.totals_label, self.window.summary.totals_label):
+                label.setText("Totals: ? (hidden in this exercise)")
+                label.setToolTip("")  # the cost footer's tooltip holds the exact figures
 
     def _properties_hook(self, panel: Any, node_id: str, result: Any) -> None:
         """Show-your-work shape steps under the output shape; ``?`` for hidden cells (the
@@ -515,6 +516,9 @@ class ExerciseController(QObject):
             panel.weights_label.hide()
             if hasattr(panel, "macs_label"):  # MACs give the weight count away
                 panel.macs_label.setText(HIDDEN_TEXT)
+            if hasattr(panel, "reconciliation_label"):  # Keras vs PyTorch counts, in figures
+                panel.reconciliation_label.setText("")
+                panel.reconciliation_label.hide()
 
     # ------------------------------------------------------------------ context menu
     def _summary_menu(self, pos: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QTimer, Qt
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -18,10 +18,10 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPen,
+    QTransform,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
-    QGraphicsView,
     QLabel,
     QLineEdit,
     QToolBar,
@@ -108,44 +108,73 @@ class FindBar(QToolBar):
         super().keyPressEvent(event)
 
 
-class Minimap(QGraphicsView):
-    """The whole model, small, with the main view's visible area outlined; click or drag
-    in it to move the main view there."""
+class Minimap(QWidget):
+    """The whole model, small (the canvas's recorded overview picture), with the main
+    view's visible area outlined; click or drag in it to move the main view there. It is
+    redrawn at most every ``REFRESH_MS`` after the model changes (an overview need not
+    follow every keystroke), at once when the main view scrolls."""
+
+    REFRESH_MS = 300
 
     def __init__(self, canvas: CanvasView, parent: QWidget | None = None) -> None:
-        super().__init__(canvas.canvas_scene(), parent)
+        super().__init__(parent)
         self._canvas = canvas
         self.setObjectName("minimap")
-        self.setInteractive(False)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
-        for bar in (canvas.horizontalScrollBar(), canvas.verticalScrollBar()):
-            bar.valueChanged.connect(self.viewport().update)
-        canvas.canvas_scene().changed.connect(lambda *_: self.fit())
         self.setMinimumHeight(120)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.REFRESH_MS)
+        self._timer.timeout.connect(self.update)
+        canvas.canvas_scene().changed.connect(lambda *_: self._timer.start())
+        for bar in (canvas.horizontalScrollBar(), canvas.verticalScrollBar()):
+            bar.valueChanged.connect(self.update)
+
+    def _transform(self) -> QTransform | None:
+        """Scene to widget: the model's rect fitted into the widget."""
+        rect = self._canvas.overview.rect
+        if rect.isEmpty():
+            self._canvas.overview.picture()
+            rect = self._canvas.overview.rect
+        if rect.isEmpty():
+            return None
+        rect = rect.adjusted(-20, -20, 20, 20)
+        scale = min(self.width() / rect.width(), self.height() / rect.height())
+        t = QTransform()
+        t.translate((self.width() - rect.width() * scale) / 2, (self.height() - rect.height()
+                                                                 * scale) / 2)
+        t.scale(scale, scale)
+        t.translate(-rect.left(), -rect.top())
+        return t
+
+    def paintEvent(self, event) -> None:  # noqa: ANN001 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(255, 255, 255))
+        picture = self._canvas.overview.picture()
+        t = self._transform()
+        if t is not None:
+            painter.setTransform(t)
+            painter.drawPicture(0, 0, picture)
+            painter.setPen(QPen(QColor(30, 110, 220), 0))
+            painter.setBrush(QColor(30, 110, 220, 40))
+            painter.drawRect(self._canvas.visible_scene_rect())
+        painter.end()
 
     def fit(self) -> None:
-        rect = self._canvas.canvas_scene().visible_items_rect()
-        if not rect.isEmpty():
-            self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+        self.update()
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001 - Qt override
-        super().resizeEvent(event)
-        self.fit()
-
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        shown = self._canvas.visible_scene_rect()
-        painter.setPen(QPen(QColor(30, 110, 220), 0))
-        painter.setBrush(QColor(30, 110, 220, 40))
-        painter.drawRect(shown)
+    def _go(self, event: QMouseEvent) -> None:
+        t = self._transform()
+        if t is not None:
+            inverse, ok = t.inverted()
+            if ok:
+                self._canvas.centerOn(inverse.map(event.position()))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._canvas.centerOn(self.mapToScene(event.position().toPoint()))
+        self._go(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
-            self._canvas.centerOn(self.mapToScene(event.position().toPoint()))
+            self._go(event)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from paramlab.gui.canvas.painting import LOD_THRESHOLD, arrow_head, edge_path, paint_edge
+from paramlab.gui.canvas.painting import LOD_THRESHOLD, arrow_head, edge_path, paint_curve
 
 EdgeKey = tuple[str, str, int]
 
@@ -27,6 +27,7 @@ class EdgeItem(QGraphicsItem):
         self._via: tuple[tuple[float, float], ...] = ()
         self._path = QPainterPath()
         self._shape = QPainterPath()
+        self.curve = QPainterPath()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-1)
 
@@ -41,6 +42,7 @@ class EdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._start, self._end, self._via = QPointF(start), QPointF(end), via
         curve = edge_path(start, end, via)
+        self.curve = curve  # painted as is (and by the zoomed-out overview drawing)
         self._path = QPainterPath(curve)
         self._path.addPolygon(arrow_head(end))
         stroker = QPainterPathStroker()
@@ -61,6 +63,5 @@ class EdgeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        paint_edge(painter, self._start, self._end,
-                   bool(option.state & QStyle.StateFlag.State_Selected), self._via,
-                   lod >= LOD_THRESHOLD)
+        paint_curve(painter, self.curve, self._end,
+                    bool(option.state & QStyle.StateFlag.State_Selected), lod >= LOD_THRESHOLD)

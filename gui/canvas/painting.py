@@ -286,16 +286,23 @@ def edge_pen(selected: bool = False) -> QPen:
 
 def paint_edge(painter: QPainter, start: QPointF, end: QPointF, selected: bool = False,
                via: Sequence[tuple[float, float]] = (), detail: bool = True) -> None:
+    paint_curve(painter, edge_path(start, end, via), end, selected, detail)
+
+
+def paint_curve(painter: QPainter, curve: QPainterPath, end: QPointF, selected: bool = False,
+                detail: bool = True) -> None:
+    """Draw a connection's curve (:func:`edge_path`) and its arrow head at ``end``;
+    ``detail`` False (zoomed out): a thin line, no arrow, no antialiasing."""
     pen = edge_pen(selected)
-    if not detail:  # zoomed out: a thin line, no arrow, no antialiasing
+    if not detail:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         pen.setWidthF(0)
         painter.setPen(pen)
-        painter.drawPath(edge_path(start, end, via))
+        painter.drawPath(curve)
         return
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawPath(edge_path(start, end, via))
+    painter.drawPath(curve)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(pen.color())
     painter.drawPolygon(arrow_head(end))

@@ -24,7 +24,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
 
 from paramlab.gui import mime
-from paramlab.gui.canvas.painting import text_line_rect
+from paramlab.gui.canvas.overview import Overview
+from paramlab.gui.canvas.painting import LOD_THRESHOLD, text_line_rect
 from paramlab.gui.canvas.scene import CanvasScene
 from paramlab.gui.document import Document
 from paramlab.gui.editor import Editor
@@ -66,6 +67,7 @@ class CanvasView(QGraphicsView):
         self._rename_editor: QLineEdit | None = None
         self._rename_id: str | None = None
         self._fit_transform: QTransform | None = None  # the transform of the last fit
+        self.overview = Overview(self._scene)  # level of detail: the zoomed-out drawing
         document.reset.connect(self.zoom_to_fit)
         document.reset.connect(self.cancel_rename)
         document.layer_removed.connect(self._layer_removed)
@@ -317,6 +319,17 @@ class CanvasView(QGraphicsView):
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.finish_rename()  # the editor sits over the node; it would not follow it
         super().scrollContentsBy(dx, dy)
+
+    def paintEvent(self, event) -> None:  # noqa: ANN001 - Qt override
+        # Level of detail: below LOD_THRESHOLD one recorded picture draws every item.
+        self.overview.set_plain(self.scale_factor() < LOD_THRESHOLD)
+        super().paintEvent(event)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if self.overview.plain:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            self.overview.draw(painter)
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()

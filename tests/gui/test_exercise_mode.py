@@ -27,6 +27,9 @@ def test_help_lessons_opens_a_lesson_as_a_student(window) -> None:
     assert s.student and s.exercise.title.startswith("Lesson 6")
     assert window.exercise.dock.windowTitle().startswith("Exercise: Lesson 6")
     assert cell(window, "batch_normalization", COL_NON_TRAINABLE).data() == "?"
+    window.select_ids([window.document.graph.id_of("batch_normalization")])
+    props = window.properties
+    assert props.formula_label.text() == "?" and "128" not in props.reconciliation_label.text()
     assert window.exercise.instructions.toPlainText().startswith("Lesson 6")
 
 
@@ -82,5 +85,7 @@ def test_costs_give_nothing_away(window, tmp_path) -> None:
     dense = next(r for r in rows if r["name"] == "dense")
     assert all(v == "?" for k, v in dense.items() if k not in ("name", "type", "connected_to",
                                                               "error"))
+    assert window.summary.totals_label.text().startswith("Totals: ?")
+    assert "62,958" not in window.summary.totals_label.toolTip()
     assert window.files.open_example("lenet", ask=False)  # the exercise ends
     assert window.summary.cost_columns() == ["param_bytes"]

@@ -105,7 +105,7 @@ def test_overview_click_moves_the_main_view(make_window: Any, qtbot: Any) -> Non
     minimap.resize(200, 400)
     minimap.fit()
     before = window.canvas.visible_scene_rect().center()
-    qtbot.mouseClick(minimap.viewport(), Qt.MouseButton.LeftButton,
+    qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton,
                      pos=QPoint(100, 390))  # near the bottom: the head of the model
     after = window.canvas.visible_scene_rect().center()
     assert after.y() > before.y() + 1000
