@@ -43,6 +43,9 @@ X_GAP = COLUMN_WIDTH - NODE_WIDTH  # free space between neighbours in a row
 LANE_WIDTH = 12.0  # a dummy vertex: the room one passing connection takes in a row
 SWEEPS = 4  # crossing-reduction sweeps (each one down and up)
 COMPONENT_GAP = COLUMN_WIDTH  # between unconnected parts, side by side
+#: Above this many units, plain longest-path rows replace grandalf's Sugiyama, whose setup
+#: is quadratic on long chains (58 s for a 10,000-layer chain; issue 12).
+LARGE_LAYOUT = 2_000
 
 EdgeKey = tuple[str, str, int]
 
@@ -199,6 +202,8 @@ def _sugiyama(units: list[str], pairs: list[tuple[str, str]]
               ) -> tuple[dict[str, Position], dict[tuple[str, str], tuple[Position, ...]]]:
     """Centres of ``units`` and the dummy points of every long pair, component by
     component, components side by side from left to right in ``units`` order."""
+    if len(units) > LARGE_LAYOUT:
+        return _plain_rows(units, pairs), {}
     vertices = {u: Vertex(u) for u in units}
     for v in vertices.values():
         v.view = _View(NODE_WIDTH, NODE_HEIGHT)
@@ -230,6 +235,25 @@ def _sugiyama(units: list[str], pairs: list[tuple[str, str]]
     finally:
         sys.setrecursionlimit(limit)
     return centres, dummies
+
+
+def _plain_rows(units: list[str], pairs: list[tuple[str, str]]) -> dict[str, Position]:
+    """Centres for a model too large for Sugiyama, in O(units + pairs): longest-path rows
+    (a unit one row below its lowest input), units of a row side by side in ``units``
+    order; no crossing reduction and no dummy points."""
+    g = nx.DiGraph()
+    g.add_nodes_from(units)
+    g.add_edges_from(pairs)
+    row: dict[str, int] = {}
+    for u in nx.topological_sort(g):
+        row[u] = max((row[p] + 1 for p in g._pred[u]), default=0)
+    used: dict[int, int] = {}
+    centres: dict[str, Position] = {}
+    for u in units:
+        r = row[u]
+        i = used[r] = used.get(r, -1) + 1
+        centres[u] = (i * COLUMN_WIDTH, r * ROW_HEIGHT)
+    return centres
 
 
 def _component(comp: object) -> tuple[dict[str, Position], dict[tuple[str, str], tuple[Position, ...]]]:

@@ -265,3 +265,24 @@ def test_apply_layout_moves_every_layer_and_empty_graph_is_empty() -> None:
     apply_layout(g)
     assert {n: g.raw(n)["position"] for n in g.layer_ids()} == auto_layout(g)
     assert g.raw(head[1])["position"] == (0.0, 3 * ROW_HEIGHT)
+
+
+def test_a_model_too_large_for_sugiyama_gets_plain_rows() -> None:
+    """Issue 12: above LARGE_LAYOUT units the layout is linear (grandalf's setup is
+    quadratic on long chains); every layer still gets its own row and column slot."""
+    from paramlab.core.layout import COLUMN_WIDTH, LARGE_LAYOUT, ROW_HEIGHT, auto_layout
+
+    g = LayerGraph("long")
+    prev = g.add_layer("InputLayer", config={"shape": (4,)})
+    chain = [prev]
+    for _ in range(LARGE_LAYOUT + 100):
+        node = g.add_layer("Dense", config={"units": 4})
+        g.connect(prev, node)
+        chain.append(node)
+        prev = node
+    side = g.add_layer("Dense", config={"units": 4})
+    g.connect(chain[0], side)
+    pos = auto_layout(g)
+    assert [pos[n][1] for n in chain[:4]] == [0.0, ROW_HEIGHT, 2 * ROW_HEIGHT, 3 * ROW_HEIGHT]
+    assert pos[side] == (COLUMN_WIDTH, ROW_HEIGHT)  # beside the first Dense, same row
+    assert len(set(pos.values())) == len(g)
