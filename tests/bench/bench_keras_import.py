@@ -1,6 +1,10 @@
 """Benchmark of the Keras importer (a script, not collected by pytest):
 
-    python tests/bench/bench_keras_import.py [--repeat N] [--breakdown]
+    python tests/bench/bench_keras_import.py [--repeat N] [--breakdown] [--no-keras]
+
+To compare with an older tree, put its package first on the path (this script and its data
+stay): ``mkdir -p /tmp/base/paramlab && git archive REV | tar -x -C /tmp/base/paramlab`` then
+``PYTHONPATH=/tmp/base python tests/bench/bench_keras_import.py``.
 
 For the keras.applications reference configs (built with weights=None), in one run, on the
 same file (written once to a temporary folder):
@@ -108,6 +112,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15, help="rounds per figure (median)")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time each stage: graph building, layout, propagation")
+    parser.add_argument("--no-keras", action="store_true", help="leave out the Keras column")
     args = parser.parse_args()
     import os
     import tempfile
@@ -121,6 +126,8 @@ def main() -> int:
     try:
         import keras
     except ImportError:
+        keras = None
+    if args.no_keras:
         keras = None
     print(f"Python {platform.python_version()} on {platform.machine()}, load average "
           f"{os.getloadavg()[0]:.2f}, orjson {orjson.__version__ if orjson else 'missing'}, "

@@ -40,9 +40,9 @@ def small_graph() -> tuple[LayerGraph, dict[str, str]]:
     return g, ids
 
 
-@pytest.fixture
-def canvas(qtbot: Any) -> tuple[CanvasView, Document, dict[str, str]]:
-    graph, ids = small_graph()
+def show_canvas(qtbot: Any, graph: LayerGraph, center: tuple[float, float]
+                ) -> tuple[CanvasView, Document]:
+    """A shown 900×700 canvas of ``graph`` at scale 1, centred on ``center``."""
     doc = Document(graph)
     view = CanvasView(doc)
     qtbot.addWidget(view)
@@ -50,7 +50,14 @@ def canvas(qtbot: Any) -> tuple[CanvasView, Document, dict[str, str]]:
     view.show()
     qtbot.waitExposed(view)
     view.resetTransform()
-    view.centerOn(150, 200)
+    view.centerOn(*center)
+    return view, doc
+
+
+@pytest.fixture
+def canvas(qtbot: Any) -> tuple[CanvasView, Document, dict[str, str]]:
+    graph, ids = small_graph()
+    view, doc = show_canvas(qtbot, graph, (150, 200))
     return view, doc, ids
 
 

@@ -12,8 +12,7 @@ import pytest
 
 from paramlab.core.graph import LayerGraph
 from paramlab.gui.canvas.view import CanvasView
-from paramlab.gui.document import Document
-from tests.gui.test_canvas import drag
+from tests.gui.test_canvas import drag, show_canvas
 
 
 @pytest.fixture
@@ -25,14 +24,7 @@ def lstm_canvas(qtbot: Any) -> tuple[CanvasView, Document, dict[str, str]]:
            "cat": g.add_layer("Concatenate", position=(0, 300))}
     g.connect(ids["x"], ids["lstm"])
     g.connect(ids["lstm"], ids["cat"], 0)  # the output (None, 9)
-    doc = Document(g)
-    view = CanvasView(doc)
-    qtbot.addWidget(view)
-    view.resize(900, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.resetTransform()
-    view.centerOn(0, 150)
+    view, doc = show_canvas(qtbot, g, (0, 150))
     return view, doc, ids
 
 
