@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QGraphicsItem
 
 from paramlab.core.blocks import Block, block_totals, find_blocks
 from paramlab.core.layout import Layout, layered_layout
 from paramlab.core.summary import partial_note
 from paramlab.core.types import format_shape
+from paramlab.gui.canvas.deferred import coalescing_timer, structure_signals
 from paramlab.gui.canvas.layer_item import GroupItem
 from paramlab.gui.canvas.painting import NodeLook, params_short_text, params_text
 
@@ -50,15 +51,10 @@ class BlockView:
         self.collapsed: set[str] = set()
         self.items: dict[str, GroupItem] = {}
         self.layout: Layout | None = None
-        self._timer = QTimer(scene)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._structure_changed)
-        doc = scene.document
-        for signal in (doc.layer_added, doc.layer_removed, doc.edge_added, doc.edge_removed,
-                       doc.reset):
+        self._timer = coalescing_timer(scene, self._structure_changed)
+        for signal in structure_signals(scene.document):
             signal.connect(lambda *_: self._timer.start() if self.enabled else None)
-        doc.results_changed.connect(self.update_looks)
+        scene.document.results_changed.connect(self.update_looks)
 
     @property
     def enabled(self) -> bool:

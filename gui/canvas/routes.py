@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-
 from paramlab.core.layout import Layout, layered_layout
+from paramlab.gui.canvas.deferred import coalescing_timer, structure_signals
 
 if TYPE_CHECKING:
     from paramlab.gui.canvas.scene import CanvasScene
@@ -27,13 +26,8 @@ class EdgeRoutes:
     def __init__(self, scene: CanvasScene) -> None:
         self._scene = scene
         self._layout: Layout | None = None
-        self._timer = QTimer(scene)  # a child: never fires on a deleted scene
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.refresh)
-        doc = scene.document
-        for signal in (doc.layer_added, doc.layer_removed, doc.edge_added, doc.edge_removed,
-                       doc.groups_changed):
+        self._timer = coalescing_timer(scene, self.refresh)
+        for signal in structure_signals(scene.document)[:-1]:  # reset: the scene rebuilds
             signal.connect(self.invalidate)
 
     def invalidate(self, *_: object) -> None:
