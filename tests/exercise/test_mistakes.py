@@ -179,3 +179,16 @@ def test_the_codes_are_the_issues_list() -> None:
     assert set(CODES) == {"forgot_bias", "frozen_layer", "batchnorm_split",
                           "missing_input_channels", "pooling_has_no_parameters", "padding",
                           "stride", "flatten", "sum_error"}
+
+
+def test_forgot_bias_inside_a_frozen_nested_model() -> None:
+    """The recount with one rule changed keeps propagation's trainability: the VGG16 base of
+    vgg16_transfer is frozen, so its count without biases is non-trainable."""
+    convs = [x for x in ref("VGG16")["layers"] if x["class_name"] == "Conv2D"]
+    base = sum(x["total_params"] for x in convs)
+    biases = sum(prod(w["shape"]) for x in convs for w in x["weights"]
+                 if w["path"].endswith("bias"))
+    assert base == 14_714_688 and biases == 4_224
+    d = Diagnoser(load_model("vgg16_transfer"))
+    m = d.diagnose("vgg16", "non_trainable", base - biases)
+    assert m is not None and m.code == "forgot_bias"
