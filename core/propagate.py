@@ -364,7 +364,8 @@ def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResul
         return _compute(graph, node_id, done)
     inputs = graph.inputs(node_id)
     key = (owner, d["type"], d["trainable"], d.get("group"),
-           tuple((i, done[src].output_shape) for src, i in inputs))
+           tuple((i, _tensor_shape(done[src], graph.output_index(src, node_id, i)))
+                 for src, i in inputs))
     hit = memo.get(key)
     if hit is not None and hit[0] == d["config"]:
         return replace(hit[1], node_id=node_id)
@@ -372,6 +373,13 @@ def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResul
     if r.diagnostic is None:
         memo[key] = (d["config"], r)
     return r
+
+
+def _tensor_shape(r: LayerResult, output: int) -> Any:
+    """The shape of output ``output`` of a computed layer (``None`` if it has no such)."""
+    if r.output_shapes is not None:
+        return r.output_shapes[output] if output < len(r.output_shapes) else None
+    return r.output_shape if output == 0 else None
 
 
 def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -> LayerResult:

@@ -160,3 +160,24 @@ def test_project_file_and_clipboard_keep_the_output_index(tmp_path):
         e.apply(target)
     new_lstm, new_cat = new_ids
     assert target.output_index(new_lstm, new_cat, 1) == 2
+
+
+def test_shared_layer_called_on_different_outputs_of_one_layer():
+    # One Dense(4) called on the LSTM's sequence output (None, 5, 9) and on its state_h
+    # (None, 9): two output shapes, one set of weights ((9 + 1)·4 = 40), counted once.
+    g = LayerGraph("shared")
+    x = g.add_layer("InputLayer", "x", {"shape": (5, 4)})
+    h = g.add_layer("InputLayer", "h", {"shape": (9,)})
+    lstm = g.add_layer("LSTM", "lstm", {"units": 9, "return_sequences": True,
+                                        "return_state": True})
+    d = g.add_layer("Dense", "d", {"units": 4})
+    seq = g.add_layer("Dense", "d_call1", {"units": 4}, shared_with=d)
+    state = g.add_layer("Dense", "d_call2", {"units": 4}, shared_with=d)
+    g.connect(x, lstm)
+    g.connect(h, d)
+    g.connect(lstm, seq)
+    g.connect(lstm, state, 0, output=1)
+    result = propagate(g)
+    assert result.layers[seq].output_shape == (None, 5, 4)
+    assert result.layers[state].output_shape == (None, 4)
+    assert [result.layers[n].total for n in (d, seq, state)] == [40, 0, 0]
