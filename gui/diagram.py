@@ -172,7 +172,10 @@ def build_drawing(graph: LayerGraph, result: PropagationResult, mask: Any = None
         if a == b:
             continue
         na, nb = nodes[a], nodes[b]
-        out = output_port_pos()
+        outputs = result.layers[src].output_shapes if src in result.layers else None
+        count = len(outputs) if outputs and a == src else 1
+        tensor = graph.output_index(*key) if a == src else 0
+        out = output_port_pos(tensor if tensor < count else 0, count)  # its tensor's port
         start = (na.x + out.x(), na.y + out.y())
         port = input_port_pos(min(index, max(nb.ports, 1) - 1) if b == dst else 0, max(nb.ports, 1))
         end = (nb.x + port.x(), nb.y + port.y())
