@@ -51,7 +51,8 @@ def activation_elements(shape: Shape | None) -> int | None:
 
 
 def layer_costs(spec: Any, input_shapes: tuple[Shape, ...], output_shape: Shape,
-                config: Any) -> tuple[int | None, int | None]:
+                config: Any, extra_outputs: tuple[Shape, ...] = ()
+                ) -> tuple[int | None, int | None]:
     """``(macs, activation_elements)`` of one call of a layer at batch 1; ``None`` for a
     figure that depends on an unknown length.
 
@@ -60,6 +61,9 @@ def layer_costs(spec: Any, input_shapes: tuple[Shape, ...], output_shape: Shape,
         input_shapes: Its input shapes (batch axis ``None``), by input index.
         output_shape: Its output shape, as ``spec.output_shape`` computed it.
         config: Its resolved config.
+        extra_outputs: The shapes of its other output tensors (an RNN's states with
+            ``return_state=True``): cost_conventions.md section 5 sums the elements over
+            every output.
 
     Raises:
         LayerError: the rule found the config impossible (shape rules normally catch it
@@ -73,6 +77,9 @@ def layer_costs(spec: Any, input_shapes: tuple[Shape, ...], output_shape: Shape,
         except UnknownSize:
             macs = None
     try:
-        return macs, prod(output_shape[1:])  # type: ignore[arg-type]
+        elements = prod(output_shape[1:])  # type: ignore[arg-type]
+        for shape in extra_outputs:
+            elements += prod(shape[1:])  # type: ignore[arg-type]
     except TypeError:
         return macs, None
+    return macs, elements

@@ -432,7 +432,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
                 if (not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {elide_value(w.shape)}; "
                                      "every size must be a positive whole number")
-        macs, elements = layer_costs(spec, rule_in, rule_out, config)
+        macs, elements = layer_costs(spec, rule_in, rule_out, config, extra)
         mapping = _torch_mapping(spec, rule_in, config)
     except LayerError as exc:
         return _fail(node_id, spec, in_shapes, str(exc))
@@ -448,7 +448,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
                            torch=None if mapping is None else TorchCounts(0, 0, 0, mapping),
                            macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
-    layer_trainable = bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
+    layer_trainable = is_layer_trainable(graph, node_id)
     trainable, non_trainable = count_weights(weights, layer_trainable)
     torch = None if mapping is None else count_torch(mapping, layer_trainable, trainable,
                                                      non_trainable)
@@ -484,6 +484,14 @@ def _torch_mapping(spec: Any, shapes: tuple[Shape, ...], config: Any) -> TorchMa
         return spec.torch(shapes, config)
     except LayerError as exc:
         return TorchMapping(unsupported=str(exc))
+
+
+def is_layer_trainable(graph: LayerGraph, node_id: str) -> bool:
+    """Whether layer ``node_id``'s weights may train: its own ``trainable`` flag, and no
+    nested model around it frozen (Keras: ``model.trainable = False`` freezes all its
+    layers). The one place that decides trainability; counts and views follow it."""
+    d = graph.raw(node_id)
+    return bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
 
 
 def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:

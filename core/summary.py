@@ -171,6 +171,8 @@ class Summary:
     sequential: bool = True
     convention: str = KERAS
     buffers: int = 0
+    # (activation, input) elements of the collapsed rows, when these rows expand groups.
+    top_level_elements: tuple[int, int] | None = None
 
     @property
     def total(self) -> int:
@@ -198,13 +200,19 @@ class Summary:
 
     @property
     def activation_elements(self) -> int:
-        """Output elements of every non-input row at batch 1 (rows with a known shape)."""
+        """Output elements of every non-input top-level row at batch 1 (rows with a known
+        shape). cost_conventions.md section 5: a nested model counts its own outputs only,
+        whether or not its rows are expanded, so expanding a group never changes this."""
+        if self.top_level_elements is not None:
+            return self.top_level_elements[0]
         return sum(r.activation_elements for r in self.rows
                    if not r.is_input and r.activation_elements is not None)
 
     @property
     def input_elements(self) -> int:
         """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
+        if self.top_level_elements is not None:
+            return self.top_level_elements[1]
         return sum(r.activation_elements for r in self.rows
                    if r.is_input and r.activation_elements is not None)
 
@@ -320,9 +328,13 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                   and sum(1 for k in inputs_per_row if k == 0) <= 1
                   and len(fed) == len(set(fed))
                   and all(len(r.members) == 1 or r.is_group for r in rows))
+    top_level = None
+    if expand_groups is not False and graph.groups:
+        collapsed_summary = summarize(graph, result, False, convention)
+        top_level = (collapsed_summary.activation_elements, collapsed_summary.input_elements)
     return Summary(graph.name, tuple(rows), sum(r.trainable for r in rows),
                    sum(r.non_trainable for r in rows), sequential, convention,
-                   sum(r.buffers for r in rows))
+                   sum(r.buffers for r in rows), top_level)
 
 
 def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,

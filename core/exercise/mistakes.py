@@ -43,7 +43,8 @@ from paramlab.core.exercise.format import PARAM_FIELDS, TOTALS, Cell
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.project import graph_from_dict, graph_to_dict
-from paramlab.core.propagate import LayerResult, PropagationResult, count_weights, propagate
+from paramlab.core.propagate import (LayerResult, PropagationResult, count_weights,
+                                     is_layer_trainable, propagate)
 from paramlab.core.shape_formula import shape_steps
 from paramlab.core.summary import Summary, SummaryRow, summarize
 from paramlab.core.types import Shape, WeightSpec, format_shape
@@ -186,7 +187,7 @@ class Diagnoser:
             new = change(self.graph.raw(n)["type"], lr)
             if new != lr.weights:
                 changed = True
-                layers[n] = _recount(lr, new, self.graph.raw(n)["trainable"])
+                layers[n] = _recount(lr, new, is_layer_trainable(self.graph, n))
         if not changed:
             return None
         return row_table(self.graph, replace(self.result, layers=layers))

@@ -50,6 +50,9 @@ def test_lstm_return_state_feeds_a_concatenate():
     assert lstm.output_shape == (None, None, 9) and lstm.total == 504
     assert result.layers[ids["cat"]].output_shape == (None, 18)
     assert result.layers[ids["out"]].total == (18 + 1) * 3
+    # cost_conventions.md section 5: activation elements sum over every output; the sequence
+    # length is unknown here, so the layer's activation size is unknown, not a guess.
+    assert lstm.activation_elements is None
     summary = summarize(g, result)
     row = next(r for r in summary.rows if r.name == "lstm")
     assert row.shape_text == "[(None, None, 9), (None, 9), (None, 9)]"
@@ -181,3 +184,15 @@ def test_shared_layer_called_on_different_outputs_of_one_layer():
     assert result.layers[seq].output_shape == (None, 5, 4)
     assert result.layers[state].output_shape == (None, 4)
     assert [result.layers[n].total for n in (d, seq, state)] == [40, 0, 0]
+
+
+def test_activation_elements_sum_over_every_output():
+    """cost_conventions.md section 5: LSTM with return_state: sequence + h + c."""
+    g = LayerGraph("states_fixed")
+    x = g.add_layer("InputLayer", "x", {"shape": (5, 4)})
+    lstm = g.add_layer("LSTM", "lstm", {"units": 9, "return_sequences": True,
+                                         "return_state": True})
+    g.connect(x, lstm)
+    r = propagate(g).layers[lstm]
+    assert r.output_shapes == ((None, 5, 9), (None, 9), (None, 9))
+    assert r.activation_elements == 5 * 9 + 9 + 9

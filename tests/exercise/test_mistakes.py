@@ -179,3 +179,21 @@ def test_the_codes_are_the_issues_list() -> None:
     assert set(CODES) == {"forgot_bias", "frozen_layer", "batchnorm_split",
                           "missing_input_channels", "pooling_has_no_parameters", "padding",
                           "stride", "flatten", "sum_error"}
+
+
+def test_forgot_bias_inside_a_frozen_nested_model() -> None:
+    """The recount with one rule changed keeps propagation's trainability: the VGG16 base of
+    vgg16_transfer is frozen, so its count without biases is non-trainable."""
+    convs = [x for x in ref("VGG16")["layers"] if x["class_name"] == "Conv2D"]
+    base = sum(x["total_params"] for x in convs)
+    biases = sum(prod(w["shape"]) for x in convs for w in x["weights"]
+                 if w["path"].endswith("bias"))
+    assert base == 14_714_688 and biases == 4_224
+    g = load_model("vgg16_transfer")
+    for n in g.layer_ids():  # only the nested model's own flag freezes its layers now
+        if g.raw(n).get("group") == "vgg16":
+            g.set_trainable(n, True)
+    d = Diagnoser(g)
+    assert d.summary.non_trainable == base
+    m = d.diagnose("vgg16", "non_trainable", base - biases)
+    assert m is not None and m.code == "forgot_bias"
