@@ -38,7 +38,7 @@ from paramlab.core.edits import (
 )
 from paramlab.core.errors import GraphError, LayerError
 from paramlab.core.graph import Position
-from paramlab.core.layout import auto_layout
+from paramlab.core.layout import apply_layout, auto_layout
 from paramlab.core.opaque import opaque_field
 from paramlab.core.placement import free_position, insertion_after
 from paramlab.gui import mime
@@ -295,9 +295,11 @@ class Editor:
         """Show nested model ``group`` as one node (``collapsed``) or as its layers.
 
         View state: no undo step, the file is not marked modified. When every layer sat
-        where auto layout put it, the canvas is laid out again for the new state (one
-        undoable "Auto layout after …" step), so an expanded model does not cover its
-        neighbours; a hand-arranged canvas is left alone.
+        where auto layout put it, the positions are the layout's, derived from the model
+        like those of a file opened without positions; they are derived again for the new
+        state (``core.layout.apply_layout``, not an edit: nothing to undo, the file stays
+        unmodified), so an expanded model does not cover its neighbours and a collapsed one
+        leaves no gap. A hand-arranged canvas is left alone.
 
         Returns:
             True if the state changed.
@@ -308,8 +310,7 @@ class Editor:
         was_auto = self.is_auto_laid_out()
         graph.set_group_collapsed(group, collapsed)
         if was_auto:
-            verb = "collapsing" if collapsed else "expanding"
-            self.apply_layout(f"Auto layout after {verb} {group}")
+            apply_layout(graph)
         return True
 
     # ------------------------------------------------------------------ clipboard
