@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -100,7 +100,7 @@ class FindBar(QToolBar):
         self.count.setText(f"{self._index + 1} of {len(found)}")
         return node_id
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001 - Qt override
+    def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.hide()
             self._window.canvas.setFocus()
@@ -146,7 +146,7 @@ class Minimap(QWidget):
         t.translate(-rect.left(), -rect.top())
         return t
 
-    def paintEvent(self, event) -> None:  # noqa: ANN001 - Qt override
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         picture = self._canvas.overview.picture()

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 from paramlab.core.propagate import LayerResult
 from paramlab.core.types import format_shape
 from paramlab.gui.canvas import gestures
+from paramlab.gui.canvas.blocks_view import BlockView
 from paramlab.gui.canvas.edge_item import EdgeItem, EdgeKey
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import ConnectionDrag, event_grab_radius, port_under
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
-from paramlab.gui.canvas.blocks_view import BlockView
 from paramlab.gui.canvas.nested import NestedModels
 from paramlab.gui.canvas.painting import input_port_layout, layer_look
 from paramlab.gui.canvas.routes import EdgeRoutes
@@ -206,7 +206,6 @@ class CanvasScene(QGraphicsScene):
 
     def _add_layer_item(self, node_id: str) -> LayerItem:
         graph = self._doc.graph
-        d = graph.raw(node_id)
         item = LayerItem(node_id, layer_look(graph, node_id, None))
         item.setPos(QPointF(*self.position_of(node_id)))
         self._layers[node_id] = item
