@@ -49,12 +49,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     try:
         graph = load_model(args.model)
-    except ParamLabError as exc:
+    except ParamLabError as exc:  # load_model words every reader failure as one
         print(f"paramlab: error: {exc}", file=err)
-        return EXIT_FILE
-    except Exception as exc:  # an importer bug must still end in one clear line
-        log.debug("loading %s failed", args.model, exc_info=True)
-        print(f"paramlab: error: {args.model}: cannot read the model ({exc!r})", file=err)
         return EXIT_FILE
     summary = summarize(graph, propagate(graph))
     bars = chart_bars(summary, args.metric, args.order)

@@ -25,7 +25,7 @@ from paramlab.core import chart_cli, export_cli
 from paramlab.core.bulk import paused_gc
 from paramlab.core.errors import ParamLabError
 from paramlab.core.exercise import cli as exercise_cli
-from paramlab.core.funnel import explain, guarded
+from paramlab.core.funnel import guarded
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import parse_columns
 from paramlab.core.io.loader import load_model
@@ -141,13 +141,8 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None,
         return EXIT_USAGE
     try:
         graph = load_model(args.model)
-    except ParamLabError as exc:
+    except ParamLabError as exc:  # load_model words every reader failure as one
         print(f"{PROG}: error: {exc}", file=err)
-        return EXIT_FILE
-    except Exception as exc:  # an importer bug must still end in one clear line
-        log.debug("loading %s failed", args.model, exc_info=True)
-        print(f"{PROG}: error: {quote_path(args.model)}: cannot read the model: "
-              f"{explain(exc)}", file=err)
         return EXIT_FILE
     with paused_gc():
         result = propagate(graph)

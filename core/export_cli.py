@@ -22,9 +22,11 @@ import sys
 from typing import TextIO
 
 from paramlab.core.errors import ParamLabError
+from paramlab.core.funnel import explain
 from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.io.loader import load_model, resolve
 from paramlab.core.propagate import propagate
+from paramlab.core.text import quote_path
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         return EXIT_FILE
     except Exception as exc:  # an exporter bug must still end in one clear line
         log.debug("exporting %s failed", args.model, exc_info=True)
-        print(f"{PROG}: error: {args.model}: cannot export the model ({exc!r})", file=err)
+        print(f"{PROG}: error: {quote_path(args.model)}: cannot export the model: "
+              f"{explain(exc)}", file=err)
         return EXIT_FILE
     if broken and args.to == "pytorch":
         print(f"{PROG}: error: some layers of {args.model} could not be computed; fix them "

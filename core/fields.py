@@ -9,8 +9,14 @@ from enum import Enum
 from typing import Any
 
 from paramlab.core.errors import LayerError
-from paramlab.core.text import (MAX_RANK, MAX_SIZE, MIN_INT, elide_value, format_number,
-                                is_finite_number)
+from paramlab.core.text import (
+    MAX_RANK,
+    MAX_SIZE,
+    MIN_INT,
+    elide_value,
+    format_number,
+    is_finite_number,
+)
 
 
 class FieldKind(str, Enum):

@@ -29,8 +29,8 @@ from paramlab.core.formula import weight_formula
 from paramlab.core.funnel import explain
 from paramlab.core.graph import LayerGraph
 from paramlab.core.opaque import describe as describe_opaque
-from paramlab.core.shapes import to_channels_first, to_channels_last
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
+from paramlab.core.shapes import to_channels_first, to_channels_last
 from paramlab.core.text import MAX_RANK, MAX_SIZE, elide_name, elide_value, format_number
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
 
@@ -109,7 +109,7 @@ class LayerResults(Mapping[str, LayerResult]):
     into a new base once it holds more than ``_FOLD_MIN + len(base) // _FOLD_RATIO``
     layers (amortised O(1) per change)."""
 
-    __slots__ = ("_base", "_over", "_len")
+    __slots__ = ("_base", "_len", "_over")
 
     def __init__(self, base: dict[str, LayerResult],
                  over: dict[str, LayerResult | None] | None = None) -> None:
@@ -283,7 +283,7 @@ class _Tally:
     updated layer by layer (an incremental run drops the old result of each recomputed
     layer, then adds the new one)."""
 
-    __slots__ = ("trainable", "non_trainable", "failed", "noted")
+    __slots__ = ("failed", "non_trainable", "noted", "trainable")
 
     def __init__(self, previous: PropagationResult | None = None) -> None:
         self.trainable = previous.trainable if previous else 0

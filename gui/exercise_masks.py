@@ -19,7 +19,13 @@ from paramlab.core.io.writers import format_summary
 from paramlab.gui.canvas.painting import NodeLook
 from paramlab.gui.exercise_session import ExerciseSession, cell_hidden, hidden_in_view
 from paramlab.gui.summary_panel import (
-    COL_NAME, COL_NON_TRAINABLE, COL_SHAPE, COL_TOTAL, COL_TRAIN_FLAG, COL_TRAINABLE)
+    COL_NAME,
+    COL_NON_TRAINABLE,
+    COL_SHAPE,
+    COL_TOTAL,
+    COL_TRAIN_FLAG,
+    COL_TRAINABLE,
+)
 
 FIELD_OF_COLUMN = {COL_SHAPE: "output_shape", COL_TRAINABLE: "trainable",
                    COL_NON_TRAINABLE: "non_trainable", COL_TOTAL: "total"}

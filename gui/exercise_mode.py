@@ -52,8 +52,15 @@ from PySide6.QtWidgets import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.errors import LayerError, ModelFileError, ParamLabError
 from paramlab.core.exercise.format import (
-    HIDE_CHOICES, TOTAL_FIELDS, TOTALS, Exercise, load_exercise, read_json, save_answers,
-    save_exercise)
+    HIDE_CHOICES,
+    TOTAL_FIELDS,
+    TOTALS,
+    Exercise,
+    load_exercise,
+    read_json,
+    save_answers,
+    save_exercise,
+)
 from paramlab.core.exercise.lessons import list_lessons
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.shape_formula import shape_steps

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QWidget
 
 from paramlab.core.errors import ModelFileError, ParamLabError
 from paramlab.core.funnel import explain
-from paramlab.core.text import elide_name, quote_path
 from paramlab.core.graph import LayerGraph
 from paramlab.core.layout import apply_layout
+from paramlab.core.text import elide_name, quote_path
 from paramlab.gui import messages, preferences
 from paramlab.gui.document import Document
 from paramlab.gui.messages import SaveChoice

@@ -94,10 +94,10 @@ def _mha_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec,
         projections.append(("gate", _dim(query, "query"), vd))
     projections.append(("value", _dim(value, "value"), vd))
     w: list[WeightSpec] = []
-    for name, dim, size in projections:
-        w.append(WeightSpec(f"{name}/kernel", (dim, heads, size)))
+    for name, dim, width in projections:
+        w.append(WeightSpec(f"{name}/kernel", (dim, heads, width)))
         if config["use_bias"]:
-            w.append(WeightSpec(f"{name}/bias", (heads, size)))
+            w.append(WeightSpec(f"{name}/bias", (heads, width)))
     w.append(WeightSpec("attention_output/kernel", (heads, vd) + out))
     if config["use_bias"]:
         w.append(WeightSpec("attention_output/bias", out))

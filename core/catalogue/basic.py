@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import re
 
-from paramlab.core.catalogue.common import IntOrShapeField, lora_field, ranked_input, same_shape, with_lora
+from paramlab.core.catalogue.common import (
+    IntOrShapeField,
+    lora_field,
+    ranked_input,
+    same_shape,
+    with_lora,
+)
 from paramlab.core.catalogue.conv import DATA_FORMAT
 from paramlab.core.costs import size
 from paramlab.core.errors import LayerError

@@ -26,8 +26,20 @@ from __future__ import annotations
 from paramlab.core.catalogue.common import lora_field, with_lora
 from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
-from paramlab.core.fields import FieldSpec, activation_field, bool_field, choice_field, int_field, ints_field
-from paramlab.core.shapes import conv_output_length, deconv_output_length, require_known, require_rank
+from paramlab.core.fields import (
+    FieldSpec,
+    activation_field,
+    bool_field,
+    choice_field,
+    int_field,
+    ints_field,
+)
+from paramlab.core.shapes import (
+    conv_output_length,
+    deconv_output_length,
+    require_known,
+    require_rank,
+)
 from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from paramlab.core.catalogue.common import axes_field, min_rank, normalize_axis, ranked_input, same_shape
+from paramlab.core.catalogue.common import (
+    axes_field,
+    min_rank,
+    normalize_axis,
+    ranked_input,
+    same_shape,
+)
 from paramlab.core.catalogue.reshaping import INTERPOLATIONS
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import FieldKind, FieldSpec, bool_field, choice_field, int_field

@@ -10,7 +10,14 @@ from __future__ import annotations
 from paramlab.core.catalogue.common import pairs_field, ranked_input
 from paramlab.core.catalogue.conv import DATA_FORMAT
 from paramlab.core.errors import LayerError
-from paramlab.core.fields import FieldKind, FieldSpec, choice_field, int_field, ints_field, shape_field
+from paramlab.core.fields import (
+    FieldKind,
+    FieldSpec,
+    choice_field,
+    int_field,
+    ints_field,
+    shape_field,
+)
 from paramlab.core.shapes import flatten_size, reshape
 from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Dim, Shape, format_shape

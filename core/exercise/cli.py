@@ -20,9 +20,16 @@ from typing import TextIO
 
 from paramlab.core.errors import ModelFileError, ParamLabError
 from paramlab.core.exercise.format import (
-    HIDE_CHOICES, Exercise, hide_all, is_exercise_data, load_exercise, read_json, save_exercise)
+    HIDE_CHOICES,
+    Exercise,
+    hide_all,
+    is_exercise_data,
+    load_exercise,
+    read_json,
+    save_exercise,
+)
 from paramlab.core.exercise.grading import FORMATTERS, Grader, VariantGrader, grade_paths
-from paramlab.core.exercise.lessons import list_lessons, lesson_path
+from paramlab.core.exercise.lessons import lesson_path, list_lessons
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.exercise.variants import VariantError, make_variants
 from paramlab.core.io.atomic import atomic_write_text

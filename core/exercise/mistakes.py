@@ -43,8 +43,13 @@ from paramlab.core.exercise.format import PARAM_FIELDS, TOTALS, Cell
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.project import graph_from_dict, graph_to_dict
-from paramlab.core.propagate import (LayerResult, PropagationResult, count_weights,
-                                     is_layer_trainable, propagate)
+from paramlab.core.propagate import (
+    LayerResult,
+    PropagationResult,
+    count_weights,
+    is_layer_trainable,
+    propagate,
+)
 from paramlab.core.shape_formula import shape_steps
 from paramlab.core.summary import Summary, SummaryRow, summarize
 from paramlab.core.types import Shape, WeightSpec, format_shape
@@ -357,4 +362,4 @@ def format_given(field_name: str, value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-__all__ = ["CODES", "Diagnoser", "Mistake", "PARAM_FIELDS"]
+__all__ = ["CODES", "PARAM_FIELDS", "Diagnoser", "Mistake"]

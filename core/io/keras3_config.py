@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from paramlab.core.errors import ModelFileError
-from paramlab.core.io.keras_calls import CALL_OPTIONS, DATA_KWARGS, Call, TensorRef, call_options, history
+from paramlab.core.io.keras_calls import (
+    CALL_OPTIONS,
+    DATA_KWARGS,
+    Call,
+    TensorRef,
+    call_options,
+    history,
+)
 
 KERAS_TENSOR = "__keras_tensor__"
 

@@ -34,8 +34,13 @@ from paramlab.core.fields import FieldKind, FieldSpec
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io import keras2_config, keras3_config
 from paramlab.core.io.keras_calls import Call, TensorRef, history
-from paramlab.core.io.keras_unwrap import (KERAS1_MESSAGE, MODEL_CLASSES, is_keras1_layer,
-                                           sequential_layers, unwrap_model)
+from paramlab.core.io.keras_unwrap import (
+    KERAS1_MESSAGE,
+    MODEL_CLASSES,
+    is_keras1_layer,
+    sequential_layers,
+    unwrap_model,
+)
 from paramlab.core.spec import LayerSpec
 from paramlab.core.text import MAX_NAME, elide_name, elide_value, name_too_long
 

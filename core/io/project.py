@@ -38,9 +38,16 @@ from paramlab.core.errors import GraphError, ModelFileError
 from paramlab.core.fields import FieldKind
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.atomic import atomic_write_text
-from paramlab.core.text import (MAX_NAME, elide_name, elide_value, find_lone_surrogate,
-                                format_number, is_finite_number, json_value_error,
-                                name_too_long)
+from paramlab.core.text import (
+    MAX_NAME,
+    elide_name,
+    elide_value,
+    find_lone_surrogate,
+    format_number,
+    is_finite_number,
+    json_value_error,
+    name_too_long,
+)
 
 FORMAT_VERSION = 2  # 2: may carry an "exercise" block (core.exercise.format); 1 still reads
 READABLE_VERSIONS = (1, 2)

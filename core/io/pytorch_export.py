@@ -283,8 +283,8 @@ class _Writer:
             return [f"{out} = {x}.{fn}(dim={dims!r}{keep})"]
         if t == "Flatten":
             if rank >= 3:
-                return [f"# Keras flattens channels-last: move the channels last first, so the",
-                        f"# features keep Keras's order (a Dense after it sees the same layout).",
+                return ["# Keras flattens channels-last: move the channels last first, so the",
+                        "# features keep Keras's order (a Dense after it sees the same layout).",
                         f"{out} = {call(_last(x))}"]
             return [f"{out} = {call(x)}"]
         if t in ("BatchNormalization", "GroupNormalization") or (

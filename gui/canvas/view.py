@@ -320,7 +320,7 @@ class CanvasView(QGraphicsView):
         self.finish_rename()  # the editor sits over the node; it would not follow it
         super().scrollContentsBy(dx, dy)
 
-    def paintEvent(self, event) -> None:  # noqa: ANN001 - Qt override
+    def paintEvent(self, event) -> None:
         # Level of detail: below LOD_THRESHOLD one recorded picture draws every item.
         self.overview.set_plain(self.scale_factor() < LOD_THRESHOLD)
         super().paintEvent(event)
