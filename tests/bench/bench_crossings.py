@@ -24,12 +24,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "gui"))
 
-from PySide6.QtGui import QGuiApplication  # noqa: E402
-from test_diagram_export import parse_d, sample  # noqa: E402
+from PySide6.QtGui import QGuiApplication
+from test_diagram_export import parse_d, sample
 
-from paramlab.core.io.loader import load_model  # noqa: E402
-from paramlab.core.propagate import propagate  # noqa: E402
-from paramlab.core.resources import example_path, list_examples  # noqa: E402
+from paramlab.core.io.loader import load_model
+from paramlab.core.propagate import propagate
+from paramlab.core.resources import example_path, list_examples
 
 SVG = "{http://www.w3.org/2000/svg}"
 Poly = list[tuple[float, float]]

@@ -26,14 +26,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from large_models import branched, chain, nasnet_like  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from large_models import branched, chain, nasnet_like
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from paramlab.core import layout as layout_module  # noqa: E402
-from paramlab.core.io.loader import load_model  # noqa: E402
-from paramlab.core.io.project import save_project  # noqa: E402
-from paramlab.core.layout import apply_layout, layered_layout  # noqa: E402
+from paramlab.core import layout as layout_module
+from paramlab.core.io.loader import load_model
+from paramlab.core.io.project import save_project
+from paramlab.core.layout import apply_layout, layered_layout
 
 DATA = HERE.parent / "data" / "keras"
 

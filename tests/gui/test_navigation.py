@@ -81,7 +81,7 @@ def test_find_layer_jumps_from_match_to_match(make_window: Any, qtbot: Any) -> N
     bar = window.navigation.find_bar
     assert bar.isVisible() and bar.edit.hasFocus()
     qtbot.keyClicks(bar.edit, "conv3_block2_")
-    names = lambda: [window.document.graph.raw(n)["name"] for n in window.selected_ids()]  # noqa: E731
+    names = lambda: [window.document.graph.raw(n)["name"] for n in window.selected_ids()]
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
     assert names() == ["conv3_block2_1_conv"]
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
