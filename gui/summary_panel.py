@@ -75,7 +75,8 @@ class SummaryTableModel(QAbstractTableModel):
         graph = self.document.graph
         expanded = {name for name, meta in graph.groups.items() if not meta.get("collapsed", True)}
         return summarize(graph, self.document.result, expand_groups=expanded,
-                         convention=convention.current())
+                         convention=convention.current(),
+                         previous=getattr(self, "summary", None))
 
     def refresh(self) -> None:
         """Read the summary again; keep rows (and the view's selection) when the layer
