@@ -32,6 +32,7 @@ LAYER_MOVED = "layer_moved"  # node id
 EDGE_ADDED = "edge_added"  # (src, dst, index)
 EDGE_REMOVED = "edge_removed"  # (src, dst, index)
 GROUP_TOGGLED = "group_toggled"  # nested model name (view state: collapsed / expanded)
+CALLS_TOGGLED = "calls_toggled"  # owner id: its shared calls shown as one node or expanded
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class LayerGraph:
         # a given clock, in O(changes), for incremental propagation.
         self._journal: list[str] = []
         self._sharers: dict[str, set[str]] = {}  # owner id -> ids of its shared calls
+        self._calls_expanded: set[str] = set()  # owners whose calls the canvas shows one by one
         self._name_hint: dict[str, int] = {}  # stem -> no free "stem_k" below this k
         self._structure = 0
         self._order: list[str] | None = None
@@ -207,6 +209,34 @@ class LayerGraph:
     def shared_calls(self, owner: str) -> set[str]:
         """Ids of the layers that reuse ``owner``'s weights (``shared_with == owner``)."""
         return set(self._sharers.get(owner, ()))
+
+    def call_owners(self) -> list[str]:
+        """Ids of the layers that have shared calls (``shared_with`` pointing at them)."""
+        return list(self._sharers)
+
+    def call_count(self, owner: str) -> int:
+        """How many times ``owner``'s weights are applied: its own call plus its shared calls."""
+        return 1 + len(self._sharers.get(owner, ()))
+
+    def calls_collapsed(self, owner: str) -> bool:
+        """True when ``owner`` has shared calls and they are shown as ONE node reading
+        "applied N×" (the default; view state, see :meth:`set_calls_expanded`)."""
+        return owner in self._sharers and owner not in self._calls_expanded
+
+    def set_calls_expanded(self, owner: str, expanded: bool) -> bool:
+        """Show ``owner``'s shared calls one by one (``expanded``) or as one node.
+
+        View state, not an edit: never on the undo stack, never saved, never triggers
+        propagation (like :meth:`set_group_collapsed`). Returns True if the state changed
+        (a ``CALLS_TOGGLED`` event was sent)."""
+        if (owner in self._calls_expanded) == bool(expanded):
+            return False
+        if expanded:
+            self._calls_expanded.add(owner)
+        else:
+            self._calls_expanded.discard(owner)
+        self._emit(CALLS_TOGGLED, owner)
+        return True
 
     def order_index(self) -> dict[str, int]:
         """Index of every layer in :meth:`topological_order` (cached with it)."""
