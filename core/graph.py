@@ -32,6 +32,7 @@ LAYER_MOVED = "layer_moved"  # node id
 EDGE_ADDED = "edge_added"  # (src, dst, index)
 EDGE_REMOVED = "edge_removed"  # (src, dst, index)
 GROUP_TOGGLED = "group_toggled"  # nested model name (view state: collapsed / expanded)
+CALLS_TOGGLED = "calls_toggled"  # owner id: its shared calls shown as one node or expanded
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class LayerGraph:
         # a given clock, in O(changes), for incremental propagation.
         self._journal: list[str] = []
         self._sharers: dict[str, set[str]] = {}  # owner id -> ids of its shared calls
+        self._calls_expanded: set[str] = set()  # owners whose calls the canvas shows one by one
         self._name_hint: dict[str, int] = {}  # stem -> no free "stem_k" below this k
         self._structure = 0
         self._order: list[str] | None = None
@@ -207,6 +209,34 @@ class LayerGraph:
     def shared_calls(self, owner: str) -> set[str]:
         """Ids of the layers that reuse ``owner``'s weights (``shared_with == owner``)."""
         return set(self._sharers.get(owner, ()))
+
+    def call_owners(self) -> list[str]:
+        """Ids of the layers that have shared calls (``shared_with`` pointing at them)."""
+        return list(self._sharers)
+
+    def call_count(self, owner: str) -> int:
+        """How many times ``owner``'s weights are applied: its own call plus its shared calls."""
+        return 1 + len(self._sharers.get(owner, ()))
+
+    def calls_collapsed(self, owner: str) -> bool:
+        """True when ``owner`` has shared calls and they are shown as ONE node reading
+        "applied N×" (the default; view state, see :meth:`set_calls_expanded`)."""
+        return owner in self._sharers and owner not in self._calls_expanded
+
+    def set_calls_expanded(self, owner: str, expanded: bool) -> bool:
+        """Show ``owner``'s shared calls one by one (``expanded``) or as one node.
+
+        View state, not an edit: never on the undo stack, never saved, never triggers
+        propagation (like :meth:`set_group_collapsed`). Returns True if the state changed
+        (a ``CALLS_TOGGLED`` event was sent)."""
+        if (owner in self._calls_expanded) == bool(expanded):
+            return False
+        if expanded:
+            self._calls_expanded.add(owner)
+        else:
+            self._calls_expanded.discard(owner)
+        self._emit(CALLS_TOGGLED, owner)
+        return True
 
     def order_index(self) -> dict[str, int]:
         """Index of every layer in :meth:`topological_order` (cached with it)."""
@@ -336,6 +366,131 @@ class LayerGraph:
             self._structure_changed()
         self._emit(LAYER_ADDED, node_id)
         return node_id
+
+    def new_id(self) -> str:
+        """A fresh layer id, never handed out before (for :meth:`add_layers`)."""
+        return self._new_id()
+
+    def add_layers(self, rows: list[tuple[str, str, str, dict[str, Any], bool, str | None,
+                                         str | None]]) -> None:
+        """Add many new layers at once, as :meth:`add_layer` would one by one, in one
+        networkx ``add_nodes_from`` (the importer's bulk path: a file with 100,000 calls).
+
+        ``rows``: ``(node_id, type, name, config, trainable, shared_with, group)``; ids from
+        :meth:`new_id`; ``config`` is kept as given (not copied): the caller hands it over.
+
+        Raises:
+            GraphError: an id or name is used already (in the graph or twice in ``rows``);
+                nothing has changed then.
+        """
+        names = self._names
+        seen: set[str] = set()
+        for node_id, _, name, *_ in rows:
+            if node_id in self._g:
+                raise GraphError(f"a layer with id {node_id!r} already exists")
+            if name in names or name in seen:
+                raise GraphError(f"a layer named {name!r} already exists; names must be unique")
+            seen.add(name)
+        nodes = []
+        seq, stamps, journal, sharers = self._seq, self._stamps, self._journal, self._sharers
+        clock = self._clock
+        for node_id, type_name, name, config, trainable, shared_with, group in rows:
+            attrs: dict[str, Any] = {"type": type_name, "name": name, "config": config,
+                                     "trainable": bool(trainable), "position": (0.0, 0.0)}
+            if shared_with is not None:
+                attrs["shared_with"] = shared_with
+                sharers.setdefault(shared_with, set()).add(node_id)
+            if group is not None:
+                attrs["group"] = group
+            nodes.append((node_id, attrs))
+            names[name] = node_id
+            seq[node_id] = clock  # what add_layer's _touch would leave: the add's clock
+            clock += 1
+            stamps[node_id] = clock
+            journal.append(node_id)
+        # As networkx's add_nodes_from does for a new node, without its per-node checks
+        # (every id is new, checked above).
+        g = self._g
+        succ, pred, node = g._succ, g._pred, g._node
+        adj = g.adjlist_inner_dict_factory
+        for node_id, attrs in nodes:
+            succ[node_id] = adj()
+            pred[node_id] = adj()
+            node[node_id] = attrs
+        clear = getattr(nx, "_clear_cache", None)
+        if clear is not None:
+            clear(g)
+        self._clock = clock
+        self._structure_changed()
+        if self._listeners:
+            for node_id, _attrs in nodes:
+                self._emit(LAYER_ADDED, node_id)
+
+    def connect_many(self, edges: list[tuple[str, str, int, int]]) -> None:
+        """Make many connections ``(src, dst, index, output)`` in order, as :meth:`connect`
+        would one by one (same checks, same errors), adding the plain ones in one networkx
+        ``add_edges_from``: an edge from an older layer to a newer one cannot close a cycle
+        while no connection runs backwards, so only its input index needs checking.
+
+        Raises:
+            GraphError: as :meth:`connect`, for the first edge that fails; its position in
+                ``edges`` is the error's ``edge_index``. The edges before it are made.
+        """
+        seq, pred, batch_keys = self._seq, self._g._pred, set()
+        batch: list[tuple[str, str, int, dict[str, Any]]] = []
+        limits: dict[str, int | None] = {}
+        for k, (src, dst, index, output) in enumerate(edges):
+            fast = (not self._backward and src in seq and dst in seq and seq[src] < seq[dst]
+                    and type(index) is int and index >= 0 and type(output) is int
+                    and output >= 0 and (dst, index) not in batch_keys
+                    and not (pred[dst] and any(index in keys for keys in pred[dst].values())))
+            if fast:
+                limit = limits.get(dst, -1)
+                if limit == -1:
+                    spec = _get_spec(self._g._node[dst]["type"])
+                    limit = limits[dst] = None if spec is None else spec.inputs.maximum
+                fast = limit is None or index < limit
+            if fast:
+                batch.append((src, dst, index, {"output": output} if output else {}))
+                batch_keys.add((dst, index))
+                continue
+            self._add_edge_batch(batch)
+            batch, batch_keys = [], set()
+            try:
+                self.connect(src, dst, index, output)
+            except GraphError as exc:
+                exc.edge_index = k  # type: ignore[attr-defined]
+                raise
+        self._add_edge_batch(batch)
+
+    def _add_edge_batch(self, batch: list[tuple[str, str, int, dict[str, Any]]]) -> None:
+        """Add checked forward edges (see :meth:`connect_many`) and record the change."""
+        if not batch:
+            return
+        # networkx's add_edges_from calls add_edge per edge (key and view checks): write the
+        # adjacency as add_edge does, once per edge; every edge here is new and checked.
+        g = self._g
+        succ, pred = g._succ, g._pred
+        key_dict, attr_dict = g.edge_key_dict_factory, g.edge_attr_dict_factory
+        clock, stamps, journal = self._clock, self._stamps, self._journal
+        for src, dst, index, data in batch:
+            keys = succ[src].get(dst)
+            if keys is None:
+                keys = succ[src][dst] = pred[dst][src] = key_dict()
+            attrs = keys[index] = attr_dict()
+            if data:
+                attrs.update(data)
+            clock += 1
+            stamps[dst] = clock
+            journal.append(dst)
+        self._clock = clock
+        clear = getattr(nx, "_clear_cache", None)
+        if clear is not None:
+            clear(g)
+        self._structure_changed()
+        if self._listeners:
+            for src, dst, index, _ in batch:
+                self._emit(EDGE_ADDED, (src, dst, index))
 
     def remove_layer(self, node_id: str) -> None:
         """Remove a layer and every connection to or from it.

@@ -20,6 +20,8 @@ A *collapsed* nested model (layers whose ``group`` names an entry of ``LayerGrap
 with ``"collapsed"`` true or missing, as the canvas treats it) is ONE node: its layers are
 stacked among themselves around the group's slot (their centroid is exactly the slot,
 where the canvas draws the group), so expanding it later keeps their arrangement.
+A layer whose shared calls are collapsed (``LayerGraph.calls_collapsed``, the canvas's
+"applied N×" node) is ONE node too, its calls all at its slot (``fold_calls``).
 
 Units: scene units, node centres, y grows downwards. Pure Python (no Qt).
 """
@@ -88,12 +90,30 @@ def collapsed_groups(graph: LayerGraph) -> set[str]:
 _cache: dict[int, tuple[tuple, Layout]] = {}
 
 
-def layered_layout(graph: LayerGraph, blocks: Mapping[str, Sequence[str]] | None = None
-                   ) -> Layout:
+def collapsed_calls(graph: LayerGraph) -> dict[str, list[str]]:
+    """``{CALLS + owner: [owner, its calls]}`` for every layer whose shared calls are shown
+    as one node (outside nested models, as the canvas folds them)."""
+    return {CALLS + owner: [owner, *(n for n in graph.shared_calls(owner)
+                                     if graph.raw(n).get("group") is None)]
+            for owner in _folded_owners(graph)}
+
+
+def _folded_owners(graph: LayerGraph) -> list[str]:
+    return [owner for owner in graph.call_owners()
+            if graph.calls_collapsed(owner) and graph.raw(owner).get("group") is None]
+
+
+CALLS = "\x00calls:"  # block-name prefix of a folded layer's calls (no layer name has \x00)
+
+
+def layered_layout(graph: LayerGraph, blocks: Mapping[str, Sequence[str]] | None = None,
+                   fold_calls: bool = True) -> Layout:
     """The layered drawing of ``graph`` (see the module docstring).
 
     ``blocks``: extra sets of layers to draw as one node each (collapsed blocks of the
     canvas's View ▸ Group Blocks, ``core.blocks``), contracted like collapsed nested models.
+    ``fold_calls``: a layer with collapsed shared calls is one node, its calls at its slot
+    (the canvas); False lays out every call (diagram export draws every layer).
 
     Cached per graph until a layer or connection is added or removed, or a nested model or
     block is collapsed or expanded. If contracting would close a cycle (a user wired one of
@@ -103,11 +123,12 @@ def layered_layout(graph: LayerGraph, blocks: Mapping[str, Sequence[str]] | None
         A :class:`Layout`; empty for an empty graph.
     """
     groups = collapsed_groups(graph)
-    blocks = dict(blocks or {})
-    key = (graph.structure_version, frozenset(groups), frozenset(blocks))
+    calls = _folded_owners(graph) if fold_calls else []
+    key = (graph.structure_version, frozenset(groups), frozenset(blocks or {}), frozenset(calls))
     hit = _cache.get(graph.token)
     if hit is not None and hit[0] == key:
         return hit[1]
+    blocks = {**(collapsed_calls(graph) if calls else {}), **(blocks or {})}
     layout = _layout(graph, groups, blocks) if groups or blocks else None
     if layout is None:
         layout = _layout(graph, set(), {})
@@ -184,11 +205,14 @@ def _layout(graph: LayerGraph, groups: set[str], blocks: Mapping[str, Sequence[s
     if members and not nx.is_directed_acyclic_graph(nx.DiGraph(list(links))):
         return None
     centres, dummies = _sugiyama(units, list(links))
+    folded = {rep for g, rep in first_of.items() if g.startswith("block:" + CALLS)}
     positions: dict[str, Position] = {}
     for u in units:
         inner = members.get(u)
         if inner is None:
             positions[u] = centres[u]
+        elif u in folded:  # a layer's collapsed calls: all drawn as its one item
+            positions.update(dict.fromkeys(inner, centres[u]))
         else:
             positions.update(_stack(inner, pred, centres[u]))
     routes: dict[EdgeKey, tuple[Position, ...]] = {}
@@ -300,4 +324,4 @@ def _stack(inner: list[str], pred: _Pred, center: Position) -> dict[str, Positio
 
 
 __all__ = ["COLUMN_WIDTH", "LANE_WIDTH", "ROW_HEIGHT", "Layout", "apply_layout", "auto_layout",
-           "collapsed_groups", "edge_routes", "layered_layout"]
+           "CALLS", "collapsed_calls", "collapsed_groups", "edge_routes", "layered_layout"]

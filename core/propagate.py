@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from paramlab.core.catalogue import get_spec
@@ -99,6 +99,9 @@ class LayerResult:
     @property
     def ok(self) -> bool:
         return self.diagnostic is None or self.diagnostic.severity is Severity.WARNING
+
+
+_RESULT_SLOTS = tuple(f.name for f in fields(LayerResult) if f.name != "node_id")
 
 
 class LayerResults(Mapping[str, LayerResult]):
@@ -383,11 +386,21 @@ def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResul
                  for src, i in inputs))
     hit = memo.get(key)
     if hit is not None and hit[0] == d["config"]:
-        return replace(hit[1], node_id=node_id)
+        return _renamed(hit[1], node_id)
     r = _compute(graph, node_id, done)
     if r.diagnostic is None:
         memo[key] = (d["config"], r)
     return r
+
+
+def _renamed(r: LayerResult, node_id: str) -> LayerResult:
+    """``dataclasses.replace(r, node_id=node_id)``, several times cheaper (it runs once per
+    reused shared call: 100,000 times for a layer called 100,000 times)."""
+    new = object.__new__(LayerResult)
+    for name in _RESULT_SLOTS:
+        object.__setattr__(new, name, getattr(r, name))
+    object.__setattr__(new, "node_id", node_id)
+    return new
 
 
 def _tensor_shape(r: LayerResult, output: int) -> Any:

@@ -122,7 +122,7 @@ class Drawing:
 def _positions(graph: LayerGraph) -> tuple[dict[str, tuple[float, float]], dict]:
     """The model's positions (the layout's when it was never laid out: every layer on one
     point) and the layout's dummy points of connections whose ends sit where it put them."""
-    layout = layered_layout(graph)
+    layout = layered_layout(graph, fold_calls=False)  # every call drawn
     pos = {n: tuple(graph.raw(n)["position"]) for n in graph.layer_ids()}
     if len(pos) > 1 and len(set(pos.values())) == 1:
         pos = dict(layout.positions)

@@ -47,6 +47,7 @@ class Document(QObject):
     edit_refused = Signal(str)
     file_changed = Signal()
     groups_changed = Signal(str)
+    calls_toggled = Signal(str)  # owner id: its shared calls collapsed or expanded (view state)
 
     def __init__(self, graph: LayerGraph | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +142,9 @@ class Document(QObject):
     def _on_graph_event(self, kind: str, payload: Any) -> None:
         if kind == G.GROUP_TOGGLED:  # view state: results stay valid
             self.groups_changed.emit(payload)
+            return
+        if kind == G.CALLS_TOGGLED:  # view state: results stay valid
+            self.calls_toggled.emit(payload)
             return
         if kind != G.LAYER_MOVED:
             self._stale = True

@@ -313,6 +313,19 @@ class Editor:
             apply_layout(graph)
         return True
 
+    def set_calls_expanded(self, owner: str, expanded: bool) -> bool:
+        """Show the shared calls of layer ``owner`` one by one (``expanded``) or as ONE
+        node reading "applied N×" (``LayerGraph.set_calls_expanded``). View state, like
+        :meth:`set_group_collapsed`: no undo step, not modified; an auto-laid-out canvas
+        is laid out again for the new state. Returns True if the state changed."""
+        graph = self.document.graph
+        was_auto = self.is_auto_laid_out()
+        if not graph.set_calls_expanded(owner, expanded):
+            return False
+        if was_auto:
+            apply_layout(graph)
+        return True
+
     # ------------------------------------------------------------------ clipboard
     def copy(self, ids: list[str]) -> bool:
         """Put layers ``ids`` and their inner connections on the clipboard
@@ -400,6 +413,7 @@ class Editor:
         scene.paste_requested.connect(lambda: pasted(self.paste()))
         scene.duplicate_requested.connect(lambda ids: pasted(self.duplicate(ids)))
         scene.collapse_requested.connect(self.set_group_collapsed)
+        scene.calls_expand_requested.connect(self.set_calls_expanded)
         scene.layout_requested.connect(self.apply_layout)
         scene.trainable_requested.connect(self.set_trainable_many)
         scene.freeze_up_to_requested.connect(self.freeze_up_to)

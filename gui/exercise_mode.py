@@ -65,7 +65,7 @@ from paramlab.core.exercise.lessons import list_lessons
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.shape_formula import shape_steps
 from paramlab.gui import messages
-from paramlab.gui.canvas.painting import group_look, group_members, layer_look
+from paramlab.gui.canvas.painting import group_look, group_members
 from paramlab.gui.exercise_masks import HIDDEN_TEXT, ExportMask, SummaryOverlay, mask_look
 from paramlab.gui.exercise_session import ExerciseSession, hidden_in_view
 
@@ -464,8 +464,9 @@ class ExerciseController(QObject):
         """Every node shows its result again (after Reveal or leaving student mode)."""
         graph = self.window.document.graph
         results = self.window.document.result.layers
+        calls = self.window.scene().calls  # its looks add "applied N×" to folded layers
         for n, item in self._layer_items().items():
-            item.set_look(layer_look(graph, n, results.get(n)))
+            item.set_look(calls.look(n, results.get(n)))
         for group, item in self._group_items().items():
             item.set_look(group_look(graph, group, group_members(graph, group), results))
 

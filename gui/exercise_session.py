@@ -53,6 +53,8 @@ class ExerciseSession(QObject):
         self.changed.emit()
 
     def stop(self) -> None:
+        if self.exercise is None and not self.student:
+            return  # no exercise: nothing changes (a model opened after another)
         self.exercise, self.student, self.grader, self.path = None, False, None, None
         self.answers, self.grades, self.checks, self.revealed = {}, {}, 0, False
         self.unsaved = False

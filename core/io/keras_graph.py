@@ -107,6 +107,11 @@ class _Builder:
         self.reserved: set[str] = set()
         self.convert = partial(from_keras_config, share=True) if owned else from_keras_config
         self._checks: dict[int, tuple[tuple[str, FieldKind, tuple[type, ...], bool], ...]] = {}
+        # Layers wait here and enter the graph in one LayerGraph.add_layers call (bulk
+        # building: a layer called 100,000 times); names and owners are looked up here.
+        self.rows: list[tuple[str, str, str, dict[str, Any], bool, str | None, str | None]] = []
+        self.names: set[str] = set()
+        self.owner_of: dict[str, str] = {}  # shared call's node id -> owner's node id
 
     def fail(self, detail: str) -> ModelFileError:
         return ModelFileError(self.path, detail)
@@ -130,6 +135,7 @@ class _Builder:
                          if n is not None}
         top = self._new_scope(None, False, None, "")
         self._model(obj, top, depth=0, input_refs=None)
+        self.graph.add_layers(self.rows)
         self._connect()
         self._record_opaque_shapes()
         return self.graph
@@ -260,7 +266,7 @@ class _Builder:
             log.info("Sequential model without an input shape: its first layer stays unconnected")
             return None
         name, i = "input_layer", 0
-        while name in scope.calls or name in self.reserved or self.graph.id_of(name):
+        while name in scope.calls or name in self.reserved or name in self.names:
             i += 1
             name = f"input_layer_{i}"
         scope.calls[name] = 1
@@ -366,17 +372,21 @@ class _Builder:
             owner_id = scope.nodes.get((name, 0))
         if owner_id is not None:
             # Point at the layer that really owns the weights, never at another call.
-            owner_id = self.graph.raw(owner_id).get("shared_with") or owner_id
+            owner_id = self.owner_of.get(owner_id, owner_id)
         if k == 0:
             display = f"{name}{scope.suffix}" if scope.suffix else name
         else:
             display = f"{name}{scope.suffix}_call{k}"
         display = self._free_name(display, scope, made_up=display != name)
-        try:
-            node_id = self.graph.add_layer(type_name, display, config, trainable,
-                                           shared_with=owner_id, group=scope.group)
-        except GraphError as exc:
-            raise self.fail(f"layer {name!r}: {exc}") from None
+        if display in self.names:  # _free_name rules it out; LayerGraph's wording
+            raise self.fail(f"layer {name!r}: a layer named {display!r} already exists; "
+                            "names must be unique")
+        node_id = self.graph.new_id()
+        self.rows.append((node_id, type_name, display, dict(config), trainable, owner_id,
+                          scope.group))
+        self.names.add(display)
+        if owner_id is not None:
+            self.owner_of[node_id] = owner_id
         scope.nodes[(name, k)] = node_id
         if call.inputs:
             self.pending.append((node_id, scope, call.inputs, name))
@@ -388,14 +398,14 @@ class _Builder:
         """The file's name, unless another layer has it already (a nested model's layer
         named like an outer one): then ``<group>/<name>``, made unique. A name ParamLab
         makes up (``dense_call1``) never takes a name the file gives a top-level layer."""
-        taken = self.graph.id_of(name) is not None
+        taken = name in self.names
         if made_up or scope.group is not None:
             taken = taken or name in self.reserved
         if not taken:
             return name
         stem = f"{scope.group}/{name}" if scope.group and not made_up else name
         candidate, i = stem, 0
-        while self.graph.id_of(candidate) is not None or candidate in self.reserved:
+        while candidate in self.names or candidate in self.reserved:
             i += 1
             candidate = f"{stem}_{i}"
         return candidate
@@ -456,14 +466,28 @@ class _Builder:
 
     # ------------------------------------------------------------------ wiring
     def _connect(self) -> None:
-        for node_id, scope, refs, name in self.pending:
-            for i, ref in enumerate(refs):
-                src, tensor = self._resolve(scope, ref, name)
-                try:
-                    self.graph.connect(src, node_id, i, tensor)
-                except GraphError as exc:
-                    raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
-                                    f"{ref.layer!r}: {exc}") from None
+        # Every edge is resolved first and made in one LayerGraph.connect_many call; an
+        # edge that cannot be resolved stops the list there, after the edges before it
+        # are made (and checked), so the first error in file order is the one reported.
+        edges: list[tuple[str, str, int, int]] = []
+        where: list[tuple[str, int, TensorRef]] = []
+        unresolved: ModelFileError | None = None
+        try:
+            for node_id, scope, refs, name in self.pending:
+                for i, ref in enumerate(refs):
+                    src, tensor = self._resolve(scope, ref, name)
+                    edges.append((src, node_id, i, tensor))
+                    where.append((name, i, ref))
+        except ModelFileError as exc:
+            unresolved = exc
+        try:
+            self.graph.connect_many(edges)
+        except GraphError as exc:
+            name, i, ref = where[getattr(exc, "edge_index")]
+            raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
+                            f"{ref.layer!r}: {exc}") from None
+        if unresolved is not None:
+            raise unresolved
 
     def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> tuple[str, int]:
         """The node that produces ``ref`` for layer ``name`` in ``scope``, and which of its

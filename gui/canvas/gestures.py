@@ -166,12 +166,28 @@ def context_menu(scene: CanvasScene, pos: QPointF) -> QMenu:
         for name, block in scene.blocks.blocks.items():
             if item.node_id in block.members:
                 _action(menu, f"Collapse {name}", lambda n=name: scene.blocks.set_collapsed(n, True))
+    if isinstance(item, LayerItem):
+        _calls_action(menu, scene, item.node_id)
     if item is None:
         _action(menu, "Paste", scene.paste_requested.emit)
         _action(menu, "Auto Layout", scene.layout_requested.emit)
     for hook in scene.menu_hooks:  # e.g. gui.exercise_mode's entries
         hook(menu, scene.selected_ids())
     return menu
+
+
+def _calls_action(menu: QMenu, scene: CanvasScene, node_id: str) -> None:
+    """"Expand the N Calls of d" on a layer shown as one node, "Collapse Calls of d" on
+    any call of an expanded one (view state: reported, the editor changes it)."""
+    graph = scene.document.graph
+    owner = graph.raw(node_id).get("shared_with") or node_id
+    count = graph.call_count(owner)
+    if count < 2:
+        return
+    name = graph.raw(owner)["name"]
+    collapsed = graph.calls_collapsed(owner)
+    text = f"Expand the {count:,} Calls of {name}" if collapsed else f"Collapse Calls of {name}"
+    _action(menu, text, lambda: scene.calls_expand_requested.emit(owner, collapsed))
 
 
 def _action(menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:

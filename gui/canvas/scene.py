@@ -3,7 +3,7 @@
 A view (DESIGN.md rule 8): items change only in answer to the document's signals; every
 gesture is *reported* by a signal and ``gui.editor.Editor.attach_canvas`` makes it an edit.
 Helpers: ``gestures`` (what a gesture means), ``nested`` (nested models), ``blocks_view``
-(View ▸ Group Blocks), ``routes`` (connections through the layout's dummy points)."""
+(View ▸ Group Blocks), ``routes`` (dummy points), ``calls_view`` (shared calls folded)."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,12 +20,13 @@ from paramlab.core.propagate import LayerResult
 from paramlab.core.types import format_shape
 from paramlab.gui.canvas import gestures
 from paramlab.gui.canvas.blocks_view import BlockView
+from paramlab.gui.canvas.calls_view import SharedCalls
 from paramlab.gui.canvas.edge_item import EdgeItem, EdgeKey
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import ConnectionDrag, event_grab_radius, port_under
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
 from paramlab.gui.canvas.nested import NestedModels
-from paramlab.gui.canvas.painting import input_port_layout, layer_look
+from paramlab.gui.canvas.painting import input_port_layout
 from paramlab.gui.canvas.routes import EdgeRoutes
 from paramlab.gui.document import Document
 
@@ -51,6 +52,7 @@ class CanvasScene(QGraphicsScene):
     duplicate_requested = Signal(list)
     paste_requested = Signal()
     collapse_requested = Signal(str, bool)
+    calls_expand_requested = Signal(str, bool)  # owner id, expanded (shared calls)
     layout_requested = Signal()
     trainable_requested = Signal(list, bool)
     freeze_up_to_requested = Signal(str)
@@ -66,6 +68,7 @@ class CanvasScene(QGraphicsScene):
         self._nested = NestedModels(self)
         self._routes = EdgeRoutes(self)
         self.blocks = BlockView(self)
+        self.calls = SharedCalls(self)
         self._shown: dict[str, LayerResult] = {}  # result each item currently shows
         self._drag: ConnectionDrag | None = None
         # Extra entries for the context menu: hook(menu, selected ids) (gui.exercise_mode).
@@ -73,15 +76,15 @@ class CanvasScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         document.layer_added.connect(self._on_layer_added)
         document.layer_removed.connect(self._on_layer_removed)
-        document.layer_changed.connect(self._on_layer_changed)
+        document.layer_changed.connect(self.refresh_look)
         document.layer_moved.connect(self._on_layer_moved)
         document.edge_added.connect(self._on_edge_added)
         document.edge_removed.connect(self._on_edge_removed)
-        document.results_changed.connect(self._on_results_changed)
+        document.results_changed.connect(self.refresh_results)
         document.groups_changed.connect(self._nested.sync)
         document.reset.connect(self.rebuild)
         self.rebuild()
-        self._on_results_changed()
+        self.refresh_results()
 
     # ================================================================== queries
     @property
@@ -102,8 +105,7 @@ class CanvasScene(QGraphicsScene):
         return self._nested.items.get(group)
 
     def visible_items_rect(self) -> QRectF:
-        """Bounding box of the visible nodes, edges and frames (not the hidden layers of
-        collapsed models, stacked around their group: zoom to fit would be far too small)."""
+        """Bounding box of the visible nodes, edges and frames (not hidden layers)."""
         rect = QRectF()
         for item in self.items():
             if item.isVisible() and isinstance(item, (NodeItem, EdgeItem, GroupFrameItem)):
@@ -125,9 +127,9 @@ class CanvasScene(QGraphicsScene):
         return dict(self._edges)
 
     def owner_item(self, node_id: str) -> NodeItem | None:
-        """The visible item standing for layer ``node_id``: its own, its folded block's or
-        its collapsed nested model's."""
-        item = self._layers.get(node_id)
+        """The visible item standing for layer ``node_id``: its own, its owner's (folded
+        shared call), its folded block's or its collapsed nested model's."""
+        item = self._layers.get(self.calls.shown_as(node_id))
         if item is None:
             return None
         group = self._doc.graph.raw(node_id).get("group")
@@ -195,10 +197,11 @@ class CanvasScene(QGraphicsScene):
         self._node_edges.clear()
         self._nested.clear()
         self._shown.clear()
+        self.calls.clear()
         graph = self._doc.graph
-        for n in graph.layer_ids():
+        for n in self.calls.drawn_layers(graph.layer_ids()):
             self._add_layer_item(n)
-        for key in graph.edges():
+        for key in self.calls.drawn_edges(graph.edges()):
             self._add_edge_item(key)
         for group in {graph.raw(n).get("group") for n in graph.layer_ids()} - {None}:
             self._nested.sync(group)
@@ -206,7 +209,7 @@ class CanvasScene(QGraphicsScene):
 
     def _add_layer_item(self, node_id: str) -> LayerItem:
         graph = self._doc.graph
-        item = LayerItem(node_id, layer_look(graph, node_id, None))
+        item = LayerItem(node_id, self.calls.look(node_id, None))
         item.setPos(QPointF(*self.position_of(node_id)))
         self._layers[node_id] = item
         self._node_edges.setdefault(node_id, set())
@@ -225,8 +228,8 @@ class CanvasScene(QGraphicsScene):
     def _add_edge_item(self, key: EdgeKey) -> EdgeItem:
         item = EdgeItem(key)
         self._edges[key] = item
-        self._node_edges.setdefault(key[0], set()).add(key)
-        self._node_edges.setdefault(key[1], set()).add(key)
+        for n in {self.calls.shown_as(key[0]), self.calls.shown_as(key[1])}:
+            self._node_edges.setdefault(n, set()).add(key)
         self.addItem(item)
         return item
 
@@ -237,9 +240,8 @@ class CanvasScene(QGraphicsScene):
         src, dst = self.owner_item(key[0]), self.owner_item(key[1])
         if src is None or dst is None:
             return
-        inner = src is dst
-        item.setVisible(not inner)
-        if inner:
+        item.setVisible(src is not dst)
+        if src is dst:
             return
         index = key[2] if isinstance(dst, LayerItem) else 0
         output = self._doc.graph.output_index(*key) if isinstance(src, LayerItem) else 0
@@ -256,7 +258,8 @@ class CanvasScene(QGraphicsScene):
 
     # ================================================================== document signals
     def _on_layer_added(self, node_id: str) -> None:
-        self._add_layer_item(node_id)
+        if not self.calls.added(node_id):
+            self._add_layer_item(node_id)
         group = self._doc.graph.raw(node_id).get("group")
         if group is not None:
             self._nested.sync(group)
@@ -268,18 +271,18 @@ class CanvasScene(QGraphicsScene):
             self._drop_edge_item(key)
         if item is not None:
             self.removeItem(item)
+        self.calls.removed(node_id)
         for group, gitem in list(self._nested.items.items()):
             if node_id in gitem.members:
                 self._nested.sync(group)
 
-    def _on_layer_changed(self, node_id: str) -> None:
+    def refresh_look(self, node_id: str) -> None:
         item = self._layers.get(node_id)
         if item is not None:
-            item.set_look(layer_look(self._doc.graph, node_id, self._shown.get(node_id)))
+            item.set_look(self.calls.look(node_id, self._shown.get(node_id)))
 
     def _on_layer_moved(self, node_id: str) -> None:
-        item = self._layers.get(node_id)
-        if item is None:
+        if (item := self._layers.get(node_id)) is None:
             return
         item.setPos(QPointF(*self.position_of(node_id)))
         group = self._doc.graph.raw(node_id).get("group")
@@ -289,7 +292,8 @@ class CanvasScene(QGraphicsScene):
 
     def _on_edge_added(self, src: str, dst: str, index: int) -> None:
         key = (src, dst, index)
-        self._add_edge_item(key)
+        if not self.calls.inner(key):
+            self._add_edge_item(key)
         self._update_ports(dst)
         self.route_node(dst)
 
@@ -302,11 +306,11 @@ class CanvasScene(QGraphicsScene):
     def _drop_edge_item(self, key: EdgeKey) -> None:
         item = self._edges.pop(key, None)
         for n in key[:2]:
-            self._node_edges.get(n, set()).discard(key)
+            self._node_edges.get(self.calls.shown_as(n), set()).discard(key)
         if item is not None:
             self.removeItem(item)
 
-    def _on_results_changed(self) -> None:
+    def refresh_results(self) -> None:
         """Update only the items whose ``LayerResult`` object changed (propagation reuses
         the objects of unchanged layers)."""
         result = self._doc.result
@@ -319,7 +323,7 @@ class CanvasScene(QGraphicsScene):
             if item is None:
                 continue
             self._shown[n] = r
-            item.set_look(layer_look(graph, n, r))
+            item.set_look(self.calls.look(n, r))
             if item.set_output_ports([format_shape(s) for s in r.output_shapes or ()]):
                 self.route_node(n)
             group = graph.raw(n).get("group")
@@ -336,7 +340,6 @@ class CanvasScene(QGraphicsScene):
         elif isinstance(item, GroupItem):
             for n in item.members:
                 self.route_node(n)
-
 
     # ================================================================== gestures
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -384,8 +387,7 @@ class CanvasScene(QGraphicsScene):
         event.accept()
 
     def context_menu(self, scene_pos: QPointF) -> QMenu:
-        """The context menu for ``scene_pos`` (selecting what was clicked first; then
-        every ``menu_hooks`` entry adds its items)."""
+        """The menu for ``scene_pos`` (what was clicked is selected; then ``menu_hooks``)."""
         return gestures.context_menu(self, scene_pos)
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
