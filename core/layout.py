@@ -93,12 +93,14 @@ _cache: dict[int, tuple[tuple, Layout]] = {}
 def collapsed_calls(graph: LayerGraph) -> dict[str, list[str]]:
     """``{CALLS + owner: [owner, its calls]}`` for every layer whose shared calls are shown
     as one node (outside nested models, as the canvas folds them)."""
-    found: dict[str, list[str]] = {}
-    for owner in graph.call_owners():
-        if graph.calls_collapsed(owner) and graph.raw(owner).get("group") is None:
-            found[CALLS + owner] = [owner, *(n for n in graph.shared_calls(owner)
-                                             if graph.raw(n).get("group") is None)]
-    return found
+    return {CALLS + owner: [owner, *(n for n in graph.shared_calls(owner)
+                                     if graph.raw(n).get("group") is None)]
+            for owner in _folded_owners(graph)}
+
+
+def _folded_owners(graph: LayerGraph) -> list[str]:
+    return [owner for owner in graph.call_owners()
+            if graph.calls_collapsed(owner) and graph.raw(owner).get("group") is None]
 
 
 CALLS = "\x00calls:"  # block-name prefix of a folded layer's calls (no layer name has \x00)
@@ -121,11 +123,12 @@ def layered_layout(graph: LayerGraph, blocks: Mapping[str, Sequence[str]] | None
         A :class:`Layout`; empty for an empty graph.
     """
     groups = collapsed_groups(graph)
-    blocks = {**(collapsed_calls(graph) if fold_calls else {}), **(blocks or {})}
-    key = (graph.structure_version, frozenset(groups), frozenset(blocks))
+    calls = _folded_owners(graph) if fold_calls else []
+    key = (graph.structure_version, frozenset(groups), frozenset(blocks or {}), frozenset(calls))
     hit = _cache.get(graph.token)
     if hit is not None and hit[0] == key:
         return hit[1]
+    blocks = {**(collapsed_calls(graph) if calls else {}), **(blocks or {})}
     layout = _layout(graph, groups, blocks) if groups or blocks else None
     if layout is None:
         layout = _layout(graph, set(), {})

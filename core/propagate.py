@@ -241,7 +241,9 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
     if previous is None or previous.graph_token != graph.token:
         return _full(graph, order_list)
     order = previous.order if previous.order_source is order_list else tuple(order_list)
-    todo = _affected(graph, graph.changed_since(previous.clock))
+    changed = graph.changed_since(previous.clock)
+    todo = _affected(graph, changed)
+    direct = changed.union(*(graph.shared_calls(n) for n in changed if n in graph))
     tally = _Tally(previous)
     if not todo:
         return _result(previous.layers, order, order_list, graph, frozenset(), tally)
@@ -263,7 +265,20 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
     done = _Overlay(changes, old)
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
     for n in ordered:
-        r = changes[n] = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
+        prev = old.get(n)
+        if prev is not None and n not in direct:
+            # A descendant: its result depends only on its inputs' results; while they are
+            # the previous objects it is too, and an equal result keeps the previous object
+            # (views compare results by identity and redraw only what changed).
+            if all(done[s] is old.get(s) for s, _ in graph.inputs(n)):
+                r = prev
+            else:
+                r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
+                if r == prev:
+                    r = prev
+        else:
+            r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
+        changes[n] = r
         tally.add(n, r)
     layers = old.updated(changes) if isinstance(old, LayerResults) else \
         LayerResults(dict(old)).updated(changes)

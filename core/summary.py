@@ -173,6 +173,9 @@ class Summary:
     buffers: int = 0
     # (activation, input) elements of the collapsed rows, when these rows expand groups.
     top_level_elements: tuple[int, int] | None = None
+    # What the rows were built from, so that the next summary of the same graph rebuilds
+    # only the rows that changed (``summarize(..., previous=...)``).
+    basis: _Basis | None = field(default=None, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -231,9 +234,30 @@ def partial_note(unresolved: int) -> str:
     return f" — partial, {unresolved} layer{'s' if unresolved != 1 else ''} unresolved"
 
 
+@dataclass(frozen=True)
+class _Basis:
+    """The state a :class:`Summary` was built from: when the next summary is asked for the
+    same graph with the same layers and connections (same ``structure_version`` and order),
+    the same expansion, convention and nested-model settings, only the rows whose layers
+    changed are built again (a layer touched since ``clock``, a layer whose propagation
+    result is a new object, a renamed row and the rows it feeds)."""
+
+    key: tuple[Any, ...]
+    clock: int
+    order: tuple[str, ...]
+    layers: Mapping[str, LayerResult]
+    row_of: dict[str, str]
+    call_index: dict[str, int]
+    row_keys: list[str]
+    row_members: dict[str, list[str]]
+    names: dict[str, str]
+    rows: tuple[SummaryRow, ...]
+    collapsed: Summary | None
+
+
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
               expand_groups: bool | Collection[str] = False,
-              convention: str = KERAS) -> Summary:
+              convention: str = KERAS, previous: Summary | None = None) -> Summary:
     """Build the summary of ``graph`` (propagating it unless ``result`` is given).
 
     Args:
@@ -243,6 +267,9 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             it; ``True``: one row per layer inside them too; a collection of group names:
             expand only those.
         convention: ``"keras"`` (default) or ``"pytorch"``: whose counts the rows hold.
+        previous: An earlier summary of the same graph (the GUI's last one): rows of layers
+            unchanged since are reused, so an edit costs time in proportion to the rows it
+            changes; the result is equal to a summary built afresh.
 
     Returns:
         The :class:`Summary`; its totals are the sums of its rows.
@@ -258,6 +285,14 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     order = result.order
     layers = result.layers
     raw = graph.raw
+    expand_key: Any = (expand_groups if isinstance(expand_groups, bool)
+                       else frozenset(expand_groups))
+    key_of_state = (graph.token, graph.structure_version, expand_key, convention,
+                    repr(graph.groups))
+    basis = previous.basis if previous is not None else None
+    if basis is not None and (basis.key != key_of_state
+                              or (basis.order is not order and basis.order != order)):
+        basis = None
 
     def collapsed(group: str | None) -> bool:
         if group is None:
@@ -268,41 +303,45 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             return True
         return group not in expand_groups
 
-    # Map every node to the row that shows it (a row key), and number shared calls.
-    row_of: dict[str, str] = {}  # node id -> row key
-    call_index: dict[str, int] = {}  # node id -> Keras node index of its call
-    row_members: dict[str, list[str]] = {}
-    row_keys: list[str] = []
-    calls_so_far: dict[str, int] = {}
-    for n in order:
-        d = raw(n)
-        group = d.get("group")
-        if collapsed(group):
-            key = "group:" + group  # type: ignore[operator]
-            call_index[n] = 0
-        else:
-            owner = d.get("shared_with")
-            if owner is not None and owner in graph and not collapsed(raw(owner).get("group")):
-                key = "node:" + owner
-                calls_so_far[owner] = calls_so_far.get(owner, 0) + 1
-                call_index[n] = calls_so_far[owner]
-            else:
-                key = "node:" + n
+    if basis is not None:
+        row_of, call_index = basis.row_of, basis.call_index
+        row_keys, row_members = basis.row_keys, basis.row_members
+    else:
+        # Map every node to the row that shows it (a row key), and number shared calls.
+        row_of = {}  # node id -> row key
+        call_index = {}  # node id -> Keras node index of its call
+        row_members = {}
+        row_keys = []
+        calls_so_far: dict[str, int] = {}
+        for n in order:
+            d = raw(n)
+            group = d.get("group")
+            if collapsed(group):
+                key = "group:" + group  # type: ignore[operator]
                 call_index[n] = 0
-        row_of[n] = key
-        if key not in row_members:
-            row_members[key] = []
-            row_keys.append(key)
-        row_members[key].append(n)
-    # A shared call may come before its owner in topological order (it never does in a
-    # Keras file, but a user can wire it so); the owner's row then sits where it first shows.
+            else:
+                owner = d.get("shared_with")
+                if owner is not None and owner in graph and not collapsed(raw(owner).get("group")):
+                    key = "node:" + owner
+                    calls_so_far[owner] = calls_so_far.get(owner, 0) + 1
+                    call_index[n] = calls_so_far[owner]
+                else:
+                    key = "node:" + n
+                    call_index[n] = 0
+            row_of[n] = key
+            if key not in row_members:
+                row_members[key] = []
+                row_keys.append(key)
+            row_members[key].append(n)
+        # A shared call may come before its owner in topological order (it never does in a
+        # Keras file, but a user can wire it so); the owner's row then sits where it first
+        # shows.
 
     names: dict[str, str] = {}
     for key in row_keys:
         names[key] = key[6:] if key.startswith("group:") else raw(key[5:])["name"]
 
-    rows: list[SummaryRow] = []
-    for key in row_keys:
+    def build(key: str) -> SummaryRow:
         members = row_members[key]
         member_set = set(members)
         connected: list[str] = []
@@ -316,11 +355,27 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                 tensor = graph.output_index(src, n, index)
                 keras_connected.append(f"{names[src_key]}[{call_index[src]}][{tensor}]")
         if key.startswith("group:"):
-            rows.append(_group_row(graph, key[6:], members, layers, tuple(connected),
-                                   tuple(keras_connected), torch))
-        else:
-            rows.append(_layer_row(graph, key[5:], members, layers, tuple(connected),
-                                   tuple(keras_connected), torch))
+            return _group_row(graph, key[6:], members, layers, tuple(connected),
+                              tuple(keras_connected), torch)
+        return _layer_row(graph, key[5:], members, layers, tuple(connected),
+                          tuple(keras_connected), torch)
+
+    if basis is None:
+        rows = [build(key) for key in row_keys]
+    else:
+        old_layers = basis.layers
+        dirty = {row_of[n] for n in graph.changed_since(basis.clock) if n in row_of}
+        renamed = [key for key in row_keys if names[key] != basis.names[key]]
+        dirty.update(renamed)
+        for key in renamed:  # the rows it feeds quote its name
+            for m in row_members[key]:
+                dirty.update(row_of[dst] for dst, _ in graph.outputs(m))
+        for key in row_keys:
+            if key not in dirty and any(layers[m] is not old_layers[m]
+                                        for m in row_members[key]):
+                dirty.add(key)
+        rows = [build(key) if key in dirty else old
+                for key, old in zip(row_keys, basis.rows)]
 
     inputs_per_row = [len(r.connected_to) for r in rows]
     fed = [c for r in rows for c in r.connected_to]
@@ -328,13 +383,17 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                   and sum(1 for k in inputs_per_row if k == 0) <= 1
                   and len(fed) == len(set(fed))
                   and all(len(r.members) == 1 or r.is_group for r in rows))
-    top_level = None
+    top_level = collapsed_summary = None
     if expand_groups is not False and graph.groups:
-        collapsed_summary = summarize(graph, result, False, convention)
+        collapsed_summary = summarize(graph, result, False, convention,
+                                      basis.collapsed if basis is not None else None)
         top_level = (collapsed_summary.activation_elements, collapsed_summary.input_elements)
-    return Summary(graph.name, tuple(rows), sum(r.trainable for r in rows),
+    row_tuple = tuple(rows)
+    new_basis = _Basis(key_of_state, graph.clock, order, layers, row_of, call_index, row_keys,
+                       row_members, names, row_tuple, collapsed_summary)
+    return Summary(graph.name, row_tuple, sum(r.trainable for r in rows),
                    sum(r.non_trainable for r in rows), sequential, convention,
-                   sum(r.buffers for r in rows), top_level)
+                   sum(r.buffers for r in rows), top_level, new_basis)
 
 
 def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from paramlab.core.budget import training_budget
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import format_si
+from paramlab.core.io.writers import join_names
 from paramlab.core.pytorch import NO_EQUIVALENT
 from paramlab.core.summary import Summary, SummaryRow, partial_note, summarize
 from paramlab.gui import convention, style
@@ -75,7 +76,8 @@ class SummaryTableModel(QAbstractTableModel):
         graph = self.document.graph
         expanded = {name for name, meta in graph.groups.items() if not meta.get("collapsed", True)}
         return summarize(graph, self.document.result, expand_groups=expanded,
-                         convention=convention.current())
+                         convention=convention.current(),
+                         previous=getattr(self, "summary", None))
 
     def refresh(self) -> None:
         """Read the summary again; keep rows (and the view's selection) when the layer
@@ -217,8 +219,8 @@ class SummaryTableModel(QAbstractTableModel):
             return style.format_count(r.total)
         if col == COL_BUFFERS:
             return style.format_count(r.buffers)
-        if col == COL_CONNECTED:
-            return ", ".join(r.connected_to)
+        if col == COL_CONNECTED:  # 20 names, then "… (N more)", as in the text formats
+            return join_names(r.connected_to, ", ")
         return None
 
     def _cost_data(self, r: SummaryRow, col: int, role: int) -> Any:

@@ -65,7 +65,7 @@ def _cut(text: str, limit: int = NAME_LIMIT) -> str:
     return one_line(elide_name(text, limit))
 
 
-def _join(names: tuple[str, ...] | list[str], sep: str, limit: int = 20) -> str:
+def join_names(names: tuple[str, ...] | list[str], sep: str, limit: int = 20) -> str:
     """Names joined for one cell: at most ``limit`` of them, then ``… (N more)`` (a layer
     called 100,000 times is connected to 100,000 tensors)."""
     shown = sep.join(_cut(n) for n in names[:limit])
@@ -151,7 +151,7 @@ def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tup
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
-        cells.append(_join(row.keras_connected_to, ", ") if row.keras_connected_to else "-")
+        cells.append(join_names(row.keras_connected_to, ", ") if row.keras_connected_to else "-")
     return tuple(cells)
 
 
@@ -225,7 +225,7 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             costs.append("" if value is None else value)
         w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), r.shape_text,
                     r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
-                   + tuple(costs) + (_safe(_join(r.connected_to, "; ")),
+                   + tuple(costs) + (_safe(join_names(r.connected_to, "; ")),
                                      _safe(_cut(r.error or "", 500))))
     w.writerow(("Total", "", "", summary.trainable, summary.non_trainable, summary.total)
                + ((summary.buffers,) if torch else ()) + tuple(sums.values()) + ("", ""))
@@ -359,7 +359,7 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
             cells.append(f"{r.buffers:,}")
         cells.extend(COLUMNS[c].text(r, batch_size) for c in columns)
         if show_conn:
-            cells.append(_md(_join(r.connected_to, ", ")) or "-")
+            cells.append(_md(join_names(r.connected_to, ", ")) or "-")
         if show_err:
             cells.append(_md(_cut(r.error or "", 500)))
         lines.append(_md_row(cells))

@@ -13,7 +13,10 @@ import runpy
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from paramlab.gui.canvas.layer_item import LayerItem
+from paramlab.gui.summary_panel import COL_CONNECTED
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_shared_calls.py"
 CALLS = 50
@@ -46,6 +49,9 @@ def test_shared_calls_fold_into_one_node_and_expand_as_view_state(
     rows = window.summary.model.summary.rows
     assert [r.node_id for r in rows] == [graph.id_of("in"), owner]  # as Keras lists it
     assert rows[1].trainable == 72
+    model = window.summary.model  # its 50 inputs, elided as in the text formats
+    cell = model.data(model.index(1, COL_CONNECTED), Qt.ItemDataRole.DisplayRole)
+    assert cell == ", ".join(["in"] + ["d"] * 19) + ", … (30 more)"
 
     # expand: 50 nodes for d, at 50 different places, 50 connections
     _choose(scene, owner, "Expand the 50 Calls of d")
