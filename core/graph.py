@@ -391,9 +391,13 @@ class LayerGraph:
             if name in names or name in seen:
                 raise GraphError(f"a layer named {name!r} already exists; names must be unique")
             seen.add(name)
-        nodes = []
         seq, stamps, journal, sharers = self._seq, self._stamps, self._journal, self._sharers
         clock = self._clock
+        # Each node goes in as networkx's add_nodes_from puts a new one, without its
+        # per-node checks (every id is new, checked above), in the same pass.
+        g = self._g
+        succ, pred, node = g._succ, g._pred, g._node
+        adj = g.adjlist_inner_dict_factory
         for node_id, type_name, name, config, trainable, shared_with, group in rows:
             attrs: dict[str, Any] = {"type": type_name, "name": name, "config": config,
                                      "trainable": bool(trainable), "position": (0.0, 0.0)}
@@ -402,29 +406,22 @@ class LayerGraph:
                 sharers.setdefault(shared_with, set()).add(node_id)
             if group is not None:
                 attrs["group"] = group
-            nodes.append((node_id, attrs))
+            succ[node_id] = adj()
+            pred[node_id] = adj()
+            node[node_id] = attrs
             names[name] = node_id
             seq[node_id] = clock  # what add_layer's _touch would leave: the add's clock
             clock += 1
             stamps[node_id] = clock
             journal.append(node_id)
-        # As networkx's add_nodes_from does for a new node, without its per-node checks
-        # (every id is new, checked above).
-        g = self._g
-        succ, pred, node = g._succ, g._pred, g._node
-        adj = g.adjlist_inner_dict_factory
-        for node_id, attrs in nodes:
-            succ[node_id] = adj()
-            pred[node_id] = adj()
-            node[node_id] = attrs
         clear = getattr(nx, "_clear_cache", None)
         if clear is not None:
             clear(g)
         self._clock = clock
         self._structure_changed()
         if self._listeners:
-            for node_id, _attrs in nodes:
-                self._emit(LAYER_ADDED, node_id)
+            for row in rows:
+                self._emit(LAYER_ADDED, row[0])
 
     def connect_many(self, edges: list[tuple[str, str, int, int]]) -> None:
         """Make many connections ``(src, dst, index, output)`` in order, as :meth:`connect`

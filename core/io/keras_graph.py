@@ -136,6 +136,7 @@ class _Builder:
         top = self._new_scope(None, False, None, "")
         self._model(obj, top, depth=0, input_refs=None)
         self.graph.add_layers(self.rows)
+        self.rows.clear()
         self._connect()
         self._record_opaque_shapes()
         return self.graph
