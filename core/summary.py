@@ -375,22 +375,31 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     def build(key: str) -> SummaryRow:
         members = row_members[key]
         is_group = key.startswith("group:")
+        connected: tuple[str, ...]
+        keras_connected: tuple[str, ...]
+        if not is_group and len(members) == 1:  # most rows: one layer called once
+            n = members[0]
+            ins = inputs(n)
+            if len(ins) == 1:  # the commonest case, without building lists
+                src, index = ins[0]
+                src_name = names[row_of[src]]
+                return _layer_row(graph, n, members, layers, (src_name,), (
+                    f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch)
         inside: Collection[str] = set(members) if is_group else ()
-        connected: list[str] = []
-        keras_connected: list[str] = []
+        connected_list: list[str] = []
+        keras_list: list[str] = []
         for n in members:
             for src, index in inputs(n):
                 if src in inside:  # a connection within a collapsed nested model
                     continue
                 src_name = names[row_of[src]]
-                connected.append(src_name)
-                keras_connected.append(
-                    f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]")
+                connected_list.append(src_name)
+                keras_list.append(f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]")
+        connected, keras_connected = tuple(connected_list), tuple(keras_list)
         if is_group:
-            return _group_row(graph, key[6:], members, layers, tuple(connected),
-                              tuple(keras_connected), torch)
-        return _layer_row(graph, key[5:], members, layers, tuple(connected),
-                          tuple(keras_connected), torch)
+            return _group_row(graph, key[6:], members, layers, connected, keras_connected,
+                              torch)
+        return _layer_row(graph, key[5:], members, layers, connected, keras_connected, torch)
 
     if basis is None:
         rows = list(map(build, row_keys))
