@@ -27,12 +27,12 @@ outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Union
 
 from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.graph import LayerGraph
@@ -250,6 +250,9 @@ def partial_note(unresolved: int) -> str:
     return f" — partial, {unresolved} layer{'s' if unresolved != 1 else ''} unresolved"
 
 
+RowKey = Union[str, tuple[str, str]]
+
+
 @dataclass(frozen=True)
 class _Basis:
     """The state a :class:`Summary` was built from: when the next summary is asked for the
@@ -262,11 +265,11 @@ class _Basis:
     clock: int
     order: tuple[str, ...]
     layers: Mapping[str, LayerResult]
-    row_of: dict[str, str]
+    row_of: dict[str, RowKey]
     call_index: dict[str, int]
-    row_keys: list[str]
-    row_members: dict[str, list[str]]
-    names: dict[str, str]
+    row_keys: list[RowKey]
+    row_members: dict[RowKey, Sequence[str]]
+    names: dict[RowKey, str]
     rows: tuple[SummaryRow, ...]
     collapsed: Summary | None
 
@@ -319,15 +322,17 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             return True
         return group not in expand_groups
 
-    raw_names: dict[str, str] | None = None
+    # A row's key: the id of the layer it shows (a shared layer's owner), or
+    # ("group", name) for a collapsed nested model.
+    raw_names: dict[RowKey, str] | None = None
     if basis is not None:
         row_of, call_index = basis.row_of, basis.call_index
         row_keys, row_members = basis.row_keys, basis.row_members
     else:
-        # Map every node to the row that shows it (a row key), and number shared calls.
+        # Map every node to the row that shows it, and number shared calls.
         row_of = {}  # node id -> row key
         call_index = {}  # node id -> Keras node index of its call
-        row_members = {}
+        row_members = {}  # row key -> its nodes: (n,), or a list for several
         row_keys = []
         raw_names = {}  # row key -> its name, gathered on the way (a rename rebuilds anew)
         calls_so_far: dict[str, int] = {}
@@ -335,28 +340,31 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             d = raw(n)
             group = d.get("group")
             owner = d.get("shared_with")
+            key: RowKey
             if group is None and owner is None:  # a plain layer: most of them
-                key = "node:" + n
+                key = n
                 call_index[n] = 0
-                raw_names[key] = d["name"]
+                raw_names[n] = d["name"]
             elif collapsed(group):
-                key = "group:" + group  # type: ignore[operator]
+                key = ("group", group)
                 call_index[n] = 0
                 raw_names[key] = group  # type: ignore[assignment]
             elif owner is not None and owner in graph and not collapsed(raw(owner).get("group")):
-                key = "node:" + owner
+                key = owner
                 calls_so_far[owner] = calls_so_far.get(owner, 0) + 1
                 call_index[n] = calls_so_far[owner]
                 raw_names[key] = raw(owner)["name"]
             else:
-                key = "node:" + n
+                key = n
                 call_index[n] = 0
                 raw_names[key] = d["name"]
             row_of[n] = key
             members = row_members.get(key)
             if members is None:
-                row_members[key] = [n]
+                row_members[key] = (n,)
                 row_keys.append(key)
+            elif type(members) is tuple:
+                row_members[key] = [*members, n]
             else:
                 members.append(n)
         # A shared call may come before its owner in topological order (it never does in a
@@ -368,13 +376,13 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     else:
         names = {}
         for key in row_keys:
-            names[key] = key[6:] if key.startswith("group:") else raw(key[5:])["name"]
+            names[key] = key[1] if type(key) is tuple else raw(key)["name"]
 
     inputs, output_index = graph.inputs, graph.output_index
 
-    def build(key: str) -> SummaryRow:
+    def build(key: RowKey) -> SummaryRow:
         members = row_members[key]
-        is_group = key.startswith("group:")
+        is_group = type(key) is tuple
         connected: tuple[str, ...]
         keras_connected: tuple[str, ...]
         if not is_group and len(members) == 1:  # most rows: one layer called once
@@ -383,7 +391,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             if len(ins) == 1:  # the commonest case, without building lists
                 src, index = ins[0]
                 src_name = names[row_of[src]]
-                return _layer_row(graph, n, members, layers, (src_name,), (
+                return _layer_row(graph, key, members, layers, (src_name,), (  # type: ignore[arg-type]
                     f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch)
         inside: Collection[str] = set(members) if is_group else ()
         connected_list: list[str] = []
@@ -397,9 +405,10 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                 keras_list.append(f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]")
         connected, keras_connected = tuple(connected_list), tuple(keras_list)
         if is_group:
-            return _group_row(graph, key[6:], members, layers, connected, keras_connected,
+            return _group_row(graph, key[1], members, layers, connected, keras_connected,
                               torch)
-        return _layer_row(graph, key[5:], members, layers, connected, keras_connected, torch)
+        return _layer_row(graph, key, members, layers, connected,  # type: ignore[arg-type]
+                          keras_connected, torch)
 
     if basis is None:
         rows = list(map(build, row_keys))
@@ -489,7 +498,7 @@ def _sum_counts(graph: LayerGraph, results: list[tuple[str, LayerResult]],
 _new_row = tuple.__new__  # SummaryRow's fields in order, without its Python-level __new__
 
 
-def _layer_row(graph: LayerGraph, n: str, members: list[str],
+def _layer_row(graph: LayerGraph, n: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     d = graph.raw(n)
@@ -514,7 +523,7 @@ def _layer_row(graph: LayerGraph, n: str, members: list[str],
         elements, torch))
 
 
-def _group_row(graph: LayerGraph, group: str, members: list[str],
+def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     meta = graph.groups.get(group, {})
