@@ -173,6 +173,25 @@ def group_output(graph: LayerGraph, members: list[str]) -> str | None:
     return members[-1] if members else None
 
 
+def group_tensors(graph: LayerGraph, members: list[str], results: Any
+                  ) -> list[tuple[str, int, Any]]:
+    """The tensors a collapsed nested model exposes, one output port each, as ``(member,
+    output index, shape)`` (the shape labels the port; ``None`` when unknown): every output
+    tensor of each member whose output leaves the group (its output layers, in topological
+    order; an LSTM with ``return_state`` gives 3), or of :func:`group_output` when none
+    does. ``results`` maps node id to :class:`LayerResult` (``None`` before the first
+    propagation: one tensor per layer)."""
+    inside = set(members)
+    outs = [n for n in members if any(dst not in inside for dst, _ in graph.outputs(n))]
+    last = group_output(graph, members)
+    tensors: list[tuple[str, int, Any]] = []
+    for n in outs or ([last] if last is not None else []):
+        r = results.get(n) if results else None
+        shapes = (r.output_shapes or (r.output_shape,)) if r is not None else (None,)
+        tensors += [(n, k, shape) for k, shape in enumerate(shapes)]
+    return tensors
+
+
 def group_look(graph: LayerGraph, group: str, members: list[str],
                results: Any) -> NodeLook:
     """The look of a collapsed nested model: its name, type, summed counts and the output
