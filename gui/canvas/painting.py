@@ -199,7 +199,7 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     ``None`` before the first propagation)."""
     meta = graph.groups.get(group, {})
     # the double border marks it collapsed; the line says what it is and holds
-    type_text = f"{meta.get('type', 'Model')} · {len(members)} layers"
+    type_text = f"{meta.get('type', 'Model')} · {len(members)} layer{'s' * (len(members) != 1)}"
     if results is None:
         return NodeLook(group, type_text, "…", "", "", None, "", True)
     rs = [results[n] for n in members if n in results]
@@ -498,6 +498,10 @@ def paint_group_frame(painter: QPainter, frame: QRectF, text: str) -> None:
     painter.rotate(90)  # text runs downwards, its top facing the layers
     painter.setFont(_font("frame"))
     painter.setPen(QColor(70, 70, 100))
-    painter.drawText(QRectF(10, 0, label.height() - 10, label.width()),
+    room = label.height() - 10
+    metrics = QFontMetricsF(_font("frame"))
+    if metrics.horizontalAdvance(text) > room:  # a short frame: the name alone, elided
+        text = metrics.elidedText(text.rsplit(" (", 1)[0], Qt.TextElideMode.ElideRight, room)
+    painter.drawText(QRectF(10, 0, room, label.width()),
                      int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
     painter.restore()
