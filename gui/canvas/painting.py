@@ -173,6 +173,25 @@ def group_output(graph: LayerGraph, members: list[str]) -> str | None:
     return members[-1] if members else None
 
 
+def group_tensors(graph: LayerGraph, members: list[str], results: Any
+                  ) -> list[tuple[str, int, Any]]:
+    """The tensors a collapsed nested model exposes, one output port each, as ``(member,
+    output index, shape)`` (the shape labels the port; ``None`` when unknown): every output
+    tensor of each member whose output leaves the group (its output layers, in topological
+    order; an LSTM with ``return_state`` gives 3), or of :func:`group_output` when none
+    does. ``results`` maps node id to :class:`LayerResult` (``None`` before the first
+    propagation: one tensor per layer)."""
+    inside = set(members)
+    outs = [n for n in members if any(dst not in inside for dst, _ in graph.outputs(n))]
+    last = group_output(graph, members)
+    tensors: list[tuple[str, int, Any]] = []
+    for n in outs or ([last] if last is not None else []):
+        r = results.get(n) if results else None
+        shapes = (r.output_shapes or (r.output_shape,)) if r is not None else (None,)
+        tensors += [(n, k, shape) for k, shape in enumerate(shapes)]
+    return tensors
+
+
 def group_look(graph: LayerGraph, group: str, members: list[str],
                results: Any) -> NodeLook:
     """The look of a collapsed nested model: its name, type, summed counts and the output
@@ -180,7 +199,7 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     ``None`` before the first propagation)."""
     meta = graph.groups.get(group, {})
     # the double border marks it collapsed; the line says what it is and holds
-    type_text = f"{meta.get('type', 'Model')} · {len(members)} layers"
+    type_text = f"{meta.get('type', 'Model')} · {len(members)} layer{'s' * (len(members) != 1)}"
     if results is None:
         return NodeLook(group, type_text, "…", "", "", None, "", True)
     rs = [results[n] for n in members if n in results]
@@ -479,6 +498,10 @@ def paint_group_frame(painter: QPainter, frame: QRectF, text: str) -> None:
     painter.rotate(90)  # text runs downwards, its top facing the layers
     painter.setFont(_font("frame"))
     painter.setPen(QColor(70, 70, 100))
-    painter.drawText(QRectF(10, 0, label.height() - 10, label.width()),
+    room = label.height() - 10
+    metrics = QFontMetricsF(_font("frame"))
+    if metrics.horizontalAdvance(text) > room:  # a short frame: the name alone, elided
+        text = metrics.elidedText(text.rsplit(" (", 1)[0], Qt.TextElideMode.ElideRight, room)
+    painter.drawText(QRectF(10, 0, room, label.width()),
                      int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
     painter.restore()
