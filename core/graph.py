@@ -453,20 +453,24 @@ class LayerGraph:
         seq, pred, node = self._seq, self._g._pred, self._g._node
         batch: list[tuple[str, str, int, int]] = []
         taken: set[tuple[str, int]] = set()  # (dst, index) of the edges in batch
-        limits: dict[str, int | None] = {}
-        for k, (src, dst, index, output) in enumerate(edges):
+        limits: dict[str, int | None] = {}  # layer type -> its maximum number of inputs
+        for k, edge in enumerate(edges):
+            src, dst, index, output = edge
             if (not self._backward and src in seq and dst in seq and seq[src] < seq[dst]
                     and type(index) is int and index >= 0 and type(output) is int
-                    and output >= 0 and (dst, index) not in taken):
+                    and output >= 0):
+                key = (dst, index)
                 inputs = pred[dst]
-                if not inputs or not any(index in keys for keys in inputs.values()):
-                    limit = limits.get(dst, -1)
+                if key not in taken and (
+                        not inputs or not any(index in keys for keys in inputs.values())):
+                    type_name = node[dst]["type"]
+                    limit = limits.get(type_name, -1)
                     if limit == -1:
-                        spec = _get_spec(node[dst]["type"])
-                        limit = limits[dst] = None if spec is None else spec.inputs.maximum
+                        spec = _get_spec(type_name)
+                        limit = limits[type_name] = None if spec is None else spec.inputs.maximum
                     if limit is None or index < limit:
-                        batch.append((src, dst, index, output))
-                        taken.add((dst, index))
+                        batch.append(edge)
+                        taken.add(key)
                         continue
             self._add_edge_batch(batch)
             batch, taken = [], set()
