@@ -178,6 +178,21 @@ class LayerGraph:
                 return [(u, next(iter(keys)))]
         return sorted(((u, k) for u, keys in pred.items() for k in keys), key=_second)
 
+    def input_tensors(self, node_id: str) -> list[tuple[str, int, int]]:
+        """``(source id, input index, output index)`` of every input of ``node_id``, by
+        input index: :meth:`inputs` with each one's :meth:`output_index`, in one pass (what
+        propagation reads for every layer)."""
+        pred = self._g._pred.get(node_id)
+        if not pred:
+            return []
+        if len(pred) == 1:
+            (u, keys), = pred.items()
+            if len(keys) == 1:
+                (k, attrs), = keys.items()
+                return [(u, k, attrs.get("output", 0))]
+        return sorted(((u, k, attrs.get("output", 0)) for u, keys in pred.items()
+                       for k, attrs in keys.items()), key=_second)
+
     def output_index(self, src: str, dst: str, index: int) -> int:
         """Which output tensor of ``src`` feeds input ``index`` of ``dst`` (0 for the first;
         a layer with ``return_state`` has several). Keras's ``tensor_index``."""
