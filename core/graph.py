@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -74,6 +75,9 @@ def _get_spec(type_name: str) -> Any:
 
 def _second(pair: tuple[str, int]) -> int:
     return pair[1]
+
+
+_BY_INDEX = operator.itemgetter(1)  # _second in C, for input_tensors
 
 
 def snake_case(type_name: str) -> str:
@@ -190,8 +194,10 @@ class LayerGraph:
             if len(keys) == 1:
                 (k, attrs), = keys.items()
                 return [(u, k, attrs.get("output", 0))]
-        return sorted(((u, k, attrs.get("output", 0)) for u, keys in pred.items()
-                       for k, attrs in keys.items()), key=_second)
+        tensors = [(u, k, attrs.get("output", 0)) for u, keys in pred.items()
+                   for k, attrs in keys.items()]
+        tensors.sort(key=_BY_INDEX)
+        return tensors
 
     def output_index(self, src: str, dst: str, index: int) -> int:
         """Which output tensor of ``src`` feeds input ``index`` of ``dst`` (0 for the first;

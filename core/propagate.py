@@ -66,8 +66,8 @@ class LayerResult:
         torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
             non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
             layer could not be computed or its type is unknown. Computed when first read
-            (propagation runs the rule then, see :class:`_LazyTorch`); equality, hashing and
-            ``repr`` read it like any field.
+            (propagation runs the PyTorch rule then); equality, hashing and ``repr`` read it
+            like any other field.
     """
 
     node_id: str
@@ -108,37 +108,21 @@ class LayerResult:
 fast_frozen_init(LayerResult)
 
 
-class _LazyTorch:
-    """What propagation stores in a :class:`LayerResult`'s ``torch`` slot: the arguments of
-    :func:`_torch_counts`, run on the first read of ``LayerResult.torch``. Most runs never
-    read them (the Keras convention), and the PyTorch rule costs about as much as the
-    Keras shape rule. Copies of a result (a reused shared call) share the one value."""
-
-    __slots__ = ("_args", "_value")
-
-    def __init__(self, *args: Any) -> None:
-        self._args: tuple[Any, ...] | None = args
-        self._value: TorchCounts | None = None
-
-    def value(self) -> TorchCounts:
-        if self._args is not None:
-            self._value = _torch_counts(*self._args)
-            self._args = None  # drop the config and shapes it held
-        return self._value  # type: ignore[return-value]
-
-
 _TORCH_SLOT = LayerResult.__dict__["torch"]  # the slot's own descriptor, before the property
 
 
 def _read_torch(self: LayerResult) -> TorchCounts | None:
+    # Propagation stores the arguments of _torch_counts in the slot, as a tuple, and the
+    # first read runs it: most runs never read the PyTorch counts (the Keras convention),
+    # and its rule costs about as much as the Keras shape rule.
     value = _TORCH_SLOT.__get__(self, LayerResult)
-    if value.__class__ is _LazyTorch:
-        value = value.value()
+    if value.__class__ is tuple:
+        value = _torch_counts(*value)
         _TORCH_SLOT.__set__(self, value)
     return value
 
 
-# The field's slot behind a property that resolves a _LazyTorch; __init__ and
+# The field's slot behind a property that computes it on first read; __init__ and
 # dataclasses' own __setstate__ write the slot (assignment still raises: frozen).
 LayerResult.torch = property(_read_torch, _TORCH_SLOT.__set__,  # type: ignore[assignment]
                              doc="PyTorch-convention counts (see the class doc).")
@@ -335,7 +319,11 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     node = graph.nx_graph._node  # graph.raw without its call, for every layer
     add = tally.add
     for n in order_list:
-        r = results[n] = _compute_call(graph, n, results, memo, node[n])
+        d = node[n]
+        if d.get("shared_with") is None:
+            r = results[n] = _compute_raw(graph, n, d, results)
+        else:
+            r = results[n] = _compute_call(graph, n, results, memo, d)
         add(n, r)
     return _result(LayerResults(results), tuple(order_list), order_list, graph,
                    frozenset(order_list), tally)
@@ -443,7 +431,8 @@ def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResul
 
 def _renamed(r: LayerResult, node_id: str) -> LayerResult:
     """``dataclasses.replace(r, node_id=node_id)``, several times cheaper (it runs once per
-    reused shared call: 100,000 times for a layer called 100,000 times)."""
+    reused shared call: 100,000 times for a layer called 100,000 times). Reading ``r``'s
+    fields computes its PyTorch counts once; every copy shares them."""
     return LayerResult(node_id, *_RESULT_REST(r))
 
 
@@ -512,16 +501,21 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
         rule_out = spec.output_shape(rule_in, config)
         out = to_channels_first(rule_out) if first else rule_out
         _check_shape(out)
-        extra = spec.extra_outputs(rule_in, config, rule_out) if spec.extra_outputs else ()
-        if first:
-            extra = tuple(to_channels_first(s) for s in extra)
-        for s in extra:
-            _check_shape(s)
-        all_out = (out, *extra) if extra else None
+        extra: tuple[Shape, ...] = ()
+        all_out = None
+        if spec.extra_outputs is not None:
+            extra = spec.extra_outputs(rule_in, config, rule_out)
+            if first:
+                extra = tuple(to_channels_first(s) for s in extra)
+            for s in extra:
+                _check_shape(s)
+            if extra:
+                all_out = (out, *extra)
         weights = spec.weights(rule_in, config)
         for w in weights:
             for x in w.shape:
-                if (not isinstance(x, int)) or x <= 0:
+                # (the class test first: isinstance is a call, and most sizes are ints)
+                if (x.__class__ is not int and not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {elide_value(w.shape)}; "
                                      "every size must be a positive whole number")
         macs, elements = layer_costs(spec, rule_in, rule_out, config, extra)
@@ -536,14 +530,14 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {elide_name(owner_name)!r})",
-                           torch=None if spec.torch is None else _LazyTorch(
+                           torch=None if spec.torch is None else (
                                spec, rule_in, config, None, 0, 0),
                            macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
     layer_trainable = _trainable(graph, d)
     trainable, non_trainable = count_weights(weights, layer_trainable)
-    torch = None if spec.torch is None else _LazyTorch(spec, rule_in, config, layer_trainable,
-                                                       trainable, non_trainable)
+    torch = None if spec.torch is None else (spec, rule_in, config, layer_trainable,
+                                             trainable, non_trainable)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
                        None, True, torch, macs, elements, None, all_out)
 
@@ -569,9 +563,10 @@ def _torch_counts(spec: Any, shapes: tuple[Shape, ...], config: Any,
                   layer_trainable: bool | None, trainable: int,
                   non_trainable: int) -> TorchCounts:
     """A computed layer's PyTorch-convention counts (``layer_trainable`` ``None``: a shared
-    call, which counts 0). Run when ``LayerResult.torch`` is first read, after the Keras
-    rules have accepted the layer; a bug in the PyTorch rule then says so in the mapping
-    (no PyTorch equivalent) instead of raising into the view that reads it."""
+    call, which counts 0). Run when ``LayerResult.torch`` is first read (the copies of a
+    reused shared call share their source's value), after the Keras rules have accepted
+    the layer; a bug in the PyTorch rule then says so in the mapping (no PyTorch
+    equivalent) instead of raising into the view that reads it."""
     try:
         mapping = _torch_mapping(spec, shapes, config)
     except Exception as exc:  # a rule's bug must not take the app down with it
@@ -603,7 +598,8 @@ def is_layer_trainable(graph: LayerGraph, node_id: str) -> bool:
 
 def _trainable(graph: LayerGraph, d: dict[str, Any]) -> bool:
     """:func:`is_layer_trainable` of the layer whose ``graph.raw`` is ``d``."""
-    return bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
+    group = d.get("group")
+    return bool(d["trainable"]) and (group is None or not graph.is_group_frozen(group))
 
 
 def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:
@@ -620,18 +616,17 @@ def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tup
     return trainable, non_trainable
 
 
-_INT = frozenset((int,))
-
-
 def _check_shape(shape: Shape) -> None:
     """Raise ``LayerError`` unless ``shape`` is a valid output shape: a non-empty tuple of
     at most ``MAX_RANK`` axes after the batch axis, each ``None`` or a whole number from 1
     to ``MAX_SIZE``."""
-    if type(shape) is tuple and 0 < len(shape) <= MAX_RANK + 1:
-        # The common case, all lengths known ints in range, checked in C.
-        dims = shape[1:]
-        if not dims or (_INT.issuperset(map(type, dims)) and min(dims) > 0
-                        and max(dims) <= MAX_SIZE):
+    if shape.__class__ is tuple and 0 < len(shape) <= MAX_RANK + 1:
+        # The common case (exact ints in range, or None) in one test per axis; anything
+        # else goes to the checks below, which word the error.
+        for dim in shape[1:]:
+            if dim is not None and (dim.__class__ is not int or not 0 < dim <= MAX_SIZE):
+                break
+        else:
             return
     if not isinstance(shape, tuple) or not shape:
         raise LayerError(f"computed an invalid output shape {elide_value(shape)}")

@@ -140,8 +140,9 @@ class LayerSpec:
                 out[name] = default
                 continue
             # Inline copies of FieldSpec.validate's fast paths (plain FieldSpecs only):
-            # a value they accept is returned as validate would return it; anything else
-            # goes to validate, which also words the errors.
+            # a value they accept is what validate would return (``out`` holds it already,
+            # but for a list of ints, which becomes a tuple); anything else goes to
+            # validate, which also words the errors.
             t = type(value)
             if fast is _INTS:
                 if (t is tuple or t is list) and len(value) == extra:
@@ -150,25 +151,22 @@ class LayerSpec:
                                 high is not None and v > high):
                             break
                     else:
-                        out[name] = tuple(value)
+                        if t is list:
+                            out[name] = tuple(value)
                         continue
             elif fast is _INT:
                 if t is int and (low is None or value >= low) and (
                         high is None or value <= high):
-                    out[name] = value
                     continue
             elif fast is _FLOAT:
                 # value - value == 0 only for a finite float (inf and nan give nan)
                 if t is float and value - value == 0 and (low is None or value >= low) and (
                         high is None or value <= high):
-                    out[name] = value
                     continue
             elif t is str:
                 if fast is _STR or (fast is _CHOICE and value in extra):
-                    out[name] = value
                     continue
             elif t is bool and fast is _BOOL:
-                out[name] = value
                 continue
             out[name] = validate(value)
         return out
