@@ -126,6 +126,19 @@ def _read_torch(self: LayerResult) -> TorchCounts | None:
 # dataclasses' own __setstate__ write the slot (assignment still raises: frozen).
 LayerResult.torch = property(_read_torch, _TORCH_SLOT.__set__,  # type: ignore[assignment]
                              doc="PyTorch-convention counts (see the class doc).")
+_KERAS_FIELDS = attrgetter(*(f.name for f in fields(LayerResult) if f.name != "torch"))
+
+
+def _same(r: LayerResult, prev: LayerResult) -> bool:
+    """``r == prev`` for a recomputed descendant, without computing PyTorch counts nobody
+    has read: while both are still the rule's arguments, equal arguments (the same rule,
+    shapes, config and counts) give equal counts. Unequal arguments say "not the same",
+    which at worst replaces ``prev`` by an equal result (a descendant's config and
+    trainability are unchanged, so its arguments differ only with its input shapes)."""
+    a, b = _TORCH_SLOT.__get__(r, LayerResult), _TORCH_SLOT.__get__(prev, LayerResult)
+    if a.__class__ is tuple and b.__class__ is tuple:
+        return a[0] is b[0] and a[1:] == b[1:] and _KERAS_FIELDS(r) == _KERAS_FIELDS(prev)
+    return r == prev
 
 # Every field after node_id, in __init__'s order, read in one C call.
 _RESULT_REST = attrgetter(*(f.name for f in fields(LayerResult)[1:]))
@@ -301,7 +314,7 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
                 r = prev
             else:
                 r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
-                if r == prev:
+                if _same(r, prev):
                     r = prev
         else:
             r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
