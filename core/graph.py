@@ -73,6 +73,19 @@ def _get_spec(type_name: str) -> Any:
     return get_spec(type_name)
 
 
+def _fresh(rows: list[tuple[Any, ...]], nodes: dict[str, Any], names: dict[str, str]) -> bool:
+    """Whether every row of :meth:`LayerGraph.add_layers` has a new id and a new name, none
+    twice, decided with set operations (``False`` also when unsure: an unhashable id or
+    name; then the rows are checked one by one)."""
+    try:
+        ids = [row[0] for row in rows]
+        new_names = [row[2] for row in rows]
+        return (len(set(new_names)) == len(new_names) and nodes.keys().isdisjoint(ids)
+                and names.keys().isdisjoint(new_names))
+    except TypeError:
+        return False
+
+
 def _second(pair: tuple[str, int]) -> int:
     return pair[1]
 
@@ -390,7 +403,8 @@ class LayerGraph:
 
     def new_id(self) -> str:
         """A fresh layer id, never handed out before (for :meth:`add_layers`)."""
-        return self._new_id()
+        candidate = f"n{next(self._ids)}"  # _new_id's first try, inline (once per layer)
+        return self._new_id() if candidate in self._g._node else candidate
 
     def add_layers(self, rows: list[tuple[str, str, str, dict[str, Any], bool, str | None,
                                          str | None]]) -> None:
@@ -405,23 +419,26 @@ class LayerGraph:
                 nothing has changed then.
         """
         names = self._names
-        seen: set[str] = set()
-        for node_id, _, name, *_ in rows:
-            if node_id in self._g:
-                raise GraphError(f"a layer with id {node_id!r} already exists")
-            if name in names or name in seen:
-                raise GraphError(f"a layer named {name!r} already exists; names must be unique")
-            seen.add(name)
+        g = self._g
+        succ, pred, node = g._succ, g._pred, g._node
+        if not _fresh(rows, node, names):
+            seen: set[str] = set()
+            for node_id, _, name, *_ in rows:
+                if node_id in g:
+                    raise GraphError(f"a layer with id {node_id!r} already exists")
+                if name in names or name in seen:
+                    raise GraphError(f"a layer named {name!r} already exists; names must be "
+                                     "unique")
+                seen.add(name)
         seq, stamps, journal, sharers = self._seq, self._stamps, self._journal, self._sharers
         clock = self._clock
         # Each node goes in as networkx's add_nodes_from puts a new one, without its
         # per-node checks (every id is new, checked above), in the same pass.
-        g = self._g
-        succ, pred, node = g._succ, g._pred, g._node
         adj = g.adjlist_inner_dict_factory
         for node_id, type_name, name, config, trainable, shared_with, group in rows:
             attrs: dict[str, Any] = {"type": type_name, "name": name, "config": config,
-                                     "trainable": bool(trainable), "position": (0.0, 0.0)}
+                                     "trainable": True if trainable else False,
+                                     "position": (0.0, 0.0)}
             if shared_with is not None:
                 attrs["shared_with"] = shared_with
                 sharers.setdefault(shared_with, set()).add(node_id)
@@ -454,26 +471,26 @@ class LayerGraph:
             GraphError: as :meth:`connect`, for the first edge that fails; its position in
                 ``edges`` is the error's ``edge_index``. The edges before it are made.
         """
-        seq, pred, batch_keys = self._seq, self._g._pred, set()
-        batch: list[tuple[str, str, int, dict[str, Any]]] = []
+        seq, pred, node = self._seq, self._g._pred, self._g._node
+        batch: list[tuple[str, str, int, int]] = []
+        taken: set[tuple[str, int]] = set()  # (dst, index) of the edges in batch
         limits: dict[str, int | None] = {}
         for k, (src, dst, index, output) in enumerate(edges):
-            fast = (not self._backward and src in seq and dst in seq and seq[src] < seq[dst]
+            if (not self._backward and src in seq and dst in seq and seq[src] < seq[dst]
                     and type(index) is int and index >= 0 and type(output) is int
-                    and output >= 0 and (dst, index) not in batch_keys
-                    and not (pred[dst] and any(index in keys for keys in pred[dst].values())))
-            if fast:
-                limit = limits.get(dst, -1)
-                if limit == -1:
-                    spec = _get_spec(self._g._node[dst]["type"])
-                    limit = limits[dst] = None if spec is None else spec.inputs.maximum
-                fast = limit is None or index < limit
-            if fast:
-                batch.append((src, dst, index, {"output": output} if output else {}))
-                batch_keys.add((dst, index))
-                continue
+                    and output >= 0 and (dst, index) not in taken):
+                inputs = pred[dst]
+                if not inputs or not any(index in keys for keys in inputs.values()):
+                    limit = limits.get(dst, -1)
+                    if limit == -1:
+                        spec = _get_spec(node[dst]["type"])
+                        limit = limits[dst] = None if spec is None else spec.inputs.maximum
+                    if limit is None or index < limit:
+                        batch.append((src, dst, index, output))
+                        taken.add((dst, index))
+                        continue
             self._add_edge_batch(batch)
-            batch, batch_keys = [], set()
+            batch, taken = [], set()
             try:
                 self.connect(src, dst, index, output)
             except GraphError as exc:
@@ -481,8 +498,9 @@ class LayerGraph:
                 raise
         self._add_edge_batch(batch)
 
-    def _add_edge_batch(self, batch: list[tuple[str, str, int, dict[str, Any]]]) -> None:
-        """Add checked forward edges (see :meth:`connect_many`) and record the change."""
+    def _add_edge_batch(self, batch: list[tuple[str, str, int, int]]) -> None:
+        """Add checked forward edges ``(src, dst, index, output)`` (see
+        :meth:`connect_many`) and record the change."""
         if not batch:
             return
         # networkx's add_edges_from calls add_edge per edge (key and view checks): write the
@@ -491,13 +509,13 @@ class LayerGraph:
         succ, pred = g._succ, g._pred
         key_dict, attr_dict = g.edge_key_dict_factory, g.edge_attr_dict_factory
         clock, stamps, journal = self._clock, self._stamps, self._journal
-        for src, dst, index, data in batch:
+        for src, dst, index, output in batch:
             keys = succ[src].get(dst)
             if keys is None:
                 keys = succ[src][dst] = pred[dst][src] = key_dict()
             attrs = keys[index] = attr_dict()
-            if data:
-                attrs.update(data)
+            if output:
+                attrs["output"] = output
             clock += 1
             stamps[dst] = clock
             journal.append(dst)

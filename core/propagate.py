@@ -509,7 +509,7 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
     try:
         config = spec.resolve_config(d["config"])
         # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
-        first = config.get("data_format") == "channels_first"
+        first = config.get("data_format") == "channels_first" and not spec.native_data_format
         rule_in = to_channels_last(shapes) if first else shapes
         rule_out = spec.output_shape(rule_in, config)
         out = to_channels_first(rule_out) if first else rule_out

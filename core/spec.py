@@ -87,6 +87,9 @@ class LayerSpec:
         extra_outputs: Shapes of the tensors a call returns after the first
             (:data:`ExtraOutputsRule`; LSTM's states with ``return_state``); ``None`` for a
             single-output layer. ``output_shape`` stays the first tensor's.
+        native_data_format: True when the rules read ``data_format`` themselves and see
+            shapes in the layer's own axis order (ConvLSTM: the channel axis follows the time
+            axis); False: propagation hands a channels_first layer channels-last shapes.
     """
 
     type: str
@@ -99,6 +102,7 @@ class LayerSpec:
     macs: MacRule = no_macs
     torch: Callable[[tuple[Shape, ...], Config], Any] | None = None
     extra_outputs: ExtraOutputsRule | None = None
+    native_data_format: bool = False
 
     def __post_init__(self) -> None:
         # resolve_config runs for every layer in every propagation: it reads this plan

@@ -43,8 +43,6 @@ from paramlab.core.shapes import (
 from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
-CHANNELS_LAST = choice_field("data_format", "channels_last", ("channels_last",),
-                             doc="Axis order; this layer works channels-last only.")
 #: ``data_format`` of the layers that take both orders. The rules see channels-last shapes:
 #: propagation moves the channel axis of a ``channels_first`` layer's inputs last before its
 #: rules run, and back to axis 1 in its output (``core.shapes.to_channels_last``).

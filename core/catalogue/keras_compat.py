@@ -35,6 +35,9 @@ _IMPLICIT_INPUT = ("batch_input_shape", "batch_shape", "input_shape", "input_len
 # Every key implicit_input_shape reads: a config with none of them has no implicit input.
 _IMPLICIT_KEYS = frozenset((*_IMPLICIT_INPUT, "input_dim"))
 WRAPPERS = ("Bidirectional", "TimeDistributed")
+_WRAPPER_SET = frozenset(WRAPPERS)
+_RENAMED = frozenset({"LeakyReLU", "BatchNormalization"})  # Keras 2 forms renamed below
+_ACTIVATIONS = ("activation", "recurrent_activation")
 # Catalogue fields stored as flat (before, after, ...) tuples; Keras wants pairs.
 _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding"),
                                                       ("Cropping", "cropping"))
@@ -60,21 +63,71 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         LayerError: ``class_name`` is not a string, ``keras_config`` not a dict, or a value
             this function must read (input shape, nested layer) has the wrong type.
     """
-    if type(class_name) is not str:
+    if type(class_name) is not str or not class_name:
         class_name = _decode(class_name)
-    if not isinstance(class_name, str) or not class_name:
-        raise LayerError(f"a layer's class_name must be a non-empty string, got {class_name!r}")
-    if not isinstance(keras_config, Mapping):
+        if not isinstance(class_name, str) or not class_name:
+            raise LayerError(f"a layer's class_name must be a non-empty string, got "
+                             f"{class_name!r}")
+    if type(keras_config) is not dict and not isinstance(keras_config, Mapping):
         raise LayerError(f"{class_name}: the layer config must be an object (dict), "
                          f"got {type(keras_config).__name__}")
-    config: dict[str, Any] = {}
-    depth = _depth + 1
-    items: Any = keras_config.items()
+    config: dict[str, Any]
     if share and type(keras_config) is dict:
-        # Fresh json.loads output: str keys and JSON values only, nothing to decode.
+        # Fresh json.loads output: str keys and JSON values only, nothing to decode; the
+        # keys are the file's, so only implicit-input keys the file has need removing.
         config = dict(keras_config)
-        items = ()
-    for key, value in items:
+        decoded = False
+    else:
+        config = _copy_config(class_name, keras_config, _depth + 1, share)
+        decoded = True  # keys decoded from bytes may be implicit-input keys
+    pop = config.pop
+    pop("name", None)
+    pop("trainable", None)
+    dtype = config.get("dtype")
+    if dtype is not None and type(dtype) is not str and (type(dtype) is dict
+                                                          or isinstance(dtype, Mapping)):
+        del config["dtype"]
+
+    if class_name == "InputLayer":
+        return _input_layer(config)
+    # A dict's key view looks up the five implicit-input names instead of walking every key.
+    implicit = not (keras_config.keys().isdisjoint(_IMPLICIT_KEYS) if type(keras_config) is dict
+                    else _IMPLICIT_KEYS.isdisjoint(keras_config))
+    if implicit:
+        implicit_input_shape(class_name, keras_config)  # validates the types
+    if implicit or decoded:
+        for key in _IMPLICIT_INPUT:
+            pop(key, None)
+        if class_name != "Embedding":
+            pop("input_dim", None)
+
+    if class_name in _RENAMED:
+        if class_name == "LeakyReLU" and "alpha" in config and "negative_slope" not in config:
+            config["negative_slope"] = pop("alpha")
+        if class_name == "BatchNormalization" and isinstance(config.get("axis"), (list, tuple)):
+            axis = config["axis"]
+            if len(axis) != 1:
+                raise LayerError(f"BatchNormalization: axis must be one axis, got {axis!r}")
+            config["axis"] = axis[0]
+    for key in _ACTIVATIONS:
+        value = config.get(key)
+        if value is not None and type(value) is not str and isinstance(value, Mapping):
+            config[key] = _activation_name(class_name, value)
+    if class_name in _WRAPPER_SET:
+        for key in ("layer", "backward_layer"):
+            if key in config and config[key] is not None:
+                config[key] = nested_layer(class_name, config[key], key, _depth + 1)
+    return config
+
+
+def _copy_config(class_name: str, keras_config: Mapping[str, Any], depth: int,
+                 share: bool) -> dict[str, Any]:
+    """A copy of a layer config whose keys and values are decoded (h5 byte strings) and
+    copied (``share``: dicts and lists kept as they are), refused when nested more than
+    :data:`MAX_DEPTH` levels. Scalar ``name`` and ``trainable`` are left out (the caller
+    drops them anyway)."""
+    config: dict[str, Any] = {}
+    for key, value in keras_config.items():
         if type(key) is not str:
             key = _decode(key)
             if not isinstance(key, str):
@@ -85,43 +138,12 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         if vt is str or vt is int or vt is float or vt is bool or value is None:
             if depth > MAX_DEPTH:
                 config[key] = _decode(value, depth)  # raises
-            elif key not in _DROP:  # dropped below anyway
+            elif key not in _DROP:  # dropped by the caller anyway
                 config[key] = value
         elif share and (vt is dict or vt is list):
             config[key] = value
         else:
             config[key] = _copy_json(value, depth)
-    for key in _DROP:
-        config.pop(key, None)
-    dtype = config.get("dtype")
-    if dtype is not None and type(dtype) is not str and isinstance(dtype, Mapping):
-        del config["dtype"]
-
-    if class_name == "InputLayer":
-        return _input_layer(config)
-    if not _IMPLICIT_KEYS.isdisjoint(keras_config):
-        shape = implicit_input_shape(class_name, keras_config)  # validates the types
-        del shape
-    for key in _IMPLICIT_INPUT:
-        config.pop(key, None)
-    if class_name != "Embedding":
-        config.pop("input_dim", None)
-
-    if class_name == "LeakyReLU" and "alpha" in config and "negative_slope" not in config:
-        config["negative_slope"] = config.pop("alpha")
-    if class_name == "BatchNormalization" and isinstance(config.get("axis"), (list, tuple)):
-        axis = config["axis"]
-        if len(axis) != 1:
-            raise LayerError(f"BatchNormalization: axis must be one axis, got {axis!r}")
-        config["axis"] = axis[0]
-    for key in ("activation", "recurrent_activation"):
-        value = config.get(key)
-        if value is not None and type(value) is not str and isinstance(value, Mapping):
-            config[key] = _activation_name(class_name, value)
-    if class_name in WRAPPERS:
-        for key in ("layer", "backward_layer"):
-            if key in config and config[key] is not None:
-                config[key] = nested_layer(class_name, config[key], key, _depth + 1)
     return config
 
 

@@ -503,12 +503,11 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
 
 
 def _time_distributed(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
-    from paramlab.core.catalogue.recurrent import _inner_input, nested
+    from paramlab.core.catalogue.recurrent import _inner_input, _wrapped
 
     _, inner = _inner_input(inputs)
-    spec, cfg, class_name = nested(config, "Dense")
-    rule = torch_rule(class_name)
-    return rule((inner,), cfg)
+    spec, cfg, step, _ = _wrapped(config, inner)
+    return torch_rule(spec.type)((step,), cfg)
 
 
 def _mha(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:

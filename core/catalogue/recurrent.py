@@ -1,8 +1,9 @@
 """Recurrent layers and wrappers (Keras ``keras/src/layers/rnn/``).
 
 Inputs are ``(None, timesteps, features)`` (ConvLSTM: ``(None, timesteps, *spatial,
-channels)``). Output: the last step ``(None, units)``, or every step
-``(None, timesteps, units)`` with ``return_sequences``. With ``return_state`` Keras returns
+channels)``, or ``(None, timesteps, channels, *spatial)`` with ``channels_first``).
+Output: the last step ``(None, units)``, or every step ``(None, timesteps, units)`` with
+``return_sequences``. With ``return_state`` Keras returns
 the last states too, as more outputs (``extra_outputs``): LSTM ``[output, state_h,
 state_c]``, GRU and SimpleRNN ``[output, state]``, each state ``(None, units)``;
 Bidirectional ``[output, *forward states, *backward states]`` (5 tensors for an LSTM).
@@ -26,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from paramlab.core.catalogue.common import ranked_input
-from paramlab.core.catalogue.conv import CHANNELS_LAST, spatial_output
+from paramlab.core.catalogue.conv import DATA_FORMAT, spatial_output
 from paramlab.core.costs import size
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import (
@@ -39,7 +40,7 @@ from paramlab.core.fields import (
     int_field,
     ints_field,
 )
-from paramlab.core.shapes import require_known
+from paramlab.core.shapes import require_known, to_channels_first, to_channels_last
 from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
@@ -122,20 +123,33 @@ def rnn_spec(type_name: str) -> LayerSpec:
 def conv_lstm_spec(rank: int) -> LayerSpec:
     """The spec of ``ConvLSTM{rank}D`` (Keras ``ConvLSTMCell.build``: kernel
     ``(*kernel_size, channels, 4·filters)``, recurrent_kernel ``(*kernel_size, filters,
-    4·filters)``, bias ``(4·filters,)``)."""
+    4·filters)``, bias ``(4·filters,)``).
+
+    Its rules see shapes in the config's axis order (``native_data_format``): channels_last
+    ``(None, T, *spatial, C)``, channels_first ``(None, T, C, *spatial)``, the channel axis
+    after the time axis. As Keras's ``ConvLSTM.compute_output_shape`` does, the cell's
+    convolution rule runs on one step ``(None,) + input[2:]``; its output is the state
+    (``(None, *spatial', filters)`` or ``(None, filters, *spatial')``), and the layer's
+    output is the state, or ``(None, T) + state[1:]`` with ``return_sequences``."""
     type_name = f"ConvLSTM{rank}D"
+
+    def step(x: Shape, config: Config) -> Shape:
+        """One time step of ``x``, channels-last (``ConvLSTMCell.build``'s channel axis)."""
+        one = (None,) + tuple(x[2:])
+        return to_channels_last((one,))[0] if config["data_format"] == "channels_first" else one
 
     def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         x = ranked_input(inputs, rank + 3, type_name)
         if max(config["strides"]) > 1 and max(config["dilation_rate"]) > 1:
             raise LayerError("strides > 1 cannot be combined with dilation_rate > 1")
-        step = (None,) + x[2:]
-        spatial = spatial_output(step, config, rank)
-        out = spatial + (config["filters"],)
-        return (None, x[1]) + out if config["return_sequences"] else (None,) + out
+        state = (None,) + spatial_output(step(x, config), config, rank) + (config["filters"],)
+        if config["data_format"] == "channels_first":
+            state = to_channels_first(state)
+        return (None, x[1]) + state[1:] if config["return_sequences"] else state
 
     def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
-        cin = require_known(one_input(inputs)[-1], "the channel axis of the input")
+        cin = require_known(step(one_input(inputs), config)[-1],
+                            "the channel axis of the input")
         k, f = tuple(config["kernel_size"]), config["filters"]
         w = [WeightSpec("kernel", k + (cin, 4 * f)),
              WeightSpec("recurrent_kernel", k + (f, 4 * f))]
@@ -145,16 +159,17 @@ def conv_lstm_spec(rank: int) -> LayerSpec:
 
     def macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
         x, f = inputs[0], config["filters"]
-        spatial = out[2:-1] if config["return_sequences"] else out[1:-1]
+        state = out[2:] if config["return_sequences"] else out[1:]  # no batch, no time
+        spatial = state[1:] if config["data_format"] == "channels_first" else state[:-1]
         return size(x[1:2]) * size(spatial) * size(config["kernel_size"]) \
-            * (size(x[-1:]) + f) * 4 * f
+            * (size(step(x, config)[-1:]) + f) * 4 * f
 
     fields = (
         int_field("filters", 32, doc="Number of output channels."),
         ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
         ints_field("strides", 1, rank),
         choice_field("padding", "valid", ("valid", "same")),
-        CHANNELS_LAST,
+        DATA_FORMAT,
         ints_field("dilation_rate", 1, rank),
         activation_field("tanh"),
         FieldSpec("recurrent_activation", FieldKind.STR, "sigmoid",
@@ -166,13 +181,14 @@ def conv_lstm_spec(rank: int) -> LayerSpec:
         if not config["return_state"]:
             return ()
         state = (None,) + tuple(out[2:]) if config["return_sequences"] else out
-        return (state, state)  # h and c, (None, *spatial, filters)
+        return (state, state)  # h and c: the output without its time axis
 
     return LayerSpec(
         type_name, "Recurrent", fields, output_shape, weights, macs=macs, extra_outputs=states,
+        native_data_format=True,
         doc=f"LSTM whose input and recurrent transformations are {rank}D convolutions; input "
-            f"(None, steps, *spatial, channels). Parameters: k·(channels + filters)·4·filters "
-            f"+ 4·filters.")
+            f"(None, steps, *spatial, channels), or (None, steps, channels, *spatial) with "
+            f"channels_first. Parameters: k·(channels + filters)·4·filters + 4·filters.")
 
 
 def nested(config: Config, default_class: str) -> tuple[LayerSpec, dict[str, Any], str]:
@@ -264,26 +280,38 @@ def _inner_input(inputs: tuple[Shape, ...]) -> tuple[Shape, Shape]:
     return x, (None,) + x[2:]
 
 
+def _wrapped(config: Config, inner: Shape) -> tuple[LayerSpec, dict[str, Any], Shape, bool]:
+    """TimeDistributed's layer, its config, its one-step input as its rules take it, and
+    whether its output goes back to channels_first. The rules see what propagation would
+    hand them as a layer of their own (``core.propagate``): a channels_first layer's
+    shapes channels-last, unless the spec reads ``data_format`` itself."""
+    spec, cfg, _ = nested(config, "Dense")
+    first = cfg.get("data_format") == "channels_first" and not spec.native_data_format
+    return spec, cfg, to_channels_last((inner,))[0] if first else inner, first
+
+
 def _time_distributed_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     x, inner = _inner_input(inputs)
-    spec, cfg, _ = nested(config, "Dense")
+    spec, cfg, step, first = _wrapped(config, inner)
     if spec.inputs.minimum != 1:
         raise LayerError(f"TimeDistributed wraps a one-input layer, got {spec.type}")
-    out = spec.output_shape((inner,), cfg)
+    out = spec.output_shape((step,), cfg)
+    if first:
+        out = to_channels_first(out)
     return (None, x[1]) + tuple(out[1:])
 
 
 def _time_distributed_weights(inputs: tuple[Shape, ...], config: Config
                               ) -> tuple[WeightSpec, ...]:
     _, inner = _inner_input(inputs)
-    spec, cfg, _ = nested(config, "Dense")
-    return spec.weights((inner,), cfg)
+    spec, cfg, step, _ = _wrapped(config, inner)
+    return spec.weights((step,), cfg)
 
 
 def _time_distributed_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
     x, inner = _inner_input(inputs)
-    spec, cfg, _ = nested(config, "Dense")
-    return size(x[1:2]) * spec.macs((inner,), spec.output_shape((inner,), cfg), cfg)
+    spec, cfg, step, _ = _wrapped(config, inner)
+    return size(x[1:2]) * spec.macs((step,), spec.output_shape((step,), cfg), cfg)
 
 
 SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) \

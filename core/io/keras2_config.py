@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from paramlab.core.errors import ModelFileError
-from paramlab.core.io.keras_calls import DATA_KWARGS, Call, TensorRef, call_options, history
+from paramlab.core.io.keras_calls import (
+    DATA_KWARGS,
+    Call,
+    TensorRef,
+    call_options,
+    history,
+    new_call,
+)
 
 
 def parse_call(node: list[Any], where: str, path: str | Path) -> Call:
@@ -20,7 +27,7 @@ def parse_call(node: list[Any], where: str, path: str | Path) -> Call:
     Raises:
         ModelFileError: an entry is not ``[name, node_index, tensor_index(, kwargs)]``.
     """
-    call = Call()
+    call = new_call()
     extra: list[TensorRef] = []
     for entry in node:
         layer, index, tensor = history(entry, where, path)

@@ -15,10 +15,12 @@ from paramlab.core.errors import ModelFileError
 from paramlab.core.io.keras_calls import (
     CALL_OPTIONS,
     DATA_KWARGS,
+    NO_OPTIONS,
     Call,
     TensorRef,
     call_options,
     history,
+    new_call,
 )
 
 KERAS_TENSOR = "__keras_tensor__"
@@ -44,7 +46,7 @@ def tensor_ref(value: dict[str, Any], where: str, path: str | Path) -> TensorRef
     layer, node, tensor = history(cfg.get("keras_history"), where, path)
     shape = cfg.get("shape")
     # Checked where it is used (only an opaque layer's output shape is taken from here).
-    return TensorRef(layer, node, tensor, tuple(shape) if isinstance(shape, list) else None)
+    return TensorRef(layer, node, tensor, shape if isinstance(shape, list) else None)
 
 
 def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
@@ -67,7 +69,7 @@ def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
     if not isinstance(kwargs, dict):
         raise ModelFileError(path, f"{where}: kwargs must be an object, got "
                                    f"{type(kwargs).__name__}")
-    call = Call()
+    call = new_call()
     if all(is_keras_tensor(a) for a in args):  # the common case: f(x) or f(x, y)
         call.inputs.extend(tensor_ref(a, where, path) for a in args)
     else:
@@ -81,17 +83,17 @@ def parse_call(node: dict[str, Any], where: str, path: str | Path) -> Call:
 
 def plain_call(node: dict[str, Any]) -> Call | None:
     """:func:`parse_call` for the common node ``{"args": [tensor, ...], "kwargs": {...}}``
-    whose arguments are all well-formed tensors and whose keyword arguments carry no data
-    input; ``None`` for anything else (then call :func:`parse_call`, which gives the same
+    (or ``{"args": [[tensor, ...]], ...}``, a merge layer's) whose arguments are all
+    well-formed tensors and whose keyword arguments carry no data input; ``None`` for anything else (then call :func:`parse_call`, which gives the same
     result or the error). Only the importer's speed needs this."""
-    args = node.get("args", [])
-    kwargs = node.get("kwargs", {})
+    args = node.get("args", _NO_ARGS)
+    kwargs = node.get("kwargs")
     if type(args) is not list or not (kwargs is None or type(kwargs) is dict):
         return None
-    if kwargs:
-        for key in DATA_KWARGS + CALL_OPTIONS:
-            if key in kwargs:
-                return None
+    if kwargs and not _NOT_PLAIN.isdisjoint(kwargs):
+        return None
+    if len(args) == 1 and type(args[0]) is list:
+        args = args[0]  # a merge layer's one list of tensors: the same inputs, in order
     inputs = []
     for a in args:
         if type(a) is not dict or a.get("class_name") != KERAS_TENSOR:
@@ -100,16 +102,27 @@ def plain_call(node: dict[str, Any]) -> Call | None:
         if type(cfg) is not dict:
             return None
         h = cfg.get("keras_history")
-        if type(h) is not list or len(h) < 3:
+        if type(h) is not list:
             return None
-        layer, index, tensor = h[0], h[1], h[2]
+        if len(h) == 3:
+            layer, index, tensor = h
+        elif len(h) > 3:
+            layer, index, tensor = h[0], h[1], h[2]
+        else:
+            return None
         if (type(layer) is not str or type(index) is not int or type(tensor) is not int
                 or index < 0 or tensor < 0):
             return None
         shape = cfg.get("shape")
-        inputs.append(TensorRef(layer, index, tensor,
-                                tuple(shape) if isinstance(shape, list) else None))
-    return Call(inputs)
+        inputs.append(_new(TensorRef, (layer, index, tensor,
+                                       shape if isinstance(shape, list) else None)))
+    return _new(Call, (inputs, [], NO_OPTIONS))
+
+
+# plain_call's shortcuts: tuple.__new__ skips a named tuple's Python-level __new__.
+_new = tuple.__new__
+_NO_ARGS: list[Any] = []  # "args" missing: an empty list (only read)
+_NOT_PLAIN = frozenset(DATA_KWARGS + CALL_OPTIONS)
 
 
 def _collect(values: list[Any], call: Call, where: str, path: str | Path,

@@ -14,11 +14,12 @@ Every failure raises :class:`core.errors.ModelFileError` (path, detail).
 """
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from paramlab.core.errors import ModelFileError
 from paramlab.core.text import find_lone_surrogate, json_value_error
@@ -58,6 +59,17 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
     if len(data) > MAX_CONFIG_BYTES:
         raise ModelFileError(path, f"the {what} is {len(data):,} bytes, more than the "
                                    f"{MAX_CONFIG_BYTES:,} bytes ParamLab accepts")
+    if _orjson is not None and type(data) is bytes and not data.startswith(codecs.BOM_UTF8):
+        # The common case in one step: orjson reads the UTF-8 bytes themselves (no decoded
+        # copy), and refuses invalid UTF-8 and lone surrogate escapes, so an object it
+        # returns has no lone surrogate to look for. Anything else takes the general path
+        # below, whose messages are the ones users see.
+        try:
+            obj = _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            obj = None
+        if type(obj) is dict:
+            return obj
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -110,10 +122,20 @@ def read_json_file(path: str | Path) -> dict[str, Any]:
             raise ModelFileError(path, f"the file is {size:,} bytes, more than the "
                                        f"{MAX_CONFIG_BYTES:,} bytes ParamLab accepts")
         with p.open("rb") as f:
-            data = f.read(MAX_CONFIG_BYTES + 1)
+            data = _read_sized(f, size, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
     return loads_config(data, path)
+
+
+def _read_sized(f: BinaryIO, size: int, limit: int) -> bytes:
+    """``f.read(limit)`` for a file ``stat`` says has ``size`` bytes, without the
+    ``limit``-byte buffer that ``read(limit)`` allocates first (64 MiB for any small file,
+    which costs more than reading it)."""
+    data = f.read(min(size + 1, limit))
+    if size + 1 < limit and len(data) > size:  # the file grew since: read on to the limit
+        data += f.read(limit - len(data))
+    return data
 
 
 def read_keras_archive(path: str | Path) -> dict[str, Any]:

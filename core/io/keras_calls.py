@@ -8,8 +8,9 @@ Both parse to :class:`Call`: the data inputs in order, each a :class:`TensorRef`
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from paramlab.core.errors import ModelFileError
@@ -33,23 +34,38 @@ class TensorRef(NamedTuple):
         layer: The producing layer's name.
         node: Which call of that layer (0 for the first).
         tensor: Which output of that call (0 for single-output layers).
-        shape: The tensor's shape as the file recorded it (Keras 3 only), batch axis first.
+        shape: The tensor's shape as the file recorded it (Keras 3 only), batch axis first:
+            the file's own list, never changed (not copied: only an opaque layer's output
+            shape is read from it).
     """
 
     layer: str
     node: int
     tensor: int
-    shape: tuple[Any, ...] | None = None
+    shape: list[Any] | None = None
 
 
-@dataclass
-class Call:
+class Call(NamedTuple):
     """One call of a layer: its data inputs in order, any constant arguments, and the
-    :data:`CALL_OPTIONS` it was called with."""
+    :data:`CALL_OPTIONS` it was called with.
 
-    inputs: list[TensorRef] = field(default_factory=list)
-    constants: list[Any] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
+    A named tuple, cheap to build (the importer makes one per layer call). The readers
+    fill the containers of a :func:`new_call` while parsing its node; nothing changes them
+    afterwards. A call without options may share the read-only :data:`NO_OPTIONS`.
+    """
+
+    inputs: list[TensorRef]
+    constants: list[Any]
+    options: Mapping[str, Any]
+
+
+#: The options of a call made with none (read-only, shared).
+NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
+
+
+def new_call(inputs: list[TensorRef] | None = None) -> Call:
+    """A call with ``inputs`` (a new list when omitted), no constants, no options yet."""
+    return Call([] if inputs is None else inputs, [], {})
 
 
 def call_options(kwargs: dict[str, Any], call: Call) -> None:

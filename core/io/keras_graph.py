@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from paramlab.core.errors import GraphError, LayerError, ModelFileError
 from paramlab.core.fields import FieldKind, FieldSpec
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io import keras2_config, keras3_config
-from paramlab.core.io.keras_calls import Call, TensorRef, history
+from paramlab.core.io.keras_calls import NO_OPTIONS, Call, TensorRef, history, new_call
 from paramlab.core.io.keras_unwrap import (
     KERAS1_MESSAGE,
     MODEL_CLASSES,
@@ -57,6 +56,16 @@ MAX_MODEL_DEPTH = 32
 MAX_ALIAS_STEPS = 10_000
 
 Key = tuple[int, str, int, int]  # (scope, layer name, node index, tensor index)
+# One field's type check: (field name, kind, value types that surely pass, whether a list of
+# whole numbers passes).
+_Check = tuple[str, FieldKind, tuple[type, ...], bool]
+# A type's spec, the value-type signatures known to pass (-> indices of the fields whose
+# list elements need a look), the names of its fields, their checks.
+_TypeChecks = tuple["LayerSpec | None", dict[tuple[type, ...], tuple[int, ...]], tuple[str, ...],
+                    tuple[_Check, ...]]
+NO_CALL = Call((), (), NO_OPTIONS)  # a layer called with nothing (an input, a first layer)
+_NO_SOURCE: tuple[dict[str, Any], tuple[TensorRef, ...]] = ({}, ())
+_INTS_ONLY = frozenset({int})
 
 
 @dataclass
@@ -96,17 +105,21 @@ class _Builder:
         # whose input or output it is (named in error messages).
         self.alias: dict[Key, tuple[_Scope, TensorRef, str]] = {}
         self.bases: dict[tuple[int, str], int] = {}  # (scope, nested model) -> first node index
-        # (node id, scope, input tensors, layer name); "layer 'name'" is only formatted
-        # for an error message.
-        self.pending: list[tuple[str, _Scope, list[TensorRef], str]] = []
-        self.sources: dict[str, tuple[dict[str, Any], Call]] = {}  # node id -> (layer, call)
+        # (node id, scope, input tensors, layer name, layer entry); "layer 'name'" is only
+        # formatted for an error message.
+        self.pending: list[tuple[str, _Scope, list[TensorRef], str, dict[str, Any]]] = []
         self.opaque: list[tuple[str, dict[str, Any]]] = []
         # (scope, layer name, number of inputs) -> what a shared call of it is made of:
         # (type, converted config, trainable, spec, file config); see _layer.
         self.templates: dict[tuple[int, str, int], tuple[Any, ...]] = {}
-        self.reserved: set[str] = set()
-        self.convert = partial(from_keras_config, share=True) if owned else from_keras_config
-        self._checks: dict[int, tuple[tuple[str, FieldKind, tuple[type, ...], bool], ...]] = {}
+        self.top_layers: Any = None  # the top model's "layers", for self.reserved
+        self._reserved: set[str] | None = None
+        self.owned = owned
+        # Per type name, once per import: its spec and the type checks of its fields
+        # (see _check_types); Enum members hash slowly, so never per layer.
+        self._types: dict[str, _TypeChecks] = {}
+        self._classes: set[str] = set()  # class names already found valid
+        self.new_id = self.graph.new_id
         # Layers wait here and enter the graph in one LayerGraph.add_layers call (bulk
         # building: a layer called 100,000 times); names and owners are looked up here.
         self.rows: list[tuple[str, str, str, dict[str, Any], bool, str | None, str | None]] = []
@@ -131,8 +144,7 @@ class _Builder:
         cfg = self._model_config(obj, "the model")
         name = cfg.get("name")
         self.graph.name = name if isinstance(name, str) and name else "model"
-        self.reserved = {n for n in (_layer_name(layer) for layer in _as_list(cfg.get("layers")))
-                         if n is not None}
+        self.top_layers = cfg.get("layers")
         top = self._new_scope(None, False, None, "")
         self._model(obj, top, depth=0, input_refs=None)
         self.graph.add_layers(self.rows)
@@ -140,6 +152,16 @@ class _Builder:
         self._connect()
         self._record_opaque_shapes()
         return self.graph
+
+    @property
+    def reserved(self) -> set[str]:
+        """The names of the top model's layers (made-up names and the layers of nested
+        models must not take them); computed when first needed, which a model without
+        nested models or shared layers never does."""
+        if self._reserved is None:
+            self._reserved = {n for n in (_layer_name(layer) for layer in
+                                          _as_list(self.top_layers)) if n is not None}
+        return self._reserved
 
     # ------------------------------------------------------------------ models
     def _model(self, obj: dict[str, Any], scope: _Scope, depth: int,
@@ -165,10 +187,12 @@ class _Builder:
         object with a name not yet used in ``scope``. The caller records the name in
         ``scope.calls`` before asking for the next one."""
         for i, layer in enumerate(layers):
-            if not isinstance(layer, dict):
+            if type(layer) is not dict and not isinstance(layer, dict):
                 raise self.fail(f"model {model!r}: layer {i} must be an object, got "
                                 f"{type(layer).__name__}")
-            name = self._name_of(layer, i)
+            name = layer.get("name")
+            if type(name) is not str or not name or len(name) > MAX_NAME:
+                name = self._name_of(layer, i)  # the general rule, and its errors
             if name in scope.calls:
                 raise self.fail(f"model {model!r}: two layers are named {name!r}")
             yield layer, name
@@ -177,34 +201,37 @@ class _Builder:
                     input_refs: list[tuple[_Scope, TensorRef]] | None) -> list[TensorRef]:
         model = cfg.get("name")
         entries = []
+        calls_of, path = scope.calls, self.path
         for layer, name in self._named_layers(model, layers, scope):
-            calls = parse_inbound_nodes(layer.get("inbound_nodes"), name, self.path)
-            scope.calls[name] = max(len(calls), 1)
+            calls = parse_inbound_nodes(layer.get("inbound_nodes"), name, path)
+            calls_of[name] = len(calls) or 1
             entries.append((layer, name, calls))
         in_names = [h[0] for h in self._io_list(cfg.get("input_layers"), model, "input_layers")]
         out_refs = [TensorRef(*h) for h in
                     self._io_list(cfg.get("output_layers"), model, "output_layers")]
         if input_refs is not None:
             self._bind_inputs(scope, in_names, input_refs, model)
-        used: dict[str, set[int]] = {}  # layer name -> node indices other layers refer to
-        for ref in out_refs:
-            used.setdefault(ref.layer, set()).add(ref.node)
-        for _, _, calls in entries:
-            for call in calls:
-                for ref in call.inputs:
-                    used.setdefault(ref.layer, set()).add(ref.node)
+        used: dict[str, set[int]] | None = None  # see _used; only nested models need it
+        inputs = scope.inputs
+        add = self._layer
         for layer, name, calls in entries:
             cls = layer.get("class_name")
-            if _is_model(layer):
+            lcfg = layer.get("config")
+            # Not a model when its class is a plain string outside MODEL_CLASSES and its
+            # config has no "layers" (what _is_model decides, without the call).
+            if not (type(cls) is str and cls not in MODEL_CLASSES and type(lcfg) is dict
+                    and "layers" not in lcfg) and _is_model(layer):
+                if used is None:
+                    used = _used(entries, out_refs)
                 base = _first_call_index(layer, len(calls), used.get(name, set()))
                 self._nested(layer, name, calls, scope, depth, base)
-            elif cls == "InputLayer" and name in scope.inputs:
+            elif cls == "InputLayer" and name in inputs:
                 continue  # wired to the tensor the enclosing model passes in
             elif not calls:
-                self._layer(layer, name, 0, Call(), scope)
+                add(layer, name, 0, NO_CALL, scope)
             else:
                 for k, call in enumerate(calls):
-                    self._layer(layer, name, k, call, scope)
+                    add(layer, name, k, call, scope)
         return out_refs
 
     def _sequential(self, cfg: dict[str, Any], layers: list[Any], scope: _Scope, depth: int,
@@ -223,14 +250,14 @@ class _Builder:
             if input_refs is not None:
                 self._bind_inputs(scope, [name], input_refs, model)
             else:
-                self._layer(first, name, 0, Call(), scope)
+                self._layer(first, name, 0, NO_CALL, scope)
         elif input_refs is not None:
             self._bind_inputs(scope, ["__input__"], input_refs, model)
             prev = TensorRef("__input__", 0, 0)
         else:
             prev = self._synthetic_input(cfg, named, scope)
         for layer, name in named[start:]:
-            call = Call([prev] if prev is not None else [])
+            call = new_call([prev] if prev is not None else [])
             if _is_model(layer):
                 self._nested(layer, name, [call], scope, depth, 0)
             else:
@@ -272,7 +299,7 @@ class _Builder:
             name = f"input_layer_{i}"
         scope.calls[name] = 1
         layer = {"class_name": "InputLayer", "config": {"batch_shape": list(shape), "name": name}}
-        self._layer(layer, name, 0, Call(), scope)
+        self._layer(layer, name, 0, NO_CALL, scope)
         return TensorRef(name, 0, 0)
 
     def _bind_inputs(self, scope: _Scope, names: list[str],
@@ -319,33 +346,33 @@ class _Builder:
 
     # ------------------------------------------------------------------ layers
     def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
+        inputs = call.inputs
         if k > 1 and not call.constants:
-            template = self.templates.get((scope.id, name, len(call.inputs)))
+            template = self.templates.get((scope.id, name, len(inputs)))
             if template is not None:
                 # A later call of a shared layer: the same class, config and trainability
                 # as its first shared call, converted and checked once (a layer called
                 # 100,000 times is imported in bulk).
-                self._add_node(layer, name, k, call, scope, *template)
+                type_name, config, trainable, spec, cfg = template
+                self._add_node(layer, name, k, call, scope, type_name, dict(config),
+                               trainable, spec, cfg)
                 return
         cls = layer.get("class_name")
-        if not isinstance(cls, str) or not cls:
-            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
-                            f"string, got {elide_value(cls)}")
-        if len(cls) > MAX_NAME:
-            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
+        if type(cls) is not str or cls not in self._classes:
+            self._check_class(cls, name)
         cfg = layer.get("config")
         if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
             cfg = self._config_of(layer, f"layer {name!r}")
         if is_keras1_layer(cls, cfg):
             raise self.fail(f"{KERAS1_MESSAGE} (layer {name!r} uses Keras 1 arguments)")
         module = layer.get("module")
-        is_op = isinstance(module, str) and module.startswith(OP_MODULES)
-        type_name = _op_type(cls, len(call.inputs)) if is_op else cls
+        is_op = module is not None and isinstance(module, str) and module.startswith(OP_MODULES)
+        type_name = _op_type(cls, len(inputs)) if is_op else cls
         try:
-            config = self.convert(type_name, cfg)
+            config = from_keras_config(type_name, cfg, 0, self.owned)
         except LayerError as exc:
             raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
-        if not isinstance(config, dict):
+        if type(config) is not dict and not isinstance(config, dict):
             raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
         if call.options:
             config.update(call.options)  # return_attention_scores: what the call returns
@@ -353,45 +380,72 @@ class _Builder:
             scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
             if scalars:
                 config["constant"] = scalars[0]
-        spec = get_spec(type_name)
+        known = self._types.get(type_name)
+        if known is None:
+            known = self._type_checks(type_name)
+        spec = known[0]
         if spec is not None:
-            self._check_types(type_name, config, name, spec)
-        trainable = self._trainable(cfg, name) and not scope.frozen
+            self._check_types(type_name, config, name, known)
+        trainable = cfg.get("trainable", True)
+        if trainable is not True and trainable is not False:
+            trainable = self._trainable(cfg, name)  # refuses it, in one place
+        trainable = trainable and not scope.frozen
         if k == 1 and not is_op:
-            self.templates[(scope.id, name, len(call.inputs))] = (type_name, config, trainable,
-                                                                  spec, cfg)
+            # The template's config is this node's own (not copied): nothing changes a
+            # node's config before every call has copied it (see above).
+            self.templates[(scope.id, name, len(inputs))] = (type_name, config, trainable,
+                                                             spec, cfg)
         self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg)
+
+    def _check_class(self, cls: Any, name: str) -> None:
+        """Refuse a class_name that is not a non-empty string of a sane length; remember
+        one that is (a model repeats a few classes)."""
+        if not isinstance(cls, str) or not cls:
+            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
+                            f"string, got {elide_value(cls)}")
+        if len(cls) > MAX_NAME:
+            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
+        if type(cls) is str:
+            self._classes.add(cls)
 
     def _add_node(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
                   type_name: str, config: dict[str, Any], trainable: bool,
                   spec: LayerSpec | None, cfg: dict[str, Any]) -> None:
-        """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``)."""
-        owner_id = None
-        if scope.owner is not None:
-            owner_id = scope.owner.nodes.get((name, 0))
+        """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``);
+        ``config`` becomes the node's own (not copied)."""
+        owner = scope.owner
+        if owner is not None:
+            owner_id = owner.nodes.get((name, 0))
         elif k > 0:
             owner_id = scope.nodes.get((name, 0))
+        else:
+            owner_id = None
         if owner_id is not None:
             # Point at the layer that really owns the weights, never at another call.
             owner_id = self.owner_of.get(owner_id, owner_id)
-        if k == 0:
-            display = f"{name}{scope.suffix}" if scope.suffix else name
+        names = self.names
+        suffix = scope.suffix
+        if k == 0 and not suffix and scope.group is None and name not in names:
+            display = name  # _free_name's answer for the file's own, free, top-level name
         else:
-            display = f"{name}{scope.suffix}_call{k}"
-        display = self._free_name(display, scope, made_up=display != name)
-        if display in self.names:  # _free_name rules it out; LayerGraph's wording
-            raise self.fail(f"layer {name!r}: a layer named {display!r} already exists; "
-                            "names must be unique")
-        node_id = self.graph.new_id()
-        self.rows.append((node_id, type_name, display, dict(config), trainable, owner_id,
+            if k == 0:
+                display = f"{name}{suffix}" if suffix else name
+            else:
+                display = f"{name}{suffix}_call{k}"
+            display = self._free_name(display, scope, made_up=display != name)
+            if display in names:  # _free_name rules it out; LayerGraph's wording
+                raise self.fail(f"layer {name!r}: a layer named {display!r} already exists; "
+                                "names must be unique")
+        node_id = self.new_id()
+        self.rows.append((node_id, type_name, display, config, trainable, owner_id,
                           scope.group))
-        self.names.add(display)
+        names.add(display)
         if owner_id is not None:
             self.owner_of[node_id] = owner_id
         scope.nodes[(name, k)] = node_id
-        if call.inputs:
-            self.pending.append((node_id, scope, call.inputs, name))
-            self.sources[node_id] = (layer, call)
+        inputs = call.inputs
+        if inputs:
+            self.pending.append((node_id, scope, inputs, name, layer))
         if spec is None:
             self.opaque.append((node_id, cfg))
 
@@ -411,53 +465,88 @@ class _Builder:
             candidate = f"{stem}_{i}"
         return candidate
 
-    def _recorded_input_shape(self, node_id: str, index: int) -> list[Any] | None:
+    def _recorded_input_shape(self, node_id: str, index: int,
+                              sources: dict[str, tuple[dict[str, Any], list[TensorRef]]]
+                              ) -> list[Any] | None:
         """The shape the file records for input ``index`` of ``node_id``: its Keras 3
-        ``__keras_tensor__`` shape, else (Keras 2) its ``build_config.input_shape``."""
-        layer, call = self.sources.get(node_id, ({}, Call()))
-        if index >= len(call.inputs):
+        ``__keras_tensor__`` shape, else (Keras 2) its ``build_config.input_shape``.
+        ``sources``: node id -> (layer entry, input tensors)."""
+        layer, inputs = sources.get(node_id, _NO_SOURCE)
+        if index >= len(inputs):
             return None
-        shape = call.inputs[index].shape
+        shape = inputs[index].shape
         if shape is not None:
             return list(shape)
         built = _build_shape(layer, allow_nested=True)
         if built is None:
             return None
-        if len(call.inputs) == 1 and _is_shape(built):
+        if len(inputs) == 1 and _is_shape(built):
             return built
-        if len(built) == len(call.inputs) and _is_shape(built[index]):
+        if len(built) == len(inputs) and _is_shape(built[index]):
             return built[index]
         return None
 
+    def _type_checks(self, type_name: str) -> _TypeChecks:
+        """The spec of ``type_name`` and what :meth:`_check_types` needs for it, made once
+        per import (Enum members hash slowly): the field names, one check per field, and a
+        cache of value-type signatures known to pass."""
+        spec = get_spec(type_name)
+        fields = () if spec is None else spec.fields
+        # A number field with its own validation (Rescaling's scale, a number or a
+        # per-channel list) also takes a list; its validation words any problem.
+        checks = tuple(
+            (f.name, f.kind, _SURELY_OK[f.kind] + (
+                (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ()),
+             f.kind in _INT_LISTS) for f in fields)
+        known = self._types[type_name] = (spec, {}, tuple(f.name for f in fields), checks)
+        return known
+
     def _check_types(self, type_name: str, config: dict[str, Any], name: str,
-                     spec: LayerSpec | None = None) -> None:
+                     known: _TypeChecks | None = None) -> None:
         """Refuse a value whose JSON type cannot be right for the catalogue field (units
         given as text, kernel_size as an object ...). Out-of-range values are left to
-        propagation, which flags the layer without refusing the file."""
-        if spec is None:
-            spec = get_spec(type_name)
-        if spec is None:
+        propagation, which flags the layer without refusing the file.
+
+        The types of a config's field values (its *signature*) decide most fields alone;
+        a signature found to pass is remembered with the fields that still need a look at
+        their elements (whole-number lists), so a model's many layers of one class with
+        values of the same types pay one tuple lookup each."""
+        if known is None:
+            known = self._types.get(type_name) or self._type_checks(type_name)
+        if known[0] is None:
             return
-        checks = self._checks.get(id(spec))
-        if checks is None:
-            # Per spec, once per import: Enum members hash slowly.
-            # A number field with its own validation (Rescaling's scale, a number or a
-            # per-channel list) also takes a list; its validation words any problem.
-            checks = self._checks[id(spec)] = tuple(
-                (f.name, f.kind, _SURELY_OK[f.kind] + (
-                    (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ()),
-                 f.kind in _INT_LISTS) for f in spec.fields)
-        get = config.get
-        for field_name, kind, surely_ok, int_list in checks:
-            value = get(field_name)
+        _, passed, names, checks = known
+        values = tuple(map(config.get, names))
+        signature = tuple(map(type, values))
+        lists = passed.get(signature)
+        if lists is not None:
+            for i in lists:
+                if not _INTS_ONLY.issuperset(map(type, values[i])):
+                    self._check_value(type_name, name, checks[i], values[i])
+            return
+        lists = []
+        by_type = True  # every field decided by its type (and list elements' types)
+        for i, (value, check) in enumerate(zip(values, checks)):
             if value is None:
                 continue
             t = type(value)
-            if t in surely_ok or (int_list and t is list and all(type(v) is int for v in value)):
+            if t in check[2]:
                 continue  # the common cases, decided without _type_ok
-            if not _type_ok(kind, value):
-                raise self.fail(f"layer {name!r} ({type_name}): {field_name} has the wrong "
-                                f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
+            if check[3] and t is list:
+                lists.append(i)
+                if _INTS_ONLY.issuperset(map(type, value)):
+                    continue
+            self._check_value(type_name, name, check, value)
+            by_type = False  # passed on its value (3.0 for a whole number): not remembered
+        if by_type:
+            passed[signature] = tuple(lists)
+
+    def _check_value(self, type_name: str, name: str, check: _Check, value: Any) -> None:
+        """Refuse ``value`` unless it passes ``check`` (see :func:`_type_ok`)."""
+        field_name, kind, _, _ = check
+        if not _type_ok(kind, value):
+            raise self.fail(f"layer {name!r} ({type_name}): {field_name} has the wrong "
+                            f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
 
     def _trainable(self, cfg: dict[str, Any], name: str) -> bool:
         value = cfg.get("trainable", True)
@@ -471,24 +560,42 @@ class _Builder:
         # edge that cannot be resolved stops the list there, after the edges before it
         # are made (and checked), so the first error in file order is the one reported.
         edges: list[tuple[str, str, int, int]] = []
-        where: list[tuple[str, int, TensorRef]] = []
+        append = edges.append
+        alias = self.alias
         unresolved: ModelFileError | None = None
         try:
-            for node_id, scope, refs, name in self.pending:
+            for node_id, scope, refs, name, _ in self.pending:
+                nodes = scope.nodes
                 for i, ref in enumerate(refs):
-                    src, tensor = self._resolve(scope, ref, name)
-                    edges.append((src, node_id, i, tensor))
-                    where.append((name, i, ref))
+                    # The common case first: a layer of the same scope, no alias in between
+                    # (what _resolve finds first too).
+                    src = None
+                    if not alias or (scope.id, ref[0], ref[1], ref[2]) not in alias:
+                        src = nodes.get((ref[0], ref[1]))
+                    if src is not None:
+                        append((src, node_id, i, ref[2]))
+                    else:
+                        src, tensor = self._resolve(scope, ref, name)
+                        append((src, node_id, i, tensor))
         except ModelFileError as exc:
             unresolved = exc
         try:
             self.graph.connect_many(edges)
         except GraphError as exc:
-            name, i, ref = where[getattr(exc, "edge_index")]
+            name, i, ref = self._edge_source(getattr(exc, "edge_index"))
             raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
                             f"{ref.layer!r}: {exc}") from None
         if unresolved is not None:
             raise unresolved
+
+    def _edge_source(self, k: int) -> tuple[str, int, TensorRef]:
+        """(layer name, input index, tensor) of edge ``k`` of :meth:`_connect`: the ``k``-th
+        input tensor of the pending layers, in order."""
+        for _, _, refs, name, _ in self.pending:
+            if k < len(refs):
+                return name, k, refs[k]
+            k -= len(refs)
+        raise IndexError(k)
 
     def _resolve(self, scope: _Scope, ref: TensorRef, name: str) -> tuple[str, int]:
         """The node that produces ``ref`` for layer ``name`` in ``scope``, and which of its
@@ -525,10 +632,13 @@ class _Builder:
         """Give each opaque layer the output shape the file records for it: the shape of
         the tensor its consumers received (batch axis first), else a Keras 2 Lambda's
         ``output_shape`` argument (no batch axis)."""
+        if not self.opaque:
+            return
+        sources = {p[0]: (p[4], p[2]) for p in self.pending}
         for node_id, cfg in self.opaque:
             recorded = None
             for consumer, index in self.graph.outputs(node_id):
-                recorded = self._recorded_input_shape(consumer, index)
+                recorded = self._recorded_input_shape(consumer, index, sources)
                 if recorded is not None:
                     break
             shape: list[Any] | None = None
@@ -590,6 +700,10 @@ def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[C
     """
     if nodes is None:
         return []
+    if type(nodes) is list and len(nodes) == 1 and type(nodes[0]) is dict:
+        call = keras3_config.plain_call(nodes[0])  # the common case: one plain call
+        if call is not None:
+            return [call]
     if not isinstance(nodes, list):
         raise ModelFileError(path, f"layer {layer_name!r}: inbound_nodes must be a list, got "
                                    f"{type(nodes).__name__}")
@@ -609,6 +723,19 @@ def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[C
             raise ModelFileError(path, f"{where}: an inbound node must be an object or a list, "
                                        f"got {type(node).__name__}")
     return calls
+
+
+def _used(entries: list[tuple[dict[str, Any], str, list[Call]]], out_refs: list[TensorRef]
+          ) -> dict[str, set[int]]:
+    """Layer name -> the node indices other layers (and the model's outputs) refer to."""
+    used: dict[str, set[int]] = {}
+    for ref in out_refs:
+        used.setdefault(ref.layer, set()).add(ref.node)
+    for _, _, calls in entries:
+        for call in calls:
+            for ref in call.inputs:
+                used.setdefault(ref.layer, set()).add(ref.node)
+    return used
 
 
 def _first_call_index(layer: dict[str, Any], n_calls: int, used: set[int]) -> int:

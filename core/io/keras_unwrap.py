@@ -91,8 +91,11 @@ def check_version(version: Any, path: str | Path) -> None:
 
 def is_keras1_layer(class_name: Any, config: dict[str, Any]) -> bool:
     """Whether a layer entry can only come from Keras 1 (its class or argument names)."""
-    return (isinstance(class_name, str) and class_name in KERAS1_CLASSES) or (
-        not KERAS1_KEYS.isdisjoint(config))
+    if isinstance(class_name, str) and class_name in KERAS1_CLASSES:
+        return True
+    if type(config) is dict:  # its key view looks up the nine names, not every key
+        return not config.keys().isdisjoint(KERAS1_KEYS)
+    return not KERAS1_KEYS.isdisjoint(config)
 
 
 def sequential_layers(obj: dict[str, Any]) -> dict[str, Any] | None:

@@ -111,7 +111,10 @@ def _is_project(path: Path, info: os.stat_result) -> bool:
         return False
     try:
         with path.open("rb") as f:
-            data = f.read(MAX_JSON_BYTES + 1)
+            # Sized by stat (read(n) allocates n bytes first: 64 MiB for any small file).
+            data = f.read(info.st_size + 1)
+            if len(data) > info.st_size:  # the file grew since: read on to the limit
+                data += f.read(MAX_JSON_BYTES + 1 - len(data))
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
     if data.startswith((_ZIP_MAGIC, _HDF5_MAGIC)) or data.lstrip().startswith(b'"'):

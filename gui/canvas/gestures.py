@@ -52,8 +52,10 @@ def report_connect(scene: CanvasScene, port: PortItem, target: PortItem | NodeIt
         scene.gesture_refused.emit(
             f"expand the nested model {dst_item.group!r} to connect to one of its layers")
         return
-    if isinstance(src_item, GroupItem):
-        src = group_output(scene.document.graph, src_item.members)
+    if isinstance(src_item, GroupItem) and output < len(src_item.tensors):
+        src, output = src_item.tensors[output]  # the tensor that port stands for
+    elif isinstance(src_item, GroupItem):
+        src, output = group_output(scene.document.graph, src_item.members), 0
     else:
         src = src_item.node_id if isinstance(src_item, LayerItem) else None
     if src is not None and isinstance(dst_item, LayerItem):

@@ -105,6 +105,10 @@ class NodeItem(QGraphicsItem):
         self.output_port = self.output_ports[0]
         return True
 
+    def port_for(self, layer: str, output: int) -> int:
+        """The output port an edge carrying output ``output`` of ``layer`` starts from."""
+        return output
+
     # ------------------------------------------------------------------ geometry
     def input_port_scene_pos(self, index: int) -> QPointF:
         count = len(self.input_ports)
@@ -159,6 +163,8 @@ class GroupItem(NodeItem):
     Attributes:
         group: The nested model's name (key of ``LayerGraph.groups``).
         members: Ids of its layers, in topological order.
+        tensors: The tensors its output ports stand for, ``(member, output index)`` by port
+            (``painting.group_tensors``; empty for a folded block: one port).
         anchor: The centroid of the members' model positions (where the item sits until
             the user drags it; the drag becomes ``Move`` edits of every member).
     """
@@ -169,8 +175,17 @@ class GroupItem(NodeItem):
         self.members = members
         self.kind = "nested"  # or "block": a folded block of View > Group Blocks
         self.anchor = QPointF(0, 0)
+        self.tensors: list[tuple[str, int]] = []  # (member, output) of each output port
         self.setZValue(1)
         self.set_input_ports(1, False)
+
+    def port_for(self, layer: str, output: int) -> int:
+        """The output port standing for output ``output`` of member ``layer`` (the first
+        port for a tensor the item does not list, e.g. a folded block's)."""
+        try:
+            return self.tensors.index((layer, output))
+        except ValueError:
+            return 0
 
 
 def set_show_macs(show: bool, items: list[QGraphicsItem]) -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QTimer
 
+from paramlab.core.group_outputs import group_tensors, output_layers
+from paramlab.core.types import format_shape
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.layer_item import GroupItem
 from paramlab.gui.canvas.painting import group_look, group_members
@@ -84,12 +86,25 @@ class NestedModels:
         else:
             item.members = members
             item.set_look(look)
+        # One port per tensor the group exposes, labelled like a multi-output layer's.
+        tensors = group_tensors(output_layers(graph, members), shown if shown else None)
+        item.tensors = [(n, k) for n, k, _ in tensors]
+        item.set_output_ports([format_shape(s) if s is not None else "?" for _, _, s in tensors]
+                              if len(tensors) > 1 else [])
         for n in members:
             layer = scene.layer_item(n)
             if layer.isSelected():
                 layer.setSelected(False)
             layer.setVisible(False)
         self.place(item)
+
+    def edge_changed(self, src: str) -> None:
+        """A connection from ``src`` came or went: if ``src`` is in a collapsed nested
+        model, the tensors it exposes (its output ports) may have changed."""
+        graph = self._scene.document.graph
+        group = graph.raw(src).get("group") if src in graph else None
+        if group in self.items:
+            self.sync(group)
 
     def place(self, item: GroupItem) -> None:
         """Put a collapsed group at the centroid of its layers' model positions."""

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
+from paramlab.core.group_outputs import group_output
 from paramlab.core.io.cost_columns import format_si
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
@@ -164,15 +165,6 @@ def group_members(graph: LayerGraph, group: str) -> list[str]:
     return [n for n in graph.topological_order() if graph.raw(n).get("group") == group]
 
 
-def group_output(graph: LayerGraph, members: list[str]) -> str | None:
-    """The member whose output leaves the group (else the last member): the group's output."""
-    inside = set(members)
-    for n in reversed(members):
-        if any(dst not in inside for dst, _ in graph.outputs(n)):
-            return n
-    return members[-1] if members else None
-
-
 def group_look(graph: LayerGraph, group: str, members: list[str],
                results: Any) -> NodeLook:
     """The look of a collapsed nested model: its name, type, summed counts and the output
@@ -180,7 +172,7 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     ``None`` before the first propagation)."""
     meta = graph.groups.get(group, {})
     # the double border marks it collapsed; the line says what it is and holds
-    type_text = f"{meta.get('type', 'Model')} · {len(members)} layers"
+    type_text = f"{meta.get('type', 'Model')} · {len(members)} layer{'s' * (len(members) != 1)}"
     if results is None:
         return NodeLook(group, type_text, "…", "", "", None, "", True)
     rs = [results[n] for n in members if n in results]
@@ -479,6 +471,10 @@ def paint_group_frame(painter: QPainter, frame: QRectF, text: str) -> None:
     painter.rotate(90)  # text runs downwards, its top facing the layers
     painter.setFont(_font("frame"))
     painter.setPen(QColor(70, 70, 100))
-    painter.drawText(QRectF(10, 0, label.height() - 10, label.width()),
+    room = label.height() - 10
+    metrics = QFontMetricsF(_font("frame"))
+    if metrics.horizontalAdvance(text) > room:  # a short frame: the name alone, elided
+        text = metrics.elidedText(text.rsplit(" (", 1)[0], Qt.TextElideMode.ElideRight, room)
+    painter.drawText(QRectF(10, 0, room, label.width()),
                      int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
     painter.restore()

@@ -34,13 +34,12 @@ from paramlab.gui.document import Document
 class CanvasScene(QGraphicsScene):
     """The canvas of one :class:`gui.document.Document`.
 
-    Gesture signals (intents; ids are layer ids, positions scene units): layer_dropped(type,
-    pos); connect_requested(src, dst, index; -1: first free input, output tensor of src);
-    move_finished({id: (x,
-    y)}); delete_requested(ids, edges); copy/cut/duplicate_requested(ids); paste_requested();
-    collapse_requested(group, collapsed); layout_requested(); trainable_requested(ids,
-    trainable); freeze_up_to_requested(id); rename_requested(id) (the view opens an
-    editor); gesture_refused(message). selectionChanged() is emitted once per change.
+    Gesture signals (intents; ids are layer ids, positions scene units): layer_dropped(type, pos);
+    connect_requested(src, dst, index; -1: first free input, output tensor of src);
+    move_finished({id: (x, y)}); delete_requested(ids, edges); copy/cut/duplicate_requested(ids);
+    paste_requested(); collapse_requested(group, collapsed); layout_requested();
+    trainable_requested(ids, trainable); freeze_up_to_requested(id); rename_requested(id) (the view
+    opens an editor); gesture_refused(message). selectionChanged() is emitted once per change.
     """
 
     layer_dropped = Signal(str, QPointF)
@@ -244,7 +243,7 @@ class CanvasScene(QGraphicsScene):
         if src is dst:
             return
         index = key[2] if isinstance(dst, LayerItem) else 0
-        output = self._doc.graph.output_index(*key) if isinstance(src, LayerItem) else 0
+        output = src.port_for(key[0], self._doc.graph.output_index(*key))
         item.set_ends(src.output_port_scene_pos(output), dst.input_port_scene_pos(index),
                       self._routes.via(key))
 
@@ -296,12 +295,13 @@ class CanvasScene(QGraphicsScene):
             self._add_edge_item(key)
         self._update_ports(dst)
         self.route_node(dst)
+        self._nested.edge_changed(src)
 
     def _on_edge_removed(self, src: str, dst: str, index: int) -> None:
         self._drop_edge_item((src, dst, index))
-        if dst in self._layers:
-            self._update_ports(dst)
-            self.route_node(dst)
+        self._update_ports(dst)  # both do nothing for a removed layer
+        self.route_node(dst)
+        self._nested.edge_changed(src)
 
     def _drop_edge_item(self, key: EdgeKey) -> None:
         item = self._edges.pop(key, None)

@@ -1,6 +1,7 @@
 """Benchmark of the Keras importer (a script, not collected by pytest):
 
     python tests/bench/bench_keras_import.py [--repeat N] [--breakdown] [--no-keras]
+        [--keras-python PATH]
 
 To compare with an older tree, put its package first on the path (this script and its data
 stay): ``mkdir -p /tmp/base/paramlab && git archive REV | tar -x -C /tmp/base/paramlab`` then
@@ -14,7 +15,10 @@ same file (written once to a temporary folder):
   in-process (``core.cli.run``): read, parse (orjson when installed), build the graph,
   propagate, summarize, format the JSON and write it (to a string buffer);
 * ParamLab's import alone: read + parse + build + propagate;
-* when Keras is importable: ``keras.models.model_from_json`` + ``count_params()``.
+* when Keras is importable: ``keras.models.model_from_json`` + ``count_params()``, timed in a
+  child process that stays up for the whole run (``--keras-python``: the interpreter to use,
+  by default this one), so that Keras's memory and JAX's threads do not slow ParamLab's
+  rounds down; the child times each call itself, the same way.
 
 The rounds alternate the measurements (json.loads, end to end, import, Keras) so that a
 change in the machine's load hits them alike; each figure is the median over the rounds.
@@ -98,13 +102,69 @@ def end_to_end(path: Path) -> Callable[[], int]:
     return run
 
 
+KERAS_CHILD = r"""
+import gc, json, os, sys, time
+os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras 3 defaults to TensorFlow
+try:
+    import keras
+except ImportError:
+    print("missing", flush=True)
+    sys.exit(0)
+print(f"{keras.__version__} ({keras.backend.backend()})", flush=True)
+texts = {}
+for line in sys.stdin:
+    path = line.strip()
+    if path not in texts:
+        with open(path, encoding="utf-8") as f:
+            texts[path] = f.read()
+    gc.collect()
+    gc.disable()
+    start = time.perf_counter()
+    count = keras.models.model_from_json(texts[path]).count_params()
+    elapsed = time.perf_counter() - start
+    gc.enable()
+    print(count, elapsed, flush=True)
+"""
+
+
+class KerasChild:
+    """Keras in a child process that stays up for the whole run: ``time(path)`` has it run
+    ``model_from_json`` + ``count_params()`` on the file once and returns (count, seconds)
+    as the child measured them."""
+
+    def __init__(self, python: str) -> None:
+        import subprocess
+
+        self.proc = subprocess.Popen([python, "-c", KERAS_CHILD], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
+        self.version = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
+        if self.version in ("missing", ""):
+            self.close()
+            raise ImportError(f"{python} cannot import keras")
+
+    def time(self, path: Path) -> tuple[int, float]:
+        self.proc.stdin.write(f"{path}\n")  # type: ignore[union-attr]
+        self.proc.stdin.flush()  # type: ignore[union-attr]
+        count, seconds = self.proc.stdout.readline().split()  # type: ignore[union-attr]
+        return int(count), float(seconds)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
 def alternating(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
     """Median seconds of each function, the functions taking turns round after round."""
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for key, fn in fns.items():
-            times[key].append(median_time(fn, 1))
+            times[key].append(fn() if key in SELF_TIMED else median_time(fn, 1))
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+SELF_TIMED = {"keras"}  # functions that return their own measured seconds
 
 
 def main() -> int:
@@ -113,6 +173,9 @@ def main() -> int:
     parser.add_argument("--breakdown", action="store_true",
                         help="also time each stage: graph building, layout, propagation")
     parser.add_argument("--no-keras", action="store_true", help="leave out the Keras column")
+    parser.add_argument("--keras-python", default=sys.executable, metavar="PATH",
+                        help="Python interpreter with Keras installed, for the Keras column "
+                             "(default: this one)")
     args = parser.parse_args()
     import os
     import tempfile
@@ -122,16 +185,15 @@ def main() -> int:
         import orjson
     except ImportError:
         orjson = None
-    os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras 3 defaults to TensorFlow
-    try:
-        import keras
-    except ImportError:
-        keras = None
-    if args.no_keras:
-        keras = None
+    keras: KerasChild | None = None
+    if not args.no_keras:
+        try:
+            keras = KerasChild(args.keras_python)
+        except (ImportError, OSError):
+            keras = None
     print(f"Python {platform.python_version()} on {platform.machine()}, load average "
           f"{os.getloadavg()[0]:.2f}, orjson {orjson.__version__ if orjson else 'missing'}, "
-          f"Keras {keras.__version__ + ' (' + keras.backend.backend() + ')' if keras else 'not installed (column skipped)'}")
+          f"Keras {keras.version + ' in a child process' if keras else 'not installed (column skipped)'}")
     header = (f"{'model':<16}{'layers':>7}{'KiB':>6}{'json.loads':>12}{'summary json':>14}"
               f"{'ratio':>7}{'import':>10}{'keras':>10}{'vs keras':>10}")
     print(header)
@@ -152,13 +214,10 @@ def main() -> int:
             "import": lambda path=path: propagate(load_keras(path)).total,
         }
         if keras is not None:
-            def rebuild(text: str = text) -> int:
-                return keras.models.model_from_json(text).count_params()
-
-            counted = rebuild()
+            counted, _ = keras.time(path)  # warm-up, and the count to compare
             if counted != total:
                 print(f"{name}: Keras counts {counted:,}, ParamLab {total:,}")
-            fns["keras"] = rebuild
+            fns["keras"] = lambda path=path, keras=keras: keras.time(path)[1]
         t = alternating(fns, args.repeat)
         ratio = t["e2e"] / t["json"]
         if t["json"] >= 1e-3:
@@ -171,6 +230,8 @@ def main() -> int:
         layers = len(json.loads(text)["config"]["layers"])
         print(f"{name:<16}{layers:>7}{len(text) / 1024:>6.0f}{t['json'] * 1e3:>10.2f}ms"
               f"{t['e2e'] * 1e3:>12.2f}ms{ratio:>6.1f}x{t['import'] * 1e3:>8.2f}ms{keras_cols}")
+    if keras is not None:
+        keras.close()
     if args.breakdown:
         breakdown(args.repeat)
     print(f"\nworst summary json / json.loads (configs parsing in >= 1 ms): {worst:.1f}x "

@@ -319,3 +319,45 @@ def test_results_equal_the_dataclass_constructor() -> None:
         assert r == rebuilt and hash(r) == hash(rebuilt) and repr(r) == repr(rebuilt)
         with pytest.raises(dataclasses.FrozenInstanceError):
             r.trainable = 0  # type: ignore[misc]
+
+
+def _conv_model(kernel_sizes: list[Any]) -> dict[str, Any]:
+    """A Keras 3 Functional config: an input, then one Conv2D per kernel size, chained."""
+    layers: list[dict[str, Any]] = [
+        {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+         "config": {"name": "in", "batch_shape": [None, 32, 32, 3]}}]
+    prev = "in"
+    for i, size in enumerate(kernel_sizes):
+        name = f"conv{i}"
+        layers.append({"class_name": "Conv2D", "name": name, "config": {
+            "name": name, "filters": 4, "kernel_size": size, "strides": [1, 1]},
+            "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
+                "keras_history": [prev, 0, 0]}}], "kwargs": {}}]})
+        prev = name
+    return {"class_name": "Functional", "config": {
+        "name": "m", "layers": layers, "input_layers": [["in", 0, 0]],
+        "output_layers": [[prev, 0, 0]]}}
+
+
+@pytest.mark.parametrize("bad", [[3, "3"], [3, 3.5], [3, True], [3, {}]])
+def test_type_check_remembered_signature_still_looks_at_list_elements(bad) -> None:
+    """The importer remembers which value types passed for a class; a later layer whose
+    values have the same types but a wrong list element is refused all the same."""
+    parse_keras_config(_conv_model([[3, 3], [5, 5]]))
+    with pytest.raises(ModelFileError, match="conv2.*kernel_size has the wrong type"):
+        parse_keras_config(_conv_model([[3, 3], [5, 5], bad]))
+
+
+def test_merge_layer_list_argument_takes_the_plain_path() -> None:
+    """Keras 3 writes a merge layer's inputs as one list argument: the fast path reads it
+    as parse_call does (same inputs, in order), and leaves a list holding anything but
+    tensors to parse_call."""
+    t = [{"class_name": "__keras_tensor__", "config": {"shape": [None, 4],
+                                                       "keras_history": [n, 0, i]}}
+         for i, n in enumerate("abc")]
+    node = {"args": [t], "kwargs": {}}
+    fast = keras3_config.plain_call(node)
+    assert fast is not None and fast == keras3_config.parse_call(node, "here", "file")
+    assert [r.layer for r in fast.inputs] == ["a", "b", "c"]
+    assert keras3_config.plain_call({"args": [[*t, 2]], "kwargs": {}}) is None
+    assert keras3_config.plain_call({"args": [[t]], "kwargs": {}}) is None
