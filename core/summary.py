@@ -10,7 +10,9 @@ Rows follow Keras's ``model.summary()`` (``keras/src/utils/summary_utils.py``):
   listing the inputs of every call; its extra calls have no parameters of their own;
 * a nested model (layers whose ``group`` names an entry of ``graph.groups``) is ONE row named
   as the group, typed as the group (``Functional``), with the output shape of its output
-  layer and the sum of its layers' counts, unless the caller asks to expand it;
+  layer (every tensor it exposes when there are several, ``core.group_outputs``, as Keras
+  lists a model's outputs) and the sum of its layers' counts, unless the caller asks to
+  expand it;
 * "Connected to" is written as Keras writes it, ``name[node_index][tensor_index]``, where the
   node index is the call number of a shared layer (0 for the first call).
 
@@ -33,6 +35,7 @@ from typing import Any
 
 from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.graph import LayerGraph
+from paramlab.core.group_outputs import group_tensors, output_layers
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number
@@ -465,15 +468,11 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     meta = graph.groups.get(group, {})
-    member_set = set(members)
     results = [(m, layers[m]) for m in members]
     trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
-    # The group's output: the last member feeding a layer outside it (else the last member).
-    out_id = members[-1]
-    for m in reversed(members):
-        if any(dst not in member_set for dst, _ in graph.outputs(m)):
-            out_id = m
-            break
+    outputs = output_layers(graph, members)
+    out_id = outputs[-1]
+    shapes = tuple(s for _, _, s in group_tensors(outputs, layers))
     error, severity = _worst(results, graph, prefix_names=True)
     total = trainable + non_trainable
     return SummaryRow(out_id, group, str(meta.get("type", "Functional")),
@@ -483,7 +482,9 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
                       f"sum over {len(members)} layers = {total:,}", keras_connected,
                       tuple(members), True, buffers,
                       macs=_sum_known(r.macs for _, r in results),
-                      activation_elements=layers[out_id].activation_elements)
+                      activation_elements=_sum_known(layers[n].activation_elements
+                                                     for n in outputs),
+                      output_shapes=shapes if len(shapes) > 1 and None not in shapes else None)
 
 
 def _sum_known(values: Iterable[int | None]) -> int | None:

@@ -24,6 +24,7 @@ TimeDistributed ``T·`` the wrapped layer on one timestep.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from paramlab.core.catalogue.common import ranked_input
@@ -169,7 +170,9 @@ def conv_lstm_spec(rank: int) -> LayerSpec:
         ints_field("kernel_size", 3, rank, doc="Size of the convolution window."),
         ints_field("strides", 1, rank),
         choice_field("padding", "valid", ("valid", "same")),
-        DATA_FORMAT,
+        dataclasses.replace(DATA_FORMAT, doc="Axis order: channels_last (batch, time, ..., "
+                            "channels), Keras's default, or channels_first (batch, time, "
+                            "channels, ...)."),
         ints_field("dilation_rate", 1, rank),
         activation_field("tanh"),
         FieldSpec("recurrent_activation", FieldKind.STR, "sigmoid",

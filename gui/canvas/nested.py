@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QTimer
 
+from paramlab.core.group_outputs import group_tensors, output_layers
 from paramlab.core.types import format_shape
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.layer_item import GroupItem
-from paramlab.gui.canvas.painting import group_look, group_members, group_tensors
+from paramlab.gui.canvas.painting import group_look, group_members
 
 if TYPE_CHECKING:
     from paramlab.gui.canvas.scene import CanvasScene
@@ -86,7 +87,7 @@ class NestedModels:
             item.members = members
             item.set_look(look)
         # One port per tensor the group exposes, labelled like a multi-output layer's.
-        tensors = group_tensors(graph, members, shown if shown else None)
+        tensors = group_tensors(output_layers(graph, members), shown if shown else None)
         item.tensors = [(n, k) for n, k, _ in tensors]
         item.set_output_ports([format_shape(s) if s is not None else "?" for _, _, s in tensors]
                               if len(tensors) > 1 else [])

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
+from paramlab.core.group_outputs import group_output
 from paramlab.core.io.cost_columns import format_si
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
@@ -162,34 +163,6 @@ def _counts(r: LayerResult) -> tuple[int, int, int]:
 def group_members(graph: LayerGraph, group: str) -> list[str]:
     """Ids of the layers of nested model ``group``, in topological order."""
     return [n for n in graph.topological_order() if graph.raw(n).get("group") == group]
-
-
-def group_output(graph: LayerGraph, members: list[str]) -> str | None:
-    """The member whose output leaves the group (else the last member): the group's output."""
-    inside = set(members)
-    for n in reversed(members):
-        if any(dst not in inside for dst, _ in graph.outputs(n)):
-            return n
-    return members[-1] if members else None
-
-
-def group_tensors(graph: LayerGraph, members: list[str], results: Any
-                  ) -> list[tuple[str, int, Any]]:
-    """The tensors a collapsed nested model exposes, one output port each, as ``(member,
-    output index, shape)`` (the shape labels the port; ``None`` when unknown): every output
-    tensor of each member whose output leaves the group (its output layers, in topological
-    order; an LSTM with ``return_state`` gives 3), or of :func:`group_output` when none
-    does. ``results`` maps node id to :class:`LayerResult` (``None`` before the first
-    propagation: one tensor per layer)."""
-    inside = set(members)
-    outs = [n for n in members if any(dst not in inside for dst, _ in graph.outputs(n))]
-    last = group_output(graph, members)
-    tensors: list[tuple[str, int, Any]] = []
-    for n in outs or ([last] if last is not None else []):
-        r = results.get(n) if results else None
-        shapes = (r.output_shapes or (r.output_shape,)) if r is not None else (None,)
-        tensors += [(n, k, shape) for k, shape in enumerate(shapes)]
-    return tensors
 
 
 def group_look(graph: LayerGraph, group: str, members: list[str],

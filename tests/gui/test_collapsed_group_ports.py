@@ -18,43 +18,10 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from paramlab.core.io.keras_import import parse_keras_config
+from tests.core.test_group_outputs import encoder_states_config
 from tests.gui.test_canvas import drag, show_canvas
 
 LABELS = ["(None, 5, 9)", "(None, 9)", "(None, 9)"]
-
-
-def _kt(layer: str, tensor: int, shape: list) -> dict:
-    return {"class_name": "__keras_tensor__", "config": {
-        "shape": shape, "dtype": "float32", "keras_history": [layer, 0, tensor]}}
-
-
-def _layer(cls: str, name: str, config: dict, args: list) -> dict:
-    return {"module": "keras.layers", "class_name": cls, "name": name,
-            "config": {"name": name, "trainable": True, **config},
-            "inbound_nodes": [{"args": args, "kwargs": {}}]}
-
-
-def encoder_states_config() -> dict:
-    encoder = {
-        "module": "keras.src.models.functional", "class_name": "Functional", "name": "encoder",
-        "config": {"name": "encoder", "trainable": True, "layers": [
-            {"module": "keras.layers", "class_name": "InputLayer", "name": "seq",
-             "config": {"batch_shape": [None, 5, 4], "name": "seq"}, "inbound_nodes": []},
-            _layer("LSTM", "lstm", {"units": 9, "return_sequences": True, "return_state": True},
-                   [_kt("seq", 0, [None, 5, 4])])],
-            "input_layers": [["seq", 0, 0]],
-            "output_layers": [["lstm", 0, 0], ["lstm", 0, 1], ["lstm", 0, 2]]},
-        "inbound_nodes": [{"args": [_kt("x", 0, [None, 5, 4])], "kwargs": {}}]}
-    return {"module": "keras.src.models.functional", "class_name": "Functional", "config": {
-        "name": "states", "trainable": True, "layers": [
-            {"module": "keras.layers", "class_name": "InputLayer", "name": "x",
-             "config": {"batch_shape": [None, 5, 4], "name": "x"}, "inbound_nodes": []},
-            encoder,
-            _layer("Flatten", "flat", {}, [_kt("encoder", 0, [None, 5, 9])]),
-            _layer("Concatenate", "states", {"axis": -1},
-                   [[_kt("encoder", 1, [None, 9]), _kt("encoder", 2, [None, 9])]])],
-        "input_layers": [["x", 0, 0]],
-        "output_layers": [["flat", 0, 0], ["states", 0, 0]]}}
 
 
 def near(a: QPointF, b: QPointF) -> bool:
