@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,6 +88,9 @@ def _fresh(rows: list[tuple[Any, ...]], nodes: dict[str, Any], names: dict[str, 
 
 def _second(pair: tuple[str, int]) -> int:
     return pair[1]
+
+
+_BY_INDEX = operator.itemgetter(1)  # _second in C, for input_tensors
 
 
 def snake_case(type_name: str) -> str:
@@ -190,6 +194,23 @@ class LayerGraph:
             if len(keys) == 1:
                 return [(u, next(iter(keys)))]
         return sorted(((u, k) for u, keys in pred.items() for k in keys), key=_second)
+
+    def input_tensors(self, node_id: str) -> list[tuple[str, int, int]]:
+        """``(source id, input index, output index)`` of every input of ``node_id``, by
+        input index: :meth:`inputs` with each one's :meth:`output_index`, in one pass (what
+        propagation reads for every layer)."""
+        pred = self._g._pred.get(node_id)
+        if not pred:
+            return []
+        if len(pred) == 1:
+            (u, keys), = pred.items()
+            if len(keys) == 1:
+                (k, attrs), = keys.items()
+                return [(u, k, attrs.get("output", 0))]
+        tensors = [(u, k, attrs.get("output", 0)) for u, keys in pred.items()
+                   for k, attrs in keys.items()]
+        tensors.sort(key=_BY_INDEX)
+        return tensors
 
     def output_index(self, src: str, dst: str, index: int) -> int:
         """Which output tensor of ``src`` feeds input ``index`` of ``dst`` (0 for the first;
@@ -453,20 +474,24 @@ class LayerGraph:
         seq, pred, node = self._seq, self._g._pred, self._g._node
         batch: list[tuple[str, str, int, int]] = []
         taken: set[tuple[str, int]] = set()  # (dst, index) of the edges in batch
-        limits: dict[str, int | None] = {}
-        for k, (src, dst, index, output) in enumerate(edges):
+        limits: dict[str, int | None] = {}  # layer type -> its maximum number of inputs
+        for k, edge in enumerate(edges):
+            src, dst, index, output = edge
             if (not self._backward and src in seq and dst in seq and seq[src] < seq[dst]
                     and type(index) is int and index >= 0 and type(output) is int
-                    and output >= 0 and (dst, index) not in taken):
+                    and output >= 0):
+                key = (dst, index)
                 inputs = pred[dst]
-                if not inputs or not any(index in keys for keys in inputs.values()):
-                    limit = limits.get(dst, -1)
+                if key not in taken and (
+                        not inputs or not any(index in keys for keys in inputs.values())):
+                    type_name = node[dst]["type"]
+                    limit = limits.get(type_name, -1)
                     if limit == -1:
-                        spec = _get_spec(node[dst]["type"])
-                        limit = limits[dst] = None if spec is None else spec.inputs.maximum
+                        spec = _get_spec(type_name)
+                        limit = limits[type_name] = None if spec is None else spec.inputs.maximum
                     if limit is None or index < limit:
-                        batch.append((src, dst, index, output))
-                        taken.add((dst, index))
+                        batch.append(edge)
+                        taken.add(key)
                         continue
             self._add_edge_batch(batch)
             batch, taken = [], set()

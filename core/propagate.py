@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
 
-from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue import CATALOGUE
 from paramlab.core.costs import FLOPS_PER_MAC, activation_elements, layer_costs
 from paramlab.core.errors import LayerError
 from paramlab.core.formula import weight_formula
@@ -33,14 +33,15 @@ from paramlab.core.opaque import describe as describe_opaque
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
 from paramlab.core.shapes import to_channels_first, to_channels_last
 from paramlab.core.text import MAX_RANK, MAX_SIZE, elide_name, elide_value, format_number
-from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec
+from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec, fast_frozen_init
 
 log = logging.getLogger(__name__)
+_CATALOGUE_GET = CATALOGUE.get  # core.catalogue.get_spec without its call
 
 BYTES_PER_PARAM = 4  # float32, as Keras's summary reports memory
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class LayerResult:
     """What propagation computed for one layer.
 
@@ -64,7 +65,9 @@ class LayerResult:
             single output (``output_shape`` is always the first).
         torch: The PyTorch-convention counts (:class:`core.pytorch.TorchCounts`: trainable,
             non-trainable, buffer elements and the ``torch.nn`` mapping); ``None`` when the
-            layer could not be computed or its type is unknown.
+            layer could not be computed or its type is unknown. Computed when first read
+            (propagation runs the PyTorch rule then); equality, hashing and ``repr`` read it
+            like any other field.
     """
 
     node_id: str
@@ -101,6 +104,41 @@ class LayerResult:
     def ok(self) -> bool:
         return self.diagnostic is None or self.diagnostic.severity is Severity.WARNING
 
+
+fast_frozen_init(LayerResult)
+
+
+_TORCH_SLOT = LayerResult.__dict__["torch"]  # the slot's own descriptor, before the property
+
+
+def _read_torch(self: LayerResult) -> TorchCounts | None:
+    # Propagation stores the arguments of _torch_counts in the slot, as a tuple, and the
+    # first read runs it: most runs never read the PyTorch counts (the Keras convention),
+    # and its rule costs about as much as the Keras shape rule.
+    value = _TORCH_SLOT.__get__(self, LayerResult)
+    if value.__class__ is tuple:
+        value = _torch_counts(*value)
+        _TORCH_SLOT.__set__(self, value)
+    return value
+
+
+# The field's slot behind a property that computes it on first read; __init__ and
+# dataclasses' own __setstate__ write the slot (assignment still raises: frozen).
+LayerResult.torch = property(_read_torch, _TORCH_SLOT.__set__,  # type: ignore[assignment]
+                             doc="PyTorch-convention counts (see the class doc).")
+_KERAS_FIELDS = attrgetter(*(f.name for f in fields(LayerResult) if f.name != "torch"))
+
+
+def _same(r: LayerResult, prev: LayerResult) -> bool:
+    """``r == prev`` for a recomputed descendant, without computing PyTorch counts nobody
+    has read: while both are still the rule's arguments, equal arguments (the same rule,
+    shapes, config and counts) give equal counts. Unequal arguments say "not the same",
+    which at worst replaces ``prev`` by an equal result (a descendant's config and
+    trainability are unchanged, so its arguments differ only with its input shapes)."""
+    a, b = _TORCH_SLOT.__get__(r, LayerResult), _TORCH_SLOT.__get__(prev, LayerResult)
+    if a.__class__ is tuple and b.__class__ is tuple:
+        return a[0] is b[0] and a[1:] == b[1:] and _KERAS_FIELDS(r) == _KERAS_FIELDS(prev)
+    return r == prev
 
 # Every field after node_id, in __init__'s order, read in one C call.
 _RESULT_REST = attrgetter(*(f.name for f in fields(LayerResult)[1:]))
@@ -276,7 +314,7 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
                 r = prev
             else:
                 r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
-                if r == prev:
+                if _same(r, prev):
                     r = prev
         else:
             r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
@@ -291,9 +329,15 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
     tally = _Tally()
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
+    node = graph.nx_graph._node  # graph.raw without its call, for every layer
+    add = tally.add
     for n in order_list:
-        r = results[n] = _compute_call(graph, n, results, memo)
-        tally.add(n, r)
+        d = node[n]
+        if d.get("shared_with") is None:
+            r = results[n] = _compute_raw(graph, n, d, results)
+        else:
+            r = results[n] = _compute_call(graph, n, results, memo, d)
+        add(n, r)
     return _result(LayerResults(results), tuple(order_list), order_list, graph,
                    frozenset(order_list), tally)
 
@@ -373,15 +417,18 @@ def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
 
 
 def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult],
-                  memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]]) -> LayerResult:
+                  memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]],
+                  d: dict[str, Any] | None = None) -> LayerResult:
     """:func:`_compute`, except that a shared call (``shared_with``) whose owner, inputs,
     config, trainability and group equal an earlier call's reuses that call's result: a
     layer called 100,000 times is computed once per distinct input shape. Only results
-    without a diagnostic are reused (a diagnostic names its layer)."""
-    d = graph.raw(node_id)
+    without a diagnostic are reused (a diagnostic names its layer). ``d``: the layer's
+    ``graph.raw(node_id)``, when the caller has it."""
+    if d is None:
+        d = graph.raw(node_id)
     owner = d.get("shared_with")
     if owner is None:
-        return _compute(graph, node_id, done)
+        return _compute_raw(graph, node_id, d, done)
     inputs = graph.inputs(node_id)
     key = (owner, d["type"], d["trainable"], d.get("group"),
            tuple((i, _tensor_shape(done[src], graph.output_index(src, node_id, i)))
@@ -389,7 +436,7 @@ def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResul
     hit = memo.get(key)
     if hit is not None and hit[0] == d["config"]:
         return _renamed(hit[1], node_id)
-    r = _compute(graph, node_id, done)
+    r = _compute_raw(graph, node_id, d, done)
     if r.diagnostic is None:
         memo[key] = (d["config"], r)
     return r
@@ -397,7 +444,8 @@ def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResul
 
 def _renamed(r: LayerResult, node_id: str) -> LayerResult:
     """``dataclasses.replace(r, node_id=node_id)``, several times cheaper (it runs once per
-    reused shared call: 100,000 times for a layer called 100,000 times)."""
+    reused shared call: 100,000 times for a layer called 100,000 times). Reading ``r``'s
+    fields computes its PyTorch counts once; every copy shares them."""
     return LayerResult(node_id, *_RESULT_REST(r))
 
 
@@ -409,18 +457,38 @@ def _tensor_shape(r: LayerResult, output: int) -> Any:
 
 
 def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -> LayerResult:
-    d = graph.raw(node_id)
-    spec = get_spec(d["type"])
-    inputs = graph.inputs(node_id)
-    in_shapes: list[Any] = [done[src].output_shape for src, _ in inputs]
-    wrong_output = _pick_outputs(graph, node_id, inputs, done, in_shapes)
+    """Layer ``node_id``'s result, from its inputs' results in ``done``."""
+    return _compute_raw(graph, node_id, graph.raw(node_id), done)
+
+
+def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
+                 done: Mapping[str, LayerResult]) -> LayerResult:
+    spec = _CATALOGUE_GET(d["type"])
+    inputs = graph.input_tensors(node_id)
+    n_in = len(inputs)
+    wrong_output = None
+    # Most inputs read the first output of a single-output layer: its output_shape.
+    if n_in == 1:
+        r = done[inputs[0][0]]
+        in_shapes: list[Any] = [r.output_shape]
+        if inputs[0][2] or r.output_shapes is not None:
+            wrong_output = _pick_outputs(graph, node_id, inputs, done, in_shapes)
+    else:
+        in_shapes = []
+        plain = True
+        for src, _, k in inputs:
+            r = done[src]
+            in_shapes.append(r.output_shape)
+            if k or r.output_shapes is not None:
+                plain = False
+        if not plain:
+            wrong_output = _pick_outputs(graph, node_id, inputs, done, in_shapes)
     if spec is None:
         return _opaque(graph, node_id, tuple(in_shapes))
     need = spec.inputs
-    n_in = len(inputs)
-    # graph.inputs sorts by index: the indices are 0 .. n-1 unless one is missing.
+    # input_tensors sorts by index: the indices are 0 .. n-1 unless one is missing.
     if n_in and inputs[-1][1] != n_in - 1:
-        indices = [i for _, i in inputs]
+        indices = [i for _, i, _ in inputs]
         missing = min(set(range(max(indices) + 1)) - set(indices))
         return _fail(node_id, spec, in_shapes,
                      f"input {missing + 1} is not connected; {d['type']} takes {need.describe()}")
@@ -430,7 +498,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
     if wrong_output is not None:
         return _fail(node_id, spec, in_shapes, wrong_output)
     if None in in_shapes:
-        for (src, _), shape in zip(inputs, in_shapes):
+        for (src, _, _), shape in zip(inputs, in_shapes):
             if shape is None:
                 name = graph.raw(src)["name"]
                 return _fail(node_id, spec, in_shapes,
@@ -446,20 +514,24 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         rule_out = spec.output_shape(rule_in, config)
         out = to_channels_first(rule_out) if first else rule_out
         _check_shape(out)
-        extra = spec.extra_outputs(rule_in, config, rule_out) if spec.extra_outputs else ()
-        if first:
-            extra = tuple(to_channels_first(s) for s in extra)
-        for s in extra:
-            _check_shape(s)
-        all_out = (out, *extra) if extra else None
+        extra: tuple[Shape, ...] = ()
+        all_out = None
+        if spec.extra_outputs is not None:
+            extra = spec.extra_outputs(rule_in, config, rule_out)
+            if first:
+                extra = tuple(to_channels_first(s) for s in extra)
+            for s in extra:
+                _check_shape(s)
+            if extra:
+                all_out = (out, *extra)
         weights = spec.weights(rule_in, config)
         for w in weights:
             for x in w.shape:
-                if (not isinstance(x, int)) or x <= 0:
+                # (the class test first: isinstance is a call, and most sizes are ints)
+                if (x.__class__ is not int and not isinstance(x, int)) or x <= 0:
                     raise LayerError(f"weight {w.name} would have shape {elide_value(w.shape)}; "
                                      "every size must be a positive whole number")
         macs, elements = layer_costs(spec, rule_in, rule_out, config, extra)
-        mapping = _torch_mapping(spec, rule_in, config)
     except LayerError as exc:
         return _fail(node_id, spec, in_shapes, str(exc))
     except Exception as exc:  # a rule's bug must not take the app down with it
@@ -471,25 +543,24 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
         owner_name = graph.raw(owner)["name"] if owner in graph else owner
         return LayerResult(node_id, shapes, out, weights, 0, 0,
                            f"0 (shares the weights of {elide_name(owner_name)!r})",
-                           torch=None if mapping is None else TorchCounts(0, 0, 0, mapping),
+                           torch=None if spec.torch is None else (
+                               spec, rule_in, config, None, 0, 0),
                            macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
-    layer_trainable = is_layer_trainable(graph, node_id)
+    layer_trainable = _trainable(graph, d)
     trainable, non_trainable = count_weights(weights, layer_trainable)
-    torch = None if mapping is None else count_torch(mapping, layer_trainable, trainable,
-                                                     non_trainable)
+    torch = None if spec.torch is None else (spec, rule_in, config, layer_trainable,
+                                             trainable, non_trainable)
     return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
-                       torch=torch, macs=macs, activation_elements=elements,
-                       output_shapes=all_out)
+                       None, True, torch, macs, elements, None, all_out)
 
 
-def _pick_outputs(graph: LayerGraph, node_id: str, inputs: list[tuple[str, int]],
+def _pick_outputs(graph: LayerGraph, node_id: str, inputs: list[tuple[str, int, int]],
                   done: Mapping[str, LayerResult], in_shapes: list[Any]) -> str | None:
     """Replace, in ``in_shapes``, the shape of every input fed by a later output of a
     multi-output layer (``state_h`` of an LSTM); return the error when an input asks for
-    an output its source does not have."""
-    for i, (src, index) in enumerate(inputs):
-        k = graph.output_index(src, node_id, index)
+    an output its source does not have. ``inputs``: ``graph.input_tensors(node_id)``."""
+    for i, (src, index, k) in enumerate(inputs):
         shapes = done[src].output_shapes
         if shapes is not None and k < len(shapes):
             in_shapes[i] = shapes[k]
@@ -499,6 +570,25 @@ def _pick_outputs(graph: LayerGraph, node_id: str, inputs: list[tuple[str, int]]
             return (f"input {index + 1} takes output {k + 1} of {graph.raw(src)['name']!r}, "
                     f"which has {n} output{'s' if n != 1 else ''}")
     return None
+
+
+def _torch_counts(spec: Any, shapes: tuple[Shape, ...], config: Any,
+                  layer_trainable: bool | None, trainable: int,
+                  non_trainable: int) -> TorchCounts:
+    """A computed layer's PyTorch-convention counts (``layer_trainable`` ``None``: a shared
+    call, which counts 0). Run when ``LayerResult.torch`` is first read (the copies of a
+    reused shared call share their source's value), after the Keras rules have accepted
+    the layer; a bug in the PyTorch rule then says so in the mapping (no PyTorch
+    equivalent) instead of raising into the view that reads it."""
+    try:
+        mapping = _torch_mapping(spec, shapes, config)
+    except Exception as exc:  # a rule's bug must not take the app down with it
+        log.exception("PyTorch rule of %s failed", spec.type)
+        mapping = TorchMapping(unsupported=f"internal error while mapping {spec.type} to "
+                                           f"PyTorch: {explain(exc)}")
+    if layer_trainable is None:
+        return TorchCounts(0, 0, 0, mapping)
+    return count_torch(mapping, layer_trainable, trainable, non_trainable)
 
 
 def _torch_mapping(spec: Any, shapes: tuple[Shape, ...], config: Any) -> TorchMapping | None:
@@ -516,8 +606,13 @@ def is_layer_trainable(graph: LayerGraph, node_id: str) -> bool:
     """Whether layer ``node_id``'s weights may train: its own ``trainable`` flag, and no
     nested model around it frozen (Keras: ``model.trainable = False`` freezes all its
     layers). The one place that decides trainability; counts and views follow it."""
-    d = graph.raw(node_id)
-    return bool(d["trainable"]) and not graph.is_group_frozen(d.get("group"))
+    return _trainable(graph, graph.raw(node_id))
+
+
+def _trainable(graph: LayerGraph, d: dict[str, Any]) -> bool:
+    """:func:`is_layer_trainable` of the layer whose ``graph.raw`` is ``d``."""
+    group = d.get("group")
+    return bool(d["trainable"]) and (group is None or not graph.is_group_frozen(group))
 
 
 def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:
@@ -535,6 +630,17 @@ def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tup
 
 
 def _check_shape(shape: Shape) -> None:
+    """Raise ``LayerError`` unless ``shape`` is a valid output shape: a non-empty tuple of
+    at most ``MAX_RANK`` axes after the batch axis, each ``None`` or a whole number from 1
+    to ``MAX_SIZE``."""
+    if shape.__class__ is tuple and 0 < len(shape) <= MAX_RANK + 1:
+        # The common case (exact ints in range, or None) in one test per axis; anything
+        # else goes to the checks below, which word the error.
+        for dim in shape[1:]:
+            if dim is not None and (dim.__class__ is not int or not 0 < dim <= MAX_SIZE):
+                break
+        else:
+            return
     if not isinstance(shape, tuple) or not shape:
         raise LayerError(f"computed an invalid output shape {elide_value(shape)}")
     if len(shape) > MAX_RANK + 1:

@@ -5,7 +5,7 @@ Shapes are channels-last tuples whose first element is the batch axis, always ``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from enum import Enum
 from math import prod
 
@@ -13,7 +13,33 @@ Dim = int | None
 Shape = tuple[Dim, ...]
 
 
-@dataclass(frozen=True, slots=True)
+def fast_frozen_init(cls: type) -> None:
+    """Give ``cls``, a frozen slots dataclass declared with ``init=False``, the
+    ``__init__`` dataclasses would write (same parameters, defaults and order), storing
+    each field through its slot's descriptor: the generated one calls
+    ``object.__setattr__`` per field, twice the cost, and propagation builds a result and
+    a few weights per layer. Assignment after construction still raises
+    ``FrozenInstanceError`` (``__setattr__`` is untouched); eq, hash, repr,
+    ``dataclasses.replace`` and pickling are the dataclass's own."""
+    params, body, env = [], [], {}
+    for i, f in enumerate(fields(cls)):
+        if f.default_factory is not MISSING or not f.init:
+            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields are supported")
+        if f.default is not MISSING:
+            env[f"_d{i}"] = f.default
+            params.append(f"{f.name}=_d{i}")
+        else:
+            params.append(f.name)
+        env[f"_s{i}"] = cls.__dict__[f.name].__set__
+        body.append(f"    _s{i}(self, {f.name})")
+    src = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body)
+    exec(src, env)  # noqa: S102 - source built above from the dataclass's own fields
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class WeightSpec:
     """One weight tensor of a layer, as Keras's ``layer.weights`` lists it.
 
@@ -31,6 +57,9 @@ class WeightSpec:
     def size(self) -> int:
         """Number of scalar parameters: the product of ``shape`` (1 for a scalar)."""
         return prod(self.shape)
+
+
+fast_frozen_init(WeightSpec)
 
 
 class Severity(str, Enum):

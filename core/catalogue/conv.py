@@ -77,8 +77,9 @@ def spatial_output(x: Shape, config: Config, rank: int, what: str = "kernel") ->
     kernel = config.get("kernel_size") or config.get("pool_size")
     strides = config["strides"]
     dilation = config.get("dilation_rate", (1,) * rank)
-    return tuple(conv_output_length(x[1 + i], kernel[i], config["padding"], strides[i],
-                                    dilation[i], what) for i in range(rank))
+    padding = config["padding"]
+    return tuple([conv_output_length(x[1 + i], kernel[i], padding, strides[i], dilation[i],
+                                     what) for i in range(rank)])
 
 
 def conv_spec(rank: int) -> LayerSpec:
@@ -87,11 +88,13 @@ def conv_spec(rank: int) -> LayerSpec:
 
     def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         x = one_input(inputs)
-        require_rank(x, rank + 2, type_name)
+        if len(x) != rank + 2:
+            require_rank(x, rank + 2, type_name)
         if max(config["strides"]) > 1 and max(config["dilation_rate"]) > 1:
             raise LayerError("strides > 1 cannot be combined with dilation_rate > 1")
-        _check_groups(x[-1], config)
-        return (None,) + spatial_output(x, config, rank) + (config["filters"],)
+        if config["groups"] != 1:  # any length divides by 1
+            _check_groups(x[-1], config)
+        return (None, *spatial_output(x, config, rank), config["filters"])
 
     def weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
         cin = require_known(one_input(inputs)[-1], "the channel axis of the input")
@@ -196,7 +199,8 @@ def depthwise_spec(rank: int) -> LayerSpec:
 
     def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         x = one_input(inputs)
-        require_rank(x, rank + 2, type_name)
+        if len(x) != rank + 2:
+            require_rank(x, rank + 2, type_name)
         _check_strides_dilation(config)
         cin = x[-1]
         return (None,) + spatial_output(x, config, rank) + (

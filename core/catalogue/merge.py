@@ -42,11 +42,14 @@ def elementwise_spec(type_name: str) -> LayerSpec:
                          "0 parameters.")
 
 
+def _listed(inputs: tuple[Shape, ...]) -> str:
+    return " and ".join(format_shape(s) for s in inputs)
+
+
 def _concat_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     ranks = {len(s) for s in inputs}
-    listed = " and ".join(format_shape(s) for s in inputs)
     if len(ranks) != 1:
-        raise LayerError(f"Concatenate needs inputs of the same rank, got {listed}")
+        raise LayerError(f"Concatenate needs inputs of the same rank, got {_listed(inputs)}")
     rank = ranks.pop()
     axis = normalize_axis(config["axis"], rank, "Concatenate")
     out = list(inputs[0])
@@ -58,7 +61,7 @@ def _concat_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         known = {s[i] for s in inputs if s[i] is not None}
         if len(known) > 1:
             raise LayerError(f"Concatenate (axis {config['axis']}) needs inputs whose other "
-                             f"axes match, got {listed}")
+                             f"axes match, got {_listed(inputs)}")
         out[i] = known.pop() if known else None
     return tuple(out)
 

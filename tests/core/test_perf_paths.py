@@ -341,8 +341,8 @@ def _conv_model(kernel_sizes: list[Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("bad", [[3, "3"], [3, 3.5], [3, True], [3, {}]])
 def test_type_check_remembered_signature_still_looks_at_list_elements(bad) -> None:
-    """The importer remembers which value types passed for a class; a later layer whose
-    values have the same types but a wrong list element is refused all the same."""
+    """Layers of one class whose values have the same types: a wrong list element in a
+    later one is refused all the same (the whole-number list check looks at elements)."""
     parse_keras_config(_conv_model([[3, 3], [5, 5]]))
     with pytest.raises(ModelFileError, match="conv2.*kernel_size has the wrong type"):
         parse_keras_config(_conv_model([[3, 3], [5, 5], bad]))
