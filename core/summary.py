@@ -388,6 +388,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         is_group = type(key) is tuple
         connected: tuple[str, ...]
         keras_connected: tuple[str, ...]
+        calls: Iterable[tuple[str, list[tuple[str, int]]]]
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
             ins = inputs(n)
@@ -396,11 +397,14 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                 src_name = names[row_of[src]]
                 return _layer_row(graph, key, members, layers, (src_name,), (  # type: ignore[arg-type]
                     f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch)
+            calls = ((n, ins),)
+        else:
+            calls = [(n, inputs(n)) for n in members]
         inside: Collection[str] = set(members) if is_group else ()
         connected_list: list[str] = []
         keras_list: list[str] = []
-        for n in members:
-            for src, index in inputs(n):
+        for n, ins in calls:
+            for src, index in ins:
                 if src in inside:  # a connection within a collapsed nested model
                     continue
                 src_name = names[row_of[src]]
