@@ -377,9 +377,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     if raw_names is not None:
         names = raw_names
     else:
-        names = {}
-        for key in row_keys:
-            names[key] = key[1] if type(key) is tuple else raw(key)["name"]
+        names = {key: key[1] if type(key) is tuple else raw(key)["name"] for key in row_keys}
 
     inputs, output_index = graph.inputs, graph.output_index
 
@@ -428,8 +426,14 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             for m in row_members[key]:
                 dirty.update(row_of[dst] for dst, _ in graph.outputs(m))
         for key in row_keys:
-            if key not in dirty and any(layers[m] is not old_layers[m]
-                                        for m in row_members[key]):
+            if key in dirty:
+                continue
+            members = row_members[key]
+            if len(members) == 1:
+                m = members[0]
+                if layers[m] is not old_layers[m]:
+                    dirty.add(key)
+            elif any(layers[m] is not old_layers[m] for m in members):
                 dirty.add(key)
         rows = [build(key) if key in dirty else old
                 for key, old in zip(row_keys, basis.rows)]
