@@ -693,9 +693,13 @@ def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[C
     for k, node in enumerate(nodes):
         if type(node) is dict:
             call = keras3_config.plain_call(node)
-            if call is not None:
-                calls.append(call)
-                continue
+        elif type(node) is list:
+            call = keras2_config.plain_call(node)
+        else:
+            call = None
+        if call is not None:
+            calls.append(call)
+            continue
         where = f"layer {layer_name!r}, call {k}"
         if isinstance(node, dict):
             calls.append(keras3_config.parse_call(node, where, path))
