@@ -39,6 +39,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from paramlab.core.budget import DTYPES, training_budget
@@ -365,22 +366,29 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
     shapes: dict[Any, str] = {}
     lines = []
     for r in summary.rows:
-        shape = r.output_shape
+        name, type_, shape, several, trainable, non_trainable, total, error, note = \
+            _JSON_FIELDS(r)
         if shape is None:
             shape_text = "null"
         else:
-            key = r.output_shapes or shape
+            key = several or shape
             shape_text = shapes.get(key)  # type: ignore[assignment]
             if shape_text is None:
                 shape_text = shapes[key] = _encode_row(_json_shape(r))
-        error, note = r.error, r.note
-        macs, flops, elements = _scaled_costs(r, batch_size)
-        values = (enc(r.name), enc(r.type), shape_text, r.trainable, r.non_trainable, r.total,
+        if batch_size == 1:
+            macs, flops, elements = r.macs, r.flops, r.activation_elements
+        else:
+            macs, flops, elements = _scaled_costs(r, batch_size)
+        values = (enc(name), enc(type_), shape_text, trainable, non_trainable, total,
                   "null" if error is None else enc(error), "null" if note is None else enc(note),
                   "null" if macs is None else macs, "null" if flops is None else flops,
                   "null" if elements is None else elements)
         lines.append(line % (values + (r.buffers,) if torch else values))
     return lines
+
+
+_JSON_FIELDS = attrgetter("name", "type", "output_shape", "output_shapes", "trainable",
+                          "non_trainable", "total", "error", "note")
 
 
 def format_json(summary: Summary, batch_size: int = 1) -> str:
