@@ -463,69 +463,70 @@ class LayerGraph:
 
     def connect_many(self, edges: list[tuple[str, str, int, int]]) -> None:
         """Make many connections ``(src, dst, index, output)`` in order, as :meth:`connect`
-        would one by one (same checks, same errors), adding the plain ones in one networkx
-        ``add_edges_from``: an edge from an older layer to a newer one cannot close a cycle
-        while no connection runs backwards, so only its input index needs checking.
+        would one by one (same checks, same errors), writing the plain ones straight into
+        the networkx adjacency: an edge from an older layer to a newer one cannot close a
+        cycle while no connection runs backwards, so only its input index needs checking.
 
         Raises:
             GraphError: as :meth:`connect`, for the first edge that fails; its position in
                 ``edges`` is the error's ``edge_index``. The edges before it are made.
         """
-        seq, pred, node = self._seq, self._g._pred, self._g._node
-        batch: list[tuple[str, str, int, int]] = []
-        taken: set[tuple[str, int]] = set()  # (dst, index) of the edges in batch
-        limits: dict[str, int | None] = {}
-        for k, (src, dst, index, output) in enumerate(edges):
+        g = self._g
+        seq, succ, pred, node = self._seq, g._succ, g._pred, g._node
+        key_dict, attr_dict = g.edge_key_dict_factory, g.edge_attr_dict_factory
+        stamps, journal = self._stamps, self._journal
+        limits: dict[str, int | None] = {}  # layer type -> its maximum number of inputs
+        first = 0  # edges[first:k] are written and not yet recorded (_edges_written)
+        clock = self._clock
+        for k, edge in enumerate(edges):
+            src, dst, index, output = edge
             if (not self._backward and src in seq and dst in seq and seq[src] < seq[dst]
                     and type(index) is int and index >= 0 and type(output) is int
-                    and output >= 0 and (dst, index) not in taken):
-                inputs = pred[dst]
+                    and output >= 0):
+                inputs = pred[dst]  # the edges written so far included: no index twice
                 if not inputs or not any(index in keys for keys in inputs.values()):
-                    limit = limits.get(dst, -1)
+                    type_name = node[dst]["type"]
+                    limit = limits.get(type_name, -1)
                     if limit == -1:
-                        spec = _get_spec(node[dst]["type"])
-                        limit = limits[dst] = None if spec is None else spec.inputs.maximum
+                        spec = _get_spec(type_name)
+                        limit = limits[type_name] = None if spec is None else spec.inputs.maximum
                     if limit is None or index < limit:
-                        batch.append((src, dst, index, output))
-                        taken.add((dst, index))
+                        # What add_edge writes, without its key and view checks (the edge
+                        # is new and checked), and what connect's _touch records.
+                        keys = inputs.get(src)
+                        if keys is None:
+                            keys = succ[src][dst] = inputs[src] = key_dict()
+                        attrs = keys[index] = attr_dict()
+                        if output:
+                            attrs["output"] = output
+                        clock += 1
+                        stamps[dst] = clock
+                        journal.append(dst)
                         continue
-            self._add_edge_batch(batch)
-            batch, taken = [], set()
+            self._clock = clock
+            self._edges_written(edges, first, k)
+            first = k + 1
             try:
                 self.connect(src, dst, index, output)
             except GraphError as exc:
                 exc.edge_index = k  # type: ignore[attr-defined]
                 raise
-        self._add_edge_batch(batch)
-
-    def _add_edge_batch(self, batch: list[tuple[str, str, int, int]]) -> None:
-        """Add checked forward edges ``(src, dst, index, output)`` (see
-        :meth:`connect_many`) and record the change."""
-        if not batch:
-            return
-        # networkx's add_edges_from calls add_edge per edge (key and view checks): write the
-        # adjacency as add_edge does, once per edge; every edge here is new and checked.
-        g = self._g
-        succ, pred = g._succ, g._pred
-        key_dict, attr_dict = g.edge_key_dict_factory, g.edge_attr_dict_factory
-        clock, stamps, journal = self._clock, self._stamps, self._journal
-        for src, dst, index, output in batch:
-            keys = succ[src].get(dst)
-            if keys is None:
-                keys = succ[src][dst] = pred[dst][src] = key_dict()
-            attrs = keys[index] = attr_dict()
-            if output:
-                attrs["output"] = output
-            clock += 1
-            stamps[dst] = clock
-            journal.append(dst)
+            clock = self._clock
         self._clock = clock
+        self._edges_written(edges, first, len(edges))
+
+    def _edges_written(self, edges: list[tuple[str, str, int, int]], start: int,
+                       stop: int) -> None:
+        """Record ``edges[start:stop]``, which :meth:`connect_many` wrote into the
+        adjacency: the graph's caches are stale, listeners hear of each edge."""
+        if start >= stop:
+            return
         clear = getattr(nx, "_clear_cache", None)
         if clear is not None:
-            clear(g)
+            clear(self._g)
         self._structure_changed()
         if self._listeners:
-            for src, dst, index, _ in batch:
+            for src, dst, index, _ in edges[start:stop]:
                 self._emit(EDGE_ADDED, (src, dst, index))
 
     def remove_layer(self, node_id: str) -> None:

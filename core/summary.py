@@ -29,9 +29,12 @@ outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter
+from typing import Any, NamedTuple, Union
 
 from paramlab.core.costs import FLOPS_PER_MAC
 from paramlab.core.graph import LayerGraph
@@ -45,26 +48,11 @@ _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
                   Severity.WARNING.value: 1, None: 0}
 
 
-@dataclass(frozen=True)
-class Deferred:
-    """Text computed when it is read, ``fn(*args)``: a row's formula and reconciliation
-    (most summaries, the CLI's JSON and CSV among them, never show them). Equal when the
-    function and its arguments are."""
-
-    fn: Callable[..., str | None]
-    args: tuple[Any, ...]
-
-    def text(self) -> str | None:
-        return self.fn(*self.args)
-
-
-def _formula_of(r: LayerResult) -> str:
-    return r.formula
-
-
-@dataclass(frozen=True)
-class SummaryRow:
+class SummaryRow(NamedTuple):
     """One row of the summary: a layer, a shared layer's calls, or a collapsed nested model.
+
+    An immutable record (a named tuple: rows are built by the thousand, and a tuple costs
+    a fraction of a dataclass), equal to another row when every field is.
 
     Attributes:
         node_id: The layer's id in the graph (for a collapsed group: its output layer's id).
@@ -76,26 +64,23 @@ class SummaryRow:
         error: The diagnostic message, or ``None``.
         severity: ``"error"``, ``"unresolved"``, ``"warning"`` or ``None``.
         layer_trainable: The layer's own ``trainable`` flag (a group's flag for a group).
-        formula: How the total is derived (``(5·5·3 + 1)·8 = 608``); a property, derived
-            when read from ``formula_source`` (text, or a :class:`Deferred` computation:
-            ``paramlab summary --format json`` never reads it).
+        source: The layer's own propagation result, which :attr:`formula`,
+            :attr:`reconciliation` and :attr:`torch_module` are read from when asked for
+            (most summaries, the CLI's JSON and CSV among them, never show them);
+            ``None`` for a collapsed nested model.
         keras_connected_to: ``connected_to`` as Keras prints it: ``conv2d[0][0]``.
         members: Ids of every graph node this row stands for (itself, its shared calls,
             or a group's layers), in topological order.
         is_group: True for a collapsed nested model.
         buffers: Buffer elements (PyTorch convention; 0 in Keras's).
-        reconciliation: Where Keras and PyTorch count this layer differently, one line
-            naming the weights on each side with both counts (``core.pytorch.reconciliation``);
-            ``None`` where they agree. Given in both conventions.
-        torch_module: The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch
-            equivalent", "tensor operation"); ``None`` when unknown.
-        output_shapes: Every output's shape for a layer with several (LSTM with
-            ``return_state``), as Keras's summary lists them; ``None`` for one output.
         note: Information that changes no count ("Lambda: code is never executed; 0
             parameters, as in Keras; ..."); ``None`` when there is none. Unlike ``error``,
             a note leaves the counts complete.
+        output_shapes: Every output's shape for a layer with several (LSTM with
+            ``return_state``), as Keras's summary lists them; ``None`` for one output.
         macs: Multiply-accumulates at batch 1 (see the module doc); ``None`` when unknown.
         activation_elements: Elements of the row's outputs at batch 1; ``None`` when unknown.
+        pytorch: The row counts in the PyTorch convention.
     """
 
     node_id: str
@@ -109,22 +94,22 @@ class SummaryRow:
     error: str | None
     severity: str | None
     layer_trainable: bool
-    formula_source: str | Deferred
+    source: LayerResult | None
     keras_connected_to: tuple[str, ...] = ()
-    members: tuple[str, ...] = field(default=())
+    members: tuple[str, ...] = ()
     is_group: bool = False
     buffers: int = 0
-    reconciliation_source: str | Deferred | None = None
-    torch_module: str | None = None
     note: str | None = None
     output_shapes: tuple[Shape, ...] | None = None
     macs: int | None = None
     activation_elements: int | None = None
+    pytorch: bool = False
 
     @property
     def flops(self) -> int | None:
         """2 × MACs; ``None`` when unknown."""
-        return None if self.macs is None else FLOPS_PER_MAC * self.macs
+        macs = self.macs
+        return None if macs is None else FLOPS_PER_MAC * macs
 
     @property
     def is_input(self) -> bool:
@@ -133,13 +118,35 @@ class SummaryRow:
 
     @property
     def formula(self) -> str:
-        f = self.formula_source
-        return f.text() if isinstance(f, Deferred) else f
+        """How the total is derived (``(5·5·3 + 1)·8 = 608``; in the PyTorch convention
+        with the buffers; ``sum over 19 layers = 14,714,688`` for a nested model)."""
+        own = self.source
+        if own is None:
+            return f"sum over {len(self.members)} layers = {self.total:,}"
+        if self.pytorch and own.torch is not None and own.note is None:
+            return torch_formula(own.torch, own.weights)
+        return own.formula
 
     @property
     def reconciliation(self) -> str | None:
-        r = self.reconciliation_source
-        return r.text() if isinstance(r, Deferred) else r
+        """Where Keras and PyTorch count this layer differently, one line naming the
+        weights on each side with both counts (``core.pytorch.reconciliation``); ``None``
+        where they agree. Given in both conventions."""
+        own = self.source
+        if own is None or own.torch is None:
+            return None
+        return reconciliation(own.torch, own.weights, own.trainable, own.non_trainable)
+
+    @property
+    def torch_module(self) -> str | None:
+        """The layer's PyTorch equivalent (``nn.BatchNorm1d``, "no PyTorch equivalent",
+        "tensor operation"); ``None`` when unknown."""
+        own = self.source
+        if own is None:
+            return None
+        if own.torch is not None:
+            return own.torch.mapping.module_name
+        return NO_EQUIVALENT if self.pytorch and not own.known else None
 
     @property
     def shape_text(self) -> str:
@@ -149,7 +156,10 @@ class SummaryRow:
     @property
     def failed(self) -> bool:
         """True when this row has an error or could not be resolved (not a mere warning)."""
-        return self.severity in (Severity.ERROR.value, Severity.UNRESOLVED.value)
+        return self.severity in _FAILED
+
+
+_FAILED = frozenset((Severity.ERROR.value, Severity.UNRESOLVED.value))
 
 
 @dataclass(frozen=True)
@@ -189,22 +199,24 @@ class Summary:
         """Parameter memory at float32, in bytes."""
         return self.total * BYTES_PER_PARAM
 
-    @property
+    # The sums below are read by every writer, some more than once: computed once each
+    # (the summary is immutable).
+    @cached_property
     def has_errors(self) -> bool:
-        return any(r.failed for r in self.rows)
+        return not _FAILED.isdisjoint(map(_SEVERITY, self.rows))
 
-    @property
+    @cached_property
     def macs(self) -> int:
         """Multiply-accumulates of one forward pass at batch 1: the sum over the rows whose
         MACs are known (see :attr:`unknown_cost_rows`)."""
-        return sum(r.macs for r in self.rows if r.macs is not None)
+        return sum(m for m in map(_MACS, self.rows) if m is not None)
 
     @property
     def flops(self) -> int:
         """2 × :attr:`macs` (cost_conventions.md)."""
         return FLOPS_PER_MAC * self.macs
 
-    @property
+    @cached_property
     def activation_elements(self) -> int:
         """Output elements of every non-input top-level row at batch 1 (rows with a known
         shape). cost_conventions.md section 5: a nested model counts its own outputs only,
@@ -214,7 +226,7 @@ class Summary:
         return sum(r.activation_elements for r in self.rows
                    if not r.is_input and r.activation_elements is not None)
 
-    @property
+    @cached_property
     def input_elements(self) -> int:
         """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
         if self.top_level_elements is not None:
@@ -222,11 +234,15 @@ class Summary:
         return sum(r.activation_elements for r in self.rows
                    if r.is_input and r.activation_elements is not None)
 
-    @property
+    @cached_property
     def unknown_cost_rows(self) -> int:
         """Rows whose MACs or activation elements are unknown (an unknown length, an
         unknown layer type, an error): the cost totals leave them out."""
         return sum(1 for r in self.rows if r.macs is None or r.activation_elements is None)
+
+
+_SEVERITY = attrgetter("severity")
+_MACS = attrgetter("macs")
 
 
 def partial_note(unresolved: int) -> str:
@@ -235,6 +251,9 @@ def partial_note(unresolved: int) -> str:
     if unresolved <= 0:
         return ""
     return f" — partial, {unresolved} layer{'s' if unresolved != 1 else ''} unresolved"
+
+
+RowKey = Union[str, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -249,11 +268,11 @@ class _Basis:
     clock: int
     order: tuple[str, ...]
     layers: Mapping[str, LayerResult]
-    row_of: dict[str, str]
+    row_of: dict[str, RowKey]
     call_index: dict[str, int]
-    row_keys: list[str]
-    row_members: dict[str, list[str]]
-    names: dict[str, str]
+    row_keys: list[RowKey]
+    row_members: dict[RowKey, Sequence[str]]
+    names: dict[RowKey, str]
     rows: tuple[SummaryRow, ...]
     collapsed: Summary | None
 
@@ -306,65 +325,96 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             return True
         return group not in expand_groups
 
+    # A row's key: the id of the layer it shows (a shared layer's owner), or
+    # ("group", name) for a collapsed nested model.
+    raw_names: dict[RowKey, str] | None = None
     if basis is not None:
         row_of, call_index = basis.row_of, basis.call_index
         row_keys, row_members = basis.row_keys, basis.row_members
     else:
-        # Map every node to the row that shows it (a row key), and number shared calls.
+        # Map every node to the row that shows it, and number shared calls.
         row_of = {}  # node id -> row key
         call_index = {}  # node id -> Keras node index of its call
-        row_members = {}
+        row_members = {}  # row key -> its nodes: (n,), or a list for several
         row_keys = []
+        raw_names = {}  # row key -> its name, gathered on the way (a rename rebuilds anew)
         calls_so_far: dict[str, int] = {}
         for n in order:
             d = raw(n)
             group = d.get("group")
-            if collapsed(group):
-                key = "group:" + group  # type: ignore[operator]
+            owner = d.get("shared_with")
+            key: RowKey
+            if group is None and owner is None:  # a plain layer: most of them
+                key = n
                 call_index[n] = 0
+                raw_names[n] = d["name"]
+            elif collapsed(group):
+                key = ("group", group)
+                call_index[n] = 0
+                raw_names[key] = group  # type: ignore[assignment]
+            elif owner is not None and owner in graph and not collapsed(raw(owner).get("group")):
+                key = owner
+                calls_so_far[owner] = calls_so_far.get(owner, 0) + 1
+                call_index[n] = calls_so_far[owner]
+                raw_names[key] = raw(owner)["name"]
             else:
-                owner = d.get("shared_with")
-                if owner is not None and owner in graph and not collapsed(raw(owner).get("group")):
-                    key = "node:" + owner
-                    calls_so_far[owner] = calls_so_far.get(owner, 0) + 1
-                    call_index[n] = calls_so_far[owner]
-                else:
-                    key = "node:" + n
-                    call_index[n] = 0
+                key = n
+                call_index[n] = 0
+                raw_names[key] = d["name"]
             row_of[n] = key
-            if key not in row_members:
-                row_members[key] = []
+            members = row_members.get(key)
+            if members is None:
+                row_members[key] = (n,)
                 row_keys.append(key)
-            row_members[key].append(n)
+            elif type(members) is tuple:
+                row_members[key] = [*members, n]
+            else:
+                members.append(n)
         # A shared call may come before its owner in topological order (it never does in a
         # Keras file, but a user can wire it so); the owner's row then sits where it first
         # shows.
 
-    names: dict[str, str] = {}
-    for key in row_keys:
-        names[key] = key[6:] if key.startswith("group:") else raw(key[5:])["name"]
+    if raw_names is not None:
+        names = raw_names
+    else:
+        names = {}
+        for key in row_keys:
+            names[key] = key[1] if type(key) is tuple else raw(key)["name"]
 
-    def build(key: str) -> SummaryRow:
+    inputs, output_index = graph.inputs, graph.output_index
+
+    def build(key: RowKey) -> SummaryRow:
         members = row_members[key]
-        member_set = set(members)
-        connected: list[str] = []
-        keras_connected: list[str] = []
+        is_group = type(key) is tuple
+        connected: tuple[str, ...]
+        keras_connected: tuple[str, ...]
+        if not is_group and len(members) == 1:  # most rows: one layer called once
+            n = members[0]
+            ins = inputs(n)
+            if len(ins) == 1:  # the commonest case, without building lists
+                src, index = ins[0]
+                src_name = names[row_of[src]]
+                return _layer_row(graph, key, members, layers, (src_name,), (  # type: ignore[arg-type]
+                    f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch)
+        inside: Collection[str] = set(members) if is_group else ()
+        connected_list: list[str] = []
+        keras_list: list[str] = []
         for n in members:
-            for src, index in graph.inputs(n):
-                if src in member_set and key.startswith("group:"):
+            for src, index in inputs(n):
+                if src in inside:  # a connection within a collapsed nested model
                     continue
-                src_key = row_of[src]
-                connected.append(names[src_key])
-                tensor = graph.output_index(src, n, index)
-                keras_connected.append(f"{names[src_key]}[{call_index[src]}][{tensor}]")
-        if key.startswith("group:"):
-            return _group_row(graph, key[6:], members, layers, tuple(connected),
-                              tuple(keras_connected), torch)
-        return _layer_row(graph, key[5:], members, layers, tuple(connected),
-                          tuple(keras_connected), torch)
+                src_name = names[row_of[src]]
+                connected_list.append(src_name)
+                keras_list.append(f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]")
+        connected, keras_connected = tuple(connected_list), tuple(keras_list)
+        if is_group:
+            return _group_row(graph, key[1], members, layers, connected, keras_connected,
+                              torch)
+        return _layer_row(graph, key, members, layers, connected,  # type: ignore[arg-type]
+                          keras_connected, torch)
 
     if basis is None:
-        rows = [build(key) for key in row_keys]
+        rows = list(map(build, row_keys))
     else:
         old_layers = basis.layers
         dirty = {row_of[n] for n in graph.changed_since(basis.clock) if n in row_of}
@@ -380,12 +430,6 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         rows = [build(key) if key in dirty else old
                 for key, old in zip(row_keys, basis.rows)]
 
-    inputs_per_row = [len(r.connected_to) for r in rows]
-    fed = [c for r in rows for c in r.connected_to]
-    sequential = (all(k <= 1 for k in inputs_per_row)
-                  and sum(1 for k in inputs_per_row if k == 0) <= 1
-                  and len(fed) == len(set(fed))
-                  and all(len(r.members) == 1 or r.is_group for r in rows))
     top_level = collapsed_summary = None
     if expand_groups is not False and graph.groups:
         collapsed_summary = summarize(graph, result, False, convention,
@@ -394,9 +438,27 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     row_tuple = tuple(rows)
     new_basis = _Basis(key_of_state, graph.clock, order, layers, row_of, call_index, row_keys,
                        row_members, names, row_tuple, collapsed_summary)
-    return Summary(graph.name, row_tuple, sum(r.trainable for r in rows),
-                   sum(r.non_trainable for r in rows), sequential, convention,
-                   sum(r.buffers for r in rows), top_level, new_basis)
+    return Summary(graph.name, row_tuple, sum(map(_TRAINABLE, rows)),
+                   sum(map(_NON_TRAINABLE, rows)), _is_chain(rows), convention,
+                   sum(map(_BUFFERS, rows)), top_level, new_basis)
+
+
+_TRAINABLE = attrgetter("trainable")
+_NON_TRAINABLE = attrgetter("non_trainable")
+_BUFFERS = attrgetter("buffers")
+_CONNECTED = attrgetter("connected_to")
+
+
+def _is_chain(rows: list[SummaryRow]) -> bool:
+    """True when the rows form one chain: each fed by at most one row and feeding at most
+    one, a single start, no shared layer (Keras then leaves out "Connected to")."""
+    connected = list(map(_CONNECTED, rows))
+    inputs_per_row = list(map(len, connected))
+    if max(inputs_per_row, default=0) > 1 or inputs_per_row.count(0) > 1:
+        return False
+    fed = list(chain.from_iterable(connected))
+    return (len(fed) == len(set(fed))
+            and all(len(r.members) == 1 or r.is_group for r in rows))
 
 
 def _worst(results: list[tuple[str, LayerResult]], graph: LayerGraph,
@@ -436,35 +498,35 @@ def _sum_counts(graph: LayerGraph, results: list[tuple[str, LayerResult]],
     return trainable, non_trainable, buffers
 
 
-def _layer_row(graph: LayerGraph, n: str, members: list[str],
+_new_row = tuple.__new__  # SummaryRow's fields in order, without its Python-level __new__
+
+
+def _layer_row(graph: LayerGraph, n: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     d = graph.raw(n)
-    results = [(m, layers[m]) for m in members]
     own = layers[n]
-    trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
-    error, severity = _worst(results, graph, prefix_names=len(members) > 1)
-    # Keras prints the output shape of the layer's last call.
-    shape = results[-1][1].output_shape
-    line = module = None
-    formula = Deferred(_formula_of, (own,))
-    if own.torch is not None:
-        line = Deferred(reconciliation, (own.torch, own.weights, own.trainable,
-                                         own.non_trainable))
-        module = own.torch.mapping.module_name
-        if torch and own.note is None:
-            formula = Deferred(torch_formula, (own.torch, own.weights))
-    elif torch and not own.known:
-        module = NO_EQUIVALENT
-    return SummaryRow(n, d["name"], d["type"], shape, trainable, non_trainable,
-                      trainable + non_trainable, connected, error, severity, d["trainable"],
-                      formula, keras_connected, tuple(members), False, buffers, line, module,
-                      note=own.info, output_shapes=results[-1][1].output_shapes,
-                      macs=_sum_known(r.macs for _, r in results),
-                      activation_elements=_sum_known(r.activation_elements for _, r in results))
+    if len(members) == 1:  # most rows: one layer called once
+        last = own
+        trainable, non_trainable, buffers = layer_counts(graph, n, own, torch)
+        error, severity = ((None, None) if own.diagnostic is None
+                           else _worst([(n, own)], graph, prefix_names=False))
+        macs, elements = own.macs, own.activation_elements
+    else:
+        results = [(m, layers[m]) for m in members]
+        last = results[-1][1]  # Keras prints the output shape of the layer's last call.
+        trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
+        error, severity = _worst(results, graph, prefix_names=True)
+        macs = _sum_known(r.macs for _, r in results)
+        elements = _sum_known(r.activation_elements for _, r in results)
+    return _new_row(SummaryRow, (
+        n, d["name"], d["type"], last.output_shape, trainable, non_trainable,
+        trainable + non_trainable, connected, error, severity, d["trainable"], own,
+        keras_connected, tuple(members), False, buffers, own.info, last.output_shapes, macs,
+        elements, torch))
 
 
-def _group_row(graph: LayerGraph, group: str, members: list[str],
+def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     meta = graph.groups.get(group, {})
@@ -474,17 +536,16 @@ def _group_row(graph: LayerGraph, group: str, members: list[str],
     out_id = outputs[-1]
     shapes = tuple(s for _, _, s in group_tensors(outputs, layers))
     error, severity = _worst(results, graph, prefix_names=True)
-    total = trainable + non_trainable
     return SummaryRow(out_id, group, str(meta.get("type", "Functional")),
                       layers[out_id].output_shape,
-                      trainable, non_trainable, total, connected, error, severity,
-                      bool(meta.get("trainable", True)),
-                      f"sum over {len(members)} layers = {total:,}", keras_connected,
+                      trainable, non_trainable, trainable + non_trainable, connected, error,
+                      severity, bool(meta.get("trainable", True)), None, keras_connected,
                       tuple(members), True, buffers,
                       macs=_sum_known(r.macs for _, r in results),
                       activation_elements=_sum_known(layers[n].activation_elements
                                                      for n in outputs),
-                      output_shapes=shapes if len(shapes) > 1 and None not in shapes else None)
+                      output_shapes=shapes if len(shapes) > 1 and None not in shapes else None,
+                      pytorch=torch)
 
 
 def _sum_known(values: Iterable[int | None]) -> int | None:

@@ -37,7 +37,6 @@ _IMPLICIT_KEYS = frozenset((*_IMPLICIT_INPUT, "input_dim"))
 WRAPPERS = ("Bidirectional", "TimeDistributed")
 _WRAPPER_SET = frozenset(WRAPPERS)
 _RENAMED = frozenset({"LeakyReLU", "BatchNormalization"})  # Keras 2 forms renamed below
-_ACTIVATIONS = ("activation", "recurrent_activation")
 # Catalogue fields stored as flat (before, after, ...) tuples; Keras wants pairs.
 _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding"),
                                                       ("Cropping", "cropping"))
@@ -109,10 +108,12 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
             if len(axis) != 1:
                 raise LayerError(f"BatchNormalization: axis must be one axis, got {axis!r}")
             config["axis"] = axis[0]
-    for key in _ACTIVATIONS:
-        value = config.get(key)
-        if value is not None and type(value) is not str and isinstance(value, Mapping):
-            config[key] = _activation_name(class_name, value)
+    value = config.get("activation")
+    if value is not None and type(value) is not str and isinstance(value, Mapping):
+        config["activation"] = _activation_name(class_name, value)
+    value = config.get("recurrent_activation")
+    if value is not None and type(value) is not str and isinstance(value, Mapping):
+        config["recurrent_activation"] = _activation_name(class_name, value)
     if class_name in _WRAPPER_SET:
         for key in ("layer", "backward_layer"):
             if key in config and config[key] is not None:

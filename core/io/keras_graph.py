@@ -56,13 +56,10 @@ MAX_MODEL_DEPTH = 32
 MAX_ALIAS_STEPS = 10_000
 
 Key = tuple[int, str, int, int]  # (scope, layer name, node index, tensor index)
-# One field's type check: (field name, kind, value types that surely pass, whether a list of
-# whole numbers passes).
-_Check = tuple[str, FieldKind, tuple[type, ...], bool]
-# A type's spec, the value-type signatures known to pass (-> indices of the fields whose
-# list elements need a look), the names of its fields, their checks.
-_TypeChecks = tuple["LayerSpec | None", dict[tuple[type, ...], tuple[int, ...]], tuple[str, ...],
-                    tuple[_Check, ...]]
+# One field's type check: (field name, value types that surely pass, whether a list of
+# whole numbers passes, kind); a type's spec and its checks.
+_Check = tuple[str, frozenset[type], bool, FieldKind]
+_TypeChecks = tuple["LayerSpec | None", tuple[_Check, ...]]
 NO_CALL = Call((), (), NO_OPTIONS)  # a layer called with nothing (an input, a first layer)
 _NO_SOURCE: tuple[dict[str, Any], tuple[TensorRef, ...]] = ({}, ())
 _INTS_ONLY = frozenset({int})
@@ -81,6 +78,11 @@ class _Scope:
     calls: dict[str, int] = field(default_factory=dict)  # layer -> number of calls
     inputs: dict[str, tuple[_Scope, TensorRef]] = field(default_factory=dict)
     children: dict[tuple[str, int], _Scope] = field(default_factory=dict)  # nested model calls
+
+    def __post_init__(self) -> None:
+        # The top model: no owner, suffix or group, so a layer's node needs nothing worked
+        # out but a free name (see _Builder._add_node).
+        self.plain = self.owner is None and not self.suffix and self.group is None
 
 
 def build_graph(obj: Any, path: str | Path, owned: bool = False) -> LayerGraph:
@@ -227,6 +229,8 @@ class _Builder:
                 self._nested(layer, name, calls, scope, depth, base)
             elif cls == "InputLayer" and name in inputs:
                 continue  # wired to the tensor the enclosing model passes in
+            elif len(calls) == 1:
+                add(layer, name, 0, calls[0], scope)
             elif not calls:
                 add(layer, name, 0, NO_CALL, scope)
             else:
@@ -374,8 +378,9 @@ class _Builder:
             raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
         if type(config) is not dict and not isinstance(config, dict):
             raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
-        if call.options:
-            config.update(call.options)  # return_attention_scores: what the call returns
+        options = call.options
+        if options is not NO_OPTIONS and options:
+            config.update(options)  # return_attention_scores: what the call returns
         if is_op and call.constants:
             scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
             if scalars:
@@ -413,29 +418,12 @@ class _Builder:
                   spec: LayerSpec | None, cfg: dict[str, Any]) -> None:
         """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``);
         ``config`` becomes the node's own (not copied)."""
-        owner = scope.owner
-        if owner is not None:
-            owner_id = owner.nodes.get((name, 0))
-        elif k > 0:
-            owner_id = scope.nodes.get((name, 0))
-        else:
-            owner_id = None
-        if owner_id is not None:
-            # Point at the layer that really owns the weights, never at another call.
-            owner_id = self.owner_of.get(owner_id, owner_id)
         names = self.names
-        suffix = scope.suffix
-        if k == 0 and not suffix and scope.group is None and name not in names:
-            display = name  # _free_name's answer for the file's own, free, top-level name
+        if k == 0 and scope.plain and name not in names:
+            owner_id = None
+            display = name  # the top model's layer under its own free name: nothing to work out
         else:
-            if k == 0:
-                display = f"{name}{suffix}" if suffix else name
-            else:
-                display = f"{name}{suffix}_call{k}"
-            display = self._free_name(display, scope, made_up=display != name)
-            if display in names:  # _free_name rules it out; LayerGraph's wording
-                raise self.fail(f"layer {name!r}: a layer named {display!r} already exists; "
-                                "names must be unique")
+            owner_id, display = self._place(name, k, scope)
         node_id = self.new_id()
         self.rows.append((node_id, type_name, display, config, trainable, owner_id,
                           scope.group))
@@ -448,6 +436,30 @@ class _Builder:
             self.pending.append((node_id, scope, inputs, name, layer))
         if spec is None:
             self.opaque.append((node_id, cfg))
+
+    def _place(self, name: str, k: int, scope: _Scope) -> tuple[str | None, str]:
+        """The owner of call ``k`` of layer ``name`` (the node whose weights it shares, or
+        ``None``) and the node's display name."""
+        owner = scope.owner
+        if owner is not None:
+            owner_id = owner.nodes.get((name, 0))
+        elif k > 0:
+            owner_id = scope.nodes.get((name, 0))
+        else:
+            owner_id = None
+        if owner_id is not None:
+            # Point at the layer that really owns the weights, never at another call.
+            owner_id = self.owner_of.get(owner_id, owner_id)
+        suffix = scope.suffix
+        if k == 0:
+            display = f"{name}{suffix}" if suffix else name
+        else:
+            display = f"{name}{suffix}_call{k}"
+        display = self._free_name(display, scope, made_up=display != name)
+        if display in self.names:  # _free_name rules it out; LayerGraph's wording
+            raise self.fail(f"layer {name!r}: a layer named {display!r} already exists; "
+                            "names must be unique")
+        return owner_id, display
 
     def _free_name(self, name: str, scope: _Scope, made_up: bool) -> str:
         """The file's name, unless another layer has it already (a nested model's layer
@@ -487,66 +499,36 @@ class _Builder:
         return None
 
     def _type_checks(self, type_name: str) -> _TypeChecks:
-        """The spec of ``type_name`` and what :meth:`_check_types` needs for it, made once
-        per import (Enum members hash slowly): the field names, one check per field, and a
-        cache of value-type signatures known to pass."""
+        """The spec of ``type_name`` and one check per field of it, made once per import
+        (Enum members hash slowly): (field name, value types that surely pass, whether a
+        list of whole numbers passes, kind). ``None`` (the field is not set) always
+        passes. A number field with its own validation (Rescaling's scale, a number or a
+        per-channel list) also takes a list; its validation words any problem."""
         spec = get_spec(type_name)
-        fields = () if spec is None else spec.fields
-        # A number field with its own validation (Rescaling's scale, a number or a
-        # per-channel list) also takes a list; its validation words any problem.
-        checks = tuple(
-            (f.name, f.kind, _SURELY_OK[f.kind] + (
-                (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ()),
-             f.kind in _INT_LISTS) for f in fields)
-        known = self._types[type_name] = (spec, {}, tuple(f.name for f in fields), checks)
+        checks = () if spec is None else tuple(
+            (f.name, frozenset(_SURELY_OK[f.kind] + (type(None),) + (
+                (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ())),
+             f.kind in _INT_LISTS, f.kind) for f in spec.fields)
+        known = self._types[type_name] = (spec, checks)
         return known
 
     def _check_types(self, type_name: str, config: dict[str, Any], name: str,
                      known: _TypeChecks | None = None) -> None:
         """Refuse a value whose JSON type cannot be right for the catalogue field (units
         given as text, kernel_size as an object ...). Out-of-range values are left to
-        propagation, which flags the layer without refusing the file.
-
-        The types of a config's field values (its *signature*) decide most fields alone;
-        a signature found to pass is remembered with the fields that still need a look at
-        their elements (whole-number lists), so a model's many layers of one class with
-        values of the same types pay one tuple lookup each."""
+        propagation, which flags the layer without refusing the file."""
         if known is None:
             known = self._types.get(type_name) or self._type_checks(type_name)
-        if known[0] is None:
-            return
-        _, passed, names, checks = known
-        values = tuple(map(config.get, names))
-        signature = tuple(map(type, values))
-        lists = passed.get(signature)
-        if lists is not None:
-            for i in lists:
-                if not _INTS_ONLY.issuperset(map(type, values[i])):
-                    self._check_value(type_name, name, checks[i], values[i])
-            return
-        lists = []
-        by_type = True  # every field decided by its type (and list elements' types)
-        for i, (value, check) in enumerate(zip(values, checks)):
-            if value is None:
-                continue
+        get = config.get
+        for field_name, surely_ok, int_list, kind in known[1]:
+            value = get(field_name)
             t = type(value)
-            if t in check[2]:
+            if t in surely_ok or (int_list and t is list
+                                  and _INTS_ONLY.issuperset(map(type, value))):
                 continue  # the common cases, decided without _type_ok
-            if check[3] and t is list:
-                lists.append(i)
-                if _INTS_ONLY.issuperset(map(type, value)):
-                    continue
-            self._check_value(type_name, name, check, value)
-            by_type = False  # passed on its value (3.0 for a whole number): not remembered
-        if by_type:
-            passed[signature] = tuple(lists)
-
-    def _check_value(self, type_name: str, name: str, check: _Check, value: Any) -> None:
-        """Refuse ``value`` unless it passes ``check`` (see :func:`_type_ok`)."""
-        field_name, kind, _, _ = check
-        if not _type_ok(kind, value):
-            raise self.fail(f"layer {name!r} ({type_name}): {field_name} has the wrong "
-                            f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
+            if not _type_ok(kind, value):
+                raise self.fail(f"layer {name!r} ({type_name}): {field_name} has the wrong "
+                                f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
 
     def _trainable(self, cfg: dict[str, Any], name: str) -> bool:
         value = cfg.get("trainable", True)
@@ -711,9 +693,13 @@ def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[C
     for k, node in enumerate(nodes):
         if type(node) is dict:
             call = keras3_config.plain_call(node)
-            if call is not None:
-                calls.append(call)
-                continue
+        elif type(node) is list:
+            call = keras2_config.plain_call(node)
+        else:
+            call = None
+        if call is not None:
+            calls.append(call)
+            continue
         where = f"layer {layer_name!r}, call {k}"
         if isinstance(node, dict):
             calls.append(keras3_config.parse_call(node, where, path))

@@ -238,15 +238,22 @@ def _safe(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------- costs
-def _times(n: int | None, batch_size: int) -> int | None:
-    return None if n is None else n * batch_size
+_ROW_COSTS = ("macs", "flops", "activation_elements")
+
+
+def _scaled_costs(row: SummaryRow, batch_size: int) -> tuple[int | None, int | None,
+                                                             int | None]:
+    """The row's :data:`_ROW_COSTS` for a batch of ``batch_size`` (``None``: unknown)."""
+    macs, flops, elements = row.macs, row.flops, row.activation_elements
+    return (None if macs is None else macs * batch_size,
+            None if flops is None else flops * batch_size,
+            None if elements is None else elements * batch_size)
 
 
 def row_costs(row: SummaryRow, batch_size: int = 1) -> dict[str, int | None]:
     """``{"macs", "flops", "activation_elements"}`` of one row for a batch of
     ``batch_size`` (``None``: unknown)."""
-    return {"macs": _times(row.macs, batch_size), "flops": _times(row.flops, batch_size),
-            "activation_elements": _times(row.activation_elements, batch_size)}
+    return dict(zip(_ROW_COSTS, _scaled_costs(row, batch_size)))
 
 
 def cost_totals(summary: Summary, batch_size: int = 1) -> dict[str, int]:
@@ -271,32 +278,45 @@ def summary_to_dict(summary: Summary, batch_size: int = 1) -> dict[str, Any]:
     """The JSON document as Python data (see the module doc), costs for a batch of
     ``batch_size``; in the PyTorch convention each row and the totals also hold
     ``"buffers"``, and the document ``"convention": "pytorch"``."""
-    if _torch(summary):
-        data = _json_doc(summary, batch_size)
-        for layer, r in zip(data["layers"], summary.rows):
-            layer["buffers"] = r.buffers
-        data["totals"]["buffers"] = summary.buffers
-        return {"convention": PYTORCH, **data}
-    return _json_doc(summary, batch_size)
-
-
-def _json_doc(summary: Summary, batch_size: int) -> dict[str, Any]:
-    return {
-        "layers": [{
-            "name": r.name,
-            "type": r.type,
-            "output_shape": None if r.output_shape is None else (
-                [list(s) for s in r.output_shapes] if r.output_shapes else list(r.output_shape)),
-            "trainable": r.trainable,
-            "non_trainable": r.non_trainable,
-            "total": r.total,
-            "error": r.error,
-            "note": r.note,
-            **row_costs(r, batch_size),
-        } for r in summary.rows],
-        "totals": {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
-                   "total": summary.total, **cost_totals(summary, batch_size)},
+    torch = _torch(summary)
+    keys = _JSON_ROW_KEYS + (("buffers",) if torch else ())
+    data: dict[str, Any] = {
+        "layers": [dict(zip(keys, values)) for values in _json_row_values(summary, batch_size)],
+        "totals": _json_totals(summary, batch_size),
     }
+    return {"convention": PYTORCH, **data} if torch else data
+
+
+#: The keys of a JSON layer, in order (``"buffers"`` follows in the PyTorch convention).
+_JSON_ROW_KEYS = ("name", "type", "output_shape", "trainable", "non_trainable", "total",
+                  "error", "note") + _ROW_COSTS
+
+
+def _json_shape(row: SummaryRow) -> list[Any] | None:
+    """``output_shape`` in JSON: a list (``null`` for the batch axis), a list of lists for
+    several outputs, or ``None``."""
+    if row.output_shape is None:
+        return None
+    return [list(s) for s in row.output_shapes] if row.output_shapes else list(row.output_shape)
+
+
+def _json_row_values(summary: Summary, batch_size: int) -> list[tuple[Any, ...]]:
+    """Each row's JSON values, in the order of :data:`_JSON_ROW_KEYS` (plus buffers)."""
+    torch = _torch(summary)
+    out = []
+    for r in summary.rows:
+        values = (r.name, r.type, _json_shape(r), r.trainable, r.non_trainable, r.total,
+                  r.error, r.note) + _scaled_costs(r, batch_size)
+        out.append(values + (r.buffers,) if torch else values)
+    return out
+
+
+def _json_totals(summary: Summary, batch_size: int) -> dict[str, Any]:
+    totals = {"trainable": summary.trainable, "non_trainable": summary.non_trainable,
+              "total": summary.total, **cost_totals(summary, batch_size)}
+    if _torch(summary):
+        totals["buffers"] = summary.buffers
+    return totals
 
 
 def _row_encoder() -> Callable[[Any], str]:
@@ -313,16 +333,56 @@ def _row_encoder() -> Callable[[Any], str]:
 
 
 _encode_row = _row_encoder()
+# A string as ``json.dumps(text, ensure_ascii=False)`` writes it (the C function that
+# encoder calls), so the layer lines below are the encoder's text byte for byte.
+_encode_str = json.encoder.encode_basestring
+
+
+def _layer_line_format(torch: bool) -> str:
+    keys = _JSON_ROW_KEYS + (("buffers",) if torch else ())
+    return "    {" + ", ".join(f'"{k}": %s' for k in keys) + "}"
+
+
+_LAYER_LINE = {False: _layer_line_format(False), True: _layer_line_format(True)}
+
+
+def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
+    """One line per layer: ``_encode_row(layer)`` of each layer of :func:`summary_to_dict`,
+    indented, written from the rows directly (building a dict per layer and walking it
+    with the generic encoder cost several times more). A string goes through the
+    encoder's own C function, a number is ``str`` of the int as the encoder writes it, and
+    an output shape is encoded once per distinct shape."""
+    torch = _torch(summary)
+    line = _LAYER_LINE[torch]
+    enc = _encode_str
+    shapes: dict[Any, str] = {}
+    lines = []
+    for r in summary.rows:
+        shape = r.output_shape
+        if shape is None:
+            shape_text = "null"
+        else:
+            key = r.output_shapes or shape
+            shape_text = shapes.get(key)  # type: ignore[assignment]
+            if shape_text is None:
+                shape_text = shapes[key] = _encode_row(_json_shape(r))
+        error, note = r.error, r.note
+        macs, flops, elements = _scaled_costs(r, batch_size)
+        values = (enc(r.name), enc(r.type), shape_text, r.trainable, r.non_trainable, r.total,
+                  "null" if error is None else enc(error), "null" if note is None else enc(note),
+                  "null" if macs is None else macs, "null" if flops is None else flops,
+                  "null" if elements is None else elements)
+        lines.append(line % (values + (r.buffers,) if torch else values))
+    return lines
 
 
 def format_json(summary: Summary, batch_size: int = 1) -> str:
     """:func:`summary_to_dict` as indented JSON text, ending with a newline."""
-    data = summary_to_dict(summary, batch_size)
     # One layer per line: readable in a terminal and in a diff, and still plain JSON.
-    layers = ",\n".join(["    " + _encode_row(layer) for layer in data["layers"]])
-    head = f'  "convention": "{data["convention"]}",\n' if "convention" in data else ""
+    layers = ",\n".join(_json_layer_lines(summary, batch_size))
+    head = f'  "convention": "{PYTORCH}",\n' if _torch(summary) else ""
     return ('{\n' + head + '  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
-            + json.dumps(data["totals"]) + "\n}\n")
+            + json.dumps(_json_totals(summary, batch_size)) + "\n}\n")
 
 
 # ---------------------------------------------------------------------------- Markdown

@@ -23,7 +23,7 @@ from paramlab.core.catalogue.keras_compat import MAX_DEPTH, _copy_json, _decode,
 from paramlab.core.errors import GraphError, LayerError, ModelFileError
 from paramlab.core.fields import FieldKind, FieldSpec
 from paramlab.core.graph import LayerGraph
-from paramlab.core.io import keras3_config
+from paramlab.core.io import keras2_config, keras3_config
 from paramlab.core.io.keras_graph import _INT_LISTS, _SURELY_OK, _type_ok
 from paramlab.core.io.keras_import import parse_keras_config
 from paramlab.core.propagate import LayerResult, propagate
@@ -341,8 +341,8 @@ def _conv_model(kernel_sizes: list[Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("bad", [[3, "3"], [3, 3.5], [3, True], [3, {}]])
 def test_type_check_remembered_signature_still_looks_at_list_elements(bad) -> None:
-    """The importer remembers which value types passed for a class; a later layer whose
-    values have the same types but a wrong list element is refused all the same."""
+    """Layers of one class whose values have the same types: a wrong list element in a
+    later one is refused all the same (the whole-number list check looks at elements)."""
     parse_keras_config(_conv_model([[3, 3], [5, 5]]))
     with pytest.raises(ModelFileError, match="conv2.*kernel_size has the wrong type"):
         parse_keras_config(_conv_model([[3, 3], [5, 5], bad]))
@@ -361,3 +361,50 @@ def test_merge_layer_list_argument_takes_the_plain_path() -> None:
     assert [r.layer for r in fast.inputs] == ["a", "b", "c"]
     assert keras3_config.plain_call({"args": [[*t, 2]], "kwargs": {}}) is None
     assert keras3_config.plain_call({"args": [[t]], "kwargs": {}}) is None
+
+
+def keras2_layers() -> list[dict[str, Any]]:
+    """Every layer entry of the Keras 2 JSON files (our own and the real-world corpus)."""
+    out = []
+    for path in sorted((DATA / "keras2").glob("*.json")) + sorted(
+            (DATA / "realworld" / "files").glob("*.json")):
+        try:
+            stack = [json.loads(path.read_text(encoding="utf-8"))]
+        except ValueError:  # a file of the corpus that is not JSON text (its own test)
+            continue
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, dict):
+                if isinstance(obj.get("inbound_nodes"), list):
+                    out.append(obj)
+                stack.extend(obj.values())
+            elif isinstance(obj, list):
+                stack.extend(obj)
+    return out
+
+
+def test_keras2_plain_call_matches_parse_call_on_real_files() -> None:
+    seen = 0
+    for layer in keras2_layers():
+        for node in layer["inbound_nodes"]:
+            if not isinstance(node, list):
+                continue
+            fast = keras2_config.plain_call(node)
+            if fast is not None:
+                assert fast == keras2_config.parse_call(node, "here", "file")
+                seen += 1
+    assert seen > 100
+
+
+@pytest.mark.parametrize("node", [
+    [["a", 0, 0, {"value": ["b", 0, 0]}]],  # MultiHeadAttention's value: a data input
+    [["a", 0, 0, {"return_attention_scores": True}]],
+    [["a", 0, 0, []]],
+    [["a", -1, 0]],
+    [["a", True, 0]],
+    [["a", 0]],
+    [["a", 0, 0, {}, "extra"]],
+    ["a", 0, 0],
+])
+def test_keras2_plain_call_leaves_the_unusual_to_parse_call(node) -> None:
+    assert keras2_config.plain_call(node) is None
