@@ -377,9 +377,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     if raw_names is not None:
         names = raw_names
     else:
-        names = {}
-        for key in row_keys:
-            names[key] = key[1] if type(key) is tuple else raw(key)["name"]
+        names = {key: key[1] if type(key) is tuple else raw(key)["name"] for key in row_keys}
 
     inputs, output_index = graph.inputs, graph.output_index
 
@@ -388,6 +386,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         is_group = type(key) is tuple
         connected: tuple[str, ...]
         keras_connected: tuple[str, ...]
+        calls: Iterable[tuple[str, list[tuple[str, int]]]]
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
             ins = inputs(n)
@@ -396,11 +395,14 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                 src_name = names[row_of[src]]
                 return _layer_row(graph, key, members, layers, (src_name,), (  # type: ignore[arg-type]
                     f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch)
+            calls = ((n, ins),)
+        else:
+            calls = [(n, inputs(n)) for n in members]
         inside: Collection[str] = set(members) if is_group else ()
         connected_list: list[str] = []
         keras_list: list[str] = []
-        for n in members:
-            for src, index in inputs(n):
+        for n, ins in calls:
+            for src, index in ins:
                 if src in inside:  # a connection within a collapsed nested model
                     continue
                 src_name = names[row_of[src]]
@@ -424,8 +426,14 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             for m in row_members[key]:
                 dirty.update(row_of[dst] for dst, _ in graph.outputs(m))
         for key in row_keys:
-            if key not in dirty and any(layers[m] is not old_layers[m]
-                                        for m in row_members[key]):
+            if key in dirty:
+                continue
+            members = row_members[key]
+            if len(members) == 1:
+                m = members[0]
+                if layers[m] is not old_layers[m]:
+                    dirty.add(key)
+            elif any(layers[m] is not old_layers[m] for m in members):
                 dirty.add(key)
         rows = [build(key) if key in dirty else old
                 for key, old in zip(row_keys, basis.rows)]

@@ -155,6 +155,8 @@ def one_line(text: Any, limit: int = LINE_LIMIT) -> str:
     s = text if isinstance(text, str) else str(text)
     if len(s) > limit:
         s = f"{s[:limit]} … ({len(s) - limit:,} more characters)"
+    if s.isprintable():  # no character of _UNSAFE is printable: nothing to escape
+        return s
     return _UNSAFE.sub(_escape, s)
 
 

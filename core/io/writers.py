@@ -101,12 +101,16 @@ def format_table(summary: Summary, connected_to: bool | None = None,
     out.append(_rule("┏", "━", "┳", "┓", widths))
     out.extend(_cells(header, widths, aligns, "┃"))
     out.append(_rule("┡", "━", "╇", "┩", widths))
+    between = _rule("├", "─", "┼", "┤", widths)
+    torch = _torch(summary)
+    cost_columns = [COLUMNS[c] for c in columns]
     for i, row in enumerate(summary.rows):
         if i:
-            out.append(_rule("├", "─", "┼", "┤", widths))
-        cells = _table_cells(row, show_conn, _torch(summary))
-        cells = cells[:at] + tuple(COLUMNS[c].text(row, batch_size) for c in columns) \
-            + cells[at:]
+            out.append(between)
+        cells = _table_cells(row, show_conn, torch)
+        if cost_columns:
+            cells = cells[:at] + tuple(c.text(row, batch_size) for c in cost_columns) \
+                + cells[at:]
         out.extend(_cells(cells, widths, aligns, "│"))
     out.append(_rule("└", "─", "┴", "┘", widths))
     out.extend(" " + line for line in totals_lines(summary))
@@ -178,6 +182,8 @@ def _wrap(text: str, width: int) -> list[str]:
     """Word wrap as ``rich`` does it for Keras's table (overflow "ellipsis"): words move
     to the next line whole; a word longer than the line gets a line of its own, cut
     with ``…``."""
+    if len(text) <= width and text[:1] != " ":
+        return [text]  # what the loop below gives for a text that fits on one line
     lines: list[str] = []
     line = ""
     for word in text.split(" "):
@@ -216,11 +222,12 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
     w.writerow(CSV_HEADER[:6] + (("buffers",) if torch else ()) + tuple(columns)
                + CSV_HEADER[6:])
     sums = dict.fromkeys(columns, 0)
+    cost_columns = [(c, COLUMNS[c].value, c.startswith("activation")) for c in columns]
     for r in summary.rows:
         costs = []
-        for c in columns:
-            value = COLUMNS[c].value(r, batch_size)
-            if value is not None and not (r.is_input and c.startswith("activation")):
+        for c, column_value, activation in cost_columns:
+            value = column_value(r, batch_size)
+            if value is not None and not (activation and r.is_input):
                 sums[c] += value
             costs.append("" if value is None else value)
         w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), r.shape_text,
