@@ -304,6 +304,7 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
                 changes[n] = None
     done = _Overlay(changes, old)
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
+    same: dict[tuple[Any, ...], LayerResult] = {}
     for n in ordered:
         prev = old.get(n)
         if prev is not None and n not in direct:
@@ -313,11 +314,11 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
             if all(done[s] is old.get(s) for s, _ in graph.inputs(n)):
                 r = prev
             else:
-                r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
+                r = _compute_call(graph, n, done, memo, same=same)  # type: ignore[arg-type]
                 if _same(r, prev):
                     r = prev
         else:
-            r = _compute_call(graph, n, done, memo)  # type: ignore[arg-type]
+            r = _compute_call(graph, n, done, memo, same=same)  # type: ignore[arg-type]
         changes[n] = r
         tally.add(n, r)
     layers = old.updated(changes) if isinstance(old, LayerResults) else \
@@ -329,12 +330,13 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
     tally = _Tally()
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
+    same: dict[tuple[Any, ...], LayerResult] = {}
     node = graph.nx_graph._node  # graph.raw without its call, for every layer
     add = tally.add
     for n in order_list:
         d = node[n]
         if d.get("shared_with") is None:
-            r = results[n] = _compute_raw(graph, n, d, results)
+            r = results[n] = _compute_raw(graph, n, d, results, same)
         else:
             r = results[n] = _compute_call(graph, n, results, memo, d)
         add(n, r)
@@ -418,17 +420,18 @@ def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
 
 def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult],
                   memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]],
-                  d: dict[str, Any] | None = None) -> LayerResult:
+                  d: dict[str, Any] | None = None,
+                  same: dict[tuple[Any, ...], LayerResult] | None = None) -> LayerResult:
     """:func:`_compute`, except that a shared call (``shared_with``) whose owner, inputs,
     config, trainability and group equal an earlier call's reuses that call's result: a
     layer called 100,000 times is computed once per distinct input shape. Only results
     without a diagnostic are reused (a diagnostic names its layer). ``d``: the layer's
-    ``graph.raw(node_id)``, when the caller has it."""
+    ``graph.raw(node_id)``, when the caller has it; ``same``: see :func:`_compute_raw`."""
     if d is None:
         d = graph.raw(node_id)
     owner = d.get("shared_with")
     if owner is None:
-        return _compute_raw(graph, node_id, d, done)
+        return _compute_raw(graph, node_id, d, done, same)
     inputs = graph.inputs(node_id)
     key = (owner, d["type"], d["trainable"], d.get("group"),
            tuple((i, _tensor_shape(done[src], graph.output_index(src, node_id, i)))
@@ -462,7 +465,13 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
 
 
 def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
-                 done: Mapping[str, LayerResult]) -> LayerResult:
+                 done: Mapping[str, LayerResult],
+                 same: dict[tuple[Any, ...], LayerResult] | None = None) -> LayerResult:
+    """Layer ``node_id``'s result (``d``: its ``graph.raw``). ``same``: this run's results
+    of ``fields_only`` layers, by type, input shapes, axis order, trainability and field
+    values: a layer equal to an earlier one on all of these takes that one's shapes,
+    weights, counts and costs instead of running the rules again (``LayerSpec.fields_only``;
+    about half the layers of a keras.applications model repeat an earlier one)."""
     spec = _CATALOGUE_GET(d["type"])
     inputs = graph.input_tensors(node_id)
     n_in = len(inputs)
@@ -511,6 +520,21 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
         # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
         first = config.get("data_format") == "channels_first" and not spec.native_data_format
         rule_in = to_channels_last(shapes) if first else shapes
+        key = None
+        if same is not None and spec.fields_only and d.get("shared_with") is None:
+            layer_trainable = _trainable(graph, d)
+            try:
+                key = (d["type"], shapes, first, layer_trainable, spec.field_values(config))
+                hit = same.get(key)
+            except TypeError:  # a field value that cannot be hashed: compute it
+                key = hit = None
+            if hit is not None:
+                return LayerResult(node_id, shapes, hit.output_shape, hit.weights,
+                                   hit.trainable, hit.non_trainable, None, None, True,
+                                   None if spec.torch is None else (
+                                       spec, rule_in, config, layer_trainable,
+                                       hit.trainable, hit.non_trainable),
+                                   hit.macs, hit.activation_elements, None, hit.output_shapes)
         rule_out = spec.output_shape(rule_in, config)
         out = to_channels_first(rule_out) if first else rule_out
         _check_shape(out)
@@ -547,12 +571,16 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                                spec, rule_in, config, None, 0, 0),
                            macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
-    layer_trainable = _trainable(graph, d)
+    if key is None:
+        layer_trainable = _trainable(graph, d)
     trainable, non_trainable = count_weights(weights, layer_trainable)
     torch = None if spec.torch is None else (spec, rule_in, config, layer_trainable,
                                              trainable, non_trainable)
-    return LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
-                       None, True, torch, macs, elements, None, all_out)
+    r = LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
+                    None, True, torch, macs, elements, None, all_out)
+    if key is not None:
+        same[key] = r  # type: ignore[index]
+    return r
 
 
 def _pick_outputs(graph: LayerGraph, node_id: str, inputs: list[tuple[str, int, int]],

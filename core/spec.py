@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from paramlab.core.errors import LayerError
@@ -90,6 +91,12 @@ class LayerSpec:
         native_data_format: True when the rules read ``data_format`` themselves and see
             shapes in the layer's own axis order (ConvLSTM: the channel axis follows the time
             axis); False: propagation hands a channels_first layer channels-last shapes.
+        fields_only: True when the Keras rules (``output_shape``, ``weights``, ``macs``,
+            ``extra_outputs``) read nothing of the resolved config but ``fields``: two
+            layers of this type with equal field values, inputs and trainability then have
+            equal shapes, weights, counts and costs, and propagation computes them once
+            (:meth:`field_values` is the key). Declared by the families whose rules were
+            checked; ``False`` (always computed) otherwise.
     """
 
     type: str
@@ -103,6 +110,7 @@ class LayerSpec:
     torch: Callable[[tuple[Shape, ...], Config], Any] | None = None
     extra_outputs: ExtraOutputsRule | None = None
     native_data_format: bool = False
+    fields_only: bool = False
 
     def __post_init__(self) -> None:
         # resolve_config runs for every layer in every propagation: it reads this plan
@@ -116,6 +124,14 @@ class LayerSpec:
             plan.append((f.name, f.default, f.validate, fast, low, high, extra))
         object.__setattr__(self, "_plan", tuple(plan))
         object.__setattr__(self, "_resolve", _compile_plan(self._plan))  # type: ignore[attr-defined]
+        names = [f.name for f in self.fields]
+        object.__setattr__(self, "_values", itemgetter(*names) if names else _no_values)
+
+    def field_values(self, config: Config) -> Any:
+        """The values of ``fields`` in resolved ``config`` (one C call): what
+        ``fields_only`` rules read. Hashable for a resolved config (fields normalise lists
+        to tuples), but for a field subclass that keeps a list."""
+        return self._values(config)  # type: ignore[attr-defined]
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, or ``None``."""
@@ -138,6 +154,10 @@ class LayerSpec:
             LayerError: a known field's value is invalid (see ``FieldSpec.validate``).
         """
         return self._resolve(config)  # type: ignore[attr-defined]
+
+
+def _no_values(config: Config) -> tuple[()]:
+    return ()
 
 
 def _bound_test(value: str, low: Any, high: Any, names: tuple[str, str],

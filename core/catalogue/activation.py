@@ -48,7 +48,8 @@ SHARED_AXES = FieldSpec("shared_axes", FieldKind.SHAPE, None, minimum=1, optiona
 
 SPECS = (
     LayerSpec("Activation", "Activation", (activation_field("linear"),), same_shape,
-              doc="Applies an activation function element-wise. 0 parameters."),
+              doc="Applies an activation function element-wise. 0 parameters.",
+              fields_only=True),
     LayerSpec("ReLU", "Activation",
               (float_field("max_value", None, 0.0, optional=True,
                            doc="Upper bound of the output (6 for ReLU6); empty: none."),

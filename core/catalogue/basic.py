@@ -84,7 +84,7 @@ def _layer_scale_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[Wei
 
 def regularization_spec(name: str, fields: tuple, doc: str) -> LayerSpec:
     """A weightless layer active only in training that keeps its input's shape."""
-    return LayerSpec(name, "Regularization", fields, same_shape, doc=doc)
+    return LayerSpec(name, "Regularization", fields, same_shape, doc=doc, fields_only=True)
 
 
 def spatial_dropout_spec(rank: int) -> LayerSpec:
@@ -238,7 +238,7 @@ SPECS = (
         _dense_shape, _dense_weights,
         doc="Fully connected layer on the last axis: output (..., units). "
             "Parameters: (inputs + 1)·units — a kernel (inputs, units) and a bias (units,).",
-        macs=_dense_macs),
+        macs=_dense_macs, fields_only=True),
     LayerSpec(
         "EinsumDense", "Core",
         (str_field("equation", "ab,bc->ac", doc="Einsum equation input,kernel->output, e.g. "

@@ -122,7 +122,7 @@ def conv_spec(rank: int) -> LayerSpec:
         type_name, "Convolution", fields, output_shape, weights,
         doc=f"{rank}D convolution over channels-last input. Parameters: "
             f"({dims}·in_channels/groups + 1)·filters — a kernel and a bias per filter.",
-        macs=macs)
+        macs=macs, fields_only=True)
 
 
 def _check_groups(cin: int | None, config: Config) -> None:
@@ -190,7 +190,7 @@ def conv_transpose_spec(rank: int) -> LayerSpec:
         doc=f"Transposed {rank}D convolution (learned upsampling): 'same' multiplies each "
             f"length by strides. Parameters: {dims}·filters·in_channels + filters — a kernel "
             f"(*kernel_size, filters, in_channels) and a bias per filter.",
-        macs=macs)
+        macs=macs, fields_only=True)
 
 
 def depthwise_spec(rank: int) -> LayerSpec:
@@ -228,7 +228,7 @@ def depthwise_spec(rank: int) -> LayerSpec:
         doc=f"{rank}D depthwise convolution: each input channel is convolved on its own with "
             f"depth_multiplier filters; output channels = in_channels·depth_multiplier. "
             f"Parameters: ({dims} + 1)·in_channels·depth_multiplier.",
-        macs=macs)
+        macs=macs, fields_only=True)
 
 
 def separable_spec(rank: int) -> LayerSpec:
@@ -264,7 +264,7 @@ def separable_spec(rank: int) -> LayerSpec:
         type_name, "Convolution", fields, output_shape, weights,
         doc=f"{rank}D separable convolution: a depthwise convolution then a 1×1 pointwise one. "
             f"Parameters: {dims}·in·depth_multiplier + in·depth_multiplier·filters + filters.",
-        macs=macs)
+        macs=macs, fields_only=True)
 
 
 SPECS = (conv_spec(1), conv_spec(2), conv_spec(3)) \

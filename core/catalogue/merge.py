@@ -39,7 +39,7 @@ def elementwise_spec(type_name: str) -> LayerSpec:
     return LayerSpec(type_name, "Merge", (), output_shape,
                      inputs=TWO_INPUTS if type_name == "Subtract" else MANY_INPUTS,
                      doc=f"{_ELEMENTWISE[type_name]}; shapes must match (or broadcast). "
-                         "0 parameters.")
+                         "0 parameters.", fields_only=True)
 
 
 def _listed(inputs: tuple[Shape, ...]) -> str:
@@ -107,7 +107,8 @@ SPECS = tuple(elementwise_spec(t) for t in _ELEMENTWISE) + (
     LayerSpec("Concatenate", "Merge",
               (int_field("axis", -1, minimum=None, doc="Axis along which inputs are joined."),),
               _concat_shape, inputs=MANY_INPUTS,
-              doc="Joins its inputs along axis; the other axes must match. 0 parameters."),
+              doc="Joins its inputs along axis; the other axes must match. 0 parameters.",
+              fields_only=True),
     # keras.applications.inception_resnet_v2 defines CustomScaleLayer: a + b·scale.
     LayerSpec("CustomScaleLayer", "Merge",
               (float_field("scale", 1.0, doc="Factor applied to the second input."),),

@@ -103,7 +103,8 @@ SPECS = (
         _keep_shape_checked_axis("BatchNormalization"), _bn_weights,
         doc="Normalises each channel with the batch's mean and variance. Parameters: 4·C — "
             "gamma and beta (trainable, 2·C) and the moving mean and variance (non-trainable, "
-            "2·C, updated during training, not by gradients)."),
+            "2·C, updated during training, not by gradients).",
+        fields_only=True),
     LayerSpec(
         "LayerNormalization", "Normalization",
         (axes_field("axis", -1, doc="Axis or axes normalised, per sample."),

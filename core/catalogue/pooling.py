@@ -42,7 +42,8 @@ def pooling_spec(kind: str, rank: int) -> LayerSpec:
     return LayerSpec(
         type_name, "Pooling", fields, output_shape,
         doc=f"{rank}D {_POOL_WORD[kind]} pooling: each output value is the {_POOL_WORD[kind]} "
-            f"of a pool_size window, per channel. 0 parameters: pooling has nothing to learn.")
+            f"of a pool_size window, per channel. 0 parameters: pooling has nothing to learn.",
+        fields_only=True)
 
 
 def global_pooling_spec(kind: str, rank: int) -> LayerSpec:
@@ -61,7 +62,7 @@ def global_pooling_spec(kind: str, rank: int) -> LayerSpec:
     return LayerSpec(
         type_name, "Pooling", fields, output_shape,
         doc=f"Global {_POOL_WORD[kind]} over all {rank} spatial axes: one value per channel, "
-            f"output (None, channels). 0 parameters.")
+            f"output (None, channels). 0 parameters.", fields_only=True)
 
 
 SPECS = tuple(pooling_spec(kind, rank) for kind in ("Max", "Average") for rank in (1, 2, 3)) \

@@ -69,7 +69,7 @@ def padding_spec(rank: int) -> LayerSpec:
         fields += (DATA_FORMAT,)
     return LayerSpec(type_name, "Reshaping", fields, output_shape,
                      doc=f"Adds rows of zeros around a {rank}D input: each spatial length grows "
-                         "by before + after. 0 parameters.")
+                         "by before + after. 0 parameters.", fields_only=True)
 
 
 def cropping_spec(rank: int) -> LayerSpec:
@@ -130,13 +130,13 @@ def _add(length: Dim, extra: int) -> Dim:
 SPECS = (
     LayerSpec("Flatten", "Reshaping", (DATA_FORMAT,), _flatten_shape,
               doc="Flattens every axis but the batch axis into one: (None, product). "
-                  "0 parameters."),
+                  "0 parameters.", fields_only=True),
     LayerSpec("Reshape", "Reshaping",
               (shape_field("target_shape", (-1,), allow_minus_one=True,
                            doc="Output shape without the batch axis; one -1 is inferred."),),
               _reshape_shape,
               doc="Reshapes to target_shape; the number of values must stay the same. "
-                  "0 parameters."),
+                  "0 parameters.", fields_only=True),
     LayerSpec("Permute", "Reshaping",
               (FieldSpec("dims", FieldKind.SHAPE, (2, 1), minimum=1,
                          doc="New order of the non-batch axes, numbered from 1."),),

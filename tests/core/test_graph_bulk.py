@@ -68,3 +68,37 @@ def test_add_layers_refuses_a_taken_name_and_changes_nothing():
         g.add_layers([(g.new_id(), "Dense", "x", {}, True, None, None),
                       (g.new_id(), "Dense", "d", {}, True, None, None)])
     assert g.layer_ids() == before
+
+
+def test_connect_many_refuses_an_index_given_twice_in_one_call():
+    g = in_bulk()
+    ids = {g.raw(n)["name"]: n for n in g.layer_ids()}
+    g.disconnect(ids["d"], ids["cat"], 0)
+    with pytest.raises(GraphError, match="input 1 of 'cat' is already connected") as info:
+        g.connect_many([(ids["in"], ids["cat"], 0, 0), (ids["d"], ids["cat"], 0, 0)])
+    assert info.value.edge_index == 1
+    assert g.inputs(ids["cat"]) == [(ids["in"], 0), (ids["d_call1"], 1)]
+
+
+def test_connect_many_mixed_with_slow_edges_equals_connect_one_by_one():
+    """A backward edge (newer layer into an older one) takes connect's path in the middle
+    of the list; the clock, stamps, journal and events come out as with connect alone."""
+    def build(bulk: bool):
+        g = LayerGraph()
+        a, b, c, d = (g.add_layer(t) for t in ("Dense", "Dense", "Dense", "Concatenate"))
+        events: list = []
+        g.subscribe(lambda kind, payload: events.append((kind, payload)))
+        edges = [(a, b, 0, 0), (c, a, 0, 0), (b, d, 0, 0), (c, d, 1, 2)]
+        if bulk:
+            g.connect_many(edges)
+        else:
+            for edge in edges:
+                g.connect(*edge)
+        return g, events
+    (one, ev1), (many, ev2) = build(False), build(True)
+    assert ev1 == ev2
+    assert sorted(one.edges()) == sorted(many.edges())
+    assert one.clock == many.clock and one.changed_since(0) == many.changed_since(0)
+    assert [one.stamp(n) for n in one.layer_ids()] == [many.stamp(n) for n in many.layer_ids()]
+    assert one.topological_order() == many.topological_order()
+    assert [many.raw(n) for n in many.layer_ids()] == [one.raw(n) for n in one.layer_ids()]
