@@ -66,12 +66,16 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
 
 def breakdown(repeat: int) -> None:
     """Median ms of each stage: from_keras_config alone, the whole graph building
-    (which includes it), layout, propagation."""
+    (which includes it), layout, propagation, the summary (``summarize``) and its JSON
+    text (``format_summary(..., "json")``)."""
     from paramlab.core.catalogue.keras_compat import from_keras_config
     from paramlab.core.io.keras_graph import build_graph
+    from paramlab.core.io.writers import format_summary
     from paramlab.core.layout import apply_layout
+    from paramlab.core.summary import summarize
 
-    print(f"\n{'model':<16}{'convert':>10}{'build':>10}{'layout':>10}{'propagate':>11}")
+    print(f"\n{'model':<16}{'convert':>10}{'build':>10}{'layout':>10}{'propagate':>11}"
+          f"{'summarize':>11}{'json text':>11}")
     for name in MODELS:
         obj = json.loads((DATA / f"{name}.json").read_text())["config"]
         layers = [(entry["class_name"], entry["config"]) for entry in obj["config"]["layers"]]
@@ -81,8 +85,13 @@ def breakdown(repeat: int) -> None:
         t_build = median_time(lambda obj=obj, name=name: build_graph(obj, name), repeat)
         t_layout = median_time(lambda graph=graph: apply_layout(graph), repeat)
         t_prop = median_time(lambda graph=graph: propagate(graph), repeat)
+        result = propagate(graph)
+        t_sum = median_time(lambda graph=graph, result=result: summarize(graph, result), repeat)
+        summary = summarize(graph, result)
+        t_json = median_time(lambda summary=summary: format_summary(summary, "json"), repeat)
         print(f"{name:<16}{t_conv * 1e3:>8.2f}ms{t_build * 1e3:>8.2f}ms"
-              f"{t_layout * 1e3:>8.2f}ms{t_prop * 1e3:>9.2f}ms")
+              f"{t_layout * 1e3:>8.2f}ms{t_prop * 1e3:>9.2f}ms{t_sum * 1e3:>9.2f}ms"
+              f"{t_json * 1e3:>9.2f}ms")
 
 
 def end_to_end(path: Path) -> Callable[[], int]:
@@ -171,7 +180,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="rounds per figure (median)")
     parser.add_argument("--breakdown", action="store_true",
-                        help="also time each stage: graph building, layout, propagation")
+                        help="also time each stage: graph building, layout, propagation, "
+                             "summary, JSON text")
     parser.add_argument("--no-keras", action="store_true", help="leave out the Keras column")
     parser.add_argument("--keras-python", default=sys.executable, metavar="PATH",
                         help="Python interpreter with Keras installed, for the Keras column "
