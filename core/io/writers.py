@@ -468,12 +468,12 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
 def _differences(summary: Summary) -> list[str]:
     """The "Differences from Keras" section: one line per layer the conventions count
     differently (``SummaryRow.reconciliation``)."""
-    rows = [r for r in summary.rows if r.reconciliation]
+    rows = [(r, line) for r in summary.rows if (line := r.reconciliation)]  # derived once
     out = ["", "### Differences from Keras", ""]
     if not rows:
         return out + ["Every layer has the same count in Keras and PyTorch."]
-    return out + [f"- `{_md(_cut(r.name))}` ({_md(_cut(r.type))}): {_md(r.reconciliation or '')}"
-                  for r in rows]
+    return out + [f"- `{_md(_cut(r.name))}` ({_md(_cut(r.type))}): {_md(line)}"
+                  for r, line in rows]
 
 
 def _md(text: str) -> str:
