@@ -393,8 +393,9 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             if len(ins) == 1:  # the commonest case, without building lists
                 src, index = ins[0]
                 src_name = names[row_of[src]]
-                return _layer_row(graph, key, members, layers, (src_name,), (  # type: ignore[arg-type]
-                    f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch)
+                return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                    f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch,
+                    graph)
             calls = ((n, ins),)
         else:
             calls = [(n, inputs(n)) for n in members]
@@ -509,29 +510,38 @@ def _sum_counts(graph: LayerGraph, results: list[tuple[str, LayerResult]],
 _new_row = tuple.__new__  # SummaryRow's fields in order, without its Python-level __new__
 
 
+def _one_layer_row(d: dict[str, Any], n: str, members: tuple[str], own: LayerResult,
+                   connected: tuple[str, ...], keras_connected: tuple[str, ...], torch: bool,
+                   graph: LayerGraph) -> SummaryRow:
+    """The row of layer ``n`` (attributes ``d``, result ``own``), called once."""
+    trainable, non_trainable, buffers = layer_counts(graph, n, own, torch)
+    error, severity = ((None, None) if own.diagnostic is None
+                       else _worst([(n, own)], graph, prefix_names=False))
+    return _new_row(SummaryRow, (
+        n, d["name"], d["type"], own.output_shape, trainable, non_trainable,
+        trainable + non_trainable, connected, error, severity, d["trainable"], own,
+        keras_connected, members, False, buffers, own.info, own.output_shapes, own.macs,
+        own.activation_elements, torch))
+
+
 def _layer_row(graph: LayerGraph, n: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
                keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
     d = graph.raw(n)
     own = layers[n]
-    if len(members) == 1:  # most rows: one layer called once
-        last = own
-        trainable, non_trainable, buffers = layer_counts(graph, n, own, torch)
-        error, severity = ((None, None) if own.diagnostic is None
-                           else _worst([(n, own)], graph, prefix_names=False))
-        macs, elements = own.macs, own.activation_elements
-    else:
-        results = [(m, layers[m]) for m in members]
-        last = results[-1][1]  # Keras prints the output shape of the layer's last call.
-        trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
-        error, severity = _worst(results, graph, prefix_names=True)
-        macs = _sum_known(r.macs for _, r in results)
-        elements = _sum_known(r.activation_elements for _, r in results)
+    if len(members) == 1:
+        return _one_layer_row(d, n, tuple(members), own, connected, keras_connected, torch,
+                              graph)
+    results = [(m, layers[m]) for m in members]
+    last = results[-1][1]  # Keras prints the output shape of the layer's last call.
+    trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
+    error, severity = _worst(results, graph, prefix_names=True)
     return _new_row(SummaryRow, (
         n, d["name"], d["type"], last.output_shape, trainable, non_trainable,
         trainable + non_trainable, connected, error, severity, d["trainable"], own,
-        keras_connected, tuple(members), False, buffers, own.info, last.output_shapes, macs,
-        elements, torch))
+        keras_connected, tuple(members), False, buffers, own.info, last.output_shapes,
+        _sum_known(r.macs for _, r in results),
+        _sum_known(r.activation_elements for _, r in results), torch))
 
 
 def _group_row(graph: LayerGraph, group: str, members: Sequence[str],

@@ -39,6 +39,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from paramlab.core.budget import DTYPES, training_budget
@@ -46,7 +47,7 @@ from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.io.cost_columns import COLUMNS, DEFAULT_COLUMNS, cost_lines
 from paramlab.core.pytorch import PYTORCH
 from paramlab.core.summary import Summary, SummaryRow, format_bytes
-from paramlab.core.text import NAME_LIMIT, elide_name, one_line
+from paramlab.core.text import LINE_LIMIT, NAME_LIMIT, elide_name, one_line
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -62,7 +63,23 @@ CSV_HEADER = ("name", "type", "output_shape", "trainable", "non_trainable", "tot
 def _cut(text: str, limit: int = NAME_LIMIT) -> str:
     """A name (or message) for a cell: one line, at most ``limit`` characters (``…``). The
     JSON format writes names in full."""
+    if type(text) is str and len(text) <= limit <= LINE_LIMIT and text.isprintable():
+        return text  # what the line below returns for it, without two calls
     return one_line(elide_name(text, limit))
+
+
+def _shape_texts(summary: Summary) -> list[str]:
+    """Each row's :attr:`SummaryRow.shape_text`, formatted once per distinct shape (a model
+    repeats a few shapes many times)."""
+    texts: dict[Any, str] = {}
+    out = []
+    for r in summary.rows:
+        key = (r.output_shape, r.output_shapes)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = r.shape_text
+        out.append(text)
+    return out
 
 
 def join_names(names: tuple[str, ...] | list[str], sep: str, limit: int = 20) -> str:
@@ -104,10 +121,10 @@ def format_table(summary: Summary, connected_to: bool | None = None,
     between = _rule("├", "─", "┼", "┤", widths)
     torch = _torch(summary)
     cost_columns = [COLUMNS[c] for c in columns]
-    for i, row in enumerate(summary.rows):
+    for i, (row, shape) in enumerate(zip(summary.rows, _shape_texts(summary))):
         if i:
             out.append(between)
-        cells = _table_cells(row, show_conn, torch)
+        cells = _table_cells(row, show_conn, torch, shape)
         if cost_columns:
             cells = cells[:at] + tuple(c.text(row, batch_size) for c in cost_columns) \
                 + cells[at:]
@@ -149,9 +166,11 @@ def _torch(summary: Summary) -> bool:
     return summary.convention == PYTORCH
 
 
-def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False) -> tuple[str, ...]:
+def _table_cells(row: SummaryRow, show_conn: bool, buffers: bool = False,
+                 shape_text: str | None = None) -> tuple[str, ...]:
     params = "?" if row.failed and row.total == 0 else f"{row.total:,}"
-    cells = [f"{_cut(row.name)} ({_cut(row.type)})", row.shape_text, params]
+    cells = [f"{_cut(row.name)} ({_cut(row.type)})",
+             row.shape_text if shape_text is None else shape_text, params]
     if buffers:
         cells.append(f"{row.buffers:,}")
     if show_conn:
@@ -223,14 +242,14 @@ def format_csv(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
                + CSV_HEADER[6:])
     sums = dict.fromkeys(columns, 0)
     cost_columns = [(c, COLUMNS[c].value, c.startswith("activation")) for c in columns]
-    for r in summary.rows:
+    for r, shape in zip(summary.rows, _shape_texts(summary)):
         costs = []
         for c, column_value, activation in cost_columns:
             value = column_value(r, batch_size)
             if value is not None and not (activation and r.is_input):
                 sums[c] += value
             costs.append("" if value is None else value)
-        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), r.shape_text,
+        w.writerow((_safe(_cut(r.name)), _safe(_cut(r.type)), shape,
                     r.trainable, r.non_trainable, r.total) + ((r.buffers,) if torch else ())
                    + tuple(costs) + (_safe(join_names(r.connected_to, "; ")),
                                      _safe(_cut(r.error or "", 500))))
@@ -365,22 +384,29 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
     shapes: dict[Any, str] = {}
     lines = []
     for r in summary.rows:
-        shape = r.output_shape
+        name, type_, shape, several, trainable, non_trainable, total, error, note = \
+            _JSON_FIELDS(r)
         if shape is None:
             shape_text = "null"
         else:
-            key = r.output_shapes or shape
+            key = several or shape
             shape_text = shapes.get(key)  # type: ignore[assignment]
             if shape_text is None:
                 shape_text = shapes[key] = _encode_row(_json_shape(r))
-        error, note = r.error, r.note
-        macs, flops, elements = _scaled_costs(r, batch_size)
-        values = (enc(r.name), enc(r.type), shape_text, r.trainable, r.non_trainable, r.total,
+        if batch_size == 1:
+            macs, flops, elements = r.macs, r.flops, r.activation_elements
+        else:
+            macs, flops, elements = _scaled_costs(r, batch_size)
+        values = (enc(name), enc(type_), shape_text, trainable, non_trainable, total,
                   "null" if error is None else enc(error), "null" if note is None else enc(note),
                   "null" if macs is None else macs, "null" if flops is None else flops,
                   "null" if elements is None else elements)
         lines.append(line % (values + (r.buffers,) if torch else values))
     return lines
+
+
+_JSON_FIELDS = attrgetter("name", "type", "output_shape", "output_shapes", "trainable",
+                          "non_trainable", "total", "error", "note")
 
 
 def format_json(summary: Summary, batch_size: int = 1) -> str:
@@ -419,8 +445,8 @@ def format_markdown(summary: Summary, columns: Sequence[str] = DEFAULT_COLUMNS,
         head.append("Error")
         align.append(":--")
     lines = [f"### Model: {_md(_cut(summary.name))}", "", _md_row(head), _md_row(align)]
-    for r in summary.rows:
-        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{r.shape_text}`",
+    for r, shape in zip(summary.rows, _shape_texts(summary)):
+        cells = [f"`{_md(_cut(r.name))}`", _md(_cut(r.type)), f"`{shape}`",
                  f"{r.trainable:,}", f"{r.non_trainable:,}", f"{r.total:,}"]
         if torch:
             cells.append(f"{r.buffers:,}")
