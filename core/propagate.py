@@ -31,7 +31,7 @@ from paramlab.core.funnel import explain
 from paramlab.core.graph import LayerGraph
 from paramlab.core.opaque import describe as describe_opaque
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
-from paramlab.core.shapes import to_channels_first, to_channels_last
+from paramlab.core.shapes import rules_see_channels_last, to_channels_first, to_channels_last
 from paramlab.core.text import MAX_RANK, MAX_SIZE, elide_name, elide_value, format_number
 from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec, fast_frozen_init
 
@@ -518,7 +518,7 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
     try:
         config = spec.resolve_config(d["config"])
         # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
-        first = config.get("data_format") == "channels_first" and not spec.native_data_format
+        first = rules_see_channels_last(spec, config)
         rule_in = to_channels_last(shapes) if first else shapes
         key = None
         if same is not None and spec.fields_only and d.get("shared_with") is None:

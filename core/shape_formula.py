@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from math import prod
 from typing import Any
 
+from paramlab.core.catalogue import get_spec
+from paramlab.core.shapes import rules_see_channels_last, to_channels_last
 from paramlab.core.types import Dim, Shape, format_shape
 
 WINDOWED = ("Conv", "DepthwiseConv", "SeparableConv", "MaxPooling", "AveragePooling")
@@ -65,7 +67,14 @@ def shape_steps(layer_type: str, input_shapes: Sequence[Shape], config: Mapping[
     """
     if output_shape is None or not input_shapes or any(s is None for s in input_shapes):
         return ()
-    lines = _steps(layer_type, list(input_shapes), config, output_shape)
+    spec = get_spec(layer_type)
+    if spec is not None and rules_see_channels_last(spec, config):
+        # The steps follow the rule, which reads channels-last shapes: (None, 3, 32, 32)
+        # is derived as (None, 32, 32, 3); the last line states the real shape.
+        lines = _steps(layer_type, list(to_channels_last(tuple(input_shapes))), config,
+                       to_channels_last((output_shape,))[0])
+    else:
+        lines = _steps(layer_type, list(input_shapes), config, output_shape)
     if not lines:
         return ()
     lines.append(f"output shape {format_shape(output_shape)}")

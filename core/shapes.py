@@ -8,8 +8,9 @@ empty or negative. Formulas follow Keras 3's ``keras/src/ops/operation_utils.py`
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from math import prod
+from typing import Any
 
 from paramlab.core.errors import LayerError
 from paramlab.core.types import Dim, Shape
@@ -157,3 +158,13 @@ def to_channels_first(shape: Shape) -> Shape:
     """The inverse of :func:`to_channels_last` for one shape: ``(None, d1, ..., dn, C)`` ->
     ``(None, C, d1, ..., dn)``; rank below 3 unchanged (Flatten's, global pooling's output)."""
     return (shape[0], shape[-1], *shape[1:-1]) if len(shape) >= 3 else shape
+
+
+def rules_see_channels_last(spec: Any, config: Mapping[str, Any]) -> bool:
+    """Whether ``spec``'s shape, weight and cost rules must be handed channels-last copies
+    of this layer's shapes: the layer is ``data_format="channels_first"`` and its rules do
+    not read the format themselves (``LayerSpec.native_data_format``: ConvLSTM, whose
+    channel axis follows the time axis). The one test propagation, the shape derivations
+    and the exercise hints share; convert with :func:`to_channels_last` and back with
+    :func:`to_channels_first`."""
+    return config.get("data_format") == "channels_first" and not spec.native_data_format

@@ -51,6 +51,7 @@ from paramlab.core.propagate import (
     propagate,
 )
 from paramlab.core.shape_formula import shape_steps
+from paramlab.core.shapes import rules_see_channels_last, to_channels_first, to_channels_last
 from paramlab.core.summary import Summary, SummaryRow, summarize
 from paramlab.core.types import Shape, WeightSpec, format_shape
 
@@ -258,8 +259,12 @@ class Diagnoser:
     @staticmethod
     def _shape_with(spec: Any, lr: LayerResult, config: dict[str, Any], **change: Any
                     ) -> Shape | None:
+        config = {**config, **change}
         try:
-            return spec.output_shape(lr.input_shapes, {**config, **change})
+            if rules_see_channels_last(spec, config):
+                return to_channels_first(spec.output_shape(to_channels_last(lr.input_shapes),
+                                                           config))
+            return spec.output_shape(lr.input_shapes, config)
         except (LayerError, ValueError, TypeError, KeyError, IndexError):
             return None
 

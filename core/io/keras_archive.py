@@ -187,8 +187,13 @@ def sniff(path: str | Path) -> str:
             head = f.read(8)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if head.startswith((ZIP_MAGIC, b"PK\x05\x06")):
+    return sniff_bytes(head)
+
+
+def sniff_bytes(data: bytes) -> str:
+    """What kind of file begins with ``data``: ``"zip"``, ``"hdf5"`` or ``"json"``."""
+    if data.startswith((ZIP_MAGIC, b"PK\x05\x06")):
         return "zip"
-    if head.startswith(HDF5_MAGIC):
+    if data.startswith(HDF5_MAGIC):
         return "hdf5"
     return "json"

@@ -20,7 +20,13 @@ from typing import Any
 
 from paramlab.core.errors import ModelFileError
 from paramlab.core.graph import LayerGraph
-from paramlab.core.io.keras_archive import read_json_file, read_keras_archive, sniff
+from paramlab.core.io.keras_archive import (
+    loads_config,
+    read_json_file,
+    read_keras_archive,
+    sniff,
+    sniff_bytes,
+)
 from paramlab.core.io.keras_graph import build_graph
 from paramlab.core.io.keras_h5 import read_h5_config
 
@@ -30,19 +36,24 @@ log = logging.getLogger(__name__)
 KERAS_EXTENSIONS = (".json", ".keras", ".h5", ".hdf5")
 
 
-def read_keras_config(path: str | Path) -> dict[str, Any]:
+def read_keras_config(path: str | Path, data: bytes | None = None) -> dict[str, Any]:
     """The model config stored in a Keras file, as a dict (the JSON Keras wrote).
+
+    Args:
+        path: The file.
+        data: Its whole content, when the caller has read it already (``load_model``);
+            a JSON file is then parsed from it instead of being read again.
 
     Raises:
         ModelFileError: the file is missing, unreadable, corrupt, too large, or holds no
             model config.
     """
-    kind = sniff(path)
+    kind = sniff(path) if data is None else sniff_bytes(data)
     if kind == "zip":
         return read_keras_archive(path)
     if kind == "hdf5":
         return read_h5_config(path)
-    return read_json_file(path)
+    return read_json_file(path) if data is None else loads_config(data, path)
 
 
 def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
@@ -73,13 +84,14 @@ def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
     return graph
 
 
-def load_keras(path: str | Path) -> LayerGraph:
-    """Import a Keras model file (``.json``, ``.keras`` or ``.h5``) as a graph.
+def load_keras(path: str | Path, data: bytes | None = None) -> LayerGraph:
+    """Import a Keras model file (``.json``, ``.keras`` or ``.h5``) as a graph; ``data``:
+    the file's content if already read (see :func:`read_keras_config`).
 
     Raises:
         ModelFileError: see :func:`read_keras_config` and :func:`parse_keras_config`.
     """
-    return parse_keras_config(read_keras_config(path), str(path), owned=True)
+    return parse_keras_config(read_keras_config(path, data), str(path), owned=True)
 
 
 __all__ = ["KERAS_EXTENSIONS", "load_keras", "parse_keras_config", "read_keras_config"]

@@ -68,11 +68,12 @@ def load_model(path_or_name: str | os.PathLike[str]) -> LayerGraph:
     info = _stat(path)
     try:
         with paused_gc():
-            if _is_project(path, info):
+            data = _read_text_file(path, info)
+            if data is not None and _is_project(data):
                 return load_project(path)
             from paramlab.core.io.keras_import import load_keras  # imported only when needed
 
-            return load_keras(path)
+            return load_keras(path, data)  # the bytes already read: the file is read once
     except ParamLabError:
         raise
     except Exception as exc:  # a reader's unforeseen failure is still a file error
@@ -105,10 +106,16 @@ def _stat(path: Path) -> os.stat_result:
     return info
 
 
-def _is_project(path: Path, info: os.stat_result) -> bool:
-    """True when ``path`` should be read as a ParamLab project."""
+def _read_text_file(path: Path, info: os.stat_result) -> bytes | None:
+    """The bytes of a file that may be a project (any suffix but a Keras archive's or
+    HDF5's), read once, to at most :data:`MAX_JSON_BYTES` + 1; ``None`` for ``.keras`` /
+    ``.h5`` files, which their readers open themselves.
+
+    Raises:
+        ModelFileError: the file cannot be read.
+    """
     if path.suffix.lower() in KERAS_SUFFIXES:
-        return False
+        return None
     try:
         with path.open("rb") as f:
             # Sized by stat (read(n) allocates n bytes first: 64 MiB for any small file).
@@ -117,6 +124,11 @@ def _is_project(path: Path, info: os.stat_result) -> bool:
                 data += f.read(MAX_JSON_BYTES + 1 - len(data))
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    return data
+
+
+def _is_project(data: bytes) -> bool:
+    """True when a file holding ``data`` should be read as a ParamLab project."""
     if data.startswith((_ZIP_MAGIC, _HDF5_MAGIC)) or data.lstrip().startswith(b'"'):
         return False  # an archive, HDF5, or a JSON string holding a Keras config
     # A Keras config never has a "format_version" key; a project always has one. Searching
