@@ -116,9 +116,10 @@ def format_table(summary: Summary, connected_to: bool | None = None,
     header = header[:at] + tuple(COLUMNS[c].title for c in columns) + header[at:]
     out = [f'Model: "{_cut(summary.name)}"']
     out.append(_rule("┏", "━", "┳", "┓", widths))
-    out.extend(_cells(header, widths, aligns, "┃"))
+    out.extend(_cells(header, widths, _line_format(widths, aligns, "┃")))
     out.append(_rule("┡", "━", "╇", "┩", widths))
     between = _rule("├", "─", "┼", "┤", widths)
+    row_line = _line_format(widths, aligns, "│")
     torch = _torch(summary)
     cost_columns = [COLUMNS[c] for c in columns]
     for i, (row, shape) in enumerate(zip(summary.rows, _shape_texts(summary))):
@@ -128,7 +129,7 @@ def format_table(summary: Summary, connected_to: bool | None = None,
         if cost_columns:
             cells = cells[:at] + tuple(c.text(row, batch_size) for c in cost_columns) \
                 + cells[at:]
-        out.extend(_cells(cells, widths, aligns, "│"))
+        out.extend(_cells(cells, widths, row_line))
     out.append(_rule("└", "─", "┴", "┘", widths))
     out.extend(" " + line for line in totals_lines(summary))
     if columns:
@@ -182,19 +183,23 @@ def _rule(left: str, fill: str, mid: str, right: str, widths: tuple[int, ...]) -
     return left + mid.join(fill * w for w in widths) + right
 
 
-def _cells(texts: tuple[str, ...], widths: tuple[int, ...], aligns: tuple[str, ...],
-           bar: str) -> list[str]:
+def _cells(texts: tuple[str, ...], widths: tuple[int, ...], line: str) -> list[str]:
+    """The lines of one table row: each cell's text word-wrapped to its column and laid
+    out by ``line`` (:func:`_line_format`)."""
     wrapped = [_wrap(t, w - 2) for t, w in zip(texts, widths)]
-    height = max(len(w) for w in wrapped)
-    lines = []
-    for i in range(height):
-        parts = []
-        for cell, w, align in zip(wrapped, widths, aligns):
-            text = cell[i] if i < len(cell) else ""
-            text = text.rjust(w - 2) if align == "right" else text.ljust(w - 2)
-            parts.append(f" {text} ")
-        lines.append(bar + bar.join(parts) + bar)
-    return lines
+    height = max(map(len, wrapped))
+    if height == 1:
+        return [line.format(*[cell[0] for cell in wrapped])]
+    return [line.format(*[cell[i] if i < len(cell) else "" for cell in wrapped])
+            for i in range(height)]
+
+
+def _line_format(widths: tuple[int, ...], aligns: tuple[str, ...], bar: str) -> str:
+    """``"│ {:<36} │ {:>15} │"``: a table line as a format string, each cell padded as
+    ``str.ljust`` (``rjust`` for ``"right"``) pads it to its column's width less its two
+    spaces."""
+    cells = [f"{{:{'>' if align == 'right' else '<'}{w - 2}}}" for w, align in zip(widths, aligns)]
+    return f"{bar} " + f" {bar} ".join(cells) + f" {bar}"
 
 
 def _wrap(text: str, width: int) -> list[str]:
