@@ -323,5 +323,16 @@ def _stack(inner: list[str], pred: _Pred, center: Position) -> dict[str, Positio
     return {n: (center[0] + x - cx, center[1] + y - cy) for n, (x, y) in local.items()}
 
 
-__all__ = ["COLUMN_WIDTH", "LANE_WIDTH", "ROW_HEIGHT", "Layout", "apply_layout", "auto_layout",
-           "CALLS", "collapsed_calls", "collapsed_groups", "edge_routes", "layered_layout"]
+__all__ = [
+    "CALLS",
+    "COLUMN_WIDTH",
+    "LANE_WIDTH",
+    "ROW_HEIGHT",
+    "Layout",
+    "apply_layout",
+    "auto_layout",
+    "collapsed_calls",
+    "collapsed_groups",
+    "edge_routes",
+    "layered_layout",
+]

@@ -564,7 +564,7 @@ class _Builder:
         try:
             self.graph.connect_many(edges)
         except GraphError as exc:
-            name, i, ref = self._edge_source(getattr(exc, "edge_index"))
+            name, i, ref = self._edge_source(exc.edge_index)
             raise self.fail(f"layer {name!r}: cannot take input {i + 1} from "
                             f"{ref.layer!r}: {exc}") from None
         if unresolved is not None:

@@ -10,8 +10,8 @@ already folds them).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from paramlab.core.propagate import LayerResult

@@ -207,7 +207,6 @@ class CanvasScene(QGraphicsScene):
         self._routes.refresh()
 
     def _add_layer_item(self, node_id: str) -> LayerItem:
-        graph = self._doc.graph
         item = LayerItem(node_id, self.calls.look(node_id, None))
         item.setPos(QPointF(*self.position_of(node_id)))
         self._layers[node_id] = item

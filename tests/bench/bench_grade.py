@@ -18,7 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from paramlab.core.exercise.format import Answers, Exercise, hide_all, load_exercise, save_answers, save_exercise
+from paramlab.core.exercise.format import (
+    Answers,
+    Exercise,
+    hide_all,
+    load_exercise,
+    save_answers,
+    save_exercise,
+)
 from paramlab.core.exercise.grading import Grader, format_csv, grade_paths
 from paramlab.core.exercise.rows import row_table
 from paramlab.core.io.loader import load_model

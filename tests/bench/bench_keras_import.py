@@ -40,7 +40,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from paramlab.core.io.keras_import import parse_keras_config
 from paramlab.core.propagate import propagate
 
 DATA = ROOT / "tests" / "data" / "keras"

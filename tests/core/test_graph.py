@@ -7,7 +7,14 @@ import itertools
 import pytest
 
 from paramlab.core.errors import GraphError
-from paramlab.core.graph import EDGE_ADDED, EDGE_REMOVED, LAYER_ADDED, LAYER_REMOVED, LayerGraph, snake_case
+from paramlab.core.graph import (
+    EDGE_ADDED,
+    EDGE_REMOVED,
+    LAYER_ADDED,
+    LAYER_REMOVED,
+    LayerGraph,
+    snake_case,
+)
 from paramlab.core.propagate import propagate
 
 

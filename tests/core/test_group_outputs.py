@@ -18,6 +18,7 @@ from paramlab.core.io.writers import format_json, format_table
 from paramlab.core.propagate import propagate
 from paramlab.core.summary import summarize
 
+
 def _kt(layer: str, tensor: int, shape: list) -> dict:
     return {"class_name": "__keras_tensor__", "config": {
         "shape": shape, "dtype": "float32", "keras_history": [layer, 0, tensor]}}

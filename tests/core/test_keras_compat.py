@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from paramlab.core.catalogue import get_spec
-from paramlab.core.catalogue.keras_compat import from_keras_config, implicit_input_shape, to_keras_config
+from paramlab.core.catalogue.keras_compat import (
+    from_keras_config,
+    implicit_input_shape,
+    to_keras_config,
+)
 from paramlab.core.errors import LayerError
 
 DATA = Path(__file__).resolve().parents[1] / "data"

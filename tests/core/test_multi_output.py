@@ -15,8 +15,8 @@ import json
 
 import pytest
 
-from paramlab.core.edits import Connect, Disconnect, RemoveLayer
 from paramlab.core.clipboard import copy_layers, paste_edits
+from paramlab.core.edits import Connect, Disconnect, RemoveLayer
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_import import parse_keras_config
 from paramlab.core.io.keras_json_export import to_keras_dict

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_catalogue_reference import _TORCH  # same folder: pytest puts it on sys.path
 
 from paramlab.core.catalogue import CATALOGUE
 from paramlab.core.catalogue import pytorch_rules as pr
@@ -22,7 +23,6 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.propagate import propagate
 from paramlab.core.pytorch import NO_EQUIVALENT, reconciliation, torch_formula
 from paramlab.core.summary import summarize
-from test_catalogue_reference import _TORCH  # same folder: pytest puts it on sys.path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

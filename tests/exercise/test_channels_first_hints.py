@@ -5,7 +5,6 @@ new_rows, new_cols)), never the channels-last reading of a channels-first shape.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

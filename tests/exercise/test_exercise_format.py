@@ -10,8 +10,16 @@ import pytest
 from paramlab.core.errors import ModelFileError
 from paramlab.core.exercise.answers import AnswerError, parse_count, parse_shape, shape_matches
 from paramlab.core.exercise.format import (
-    TOTALS, Answers, Exercise, hide_all, load_answers, load_exercise, model_sha256,
-    save_answers, save_exercise)
+    TOTALS,
+    Answers,
+    Exercise,
+    hide_all,
+    load_answers,
+    load_exercise,
+    model_sha256,
+    save_answers,
+    save_exercise,
+)
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.project import load_project
 from paramlab.core.resources import MODELS_DIR

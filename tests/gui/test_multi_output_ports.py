@@ -12,6 +12,7 @@ import pytest
 
 from paramlab.core.graph import LayerGraph
 from paramlab.gui.canvas.view import CanvasView
+from paramlab.gui.document import Document
 from tests.gui.test_canvas import drag, show_canvas
 
 

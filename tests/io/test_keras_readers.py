@@ -21,8 +21,15 @@ from paramlab.core.io.loader import load_model
 from paramlab.core.propagate import propagate
 from paramlab.core.summary import summarize
 from tests.conftest import DATA
-from tests.io.test_keras_nested import k2_functional, k2_input, k2_layer, k3_functional, \
-    k3_input, k3_layer, kt
+from tests.io.test_keras_nested import (
+    k2_functional,
+    k2_input,
+    k2_layer,
+    k3_functional,
+    k3_input,
+    k3_layer,
+    kt,
+)
 
 REALWORLD = DATA / "realworld"
 
