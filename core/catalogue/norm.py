@@ -7,8 +7,6 @@ the normalised axes; ``GroupNormalization`` gamma, beta ``(C,)``; ``UnitNormaliz
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 from paramlab.core.catalogue.common import axes_field, axis_dim, min_rank, normalize_axis
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import bool_field, float_field, int_field
@@ -29,22 +27,16 @@ def _keep_shape_checked_axis(layer: str):
 
 
 def _bn_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
-    c = axis_dim(one_input(inputs), config["axis"], "BatchNormalization")
-    return _bn_weight_list(c, config["scale"], config["center"], config["renorm"])
-
-
-@lru_cache(maxsize=1024, typed=True)
-def _bn_weight_list(c: int, scale: bool, center: bool, renorm: bool) -> tuple[WeightSpec, ...]:
     # Keras BatchNormalization.build: gamma, beta, moving_mean, moving_variance
-    # (+ moving_stddev, renorm_mean, renorm_stddev with renorm=True), all (C,). Memoised:
-    # a model's BatchNormalization layers share a few channel counts (weights are values).
+    # (+ moving_stddev, renorm_mean, renorm_stddev with renorm=True), all (C,).
+    c = axis_dim(one_input(inputs), config["axis"], "BatchNormalization")
     w = []
-    if scale:
+    if config["scale"]:
         w.append(WeightSpec("gamma", (c,)))
-    if center:
+    if config["center"]:
         w.append(WeightSpec("beta", (c,)))
     w += [WeightSpec("moving_mean", (c,), False), WeightSpec("moving_variance", (c,), False)]
-    if renorm:
+    if config["renorm"]:
         w += [WeightSpec(n, (c,), False)
               for n in ("moving_stddev", "renorm_mean", "renorm_stddev")]
     return tuple(w)
