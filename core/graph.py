@@ -86,11 +86,7 @@ def _fresh(rows: list[tuple[Any, ...]], nodes: dict[str, Any], names: dict[str, 
         return False
 
 
-def _second(pair: tuple[str, int]) -> int:
-    return pair[1]
-
-
-_BY_INDEX = operator.itemgetter(1)  # _second in C, for input_tensors
+_BY_INDEX = operator.itemgetter(1)  # an input's index, for input_tensors
 
 
 def snake_case(type_name: str) -> str:
@@ -184,21 +180,14 @@ class LayerGraph:
 
     def inputs(self, node_id: str) -> list[tuple[str, int]]:
         """``(source id, input index)`` of every input of ``node_id``, by index."""
-        # Read networkx's predecessor dict directly: this runs once per layer in every
-        # propagation, and the in_edges view costs several times more.
-        pred = self._g._pred.get(node_id)
-        if not pred:
-            return []
-        if len(pred) == 1:
-            (u, keys), = pred.items()
-            if len(keys) == 1:
-                return [(u, next(iter(keys)))]
-        return sorted(((u, k) for u, keys in pred.items() for k in keys), key=_second)
+        return [(u, k) for u, k, _ in self.input_tensors(node_id)]
 
     def input_tensors(self, node_id: str) -> list[tuple[str, int, int]]:
         """``(source id, input index, output index)`` of every input of ``node_id``, by
         input index: :meth:`inputs` with each one's :meth:`output_index`, in one pass (what
-        propagation reads for every layer)."""
+        propagation and the summary read for every layer)."""
+        # Read networkx's predecessor dict directly: this runs once per layer in every
+        # propagation, and the in_edges view costs several times more.
         pred = self._g._pred.get(node_id)
         if not pred:
             return []

@@ -379,23 +379,22 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     else:
         names = {key: key[1] if type(key) is tuple else raw(key)["name"] for key in row_keys}
 
-    inputs, output_index = graph.inputs, graph.output_index
+    inputs = graph.input_tensors  # (source, input index, source's output index)
 
     def build(key: RowKey) -> SummaryRow:
         members = row_members[key]
         is_group = type(key) is tuple
         connected: tuple[str, ...]
         keras_connected: tuple[str, ...]
-        calls: Iterable[tuple[str, list[tuple[str, int]]]]
+        calls: Iterable[tuple[str, list[tuple[str, int, int]]]]
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
             ins = inputs(n)
             if len(ins) == 1:  # the commonest case, without building lists
-                src, index = ins[0]
+                src, _, tensor = ins[0]
                 src_name = names[row_of[src]]
                 return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
-                    f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]",), torch,
-                    graph)
+                    f"{src_name}[{call_index[src]}][{tensor}]",), torch, graph)
             calls = ((n, ins),)
         else:
             calls = [(n, inputs(n)) for n in members]
@@ -403,12 +402,12 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         connected_list: list[str] = []
         keras_list: list[str] = []
         for n, ins in calls:
-            for src, index in ins:
+            for src, _, tensor in ins:
                 if src in inside:  # a connection within a collapsed nested model
                     continue
                 src_name = names[row_of[src]]
                 connected_list.append(src_name)
-                keras_list.append(f"{src_name}[{call_index[src]}][{output_index(src, n, index)}]")
+                keras_list.append(f"{src_name}[{call_index[src]}][{tensor}]")
         connected, keras_connected = tuple(connected_list), tuple(keras_list)
         if is_group:
             return _group_row(graph, key[1], members, layers, connected, keras_connected,
