@@ -122,13 +122,13 @@ def read_json_file(path: str | Path) -> dict[str, Any]:
             raise ModelFileError(path, f"the file is {size:,} bytes, more than the "
                                        f"{MAX_CONFIG_BYTES:,} bytes ParamLab accepts")
         with p.open("rb") as f:
-            data = _read_sized(f, size, MAX_CONFIG_BYTES + 1)
+            data = read_sized(f, size, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
     return loads_config(data, path)
 
 
-def _read_sized(f: BinaryIO, size: int, limit: int) -> bytes:
+def read_sized(f: BinaryIO, size: int, limit: int) -> bytes:
     """``f.read(limit)`` for a file ``stat`` says has ``size`` bytes, without the
     ``limit``-byte buffer that ``read(limit)`` allocates first (64 MiB for any small file,
     which costs more than reading it)."""

@@ -26,6 +26,7 @@ from paramlab.core.bulk import paused_gc
 from paramlab.core.errors import ModelFileError, ParamLabError
 from paramlab.core.funnel import explain
 from paramlab.core.graph import LayerGraph
+from paramlab.core.io.keras_archive import read_sized
 from paramlab.core.io.project import load_project
 from paramlab.core.resources import example_path, list_examples
 
@@ -118,10 +119,7 @@ def _read_text_file(path: Path, info: os.stat_result) -> bytes | None:
         return None
     try:
         with path.open("rb") as f:
-            # Sized by stat (read(n) allocates n bytes first: 64 MiB for any small file).
-            data = f.read(info.st_size + 1)
-            if len(data) > info.st_size:  # the file grew since: read on to the limit
-                data += f.read(MAX_JSON_BYTES + 1 - len(data))
+            data = read_sized(f, info.st_size, MAX_JSON_BYTES + 1)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
     return data
