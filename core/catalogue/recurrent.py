@@ -41,7 +41,12 @@ from paramlab.core.fields import (
     int_field,
     ints_field,
 )
-from paramlab.core.shapes import require_known, to_channels_first, to_channels_last
+from paramlab.core.shapes import (
+    require_known,
+    rules_see_channels_last,
+    to_channels_first,
+    to_channels_last,
+)
 from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
@@ -289,7 +294,7 @@ def _wrapped(config: Config, inner: Shape) -> tuple[LayerSpec, dict[str, Any], S
     hand them as a layer of their own (``core.propagate``): a channels_first layer's
     shapes channels-last, unless the spec reads ``data_format`` itself."""
     spec, cfg, _ = nested(config, "Dense")
-    first = cfg.get("data_format") == "channels_first" and not spec.native_data_format
+    first = rules_see_channels_last(spec, cfg)
     return spec, cfg, to_channels_last((inner,))[0] if first else inner, first
 
 
