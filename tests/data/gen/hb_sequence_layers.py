@@ -4,7 +4,11 @@ layers, in the format of tests/data/REFERENCE.md.
 
 Run with a Python that has Keras 3 (not ParamLab's venv; pytest does not collect this file):
 
-    KERAS_BACKEND=jax /path/to/keras-venv/bin/python tests/data/gen/hb_sequence_layers.py [topic ...]
+    COLUMNS=300 KERAS_BACKEND=jax /path/to/keras-venv/bin/python \
+        tests/data/gen/hb_sequence_layers.py [topic ...]
+
+(``COLUMNS=300``: Keras's ``model.summary()`` keeps its default layout, unwrapped by a narrow
+terminal.)
 
 Every figure in the files is Keras's own: ``json.loads(model.to_json())``, each layer's
 ``output`` shapes (a list of shapes for a layer with several outputs, flattened in Keras's
@@ -72,7 +76,7 @@ def record(model: keras.Model, name: str) -> None:
                     "output_shape": _output_shape(op)})
     text = io.StringIO()
     with redirect_stdout(text):
-        model.summary(line_length=110)
+        model.summary()
     summary = text.getvalue()
     trainable = _count(model.trainable_weights)
     non_trainable = _count(model.non_trainable_weights)
