@@ -36,9 +36,9 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple, Union
 
-from paramlab.core.costs import FLOPS_PER_MAC
+from paramlab.core.costs import FLOPS_PER_MAC, activation_elements
 from paramlab.core.graph import LayerGraph
-from paramlab.core.group_outputs import group_tensors, output_layers
+from paramlab.core.group_outputs import GroupTensor, group_tensors, tensor_positions
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number
@@ -392,6 +392,20 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         names = {key: key[1] if type(key) is tuple else raw(key)["name"] for key in row_keys}
 
     inputs = graph.input_tensors  # (source, input index, source's output index)
+    exposed: dict[str, list[GroupTensor]] = {}  # collapsed group -> the tensors it exposes
+
+    def tensors_of(group: str) -> list[GroupTensor]:
+        found = exposed.get(group)
+        if found is None:
+            found = exposed[group] = group_tensors(graph, group, row_members[("group", group)],
+                                                   layers)
+        return found
+
+    def group_ref(group: str, src: str, tensor: int) -> str:
+        """How Keras names output ``tensor`` of member ``src`` of a collapsed nested
+        model: ``model[call][position]`` among the model's outputs."""
+        call, position = tensor_positions(tensors_of(group)).get((src, tensor), (0, tensor))
+        return f"{group}[{call}][{position}]"
 
     def build(key: RowKey) -> SummaryRow:
         members = row_members[key]
@@ -406,7 +420,11 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             ins = inputs(n)
             if len(ins) == 1:  # the commonest case, without building lists
                 src, _, tensor = ins[0]
-                src_name = names[row_of[src]]
+                src_key = row_of[src]
+                src_name = names[src_key]
+                if type(src_key) is tuple:
+                    return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                        group_ref(src_key[1], src, tensor),), torch, graph)
                 return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
                     f"{src_name}[{call_index[src]}][{tensor}]",), torch, graph)
             calls = ((n, ins),)
@@ -421,13 +439,15 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             for src, _, tensor in ins:
                 if src in inside:  # a connection within a collapsed nested model
                     continue
-                src_name = names[row_of[src]]
+                src_key = row_of[src]
+                src_name = names[src_key]
                 connected_list.append(src_name)
-                keras_list.append(f"{src_name}[{call_index[src]}][{tensor}]")
+                keras_list.append(group_ref(src_key[1], src, tensor) if type(src_key) is tuple
+                                  else f"{src_name}[{call_index[src]}][{tensor}]")
         connected, keras_connected = tuple(connected_list), tuple(keras_list)
         if is_group:
             return _group_row(graph, key[1], members, layers, connected, keras_connected,
-                              torch)
+                              torch, tensors_of(key[1]))
         return _layer_row(graph, key, members, layers, connected,  # type: ignore[arg-type]
                           keras_connected, torch)
 
@@ -562,22 +582,25 @@ def _layer_row(graph: LayerGraph, n: str, members: Sequence[str],
 
 def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
-               keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
+               keras_connected: tuple[str, ...], torch: bool = False,
+               tensors: Sequence[GroupTensor] | None = None) -> SummaryRow:
     meta = graph.groups.get(group, {})
     results = [(m, layers[m]) for m in members]
     trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
-    outputs = output_layers(graph, members)
+    if tensors is None:
+        tensors = group_tensors(graph, group, members, layers)
+    outputs = list(dict.fromkeys(t.member for t in tensors))
     out_id = outputs[-1]
-    shapes = tuple(s for _, _, s in group_tensors(outputs, layers))
+    shapes = tuple(t.shape for t in tensors)
     error, severity = _worst(results, graph, prefix_names=True)
-    return SummaryRow(out_id, group, str(meta.get("type", "Functional")),
-                      layers[out_id].output_shape,
+    # Its first output, as a multi-output layer's row gives (all of them: output_shapes).
+    return SummaryRow(out_id, group, str(meta.get("type", "Functional")), shapes[0],
                       trainable, non_trainable, trainable + non_trainable, connected, error,
                       severity, bool(meta.get("trainable", True)), None, keras_connected,
                       tuple(members), True, buffers,
                       macs=_sum_known(r.macs for _, r in results),
-                      activation_elements=_sum_known(layers[n].activation_elements
-                                                     for n in outputs),
+                      activation_elements=_sum_known(activation_elements(t.shape)
+                                                     for t in tensors),
                       output_shapes=shapes if len(shapes) > 1 and None not in shapes else None,
                       pytorch=torch)
 
