@@ -175,6 +175,9 @@ class Summary:
             "Connected to" column.
         convention: ``"keras"`` or ``"pytorch"``: which counts the rows hold.
         buffers: Buffer elements over the rows (PyTorch convention; 0 in Keras's).
+        connections: True when the rows list their inputs (``connected_to``); False for a
+            summary made for a view that never shows them (``summarize(...,
+            connections=False)``), whose ``sequential`` is then False too.
     """
 
     name: str
@@ -189,6 +192,8 @@ class Summary:
     # What the rows were built from, so that the next summary of the same graph rebuilds
     # only the rows that changed (``summarize(..., previous=...)``).
     basis: _Basis | None = field(default=None, compare=False, repr=False)
+    # False: built with ``summarize(..., connections=False)``: no row lists its inputs.
+    connections: bool = True
 
     @property
     def total(self) -> int:
@@ -279,7 +284,8 @@ class _Basis:
 
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
               expand_groups: bool | Collection[str] = False,
-              convention: str = KERAS, previous: Summary | None = None) -> Summary:
+              convention: str = KERAS, previous: Summary | None = None, *,
+              connections: bool = True) -> Summary:
     """Build the summary of ``graph`` (propagating it unless ``result`` is given).
 
     Args:
@@ -292,6 +298,12 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         previous: An earlier summary of the same graph (the GUI's last one): rows of layers
             unchanged since are reused, so an edit costs time in proportion to the rows it
             changes; the result is equal to a summary built afresh.
+        connections: ``False`` for a view that never shows "Connected to" (the JSON
+            document): every row's ``connected_to`` and ``keras_connected_to`` are left
+            empty and ``sequential`` is ``False`` (the summary's ``connections`` says so,
+            and the writers that show the column refuse it); names, counts, shapes and
+            costs are the same. Reading and quoting every layer's inputs is a fifth of the
+            summary's work.
 
     Returns:
         The :class:`Summary`; its totals are the sums of its rows.
@@ -312,7 +324,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     key_of_state = (graph.token, graph.structure_version, expand_key, convention,
                     repr(graph.groups))
     basis = previous.basis if previous is not None else None
-    if basis is not None and (basis.key != key_of_state
+    if basis is not None and (not previous.connections or basis.key != key_of_state
                               or (basis.order is not order and basis.order != order)):
         basis = None
 
@@ -403,6 +415,8 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         calls: Iterable[tuple[str, list[tuple[str, int, int]]]]
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
+            if not connections:
+                return _one_layer_row(raw(n), n, members, layers[n], (), (), torch, graph)
             ins = inputs(n)
             if len(ins) == 1:  # the commonest case, without building lists
                 src, _, tensor = ins[0]
@@ -414,6 +428,8 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
                 return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
                     f"{src_name}[{call_index[src]}][{tensor}]",), torch, graph)
             calls = ((n, ins),)
+        elif not connections:
+            calls = ()
         else:
             calls = [(n, inputs(n)) for n in members]
         inside: Collection[str] = set(members) if is_group else ()
@@ -461,14 +477,15 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     top_level = collapsed_summary = None
     if expand_groups is not False and graph.groups:
         collapsed_summary = summarize(graph, result, False, convention,
-                                      basis.collapsed if basis is not None else None)
+                                      basis.collapsed if basis is not None else None,
+                                      connections=connections)
         top_level = (collapsed_summary.activation_elements, collapsed_summary.input_elements)
     row_tuple = tuple(rows)
     new_basis = _Basis(key_of_state, graph.clock, order, layers, row_of, call_index, row_keys,
                        row_members, names, row_tuple, collapsed_summary)
     return Summary(graph.name, row_tuple, sum(map(_TRAINABLE, rows)),
-                   sum(map(_NON_TRAINABLE, rows)), _is_chain(rows), convention,
-                   sum(map(_BUFFERS, rows)), top_level, new_basis)
+                   sum(map(_NON_TRAINABLE, rows)), connections and _is_chain(rows), convention,
+                   sum(map(_BUFFERS, rows)), top_level, new_basis, connections)
 
 
 _TRAINABLE = attrgetter("trainable")
@@ -574,7 +591,9 @@ def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
         tensors = group_tensors(graph, group, members, layers)
     outputs = list(dict.fromkeys(t.member for t in tensors))
     out_id = outputs[-1]
-    shapes = tuple(t.shape for t in tensors)
+    # Keras prints the outputs of the model's last call (summary_utils.format_layer_shape),
+    # and counts the elements of every call's (cost_conventions.md section 5).
+    shapes = tuple(t.shape for t in tensors if t.call == tensors[-1].call)
     error, severity = _worst(results, graph, prefix_names=True)
     # Its first output, as a multi-output layer's row gives (all of them: output_shapes).
     return SummaryRow(out_id, group, str(meta.get("type", "Functional")), shapes[0],
