@@ -291,8 +291,10 @@ class LayerGraph:
             # Most models are built or loaded inputs first; when every connection runs
             # from an older layer to a newer one, insertion order IS the lexicographic
             # topological order (the sort would pick each layer in turn), and checking
-            # that is several times cheaper than sorting.
-            if all(seq[u] < seq[v] for u, nbrs in self._g._succ.items() for v in nbrs):
+            # that is several times cheaper than sorting. No backward connection counted
+            # (_backward) says so without looking at every edge.
+            if not self._backward or all(seq[u] < seq[v] for u, nbrs in self._g._succ.items()
+                                         for v in nbrs):
                 self._order = sorted(self._g, key=seq.__getitem__)
             else:
                 self._order = list(nx.lexicographical_topological_sort(self._g, key=seq.__getitem__))
