@@ -29,7 +29,7 @@ from paramlab.core.funnel import guarded
 from paramlab.core.io.cost_columns import COLUMNS as COST_COLUMNS
 from paramlab.core.io.cost_columns import parse_columns
 from paramlab.core.io.loader import load_model
-from paramlab.core.io.writers import FORMATS, format_summary, write_summary
+from paramlab.core.io.writers import FORMATS, WITHOUT_CONNECTIONS, format_summary, write_summary
 from paramlab.core.propagate import propagate
 from paramlab.core.pytorch import CONVENTIONS, KERAS
 from paramlab.core.resources import list_examples
@@ -155,7 +155,8 @@ def _summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FILE
     result = propagate(graph)
     summary = summarize(graph, result, expand_groups=bool(args.expand),
-                        convention=getattr(args, "convention", KERAS))
+                        convention=getattr(args, "convention", KERAS),
+                        connections=args.format not in WITHOUT_CONNECTIONS)
     status = EXIT_LAYER_ERRORS if summary.has_errors else EXIT_OK
     batch = getattr(args, "batch_size", 1)
     chosen = getattr(args, "columns", None)

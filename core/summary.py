@@ -36,9 +36,9 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple, Union
 
-from paramlab.core.costs import FLOPS_PER_MAC
+from paramlab.core.costs import FLOPS_PER_MAC, activation_elements
 from paramlab.core.graph import LayerGraph
-from paramlab.core.group_outputs import group_tensors, output_layers
+from paramlab.core.group_outputs import GroupTensor, group_tensors, tensor_positions
 from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number
@@ -175,6 +175,9 @@ class Summary:
             "Connected to" column.
         convention: ``"keras"`` or ``"pytorch"``: which counts the rows hold.
         buffers: Buffer elements over the rows (PyTorch convention; 0 in Keras's).
+        connections: True when the rows list their inputs (``connected_to``); False for a
+            summary made for a view that never shows them (``summarize(...,
+            connections=False)``), whose ``sequential`` is then False too.
     """
 
     name: str
@@ -189,6 +192,8 @@ class Summary:
     # What the rows were built from, so that the next summary of the same graph rebuilds
     # only the rows that changed (``summarize(..., previous=...)``).
     basis: _Basis | None = field(default=None, compare=False, repr=False)
+    # False: built with ``summarize(..., connections=False)``: no row lists its inputs.
+    connections: bool = True
 
     @property
     def total(self) -> int:
@@ -279,7 +284,8 @@ class _Basis:
 
 def summarize(graph: LayerGraph, result: PropagationResult | None = None,
               expand_groups: bool | Collection[str] = False,
-              convention: str = KERAS, previous: Summary | None = None) -> Summary:
+              convention: str = KERAS, previous: Summary | None = None, *,
+              connections: bool = True) -> Summary:
     """Build the summary of ``graph`` (propagating it unless ``result`` is given).
 
     Args:
@@ -292,6 +298,12 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         previous: An earlier summary of the same graph (the GUI's last one): rows of layers
             unchanged since are reused, so an edit costs time in proportion to the rows it
             changes; the result is equal to a summary built afresh.
+        connections: ``False`` for a view that never shows "Connected to" (the JSON
+            document): every row's ``connected_to`` and ``keras_connected_to`` are left
+            empty and ``sequential`` is ``False`` (the summary's ``connections`` says so,
+            and the writers that show the column refuse it); names, counts, shapes and
+            costs are the same. Reading and quoting every layer's inputs is a fifth of the
+            summary's work.
 
     Returns:
         The :class:`Summary`; its totals are the sums of its rows.
@@ -312,7 +324,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     key_of_state = (graph.token, graph.structure_version, expand_key, convention,
                     repr(graph.groups))
     basis = previous.basis if previous is not None else None
-    if basis is not None and (basis.key != key_of_state
+    if basis is not None and (not previous.connections or basis.key != key_of_state
                               or (basis.order is not order and basis.order != order)):
         basis = None
 
@@ -380,6 +392,20 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         names = {key: key[1] if type(key) is tuple else raw(key)["name"] for key in row_keys}
 
     inputs = graph.input_tensors  # (source, input index, source's output index)
+    exposed: dict[str, list[GroupTensor]] = {}  # collapsed group -> the tensors it exposes
+
+    def tensors_of(group: str) -> list[GroupTensor]:
+        found = exposed.get(group)
+        if found is None:
+            found = exposed[group] = group_tensors(graph, group, row_members[("group", group)],
+                                                   layers)
+        return found
+
+    def group_ref(group: str, src: str, tensor: int) -> str:
+        """How Keras names output ``tensor`` of member ``src`` of a collapsed nested
+        model: ``model[call][position]`` among the model's outputs."""
+        call, position = tensor_positions(tensors_of(group)).get((src, tensor), (0, tensor))
+        return f"{group}[{call}][{position}]"
 
     def build(key: RowKey) -> SummaryRow:
         members = row_members[key]
@@ -389,13 +415,21 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         calls: Iterable[tuple[str, list[tuple[str, int, int]]]]
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
+            if not connections:
+                return _one_layer_row(raw(n), n, members, layers[n], (), (), torch, graph)
             ins = inputs(n)
             if len(ins) == 1:  # the commonest case, without building lists
                 src, _, tensor = ins[0]
-                src_name = names[row_of[src]]
+                src_key = row_of[src]
+                src_name = names[src_key]
+                if type(src_key) is tuple:
+                    return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                        group_ref(src_key[1], src, tensor),), torch, graph)
                 return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
                     f"{src_name}[{call_index[src]}][{tensor}]",), torch, graph)
             calls = ((n, ins),)
+        elif not connections:
+            calls = ()
         else:
             calls = [(n, inputs(n)) for n in members]
         inside: Collection[str] = set(members) if is_group else ()
@@ -405,13 +439,15 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
             for src, _, tensor in ins:
                 if src in inside:  # a connection within a collapsed nested model
                     continue
-                src_name = names[row_of[src]]
+                src_key = row_of[src]
+                src_name = names[src_key]
                 connected_list.append(src_name)
-                keras_list.append(f"{src_name}[{call_index[src]}][{tensor}]")
+                keras_list.append(group_ref(src_key[1], src, tensor) if type(src_key) is tuple
+                                  else f"{src_name}[{call_index[src]}][{tensor}]")
         connected, keras_connected = tuple(connected_list), tuple(keras_list)
         if is_group:
             return _group_row(graph, key[1], members, layers, connected, keras_connected,
-                              torch)
+                              torch, tensors_of(key[1]))
         return _layer_row(graph, key, members, layers, connected,  # type: ignore[arg-type]
                           keras_connected, torch)
 
@@ -441,14 +477,15 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     top_level = collapsed_summary = None
     if expand_groups is not False and graph.groups:
         collapsed_summary = summarize(graph, result, False, convention,
-                                      basis.collapsed if basis is not None else None)
+                                      basis.collapsed if basis is not None else None,
+                                      connections=connections)
         top_level = (collapsed_summary.activation_elements, collapsed_summary.input_elements)
     row_tuple = tuple(rows)
     new_basis = _Basis(key_of_state, graph.clock, order, layers, row_of, call_index, row_keys,
                        row_members, names, row_tuple, collapsed_summary)
     return Summary(graph.name, row_tuple, sum(map(_TRAINABLE, rows)),
-                   sum(map(_NON_TRAINABLE, rows)), _is_chain(rows), convention,
-                   sum(map(_BUFFERS, rows)), top_level, new_basis)
+                   sum(map(_NON_TRAINABLE, rows)), connections and _is_chain(rows), convention,
+                   sum(map(_BUFFERS, rows)), top_level, new_basis, connections)
 
 
 _TRAINABLE = attrgetter("trainable")
@@ -545,22 +582,27 @@ def _layer_row(graph: LayerGraph, n: str, members: Sequence[str],
 
 def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
-               keras_connected: tuple[str, ...], torch: bool = False) -> SummaryRow:
+               keras_connected: tuple[str, ...], torch: bool = False,
+               tensors: Sequence[GroupTensor] | None = None) -> SummaryRow:
     meta = graph.groups.get(group, {})
     results = [(m, layers[m]) for m in members]
     trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
-    outputs = output_layers(graph, members)
+    if tensors is None:
+        tensors = group_tensors(graph, group, members, layers)
+    outputs = list(dict.fromkeys(t.member for t in tensors))
     out_id = outputs[-1]
-    shapes = tuple(s for _, _, s in group_tensors(outputs, layers))
+    # Keras prints the outputs of the model's last call (summary_utils.format_layer_shape),
+    # and counts the elements of every call's (cost_conventions.md section 5).
+    shapes = tuple(t.shape for t in tensors if t.call == tensors[-1].call)
     error, severity = _worst(results, graph, prefix_names=True)
-    return SummaryRow(out_id, group, str(meta.get("type", "Functional")),
-                      layers[out_id].output_shape,
+    # Its first output, as a multi-output layer's row gives (all of them: output_shapes).
+    return SummaryRow(out_id, group, str(meta.get("type", "Functional")), shapes[0],
                       trainable, non_trainable, trainable + non_trainable, connected, error,
                       severity, bool(meta.get("trainable", True)), None, keras_connected,
                       tuple(members), True, buffers,
                       macs=_sum_known(r.macs for _, r in results),
-                      activation_elements=_sum_known(layers[n].activation_elements
-                                                     for n in outputs),
+                      activation_elements=_sum_known(activation_elements(t.shape)
+                                                     for t in tensors),
                       output_shapes=shapes if len(shapes) > 1 and None not in shapes else None,
                       pytorch=torch)
 

@@ -111,6 +111,9 @@ class _Builder:
         # formatted for an error message.
         self.pending: list[tuple[str, _Scope, list[TensorRef], str, dict[str, Any]]] = []
         self.opaque: list[tuple[str, dict[str, Any]]] = []
+        # (group, call scope, its output tensors) of each call of a top-level nested model:
+        # its declared outputs, kept on the group once every node exists.
+        self.group_calls: list[tuple[str, _Scope, list[TensorRef]]] = []
         # (scope, layer name, number of inputs) -> what a shared call of it is made of:
         # (type, converted config, trainable, spec, file config); see _layer.
         self.templates: dict[tuple[int, str, int], tuple[Any, ...]] = {}
@@ -153,6 +156,8 @@ class _Builder:
         self.rows.clear()
         self._connect()
         self._record_opaque_shapes()
+        if self.group_calls:
+            self._record_group_outputs()
         return self.graph
 
     @property
@@ -344,6 +349,8 @@ class _Builder:
             scope.children[(name, k)] = sub
             refs = None if call is None else [(scope, ref) for ref in call.inputs]
             outputs = self._model(layer, sub, depth + 1, refs)
+            if scope.group is None:
+                self.group_calls.append((group, sub, outputs))
             for t, out in enumerate(outputs):
                 self.alias[(scope.id, name, base + k, t)] = (
                     sub, out, f"the outputs of nested model {name!r}")
@@ -609,6 +616,29 @@ class _Builder:
             scope, ref, where = target
         raise self.fail(f"layer {name!r}: nested model inputs and outputs refer to each other "
                         "in a loop")
+
+    def _record_group_outputs(self) -> None:
+        """Keep each top-level nested model's declared outputs (its ``output_layers``, per
+        call, as ``[member id, output index]``) in ``graph.groups[name]["outputs"]``
+        (see ``core.group_outputs``). A model with an output that resolves to no layer of
+        its own (an input passed straight through) keeps none: its outputs are inferred."""
+        declared: dict[str, list[list[list[Any]]] | None] = {}
+        for group, sub, outputs in self.group_calls:
+            calls = declared.setdefault(group, [])
+            if calls is None:
+                continue
+            try:
+                refs = [list(self._resolve(sub, ref, group)) for ref in outputs]
+            except ModelFileError:
+                refs = []
+            node = self.graph.nx_graph._node
+            if not refs or any(node[n].get("group") != group for n, _ in refs):
+                declared[group] = None
+                continue
+            calls.append(refs)
+        for group, calls in declared.items():
+            if calls:
+                self.graph.groups[group]["outputs"] = calls
 
     def _record_opaque_shapes(self) -> None:
         """Give each opaque layer the output shape the file records for it: the shape of

@@ -11,7 +11,8 @@ reads)::
          "config": {"shape": [32, 32, 3]}, "trainable": true, "position": [0.0, 0.0]},
         {"id": "n2", ..., "shared_with": "n1", "group": "vgg16"}   # both optional
       ],
-      "groups": {"vgg16": {"type": "Functional", "trainable": false, "collapsed": true}},
+      "groups": {"vgg16": {"type": "Functional", "trainable": false, "collapsed": true,
+                           "outputs": [[["n19", 0]]]}},   # outputs: optional, see below
       "edges": [{"src": "n1", "dst": "n2", "index": 0}]   (plus "output": k when the edge
       carries output tensor k > 0 of a multi-output layer, e.g. an LSTM's state_h)
     }
@@ -19,7 +20,9 @@ reads)::
 ``config`` uses Keras's argument names; tuples are saved as lists and come back as tuples
 for the catalogue's tuple fields (``kernel_size``, ``strides``, ``shape`` ...). Layers are
 saved in insertion order, which is the tie-break of the topological order, so a loaded
-model lists its layers as the saved one did.
+model lists its layers as the saved one did. A group's ``outputs`` are an imported nested
+model's declared outputs, per call, as ``[layer id, output index]`` (``core.group_outputs``);
+a group without them infers its outputs from its connections.
 
 Every problem found while reading — unreadable file, not JSON, truncated, wrong types,
 missing or unknown ``format_version``, duplicate ids or names, edges to unknown layers,
@@ -323,6 +326,14 @@ def _group_meta(name: str, meta: Any, bad) -> dict[str, Any]:
         value = out.setdefault(key, True)
         if not isinstance(value, bool):
             raise bad(f"{where}: '{key}' must be true or false, found {_kind(value)}")
+    outputs = out.get("outputs")
+    if outputs is not None and not (isinstance(outputs, list) and all(
+            isinstance(call, list) and all(
+                isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], str)
+                and type(ref[1]) is int and ref[1] >= 0 for ref in call)
+            for call in outputs)):
+        raise bad(f"{where}: 'outputs' must be a list of calls, each a list of "
+                  f"[layer id, output index] pairs, found {_kind(outputs)}")
     return out
 
 

@@ -50,6 +50,9 @@ from paramlab.core.summary import Summary, SummaryRow, format_bytes
 from paramlab.core.text import LINE_LIMIT, NAME_LIMIT, elide_name, one_line
 
 FORMATS = ("table", "csv", "json", "markdown")
+#: The formats that never show a row's inputs ("Connected to"): their summary may be made
+#: with ``summarize(..., connections=False)``, which skips that work.
+WITHOUT_CONNECTIONS = frozenset({"json"})
 
 # Rendered widths (padding included) of Keras 3's default summary columns.
 _SEQUENTIAL_WIDTHS = (38, 29, 17)
@@ -505,10 +508,14 @@ def format_summary(summary: Summary, fmt: str, batch_size: int = 1,
     format's default; JSON always has every cost key).
 
     Raises:
-        ValueError: unknown format.
+        ValueError: unknown format, or a format that shows each row's inputs ("Connected
+            to") given a summary made without them (see :data:`WITHOUT_CONNECTIONS`).
     """
     if fmt == "json":
         return format_json(summary, batch_size)
+    if not summary.connections and fmt not in WITHOUT_CONNECTIONS and fmt in FORMATS:
+        raise ValueError(f"the {fmt} summary shows each layer's inputs: this summary was "
+                         "made without them (summarize(..., connections=True))")
     if fmt == "table":
         return format_table(summary, columns=columns or (), batch_size=batch_size)
     chosen = DEFAULT_COLUMNS if columns is None else columns

@@ -13,11 +13,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QTransform
 from PySide6.QtWidgets import QMenu
 
+from paramlab.core.group_outputs import group_tensors
 from paramlab.gui.canvas.edge_item import EdgeItem
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.interactions import target_at
 from paramlab.gui.canvas.layer_item import GroupItem, LayerItem, NodeItem
-from paramlab.gui.canvas.painting import group_output, title_hit_rect
+from paramlab.gui.canvas.painting import title_hit_rect
 from paramlab.gui.canvas.port_item import PortItem, PortKind
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def report_connect(scene: CanvasScene, port: PortItem, target: PortItem | NodeIt
     if isinstance(src_item, GroupItem) and output < len(src_item.tensors):
         src, output = src_item.tensors[output]  # the tensor that port stands for
     elif isinstance(src_item, GroupItem):
-        src, output = group_output(scene.document.graph, src_item.members), 0
+        first = group_tensors(scene.document.graph, src_item.group, src_item.members)[:1]
+        src, output = (first[0].member, first[0].output) if first else (None, 0)
     else:
         src = src_item.node_id if isinstance(src_item, LayerItem) else None
     if src is not None and isinstance(dst_item, LayerItem):

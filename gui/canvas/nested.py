@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QTimer
 
-from paramlab.core.group_outputs import group_tensors, output_layers
+from paramlab.core.group_outputs import group_tensors
 from paramlab.core.types import format_shape
 from paramlab.gui.canvas.group_item import GroupFrameItem
 from paramlab.gui.canvas.layer_item import GroupItem
@@ -87,10 +87,10 @@ class NestedModels:
             item.members = members
             item.set_look(look)
         # One port per tensor the group exposes, labelled like a multi-output layer's.
-        tensors = group_tensors(output_layers(graph, members), shown if shown else None)
-        item.tensors = [(n, k) for n, k, _ in tensors]
-        item.set_output_ports([format_shape(s) if s is not None else "?" for _, _, s in tensors]
-                              if len(tensors) > 1 else [])
+        tensors = group_tensors(graph, group, members, shown if shown else None)
+        item.tensors = [(t.member, t.output) for t in tensors]
+        item.set_output_ports([format_shape(t.shape) if t.shape is not None else "?"
+                               for t in tensors] if len(tensors) > 1 else [])
         for n in members:
             layer = scene.layer_item(n)
             if layer.isSelected():

@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 from paramlab.core.catalogue import get_spec
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.graph import LayerGraph
-from paramlab.core.group_outputs import group_output
+from paramlab.core.group_outputs import group_tensors
 from paramlab.core.io.cost_columns import format_si
 from paramlab.core.layout import NODE_HEIGHT as LAYOUT_NODE_HEIGHT
 from paramlab.core.layout import NODE_WIDTH as LAYOUT_NODE_WIDTH
@@ -167,8 +167,8 @@ def group_members(graph: LayerGraph, group: str) -> list[str]:
 
 def group_look(graph: LayerGraph, group: str, members: list[str],
                results: Any) -> NodeLook:
-    """The look of a collapsed nested model: its name, type, summed counts and the output
-    shape of its output layer. ``results`` maps node id to :class:`LayerResult` (or is
+    """The look of a collapsed nested model: its name, type, summed counts and the shape
+    of its first output (``core.group_outputs``). ``results`` maps node id to :class:`LayerResult` (or is
     ``None`` before the first propagation)."""
     meta = graph.groups.get(group, {})
     # the double border marks it collapsed; the line says what it is and holds
@@ -180,8 +180,9 @@ def group_look(graph: LayerGraph, group: str, members: list[str],
     trainable = sum(c[0] for c in counts)
     non_trainable = sum(c[1] for c in counts)
     buffers = sum(c[2] for c in counts)
-    out = group_output(graph, members)
-    shape = format_shape(results[out].output_shape) if out in results else "?"
+    # Its first output, as a multi-output layer shows (its ports label every one).
+    first = group_tensors(graph, group, members, results)[:1]
+    shape = format_shape(first[0].shape) if first and first[0].shape is not None else "?"
     bad = [r for r in rs if r.diagnostic is not None and not r.ok]
     severity = bad[0].diagnostic.severity.value if bad else None
     tip = "\n".join(f"{graph.raw(r.node_id)['name']}: {r.diagnostic.message}" for r in bad[:5])

@@ -61,6 +61,8 @@ RULES: dict[str, Callable[[Shapes, list, Weights, dict], int]] = {
     "SimpleRNN": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
     "LSTM": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
     "GRU": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
+    # the generic RNN: the same, summed over its cells (their kernels are summed in ``w``)
+    "RNN": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
     "Bidirectional": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel",
                                                                   "recurrent_kernel"),
     "TimeDistributed": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
@@ -139,7 +141,10 @@ def expected_costs(ref: dict) -> dict[str, tuple[int, int]]:
         flat = {k: [sum(v)] for k, v in weights.items()}
         shape = layer["output_shape"]
         n_calls = len(calls.get(name, [[]]))
-        elements = prod(shape[1:]) * n_calls
+        # several outputs (return_state): the sum over them (cost_conventions.md section 5)
+        outputs = shape if shape and isinstance(shape[0], list) else [shape]
+        elements = sum(prod(s[1:]) for s in outputs) * n_calls
+        shape = outputs[0]
         if cls in ZERO:
             out[name] = (0, elements)
             continue

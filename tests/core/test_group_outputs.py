@@ -1,5 +1,6 @@
-"""What a nested model puts out (``core.group_outputs``): its output layers and the tensors
-they expose, read by the summary's group row and the canvas's collapsed-group ports.
+"""What a nested model puts out (``core.group_outputs``): the tensors it exposes, read by
+the summary's group row ("Output Shape", "Connected to") and the canvas's collapsed-group
+ports.
 
 Keras (``keras/src/utils/summary_utils.py``, ``format_layer_shape``): a layer's row lists
 the shapes of its call's ``output_tensors``; one tensor prints as ``(None, 9)``, several as
@@ -11,9 +12,16 @@ Keras's ``LSTM.compute_output_shape`` gives the sequence (None, 5, 9), state_h a
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
+from paramlab.core.errors import ModelFileError
 from paramlab.core.graph import LayerGraph
-from paramlab.core.group_outputs import group_output, group_tensors, output_layers
+from paramlab.core.group_outputs import GroupTensor, group_tensors, output_layers
 from paramlab.core.io.keras_import import parse_keras_config
+from paramlab.core.io.project import load_project, save_project
 from paramlab.core.io.writers import format_json, format_table
 from paramlab.core.propagate import propagate
 from paramlab.core.summary import summarize
@@ -88,9 +96,8 @@ def test_two_output_layers():
     members = [ids["a"], ids["b"]]
     result = propagate(g)
     assert output_layers(g, members) == members
-    assert group_output(g, members) == ids["b"]
-    assert group_tensors(members, result.layers) == [(ids["a"], 0, (None, 3)),
-                                                     (ids["b"], 0, (None, 2))]
+    assert group_tensors(g, "heads", members, result.layers) == [
+        GroupTensor(0, 0, ids["a"], 0, (None, 3)), GroupTensor(0, 1, ids["b"], 0, (None, 2))]
     row = {r.name: r for r in summarize(g, result).rows}["heads"]
     assert (row.output_shapes, row.total, row.activation_elements) == (
         ((None, 3), (None, 2)), 45, 5)
@@ -110,7 +117,88 @@ def test_a_group_that_ends_the_model_and_one_without_results():
     g.connect(x, a)
     g.connect(a, b)
     assert output_layers(g, [a, b]) == [b]  # nothing leaves it: its last layer
-    assert group_tensors([b], None) == [(b, 0, None)]  # before the first propagation
-    assert output_layers(g, []) == [] and group_output(g, []) is None
+    # before the first propagation
+    assert group_tensors(g, "tail", [a, b], None) == [GroupTensor(0, 0, b, 0, None)]
+    assert output_layers(g, []) == [] and group_tensors(g, "tail", []) == []
     row = {r.name: r for r in summarize(g).rows}["tail"]
     assert (row.output_shape, row.output_shapes) == ((None, 2), None)
+
+
+# ----------------------------------------------------------------- declared outputs
+# Figures from real Keras 3.15.1 (tests/data/gen/nested_outputs.py wrote the files):
+# ``model.summary()`` lists a nested model's declared outputs, in its order, even those the
+# enclosing model does not use, and "Connected to" names them ``model[call][position]``.
+KERAS = Path(__file__).resolve().parents[1] / "data" / "keras_nested"
+
+
+def _reference(name: str) -> tuple[LayerGraph, dict]:
+    ref = json.loads((KERAS / f"{name}.json").read_text())
+    return parse_keras_config(ref["config"]), ref
+
+
+def test_declared_outputs_in_keras_order_and_unused_ones_too():
+    graph, ref = _reference("nested_subset_outputs")
+    keras = {e["name"]: e for e in ref["layers"]}
+    row = {r.name: r for r in summarize(graph).rows}["inner"]
+    assert [list(s) for s in row.output_shapes] == keras["inner"]["output_shape"]
+    assert row.total == keras["inner"]["total_params"]
+    # cost_conventions.md section 5: a nested model's own outputs only, 3 + 4.
+    assert row.activation_elements == 7
+    assert graph.groups["inner"]["outputs"] == [[[graph.id_of("b"), 0],
+                                                 [graph.id_of("a"), 0]]]
+
+
+def test_a_subset_of_a_layers_outputs_out_of_order():
+    graph, ref = _reference("nested_lstm_outputs")
+    rows = {r.name: r for r in summarize(graph).rows}
+    keras = {e["name"]: e for e in ref["layers"]}
+    assert [list(s) for s in rows["enc"].output_shapes] == keras["enc"]["output_shape"]
+    lstm = graph.id_of("lstm")
+    tensors = group_tensors(graph, "enc", [lstm], propagate(graph).layers)
+    assert [(t.position, t.output) for t in tensors] == [(0, 2), (1, 0)]  # state_c, sequence
+    # Keras's "Connected to": gap takes the model's output 1, cat its output 0.
+    assert rows["gap"].keras_connected_to == ("enc[0][1]",)
+    assert rows["cat"].keras_connected_to == ("enc[0][0]", "gap[0][0]")
+
+
+def test_declared_outputs_survive_a_project_round_trip(tmp_path):
+    graph, _ = _reference("nested_lstm_outputs")
+    path = tmp_path / "m.paramlab.json"
+    save_project(graph, path)
+    again = load_project(path)
+    assert again.groups["enc"]["outputs"] == graph.groups["enc"]["outputs"]
+    assert {r.name: r.keras_connected_to for r in summarize(again).rows}["gap"] == (
+        "enc[0][1]",)
+
+
+def test_a_wire_added_from_an_undeclared_output_is_exposed_after_the_declared_ones():
+    graph, _ = _reference("nested_lstm_outputs")
+    lstm = graph.id_of("lstm")
+    extra = graph.add_layer("Dense", name="from_h", config={"units": 2})
+    graph.connect(lstm, extra, 0, 1)  # state_h, which enc does not declare
+    tensors = group_tensors(graph, "enc", [lstm], propagate(graph).layers)
+    assert [(t.call, t.position, t.output, t.shape) for t in tensors] == [
+        (0, 0, 2, (None, 6)), (0, 1, 0, (None, 5, 6)), (0, 2, 1, (None, 6))]
+    assert {r.name: r.keras_connected_to for r in summarize(graph).rows}["from_h"] == (
+        "enc[0][2]",)
+
+
+@pytest.mark.parametrize("name", ["nested_subset_outputs", "nested_lstm_outputs",
+                                  "nested_siamese"])
+def test_the_table_equals_keras_summary(name):
+    graph, _ = _reference(name)
+    assert format_table(summarize(graph)) == (KERAS / f"{name}.summary.txt").read_text(
+        encoding="utf-8").rstrip("\n") + "\n"
+
+
+def test_malformed_declared_outputs_in_a_project_get_one_clear_line(tmp_path):
+    graph, _ = _reference("nested_lstm_outputs")
+    path = tmp_path / "m.paramlab.json"
+    save_project(graph, path)
+    data = json.loads(path.read_text())
+    data["groups"]["enc"]["outputs"] = [["n2", 0]]  # a call must be a list of pairs
+    path.write_text(json.dumps(data))
+    with pytest.raises(ModelFileError) as info:
+        load_project(path)
+    assert "group 'enc': 'outputs' must be a list of calls" in str(info.value)
+    assert "\n" not in str(info.value)

@@ -137,7 +137,8 @@ def counts(graph, name: str) -> tuple:
 
 def test_frozen_nested_model_is_a_collapsed_group_of_frozen_layers():
     graph = parse_keras_config(transfer_model(base_trainable=False))
-    assert graph.groups["base"] == {"type": "Functional", "trainable": False, "collapsed": True}
+    assert graph.groups["base"] == {"type": "Functional", "trainable": False, "collapsed": True,
+                                    "outputs": [[[graph.id_of("bn"), 0]]]}  # output_layers
     for name in ("d1", "bn"):
         layer = graph.layer(graph.id_of(name))
         assert layer.group == "base" and layer.trainable is False

@@ -290,3 +290,34 @@ def test_every_format_is_dispatched_and_unknown_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown summary format 'xml'"):
         format_summary(s, "xml")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"out.{f}" for f in FORMATS)
+
+
+@pytest.mark.parametrize("model", ["hb_merge", "DenseNet121", "keras2/shared_dense_concat",
+                                   "vgg16_transfer"])
+@pytest.mark.parametrize("expand", [False, True])
+@pytest.mark.parametrize("convention", ["keras", "pytorch"])
+def test_json_of_a_summary_made_without_connections_is_the_same(model: str, expand: bool,
+                                                                 convention: str) -> None:
+    """``paramlab summary --format json`` summarizes without "Connected to" (the JSON never
+    shows it): the document is the same text, the rows the same but for the inputs, and
+    the formats that show the inputs refuse such a summary instead of printing none."""
+    from paramlab.core.io.loader import load_model
+
+    path = (KERAS.parent / f"{model}.json" if "/" in model else KERAS / f"{model}.json")
+    graph = load_model(path if path.exists() else model)
+    full = summarize(graph, expand_groups=expand, convention=convention)
+    bare = summarize(graph, expand_groups=expand, convention=convention, connections=False)
+    assert full.connections and not bare.connections
+    assert any(r.connected_to for r in full.rows)
+    assert not any(r.connected_to or r.keras_connected_to for r in bare.rows)
+    assert [r._replace(connected_to=(), keras_connected_to=()) for r in full.rows] == \
+        list(bare.rows)
+    for batch in (1, 32):
+        assert format_json(bare, batch) == format_json(full, batch)
+        assert format_summary(bare, "json", batch) == format_summary(full, "json", batch)
+    for fmt in ("table", "csv", "markdown"):
+        with pytest.raises(ValueError, match="inputs"):
+            format_summary(bare, fmt)
+    # The GUI's next summary of the same graph is built afresh, with its inputs.
+    again = summarize(graph, expand_groups=expand, convention=convention, previous=bare)
+    assert again == full and again.rows == full.rows
