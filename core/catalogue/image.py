@@ -17,11 +17,20 @@ Keras code that runs.
 """
 from __future__ import annotations
 
-from paramlab.core.catalogue.common import number_or_list_field, ranked_input, same_shape
+from dataclasses import dataclass
+from typing import Any
+
+from paramlab.core.catalogue.common import (
+    NumberOrListField,
+    number_or_list_field,
+    ranked_input,
+    same_shape,
+)
 from paramlab.core.catalogue.conv import DATA_FORMAT
 from paramlab.core.catalogue.reshaping import INTERPOLATIONS
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import (
+    FieldKind,
     FieldSpec,
     bool_field,
     choice_field,
@@ -52,6 +61,23 @@ def _factor(name: str = "factor", default: object = 1.0, optional: bool = False,
             doc: str = "Strength: a number, or (lower, upper) bounds of the random "
                        "amount.") -> FieldSpec:
     return number_or_list_field(name, default, optional=optional, doc=doc)
+
+
+@dataclass(frozen=True)
+class _ShearFactor(NumberOrListField):
+    """RandomShear's factor, ``(-f, f)`` normalised to ``f`` (the same range): Keras
+    3.15.1's ``get_config`` writes the pair, which its own constructor refuses (each value
+    must lie in [0, 1]), so the exports write ``f`` and Keras can rebuild the layer."""
+
+    def validate(self, value: Any) -> Any:
+        value = super().validate(value)
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == -value[1]:
+            return abs(value[1])
+        return value
+
+
+def _shear_factor(name: str, doc: str) -> FieldSpec:
+    return _ShearFactor(name, FieldKind.FLOAT, 0.0, doc=doc)
 
 
 def _sized(inputs: tuple[Shape, ...], config: Config, layer: str) -> Shape:
@@ -224,9 +250,9 @@ SPECS = (
     _augmentation("RandomSharpness", (_factor(default=0.5), _VALUE_RANGE, DATA_FORMAT),
                   "sharpens or blurs images at random."),
     _augmentation("RandomShear", (
-        _factor("x_factor", 0.0, doc="Horizontal shear: a number f (from -f to f) or "
-                                     "(lower, upper)."),
-        _factor("y_factor", 0.0, doc="Vertical shear, likewise."),
+        _shear_factor("x_factor", "Horizontal shear: a number f (from -f to f) or (lower, "
+                                  "upper), each in [0, 1]."),
+        _shear_factor("y_factor", "Vertical shear, likewise."),
         _INTERPOLATION, _FILL_MODE, _FILL_VALUE, DATA_FORMAT),
         "shears images at random."),
     _augmentation("Solarization", (

@@ -206,17 +206,10 @@ def implicit_input_shape(class_name: str, keras_config: Mapping[str, Any]
 def to_keras_config(class_name: str, config: Mapping[str, Any]) -> dict[str, Any]:
     """A catalogue config in the form Keras's constructor and ``model_from_json`` accept:
     tuples become lists, flat padding/cropping become ``(before, after)`` pairs, a wrapper's
-    nested layer is converted recursively. RandomShear's ``(-f, f)`` factors become ``f``:
-    Keras 3.15.1's ``get_config`` writes the pair, which its own constructor refuses
-    (factors must lie in [0, 1]), and ``f`` means that same range."""
+    nested layer is converted recursively."""
     out: dict[str, Any] = {}
     for key, value in config.items():
         out[key] = _listify(value)
-    if class_name == "RandomShear":
-        for key in ("x_factor", "y_factor"):
-            value = out.get(key)
-            if isinstance(value, list) and len(value) == 2 and value[0] == -value[1]:
-                out[key] = abs(value[1])
     pair = _PAIRS.get(class_name)
     if pair and isinstance(out.get(pair[0]), list):
         name, rank = pair
