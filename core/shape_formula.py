@@ -140,11 +140,11 @@ def _steps(t: str, ins: list[Shape], c: Mapping[str, Any], out: Shape) -> list[s
     if t == "Embedding":
         return [f"each of the {x[-1] if len(x) > 1 else '?'} indices → a vector of "
                 f"output_dim = {c['output_dim']}"]
-    if t in ("SimpleRNN", "LSTM", "GRU"):
+    if t in ("SimpleRNN", "LSTM", "GRU", "RNN"):
+        units = f"units = {c['units']}" if t != "RNN" else f"the last cell's units = {out[-1]}"
         if c.get("return_sequences"):
-            return [f"return_sequences=True: one output per step, {x[1]} steps of "
-                    f"units = {c['units']}"]
-        return [f"return_sequences=False: the last step only, units = {c['units']}"]
+            return [f"return_sequences=True: one output per step, {x[1]} steps of {units}"]
+        return [f"return_sequences=False: the last step only, {units}"]
     if t == "Concatenate":
         axis = c.get("axis", -1)
         parts = [s[axis] for s in ins]

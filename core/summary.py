@@ -601,7 +601,9 @@ def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
         tensors = group_tensors(graph, group, members, layers)
     outputs = list(dict.fromkeys(t.member for t in tensors))
     out_id = outputs[-1]
-    shapes = tuple(t.shape for t in tensors)
+    # Keras prints the outputs of the model's last call (summary_utils.format_layer_shape),
+    # and counts the elements of every call's (cost_conventions.md section 5).
+    shapes = tuple(t.shape for t in tensors if t.call == tensors[-1].call)
     error, severity = _worst(results, graph, prefix_names=True)
     # Its first output, as a multi-output layer's row gives (all of them: output_shapes).
     return SummaryRow(out_id, group, str(meta.get("type", "Functional")), shapes[0],

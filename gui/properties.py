@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue.recurrent import nested_summary
 from paramlab.core.mac_formula import mac_formula
 from paramlab.core.opaque import OPAQUE_FIELDS
 from paramlab.core.types import Severity, format_outputs
@@ -196,7 +197,11 @@ class PropertiesPanel(QScrollArea):
                                    "its parameters below. Its arguments are kept as they "
                                    f"are: {html.escape(config) or 'none'}.")
         else:
-            self.doc_label.setText(html.escape(spec.doc))
+            doc = html.escape(spec.doc)
+            cells = nested_summary(raw["type"], raw["config"])
+            if cells:  # the nested layer is not a field: show what it is, read-only
+                doc += f"<br><b>{cells[0]}:</b> {html.escape(cells[1])}"
+            self.doc_label.setText(doc)
         self.name_edit.blockSignals(True)
         self.name_edit.setText(raw["name"])
         self.name_edit.blockSignals(False)

@@ -438,8 +438,9 @@ _RNN_CLASS = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
 
 
 def _rnn_module(type_name: str, features: int, config: Config,
-                bidirectional: bool = False) -> TorchModule | str:
-    """The torch module of a Keras recurrent layer, or why there is none."""
+                bidirectional: bool = False, num_layers: int = 1) -> TorchModule | str:
+    """The torch module of a Keras recurrent layer (``num_layers`` equal ones stacked),
+    or why there is none."""
     if config.get("stateful"):
         return f"stateful {type_name}: PyTorch keeps no state between calls"
     if config.get("return_state"):
@@ -458,8 +459,33 @@ def _rnn_module(type_name: str, features: int, config: Config,
     if type_name == "GRU" and not config["reset_after"]:
         return ("GRU(reset_after=False) applies the reset gate before the recurrent product; "
                 "nn.GRU only has the reset-after form (Keras 3's default)")
-    return rnn(_RNN_CLASS[type_name], features, config["units"], 1, config["use_bias"],
-               bidirectional, **kwargs)
+    return rnn(_RNN_CLASS[type_name], features, config["units"], num_layers,
+               config["use_bias"], bidirectional, **kwargs)
+
+
+_CELL_KEYS = ("units", "use_bias", "activation", "recurrent_activation", "reset_after")
+
+
+def _cells_as_layer(config: Config) -> tuple[str, dict[str, Any], int] | str:
+    """A generic ``RNN``'s cells as the plain recurrent layer they equal (``RNN(LSTMCell)``
+    is ``LSTM``; k equal cells stacked are ``nn.LSTM(num_layers=k)``, whose layer k > 0
+    takes H features as the next cell does): its type, config and the number of layers;
+    or why there is none."""
+    from paramlab.core.catalogue.recurrent import rnn_cells
+
+    cells = rnn_cells(config)
+    first = cells[0]
+    if any(c.class_name != first.class_name
+           or any(c.config.get(k) != first.config.get(k) for k in _CELL_KEYS)
+           for c in cells[1:]):
+        return ("RNN over unlike cells: nn.RNN/LSTM/GRU stack only equal layers "
+                "(num_layers)")
+    if not all(c.trainable for c in cells):
+        return "RNN with a frozen cell inside a trainable layer"
+    merged = {**first.config, "stateful": config.get("stateful"),
+              "return_state": config.get("return_state"),
+              "return_sequences": config.get("return_sequences")}
+    return first.spec.type, merged, len(cells)
 
 
 _RNN_NOTES = {
@@ -481,10 +507,33 @@ def _rnn_rule(type_name: str) -> TorchRule:
     return rule
 
 
+def _generic_rnn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    plain = _cells_as_layer(config)
+    if isinstance(plain, str):
+        return _unsupported(plain)
+    type_name, cell, layers = plain
+    module = _rnn_module(type_name, _channels(one_input(inputs), "RNN"), cell,
+                         num_layers=layers)
+    if isinstance(module, str):
+        return _unsupported(module)
+    return _one(module, f"RNN({type_name}Cell): {_RNN_NOTES[type_name]}")
+
+
 def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     from paramlab.core.catalogue.recurrent import _bidirectional_parts
 
     fwd, bwd = _bidirectional_parts(config)
+    if fwd[2] == "RNN" and bwd[2] == "RNN":  # Bidirectional(RNN(cell)): as the plain layer
+        parts = [_cells_as_layer(part[1]) for part in (fwd, bwd)]
+        for part in parts:
+            if isinstance(part, str):
+                return _unsupported(part)
+            if part[2] != 1:
+                return _unsupported("Bidirectional(RNN) over stacked cells: nn.RNN/LSTM/GRU "
+                                    "with bidirectional=True interleaves the directions "
+                                    "per layer")
+        (ftype, fcfg, _), (btype, bcfg, _) = parts  # type: ignore[misc]
+        fwd, bwd = (None, fcfg, ftype), (None, bcfg, btype)  # as _bidirectional_parts gives
     if fwd[2] not in _RNN_CLASS:
         return _unsupported(f"Bidirectional({fwd[2]}): no PyTorch recurrent module")
     if config["merge_mode"] is None:
@@ -542,6 +591,13 @@ def _pool_rule(kind: str, rank: int) -> TorchRule:
         strides = tuple(config["strides"] or pool)
         kwargs = {} if strides == pool else {"stride": strides}
         return _one(_module(f"{kind}Pool{rank}d", pool, **kwargs))
+    return rule
+
+
+def _adaptive_pool_rule(kind: str, rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        size = tuple(config["output_size"])
+        return _one(_module(f"Adaptive{kind}Pool{rank}d", size[0] if rank == 1 else size))
     return rule
 
 
@@ -625,6 +681,7 @@ def _rules() -> dict[str, TorchRule]:
         "GroupNormalization": _gn,
         "UnitNormalization": _functional("nn.functional.normalize in forward()"),
         "Bidirectional": _bidirectional,
+        "RNN": _generic_rnn,
         "TimeDistributed": _time_distributed,
         "MultiHeadAttention": _mha,
         "ReLU": _relu,
@@ -649,6 +706,7 @@ def _rules() -> dict[str, TorchRule]:
             rules[f"{kind}Pooling{rank}D"] = _pool_rule(torch_kind, rank)
             rules[f"Global{kind}Pooling{rank}D"] = _functional(
                 f"torch.{'amax' if kind == 'Max' else 'mean'} over the spatial dims")
+            rules[f"Adaptive{kind}Pooling{rank}D"] = _adaptive_pool_rule(torch_kind, rank)
         for op in ("ZeroPadding", "Cropping", "UpSampling"):
             rules[f"{op}{rank}D"] = _functional(_FUNCTIONAL)
         rules[f"ConvLSTM{rank}D"] = _none("PyTorch has no convolutional LSTM module")

@@ -51,7 +51,7 @@ from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
 _GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
-RNN_TYPES = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+RNN_TYPES = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 
 def _sequence_fields() -> tuple[FieldSpec, ...]:
@@ -124,6 +124,164 @@ def rnn_spec(type_name: str) -> LayerSpec:
              "GRU": "Gated recurrent unit: 3 gates (update, reset, new)."}[type_name]
         + f" Parameters: (features + units)·{g}units + {bias} — a kernel, a recurrent "
           "kernel and a bias.")
+
+
+#: Keras cell class -> the recurrent layer whose rules it shares (``SimpleRNN`` is
+#: ``RNN(SimpleRNNCell)`` in Keras's own source): one weight, shape and MAC rule per cell.
+CELL_LAYERS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
+_N_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+DEFAULT_CELL = {"class_name": "LSTMCell", "config": {"units": 32}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """One cell of a generic ``RNN``: its Keras class, the spec of the recurrent layer whose
+    rules it shares, its resolved config (as that layer's), the prefix of its weights
+    (``lstm_cell``: Keras's path ``rnn/lstm_cell/kernel``), and its own ``trainable`` flag
+    (a frozen cell's weights are non-trainable, Keras ``Layer.trainable``)."""
+
+    class_name: str
+    spec: LayerSpec
+    config: dict[str, Any]
+    prefix: str
+    trainable: bool
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower()
+                   for i, c in enumerate(name))
+
+
+def rnn_cells(config: Config) -> tuple[Cell, ...]:
+    """The cells of an ``RNN`` config's ``cell``, in call order: one cell config
+    ``{"class_name": "LSTMCell", "config": {...}}``, a ``StackedRNNCells`` (what Keras
+    writes for ``RNN([cell, cell])``) or a list of cells; LSTMCell(32) when absent.
+
+    Raises:
+        LayerError: the value is malformed, or a cell is not SimpleRNNCell, LSTMCell or
+            GRUCell.
+    """
+    from paramlab.core.catalogue import get_spec
+    from paramlab.core.catalogue.keras_compat import from_keras_config
+
+    value = config.get("cell")
+    if value is None:
+        value = DEFAULT_CELL
+    items = value
+    if isinstance(value, dict):
+        items = [value]
+        if value.get("class_name") == "StackedRNNCells":
+            inner = value.get("config")
+            items = inner.get("cells") if isinstance(inner, dict) else None
+    if not isinstance(items, list) or not items:
+        raise LayerError(f"RNN: cell must be a cell config, a StackedRNNCells or a non-empty "
+                         f"list of cells, got {value!r}")
+    cells, used = [], set()
+    for item in items:
+        name = item.get("class_name") if isinstance(item, dict) else None
+        if name not in CELL_LAYERS:
+            raise LayerError(f"RNN: the cell {name or item!r} is not one ParamLab knows "
+                             f"({', '.join(CELL_LAYERS)}, or a StackedRNNCells of them)")
+        inner = _inner_config(item, f"the {name}")
+        trainable = inner.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise LayerError(f"RNN: the {name}'s trainable must be true or false, got "
+                             f"{trainable!r}")
+        prefix = inner.get("name")
+        if not isinstance(prefix, str) or not prefix or prefix in used:
+            base, k = _snake(name), 0
+            prefix = base
+            while prefix in used:
+                k += 1
+                prefix = f"{base}_{k}"
+        used.add(prefix)
+        layer = CELL_LAYERS[name]
+        spec = get_spec(layer)
+        assert spec is not None
+        cells.append(Cell(name, spec, spec.resolve_config(from_keras_config(name, inner)),
+                          prefix, trainable))
+    return tuple(cells)
+
+
+def _cell_inputs(x: Shape, cells: tuple[Cell, ...]) -> list[Shape]:
+    """Each cell's input as its layer's rules take it: ``(None, T, features)``, then the
+    previous cell's units (Keras ``StackedRNNCells.build``)."""
+    out = [x]
+    for cell in cells[:-1]:
+        out.append((None, x[1], cell.config["units"]))
+    return out
+
+
+def _rnn_output(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    """Keras ``RNN.compute_output_shape``: the last cell's units, every step with
+    ``return_sequences``."""
+    x = ranked_input(inputs, 3, "RNN")
+    units = rnn_cells(config)[-1].config["units"]
+    return (None, x[1], units) if config["return_sequences"] else (None, units)
+
+
+def _rnn_states(inputs: tuple[Shape, ...], config: Config, out: Shape) -> tuple[Shape, ...]:
+    """With ``return_state``: every cell's states, flattened in Keras's tensor order
+    (LSTMCell h, c; GRUCell and SimpleRNNCell one), each ``(None, units)``."""
+    if not config["return_state"]:
+        return ()
+    return tuple((None, c.config["units"]) for c in rnn_cells(config)
+                 for _ in range(_N_STATES[c.spec.type]))
+
+
+def _rnn_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    x = ranked_input(inputs, 3, "RNN")
+    cells = rnn_cells(config)
+    return tuple(WeightSpec(f"{c.prefix}/{w.name}", w.shape, w.trainable and c.trainable)
+                 for c, step in zip(cells, _cell_inputs(x, cells))
+                 for w in c.spec.weights((step,), c.config))
+
+
+def _rnn_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    x = ranked_input(inputs, 3, "RNN")
+    cells = rnn_cells(config)
+    return sum(c.spec.macs((step,), out, c.config)
+               for c, step in zip(cells, _cell_inputs(x, cells)))
+
+
+def cell_summary(config: Config) -> str:
+    """The cells of an ``RNN`` config in a line a student reads (``LSTMCell(units=6)``,
+    ``StackedRNNCells: SimpleRNNCell(units=3) → GRUCell(units=5)``), or why it is
+    invalid."""
+    try:
+        cells = rnn_cells(config)
+    except LayerError as exc:
+        return str(exc)
+    text = " → ".join(f"{c.class_name}(units={c.config['units']}"
+                      f"{'' if c.trainable else ', trainable=False'})" for c in cells)
+    return f"StackedRNNCells: {text}" if len(cells) > 1 else text
+
+
+def nested_summary(type_name: str, config: Config) -> tuple[str, str] | None:
+    """What a layer nests, for the properties panel (it is not an editable field):
+    ``("Cell", "LSTMCell(units=6)")`` for an ``RNN``, ``("Layer", "RNN: GRUCell(units=4)")``
+    for a ``Bidirectional`` over one; ``None`` for a layer that nests nothing we show."""
+    if type_name == "RNN":
+        return "Cell", cell_summary(config)
+    if type_name == "Bidirectional":
+        inner = config.get("layer")
+        if isinstance(inner, dict) and inner.get("class_name") == "RNN" \
+                and isinstance(inner.get("config"), dict):
+            return "Layer", f"RNN: {cell_summary(inner['config'])}"
+    return None
+
+
+def _generic_rnn_spec() -> LayerSpec:
+    fields = tuple(f for f in _sequence_fields() if "dropout" not in f.name) + (
+        bool_field("zero_output_for_mask", False,
+                   doc="Masked steps output zeros instead of the previous step's output."),)
+    return LayerSpec(
+        "RNN", "Recurrent", fields, _rnn_output, _rnn_weights, macs=_rnn_macs,
+        extra_outputs=_rnn_states,
+        doc="Runs a recurrent cell (its 'cell' config: SimpleRNNCell, LSTMCell, GRUCell, or a "
+            "StackedRNNCells of them; LSTMCell(32) by default) over the time steps. "
+            "Parameters: the cells' (features + units + 1)·g·units each, as SimpleRNN "
+            "(g = 1), LSTM (4) and GRU (3).")
 
 
 def conv_lstm_spec(rank: int) -> LayerSpec:
@@ -215,13 +373,22 @@ def nested(config: Config, default_class: str) -> tuple[LayerSpec, dict[str, Any
     spec = get_spec(class_name)
     if spec is None:
         raise LayerError(f"the wrapped layer type {class_name!r} is not in the catalogue")
+    inner = _inner_config(value, f"the wrapped {class_name}")
+    return spec, spec.resolve_config(from_keras_config(class_name, inner)), class_name
+
+
+def _inner_config(value: dict[str, Any], what: str) -> dict[str, Any]:
+    """The ``config`` of a nested layer or cell ``{"class_name", "config"}`` (absent: {}).
+
+    Raises:
+        LayerError: it is not an object.
+    """
     inner = value.get("config")
     if inner is None:
-        inner = {}
+        return {}
     if not isinstance(inner, dict):
-        raise LayerError(f"the config of the wrapped {class_name} must be an object, got "
-                         f"{type(inner).__name__}")
-    return spec, spec.resolve_config(from_keras_config(class_name, inner)), class_name
+        raise LayerError(f"the config of {what} must be an object, got {type(inner).__name__}")
+    return inner
 
 
 def _backward(config: Config, forward: tuple[LayerSpec, dict[str, Any], str]
@@ -322,7 +489,7 @@ def _time_distributed_macs(inputs: tuple[Shape, ...], out: Shape, config: Config
     return size(x[1:2]) * spec.macs((step,), spec.output_shape((step,), cfg), cfg)
 
 
-SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) \
+SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) + (_generic_rnn_spec(),) \
     + tuple(conv_lstm_spec(r) for r in (1, 2, 3)) + (
     LayerSpec(
         "Bidirectional", "Recurrent",

@@ -65,8 +65,8 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
             args.append(f"name={_literal(d['name'])}")
             body.append(f"{var} = keras.Input({', '.join(args)})")
             continue
-        inputs = [_output_expr(out_var[src], result, src, graph.output_index(src, n, i))
-                  for src, i in graph.inputs(n)]
+        inputs = [_output_expr(out_var[src], result, src, graph.output_index(src, n, i),
+                               graph.raw(src)["type"]) for src, i in graph.inputs(n)]
         var = names.new(d["name"])
         out_var[n] = var
         options = "".join(f", {key}=True" for key in CALL_OPTIONS
@@ -120,11 +120,18 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
     return "\n".join(lines)
 
 
-def _output_expr(var: str, result: PropagationResult, src: str, output: int) -> str:
+def _output_expr(var: str, result: PropagationResult, src: str, output: int,
+                 layer_type: str) -> str:
     """The expression of output ``output`` of ``src``, whose call result is ``var``: the
-    list element for a layer with several outputs (``return_state``)."""
+    list element for a layer with several outputs (``return_state``). A generic RNN over
+    stacked cells returns its states nested per cell (``(out, [h1, c1], [h2, c2])``); the
+    output index counts them flattened, as Keras's config and summary do."""
     r = result.layers.get(src)
-    return f"{var}[{output}]" if r is not None and r.output_shapes else var
+    if r is None or not r.output_shapes:
+        return var
+    if layer_type == "RNN":
+        return f"keras.tree.flatten({var})[{output}]"
+    return f"{var}[{output}]"
 
 
 def _is_shared(calls: dict[str, tuple[str, int]], owner: str) -> bool:
@@ -161,7 +168,8 @@ def _todo(graph: LayerGraph, node_id: str) -> list[str]:
 
 def _layer_or_literal(value: Any) -> str:
     """A wrapper's nested layer (``{"module": "keras.layers", "class_name", "config"}``)
-    as a constructor call, since Bidirectional and TimeDistributed need a layer object;
+    as a constructor call, since Bidirectional and TimeDistributed need a layer object (and
+    RNN a cell object, StackedRNNCells a list of them);
     anything else as a literal (Keras accepts initializer configs as dicts)."""
     if (isinstance(value, dict) and value.get("module") == "keras.layers"
             and isinstance(value.get("class_name"), str) and value["class_name"].isidentifier()
@@ -169,6 +177,8 @@ def _layer_or_literal(value: Any) -> str:
         args = ", ".join(f"{k}={_layer_or_literal(v)}" for k, v in value["config"].items()
                          if isinstance(k, str) and k.isidentifier())
         return f"layers.{value['class_name']}({args})"
+    if isinstance(value, list):  # StackedRNNCells' cells
+        return f"[{', '.join(_layer_or_literal(v) for v in value)}]"
     return _literal(value)
 
 

@@ -38,23 +38,31 @@ def _spatial_out(ins: Shapes, out: list, w: Weights, cfg: dict) -> int:
     return prod(out[1:-1])
 
 
+def _sp(shape: list, cfg: dict) -> list:
+    """The spatial lengths of a batch shape: between the batch and the channels axes
+    (channels_last), or after the channels (``data_format="channels_first"``)."""
+    return shape[2:] if cfg.get("data_format") == "channels_first" else shape[1:-1]
+
+
 # class -> MACs of one call from (input shapes, output shape, weights, config):
 # cost_conventions.md section 2, with "prod(k)·C_in/groups·filters" = the kernel's elements.
 RULES: dict[str, Callable[[Shapes, list, Weights, dict], int]] = {
     "Dense": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
-    "Conv1D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
-    "Conv2D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
-    "Conv3D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
+    "Conv1D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
+    "Conv2D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
+    "Conv3D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
     # transposed: every INPUT element meets the whole kernel (fvcore / flop_counter rule)
-    "Conv2DTranspose": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
-    "DepthwiseConv2D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
-    "SeparableConv2D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(
+    "Conv2DTranspose": lambda ins, out, w, cfg: prod(_sp(ins[0], cfg)) * _kernel(w, "kernel"),
+    "DepthwiseConv2D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
+    "SeparableConv2D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(
         w, "depthwise_kernel", "pointwise_kernel"),
     # recurrent: T steps of x·W (kernel) + h·U (recurrent_kernel); Bidirectional sums both
     # directions (their kernels are summed in ``w``); TimeDistributed(Dense): T·kernel
     "SimpleRNN": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
     "LSTM": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
     "GRU": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
+    # the generic RNN: the same, summed over its cells (their kernels are summed in ``w``)
+    "RNN": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel", "recurrent_kernel"),
     "Bidirectional": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel",
                                                                   "recurrent_kernel"),
     "TimeDistributed": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
@@ -71,6 +79,18 @@ ZERO = {  # cost_conventions.md: "everything else in the corpus: 0"
     "Maximum", "Minimum", "Concatenate", "Flatten", "Reshape", "Permute", "RepeatVector",
     "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Dropout", "SpatialDropout2D",
     "GaussianNoise",
+    # pooling of every kind, padding, resizing, cropping and augmentation layers
+    # ("everything else ... 0"); Discretization and hashing: no multiply ("Embedding,
+    # CategoryEncoding, lookups: 0")
+    "ZeroPadding1D", "GlobalAveragePooling1D", "Resizing", "CenterCrop", "RandomCrop",
+    "Discretization", "Hashing", "HashedCrossing",
+    *(f"Adaptive{k}Pooling{r}D" for k in ("Average", "Max") for r in (1, 2, 3)),
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomContrast",
+    "RandomBrightness", "AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization",
+    "CutMix", "MaxNumBoundingBoxes", "MixUp", "RandAugment", "RandomColorDegeneration",
+    "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
+    "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
+    "RandomSaturation", "RandomSharpness", "RandomShear", "Solarization",
 }
 
 
@@ -121,7 +141,10 @@ def expected_costs(ref: dict) -> dict[str, tuple[int, int]]:
         flat = {k: [sum(v)] for k, v in weights.items()}
         shape = layer["output_shape"]
         n_calls = len(calls.get(name, [[]]))
-        elements = prod(shape[1:]) * n_calls
+        # several outputs (return_state): the sum over them (cost_conventions.md section 5)
+        outputs = shape if shape and isinstance(shape[0], list) else [shape]
+        elements = sum(prod(s[1:]) for s in outputs) * n_calls
+        shape = outputs[0]
         if cls in ZERO:
             out[name] = (0, elements)
             continue

@@ -183,7 +183,8 @@ def test_a_wire_added_from_an_undeclared_output_is_exposed_after_the_declared_on
         "enc[0][2]",)
 
 
-@pytest.mark.parametrize("name", ["nested_subset_outputs", "nested_lstm_outputs"])
+@pytest.mark.parametrize("name", ["nested_subset_outputs", "nested_lstm_outputs",
+                                  "nested_siamese"])
 def test_the_table_equals_keras_summary(name):
     graph, _ = _reference(name)
     assert format_table(summarize(graph)) == (KERAS / f"{name}.summary.txt").read_text(

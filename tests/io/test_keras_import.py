@@ -36,8 +36,10 @@ def compare(graph, ref: dict) -> list[str]:
             problems.append(f"{layer['name']}: not imported")
             continue
         r = result.layers[node]
-        got = (list(r.output_shape) if r.output_shape is not None else None,
-               r.trainable, r.non_trainable)
+        shape = (list(r.output_shape) if r.output_shape is not None else None)
+        if r.output_shapes:  # several outputs (return_state): Keras lists them all
+            shape = [list(s) for s in r.output_shapes]
+        got = (shape, r.trainable, r.non_trainable)
         want = (layer["output_shape"], layer["trainable_params"], layer["non_trainable_params"])
         if got != want:
             why = r.diagnostic.message if r.diagnostic else ""

@@ -5,7 +5,8 @@ model uses (run with real Keras, not collected by pytest):
 
 Writes ``nested_subset_outputs`` (a nested model returning two Dense outputs in reverse
 order, the outer model using only the second) and ``nested_lstm_outputs`` (a nested model
-returning an LSTM's state_c and sequence, not state_h, in that order) as
+returning an LSTM's state_c and sequence, not state_h, in that order) and
+``nested_siamese`` (one nested encoder called on two inputs) as
 ``<name>.json`` (the format of tests/data/REFERENCE.md) and ``<name>.summary.txt``
 (Keras's own ``model.summary()``).
 """
@@ -42,8 +43,12 @@ def lstm_outputs() -> keras.Model:
                        name="nested_lstm_outputs")
 
 
-def shape(t) -> list:
-    return list(t) if not isinstance(t[0], (list, tuple)) else [list(s) for s in t]
+def siamese() -> keras.Model:
+    i = keras.Input((8,), name="enc_input")
+    enc = keras.Model(i, layers.Dense(4, name="d1")(i), name="enc")
+    a, b = keras.Input((8,), name="a"), keras.Input((8,), name="b")
+    diff = layers.Subtract(name="diff")([enc(a), enc(b)])
+    return keras.Model([a, b], layers.Dense(1, name="out")(diff), name="nested_siamese")
 
 
 def record(model: keras.Model) -> dict:
@@ -78,7 +83,7 @@ def record(model: keras.Model) -> dict:
 
 def main(folder: str) -> None:
     out = Path(folder)
-    for build in (subset_outputs, lstm_outputs):
+    for build in (subset_outputs, lstm_outputs, siamese):
         model = build()
         data, summary = record(model)
         (out / f"{model.name}.json").write_text(json.dumps(data), encoding="utf-8")

@@ -1,0 +1,146 @@
+"""Write the reference files ``tests/data/keras/hb_rnn_cell*.json`` (and later topics) from
+real Keras: small models with the generic ``RNN`` layer over cells, normalization and text
+layers, in the format of tests/data/REFERENCE.md.
+
+Run with a Python that has Keras 3 (not ParamLab's venv; pytest does not collect this file):
+
+    COLUMNS=300 KERAS_BACKEND=jax /path/to/keras-venv/bin/python \
+        tests/data/gen/hb_sequence_layers.py [topic ...]
+
+(``COLUMNS=300``: Keras's ``model.summary()`` keeps its default layout, unwrapped by a narrow
+terminal.)
+
+Every figure in the files is Keras's own: ``json.loads(model.to_json())``, each layer's
+``output`` shapes (a list of shapes for a layer with several outputs, flattened in Keras's
+tensor order), its ``weights`` and counts, ``count_params()`` and the totals lines of
+``model.summary()``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import keras
+from keras import layers as L
+
+OUT = Path(__file__).resolve().parents[1] / "keras"
+
+
+def _shape(shape) -> list:
+    return [None if d is None else int(d) for d in shape]
+
+
+def _output_shape(layer) -> list:
+    out = layer.output
+    if isinstance(out, (list, tuple)):
+        flat = keras.tree.flatten(out)
+        return [_shape(t.shape) for t in flat] if len(flat) > 1 else _shape(flat[0].shape)
+    return _shape(out.shape)
+
+
+def _count(weights) -> int:
+    total = 0
+    for w in weights:
+        n = 1
+        for d in w.shape:
+            n *= int(d)
+        total += n
+    return total
+
+
+def record(model: keras.Model, name: str) -> None:
+    """Write ``OUT/<name>.json`` and ``OUT/<name>.summary.txt`` for ``model``."""
+    layers = []
+    for layer in model.layers:
+        layers.append({
+            "name": layer.name,
+            "class_name": type(layer).__name__,
+            "output_shape": _output_shape(layer),
+            "trainable": bool(layer.trainable),
+            "trainable_params": _count(layer.trainable_weights),
+            "non_trainable_params": _count(layer.non_trainable_weights),
+            "total_params": layer.count_params(),
+            "weights": [{"path": w.path, "shape": _shape(w.shape), "trainable": bool(w.trainable)}
+                        for w in layer.weights],
+        })
+    ops = []
+    in_layers = {id(layer) for layer in model.layers}
+    for index, op in enumerate(getattr(model, "operations", [])):
+        if id(op) in in_layers or isinstance(op, L.InputLayer):
+            continue
+        ops.append({"index_in_operations": index, "name": op.name,
+                    "class_name": type(op).__name__, "module": type(op).__module__,
+                    "output_shape": _output_shape(op)})
+    text = io.StringIO()
+    with redirect_stdout(text):
+        model.summary()
+    summary = text.getvalue()
+    trainable = _count(model.trainable_weights)
+    non_trainable = _count(model.non_trainable_weights)
+    data = {
+        "name": name, "group": "handbuilt", "keras_version": keras.__version__,
+        "backend": keras.backend.backend(),
+        "model_class": "Sequential" if isinstance(model, keras.Sequential) else "Functional",
+        "config": json.loads(model.to_json()),
+        "layers": layers,
+        "non_layer_ops": ops,
+        "totals": {"trainable": trainable, "non_trainable": non_trainable,
+                   "total": trainable + non_trainable, "count_params": model.count_params()},
+        "summary_totals": [line.strip() for line in summary.splitlines()
+                           if line.strip().startswith(("Total params", "Trainable params",
+                                                       "Non-trainable params"))],
+    }
+    (OUT / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
+    (OUT / f"{name}.summary.txt").write_text(summary)
+    print(f"{name}: {model.count_params():,} parameters, {len(layers)} layers")
+
+
+def rnn_cell() -> None:
+    """The generic RNN layer over SimpleRNNCell / LSTMCell / GRUCell, a StackedRNNCells and
+    a list of cells; return_sequences, return_state feeding a Concatenate, go_backwards,
+    Bidirectional(RNN(cell)) with and without return_state, a frozen RNN."""
+    x = keras.Input((6, 4), name="seq")
+    seq, h, c = L.RNN(L.LSTMCell(6), return_sequences=True, return_state=True,
+                      name="rnn_lstm")(x)
+    states = L.Concatenate(name="states")([h, c])
+    back = L.RNN(L.SimpleRNNCell(5, use_bias=False), go_backwards=True, name="rnn_simple")(x)
+    stacked, s1, s2 = L.RNN(L.StackedRNNCells([L.SimpleRNNCell(3), L.GRUCell(5)]),
+                            return_state=True, name="rnn_stacked")(x)
+    listed = L.RNN([L.GRUCell(2, reset_after=False), L.LSTMCell(3)], return_sequences=True,
+                   name="rnn_list")(seq)
+    two_lstm, (h1, c1), (h2, c2) = L.RNN([L.LSTMCell(3), L.LSTMCell(4)], return_state=True,
+                                         name="rnn_two_lstm")(x)
+    bi = L.Bidirectional(L.RNN(L.GRUCell(4)), name="bi_gru_cell")(listed)
+    bi_out, fh, fc, bh, bc = L.Bidirectional(
+        L.RNN(L.LSTMCell(3), return_sequences=True, return_state=True), name="bi_lstm_cell")(x)
+    # Frozen as users freeze a layer (the setter reaches the cell and its config); the
+    # constructor's trainable=False leaves the cell trainable (see REFERENCE.md).
+    frozen_rnn = L.RNN(L.LSTMCell(2), name="rnn_frozen")
+    frozen_rnn.trainable = False
+    frozen = frozen_rnn(bi_out)
+    frozen_cell = L.GRUCell(2)
+    frozen_cell.trainable = False  # the cell alone: its weights are non-trainable
+    cell_frozen = L.RNN(frozen_cell, name="rnn_cell_frozen")(x)
+    merged = L.Concatenate(name="merged")([states, back, stacked, s1, s2, h1, c2, bi, fh, bc,
+                                           frozen, two_lstm, cell_frozen])
+    out = L.Dense(3, name="out")(merged)
+    record(keras.Model(x, [out, c1], name="hb_rnn_cell"), "hb_rnn_cell")
+
+    model = keras.Sequential([
+        keras.Input((7, 3)),
+        L.RNN(L.LSTMCell(8), return_sequences=True, name="rnn_seq_lstm"),
+        L.RNN([L.SimpleRNNCell(4, activation="relu"), L.SimpleRNNCell(4)], go_backwards=True,
+              name="rnn_seq_stack"),
+        L.Dense(2, name="dense_out"),
+    ], name="hb_rnn_cell_seq")
+    record(model, "hb_rnn_cell_seq")
+
+
+TOPICS = {"rnn_cell": rnn_cell}
+
+if __name__ == "__main__":
+    for topic in sys.argv[1:] or list(TOPICS):
+        TOPICS[topic]()
