@@ -191,8 +191,12 @@ def _compile_plan(plan: tuple[tuple[Any, ...], ...]) -> Callable[[Config], dict[
     ``validate`` would return: ``out`` holds it already, but a list of ints becomes a
     tuple."""
     env: dict[str, Any] = {"_M": _MISSING, "_type": type, "_tuple": tuple, "_list": list,
-                           "_int": int, "_float": float, "_str": str, "_bool": bool}
-    lines = ["def resolve(config):", "    out = dict(config)", "    get = config.get"]
+                           "_int": int, "_float": float, "_str": str, "_bool": bool, "_dict": dict}
+    # dict.copy() clones a dict's table even after deletions (the importer pops "name" and
+    # "trainable" from every config); dict(config) then inserts key by key, 3x slower.
+    lines = ["def resolve(config):",
+             "    out = config.copy() if config.__class__ is _dict else _dict(config)",
+             "    get = config.get"]
     for i, (name, default, validate, fast, low, high, extra) in enumerate(plan):
         env[f"N{i}"], env[f"D{i}"], env[f"V{i}"] = name, default, validate
         lines += [f"    v = get(N{i}, _M)", "    if v is _M:", f"        out[N{i}] = D{i}"]

@@ -221,23 +221,33 @@ class Summary:
         """2 × :attr:`macs` (cost_conventions.md)."""
         return FLOPS_PER_MAC * self.macs
 
-    @cached_property
+    @property
     def activation_elements(self) -> int:
         """Output elements of every non-input top-level row at batch 1 (rows with a known
         shape). cost_conventions.md section 5: a nested model counts its own outputs only,
         whether or not its rows are expanded, so expanding a group never changes this."""
-        if self.top_level_elements is not None:
-            return self.top_level_elements[0]
-        return sum(r.activation_elements for r in self.rows
-                   if not r.is_input and r.activation_elements is not None)
+        return self._elements[0]
 
-    @cached_property
+    @property
     def input_elements(self) -> int:
         """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
+        return self._elements[1]
+
+    @cached_property
+    def _elements(self) -> tuple[int, int]:
+        """(:attr:`activation_elements`, :attr:`input_elements`), both summed in one pass
+        over the rows (every writer reads both)."""
         if self.top_level_elements is not None:
-            return self.top_level_elements[1]
-        return sum(r.activation_elements for r in self.rows
-                   if r.is_input and r.activation_elements is not None)
+            return self.top_level_elements
+        activations = inputs = 0
+        for r in self.rows:
+            elements = r.activation_elements
+            if elements is not None:
+                if r.is_input:
+                    inputs += elements
+                else:
+                    activations += elements
+        return activations, inputs
 
     @cached_property
     def unknown_cost_rows(self) -> int:

@@ -8,6 +8,9 @@ so the property editor still sees one of the known :class:`FieldKind` values:
 * :class:`PairsField` (kind ``INTS``, ``2·rank`` values): Keras's padding / cropping
   argument, given as one int, ``rank`` ints (symmetric) or ``rank`` pairs, normalised to the
   flat tuple ``(before_1, after_1, before_2, after_2, ...)``.
+* :class:`NumberOrListField` (kind ``FLOAT``): a number or a list of numbers (Rescaling's
+  per-channel ``scale``, an augmentation's ``factor`` as ``(lower, upper)``), normalised to a
+  float or a tuple of floats.
 """
 from __future__ import annotations
 
@@ -77,6 +80,25 @@ class PairsField(FieldSpec):
 def pairs_field(name: str, default: int, rank: int, doc: str = "") -> PairsField:
     return PairsField(name, FieldKind.INTS, (default,) * (2 * rank), minimum=0, rank=2 * rank,
                       doc=doc)
+
+
+@dataclass(frozen=True)
+class NumberOrListField(FieldSpec):
+    """A number, or a list of numbers each within the field's bounds (``None`` when
+    optional)."""
+
+    def validate(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            item = FieldSpec(self.name, FieldKind.FLOAT, minimum=self.minimum,
+                             maximum=self.maximum)
+            return tuple(item.validate(v) for v in value)
+        return super().validate(value)
+
+
+def number_or_list_field(name: str, default: Any, optional: bool = False, doc: str = "",
+                         minimum: float | None = None) -> NumberOrListField:
+    return NumberOrListField(name, FieldKind.FLOAT, default, minimum=minimum,
+                             optional=optional, doc=doc)
 
 
 def normalize_axis(axis: int, rank: int, layer: str) -> int:

@@ -1,10 +1,12 @@
 """Pooling layers, channels-last (Keras ``keras/src/layers/pooling/``).
 
-Two factories: :func:`pooling_spec` for ``Max``/``Average`` pooling of rank 1 to 3 (Keras
+Three factories: :func:`pooling_spec` for ``Max``/``Average`` pooling of rank 1 to 3 (Keras
 ``BasePooling``; output length per ``compute_pooling_output_shape``: ``valid``
 ``floor((L - pool) / strides) + 1``, ``same`` ``ceil(L / strides)``; ``strides=None`` means
-``pool_size``), and :func:`global_pooling_spec` (Keras ``BaseGlobalPooling``: the spatial
-axes are reduced, or kept as 1 with ``keepdims=True``). No pooling layer has weights.
+``pool_size``), :func:`global_pooling_spec` (Keras ``BaseGlobalPooling``: the spatial
+axes are reduced, or kept as 1 with ``keepdims=True``) and :func:`adaptive_pooling_spec`
+(Keras ``BaseAdaptivePooling``: the spatial axes become ``output_size`` whatever their
+length). No pooling layer has weights, and pooling costs 0 MACs (cost_conventions.md).
 """
 from __future__ import annotations
 
@@ -65,5 +67,25 @@ def global_pooling_spec(kind: str, rank: int) -> LayerSpec:
             f"output (None, channels). 0 parameters.", fields_only=True)
 
 
+def adaptive_pooling_spec(kind: str, rank: int) -> LayerSpec:
+    """The spec of ``Adaptive{kind}Pooling{rank}D``."""
+    type_name = f"Adaptive{kind}Pooling{rank}D"
+
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = ranked_input(inputs, rank + 2, type_name)
+        return (None,) + tuple(config["output_size"]) + (x[-1],)
+
+    fields = (ints_field("output_size", 4, rank,
+                         doc="Length of each spatial axis of the output; the windows adapt "
+                             "to the input's size."),
+              DATA_FORMAT)
+    return LayerSpec(
+        type_name, "Pooling", fields, output_shape,
+        doc=f"{rank}D adaptive {_POOL_WORD[kind]} pooling: splits each spatial axis into "
+            f"output_size windows and takes the {_POOL_WORD[kind]} of each, per channel "
+            "(PyTorch's Adaptive pooling). 0 parameters.", fields_only=True)
+
+
 SPECS = tuple(pooling_spec(kind, rank) for kind in ("Max", "Average") for rank in (1, 2, 3)) \
-    + tuple(global_pooling_spec(kind, rank) for kind in ("Average", "Max") for rank in (1, 2, 3))
+    + tuple(global_pooling_spec(kind, rank) for kind in ("Average", "Max") for rank in (1, 2, 3)) \
+    + tuple(adaptive_pooling_spec(kind, rank) for kind in ("Average", "Max") for rank in (1, 2, 3))

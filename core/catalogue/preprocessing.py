@@ -3,35 +3,24 @@
 ``Normalization`` (``Normalization.build``): when ``mean`` and ``variance`` are not in its
 config (they come from ``adapt()``), three non-trainable weights: ``mean`` and ``variance``
 with the lengths of the kept ``axis`` and a scalar ``count`` (2n + 1); when they are given,
-none. ``Rescaling``, ``CategoryEncoding`` and the image layers have no weights.
+none. ``Rescaling``, ``CategoryEncoding``, ``Discretization``, ``Hashing`` and
+``HashedCrossing`` have no weights (Keras 3.15.1: ``tests/data/keras/hb_discretization.json``,
+``hb_hashing.json``). The image layers are in
+:mod:`core.catalogue.image`.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from paramlab.core.catalogue.common import (
     axes_field,
     min_rank,
     normalize_axis,
-    ranked_input,
+    number_or_list_field,
     same_shape,
 )
-from paramlab.core.catalogue.reshaping import INTERPOLATIONS
 from paramlab.core.errors import LayerError
-from paramlab.core.fields import FieldKind, FieldSpec, bool_field, choice_field, int_field
-from paramlab.core.spec import Config, LayerSpec, one_input
+from paramlab.core.fields import bool_field, choice_field, float_field, int_field
+from paramlab.core.spec import TWO_INPUTS, Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec, format_shape
-
-
-@dataclass(frozen=True)
-class _NumberOrList(FieldSpec):
-    """A float, or a list of floats (Rescaling's per-channel ``scale``/``offset``)."""
-
-    def validate(self, value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
-            return tuple(FieldSpec(self.name, FieldKind.FLOAT).validate(v) for v in value)
-        return FieldSpec(self.name, FieldKind.FLOAT).validate(value)
 
 
 def _normalization_axes(x: Shape, config: Config) -> tuple[int, ...]:
@@ -80,36 +69,66 @@ def _category_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     return tuple(x[:-1]) + (n,)
 
 
-def _resize_rule(layer: str):
-    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
-        x = ranked_input(inputs, 4, layer)
-        if layer != "Resizing":
-            for axis, name in ((-3, "height"), (-2, "width")):
-                if x[axis] is not None and x[axis] < config[name]:
-                    raise LayerError(f"{layer}: {name} {config[name]} is larger than the "
-                                     f"input's {x[axis]}")
-        return x[:-3] + (config["height"], config["width"], x[-1])
-    return output_shape
+_ENCODINGS = ("int", "one_hot", "multi_hot", "count")
+_SPARSE = bool_field("sparse", False, doc="Sparse output (TensorFlow backend only).")
 
 
-def _image_rule(layer: str):
-    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
-        return ranked_input(inputs, 4, layer)
-    return output_shape
+def _discretization_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    # Keras Discretization.compute_output_shape (what model.summary() shows).
+    x = one_input(inputs)
+    bins = config["bin_boundaries"]
+    if bins is not None and not isinstance(bins, tuple):
+        bins = (bins,)
+    depth = len(bins) + 1 if bins is not None else config["num_bins"]
+    if depth is None:
+        raise LayerError("Discretization needs bin_boundaries or num_bins")
+    mode = config["output_mode"]
+    if mode == "int":
+        return x
+    if mode == "one_hot":
+        if len(x) > 1 and x[-1] == 1:
+            return tuple(x[:-1]) + (depth,)
+        return tuple(x) + (depth,)
+    if len(x) < 2:
+        raise LayerError(f"Discretization: output_mode {mode!r} on an input without features "
+                         f"{format_shape(x)} gives no batch axis in Keras; give it a shape "
+                         "(batch, features)")
+    return (x[0],) + tuple(x[2:]) + (depth,)
 
 
-_SIZE = (int_field("height", 224, doc="Output height."),
-         int_field("width", 224, doc="Output width."))
-_RESIZE_INTERPOLATIONS = ("bilinear",) + tuple(i for i in INTERPOLATIONS if i != "bilinear")
-_RANDOM = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
-           "RandomBrightness")
+def _hashing_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    # Keras Hashing.compute_output_spec: 'int' keeps the shape; the encodings replace the
+    # last axis with num_bins.
+    x = one_input(inputs)
+    if config["output_mode"] == "int":
+        return x
+    if len(x) < 2:
+        raise LayerError(f"Hashing: output_mode {config['output_mode']!r} on an input without "
+                         f"features {format_shape(x)} gives no batch axis in Keras; give it a "
+                         "shape (batch, 1)")
+    return tuple(x[:-1]) + (config["num_bins"],)
+
+
+def _hashed_crossing_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    # Keras HashedCrossing.compute_output_shape: two inputs with the same last axis;
+    # 'one_hot' replaces a last axis of 1 with num_bins, or appends it.
+    a, b = inputs
+    if a[-1:] != b[-1:]:
+        raise LayerError(f"HashedCrossing needs two inputs of the same shape, got "
+                         f"{format_shape(a)} and {format_shape(b)}")
+    if config["output_mode"] == "int":
+        return a
+    if len(a) > 1 and a[-1] == 1:
+        return tuple(a[:-1]) + (config["num_bins"],)
+    return tuple(a) + (config["num_bins"],)
+
 
 SPECS = (
     LayerSpec(
         "Rescaling", "Preprocessing",
-        (_NumberOrList("scale", FieldKind.FLOAT, 1.0 / 255, doc="Multiplier (1/255 maps "
-                                                                "[0, 255] to [0, 1])."),
-         _NumberOrList("offset", FieldKind.FLOAT, 0.0, doc="Added after scaling.")),
+        (number_or_list_field("scale", 1.0 / 255, doc="Multiplier (1/255 maps [0, 255] to "
+                                                       "[0, 1]); a list: one per channel."),
+         number_or_list_field("offset", 0.0, doc="Added after scaling.")),
         same_shape, doc="Computes inputs·scale + offset. 0 parameters."),
     LayerSpec(
         "Normalization", "Preprocessing",
@@ -128,18 +147,43 @@ SPECS = (
         _category_shape,
         doc="Encodes integer categories as one-hot, multi-hot or count vectors of length "
             "num_tokens. 0 parameters."),
-    LayerSpec("Resizing", "Preprocessing",
-              _SIZE + (choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS),
-                       bool_field("crop_to_aspect_ratio", False)),
-              _resize_rule("Resizing"),
-              doc="Resizes images to (height, width). 0 parameters."),
-    LayerSpec("CenterCrop", "Preprocessing", _SIZE, _resize_rule("CenterCrop"),
-              doc="Crops the centre (height, width) of images. 0 parameters."),
-    LayerSpec("RandomCrop", "Preprocessing", _SIZE, _resize_rule("RandomCrop"),
-              doc="Crops a random (height, width) window during training. 0 parameters."),
-) + tuple(
-    LayerSpec(name, "Preprocessing", (), _image_rule(name),
-              doc=f"Data augmentation ({name[6:].lower()}) during training only; shape "
-                  "unchanged. 0 parameters.")
-    for name in _RANDOM
+    LayerSpec(
+        "Discretization", "Preprocessing",
+        # Keras wants exactly one of the two; after adapt() its config holds both and the
+        # boundaries win (Discretization.from_config).
+        (number_or_list_field("bin_boundaries", (0.0, 1.0, 2.0), optional=True,
+                              doc="Sorted bin edges: n edges make n + 1 bins (empty: learned "
+                                  "by adapt() into num_bins bins)."),
+         int_field("num_bins", None, optional=True,
+                   doc="Number of bins adapt() learns (when bin_boundaries is empty)."),
+         float_field("epsilon", 0.01, minimum=0.0,
+                     doc="Error tolerance of adapt()'s quantiles."),
+         choice_field("output_mode", "int", _ENCODINGS,
+                      doc="'int': one bin index per value; 'one_hot': a vector per value; "
+                          "'multi_hot'/'count': one vector per sample."),
+         _SPARSE),
+        _discretization_shape,
+        doc="Buckets numbers into bins by bin_boundaries: a bin index per value, or one-hot, "
+            "multi-hot or count vectors over the bins. 0 parameters (the boundaries are "
+            "config, not weights).", fields_only=True),
+    LayerSpec(
+        "Hashing", "Preprocessing",
+        (int_field("num_bins", 16, doc="Number of hash bins (with mask_value, bin 0 is the "
+                                       "mask's)."),
+         choice_field("output_mode", "int", _ENCODINGS,
+                      doc="'int': a bin index per value; 'one_hot'/'multi_hot'/'count': a "
+                          "num_bins vector replacing the last axis."),
+         _SPARSE),
+        _hashing_shape,
+        doc="Hashes integers or strings into num_bins bins (the hashing trick). 0 "
+            "parameters: a fixed hash function, nothing learned.", fields_only=True),
+    LayerSpec(
+        "HashedCrossing", "Preprocessing",
+        (int_field("num_bins", 16, doc="Number of hash bins of the crossed feature."),
+         choice_field("output_mode", "int", ("int", "one_hot"),
+                      doc="'int': a bin index per sample; 'one_hot': a num_bins vector."),
+         _SPARSE),
+        _hashed_crossing_shape, inputs=TWO_INPUTS,
+        doc="Crosses two categorical features (each pair of values) and hashes the pair into "
+            "num_bins bins. 0 parameters.", fields_only=True),
 )

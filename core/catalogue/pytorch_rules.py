@@ -628,6 +628,13 @@ def _pool_rule(kind: str, rank: int) -> TorchRule:
     return rule
 
 
+def _adaptive_pool_rule(kind: str, rank: int) -> TorchRule:
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        size = tuple(config["output_size"])
+        return _one(_module(f"Adaptive{kind}Pool{rank}d", size[0] if rank == 1 else size))
+    return rule
+
+
 def _relu(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     m, slope, t = config["max_value"], config["negative_slope"], config["threshold"]
     if slope == 0 and t == 0:
@@ -735,6 +742,7 @@ def _rules() -> dict[str, TorchRule]:
             rules[f"{kind}Pooling{rank}D"] = _pool_rule(torch_kind, rank)
             rules[f"Global{kind}Pooling{rank}D"] = _functional(
                 f"torch.{'amax' if kind == 'Max' else 'mean'} over the spatial dims")
+            rules[f"Adaptive{kind}Pooling{rank}D"] = _adaptive_pool_rule(torch_kind, rank)
         for op in ("ZeroPadding", "Cropping", "UpSampling"):
             rules[f"{op}{rank}D"] = _functional(_FUNCTIONAL)
         rules[f"ConvLSTM{rank}D"] = _none("PyTorch has no convolutional LSTM module")

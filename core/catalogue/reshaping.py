@@ -62,11 +62,10 @@ def padding_spec(rank: int) -> LayerSpec:
         return (None,) + tuple(_add(x[1 + i], p[2 * i] + p[2 * i + 1]) for i in range(rank)) \
             + (x[-1],)
 
+    # Every ZeroPadding takes data_format (Keras 3); Cropping1D does not.
     fields = (pairs_field("padding", 1, rank,
                           doc=f"Zeros added (before, after) on each spatial axis "
-                              f"({_AXES[rank]})."),)
-    if rank > 1:
-        fields += (DATA_FORMAT,)
+                              f"({_AXES[rank]})."), DATA_FORMAT)
     return LayerSpec(type_name, "Reshaping", fields, output_shape,
                      doc=f"Adds rows of zeros around a {rank}D input: each spatial length grows "
                          "by before + after. 0 parameters.", fields_only=True)

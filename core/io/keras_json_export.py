@@ -52,7 +52,8 @@ def op_class(type_name: str) -> str:
 
 #: Layers called on a list of tensors (``Add()([a, b])``); others take positional inputs.
 LIST_INPUT_TYPES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-                              "Concatenate", "Dot", "Attention", "AdditiveAttention"})
+                              "Concatenate", "Dot", "Attention", "AdditiveAttention",
+                              "HashedCrossing"})
 
 
 def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:

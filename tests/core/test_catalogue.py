@@ -50,6 +50,8 @@ _SPECIAL: dict[str, tuple] = {
     "LayerScale": ((None, 7, 7, 96),),  # default projection_dim=96
     "Resizing": ((None, 256, 256, 3),), "CenterCrop": ((None, 256, 256, 3),),
     "RandomCrop": ((None, 256, 256, 3),),
+    "RandomColorDegeneration": ((None, 32, 32, 3),),  # RGB images only
+    "HashedCrossing": ((None, 1), (None, 1)),
 }
 
 
@@ -359,6 +361,10 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
     ("CenterCrop", {"height": 64, "width": 32}, ((None, 100, 80, 3),), (None, 64, 32, 3), 0,
      0),
     ("RandomFlip", {}, ((None, 100, 80, 3),), (None, 100, 80, 3), 0, 0),
+    # A crop larger than its input gives the target size (Keras 3.15.1: CenterCrop(40, 16)
+    # on (None, 32, 32, 3) is (None, 40, 16, 3); tests/data/keras/hb_image_resize.json).
+    ("CenterCrop", {"height": 40, "width": 16}, ((None, 32, 32, 3),), (None, 40, 16, 3), 0,
+     0),
     # keras/src/applications/convnext.py: LayerScale.build adds gamma (projection_dim,);
     # StochasticDepth returns its input.
     ("LayerScale", {"init_values": 1e-6, "projection_dim": 96}, ((None, 56, 56, 96),),
@@ -430,7 +436,9 @@ ERRORS: list[tuple[str, dict[str, Any], tuple, str]] = [
     ("Normalization", {"mean": [1.0]}, ((None, 1),), "both mean and variance"),
     ("PReLU", {}, ((None, None, 3),), "unknown length"),
     ("PReLU", {"shared_axes": (3,)}, ((None, 5, 3),), "between 1 and 2"),
-    ("CenterCrop", {"height": 64, "width": 64}, ((None, 32, 32, 3),), "larger than"),
+    # Keras RandomColorDegeneration.compute_output_shape: "must have 3 channels".
+    ("RandomColorDegeneration", {}, ((None, 32, 32, 1),), "3 channels"),
+    ("Discretization", {"bin_boundaries": None}, ((None, 4),), "bin_boundaries or num_bins"),
     ("LayerScale", {"projection_dim": 8}, ((None, 4, 4, 16),), "must equal"),
     ("Softmax", {"axis": 0}, ((None, 4),), "out of range"),
     ("EinsumDense", {"equation": "ab*bc"}, ((None, 4),), "equation must look like"),

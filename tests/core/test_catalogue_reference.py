@@ -5,7 +5,9 @@ The figures come from real Keras (tests/data/REFERENCE.md): for each layer of
 its config goes through :func:`from_keras_config`, its input shapes are read from the file
 (the Keras 3 ``__keras_tensor__`` shapes of its call, else its ``build_config``, else the
 reference output shapes of its inbound layers), and the spec's output shape, trainable and
-non-trainable counts and weight shapes must equal Keras's. The ``keras.src.ops.numpy``
+non-trainable counts and weight shapes must equal Keras's (a ``channels_first`` layer's rules
+see channels-last shapes, as propagation hands them: ``core.shapes.rules_see_channels_last``).
+The ``keras.src.ops.numpy``
 operations Keras 3 lists as layers (``non_layer_ops``) are checked for their output shape.
 Layers of torch_conventions.json's ``keras_equivalent`` are checked too.
 """
@@ -19,6 +21,7 @@ import pytest
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.keras_compat import from_keras_config
+from paramlab.core.shapes import rules_see_channels_last, to_channels_first, to_channels_last
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MODEL_FILES = sorted((DATA / "keras").glob("*.json")) + sorted((DATA / "keras2").glob("*.json"))
@@ -94,13 +97,17 @@ def test_layer_matches_keras(class_name: str, keras_config: dict, inputs: tuple,
     spec = get_spec(class_name)
     assert spec is not None, f"{class_name} is not in the catalogue"
     config = spec.resolve_config(from_keras_config(class_name, keras_config))
+    first = rules_see_channels_last(spec, config)
+    if first:
+        inputs = to_channels_last(inputs)
     out = spec.output_shape(inputs, config)
+    back = to_channels_first if first else _as_shape
     want = expected["output_shape"]
     if want and isinstance(want[0], list):  # several outputs (return_state), Keras's order
         extra = spec.extra_outputs(inputs, config, out) if spec.extra_outputs else ()
-        assert [out, *extra] == [_as_shape(s) for s in want]
+        assert [back(out), *(back(e) for e in extra)] == [_as_shape(s) for s in want]
     else:
-        assert out == _as_shape(want)
+        assert back(out) == _as_shape(want)
     weights = spec.weights(inputs, config)
     if is_op:
         assert weights == ()

@@ -38,17 +38,23 @@ def _spatial_out(ins: Shapes, out: list, w: Weights, cfg: dict) -> int:
     return prod(out[1:-1])
 
 
+def _sp(shape: list, cfg: dict) -> list:
+    """The spatial lengths of a batch shape: between the batch and the channels axes
+    (channels_last), or after the channels (``data_format="channels_first"``)."""
+    return shape[2:] if cfg.get("data_format") == "channels_first" else shape[1:-1]
+
+
 # class -> MACs of one call from (input shapes, output shape, weights, config):
 # cost_conventions.md section 2, with "prod(k)·C_in/groups·filters" = the kernel's elements.
 RULES: dict[str, Callable[[Shapes, list, Weights, dict], int]] = {
     "Dense": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
-    "Conv1D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
-    "Conv2D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
-    "Conv3D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
+    "Conv1D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
+    "Conv2D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
+    "Conv3D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
     # transposed: every INPUT element meets the whole kernel (fvcore / flop_counter rule)
-    "Conv2DTranspose": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
-    "DepthwiseConv2D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(w, "kernel"),
-    "SeparableConv2D": lambda ins, out, w, cfg: prod(out[1:-1]) * _kernel(
+    "Conv2DTranspose": lambda ins, out, w, cfg: prod(_sp(ins[0], cfg)) * _kernel(w, "kernel"),
+    "DepthwiseConv2D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(w, "kernel"),
+    "SeparableConv2D": lambda ins, out, w, cfg: prod(_sp(out, cfg)) * _kernel(
         w, "depthwise_kernel", "pointwise_kernel"),
     # recurrent: T steps of x·W (kernel) + h·U (recurrent_kernel); Bidirectional sums both
     # directions (their kernels are summed in ``w``); TimeDistributed(Dense): T·kernel
@@ -82,6 +88,18 @@ ZERO = {  # cost_conventions.md: "everything else in the corpus: 0"
     "Maximum", "Minimum", "Concatenate", "Flatten", "Reshape", "Permute", "RepeatVector",
     "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Dropout", "SpatialDropout2D",
     "GaussianNoise", "RMSNormalization",
+    # pooling of every kind, padding, resizing, cropping and augmentation layers
+    # ("everything else ... 0"); Discretization and hashing: no multiply ("Embedding,
+    # CategoryEncoding, lookups: 0")
+    "ZeroPadding1D", "GlobalAveragePooling1D", "Resizing", "CenterCrop", "RandomCrop",
+    "Discretization", "Hashing", "HashedCrossing",
+    *(f"Adaptive{k}Pooling{r}D" for k in ("Average", "Max") for r in (1, 2, 3)),
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomContrast",
+    "RandomBrightness", "AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization",
+    "CutMix", "MaxNumBoundingBoxes", "MixUp", "RandAugment", "RandomColorDegeneration",
+    "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
+    "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
+    "RandomSaturation", "RandomSharpness", "RandomShear", "Solarization",
 }
 
 

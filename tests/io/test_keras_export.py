@@ -98,6 +98,24 @@ def test_code_writes_the_mask_operation_as_a_keras_op():
     assert "keras.Input(shape=(12,), dtype='int32', name='tokens')" in source
 
 
+def test_exports_keep_data_format_of_image_and_padding_layers():
+    """Both exports write every layer's data_format as the file has it (Keras 3.15.1's
+    hb_image_resize_cf and hb_zero_padding1d); the JSON imports back with the same
+    shapes (checked for every reference file in test_json_round_trips_through_the_importer)."""
+    for name, layers in (("hb_image_resize_cf", ["resizing", "center_crop", "random_crop",
+                                                  "random_flip", "random_rotation",
+                                                  "random_translation", "random_zoom"]),
+                         ("hb_zero_padding1d", ["zero_padding1d_1"])):
+        graph = _graph(DATA / "keras" / f"{name}.json")
+        calls = _calls(to_keras_code(graph))
+        entries = {e["name"]: e["config"]
+                   for e in json.loads(to_keras_json(graph))["config"]["layers"]}
+        for layer in layers:
+            assert _kwargs(calls[layer])["data_format"] == "channels_first", layer
+            assert entries[layer]["data_format"] == "channels_first", layer
+    assert _kwargs(calls["zero_padding1d"])["data_format"] == "channels_last"
+
+
 def test_code_of_a_graph_built_in_paramlab():
     g = LayerGraph("built")
     x = g.add_layer("InputLayer", "in", {"shape": (28, 28, 1)})
