@@ -767,6 +767,15 @@ _UNSUPPORTED = {
     "Attention": f"{_NO_MODULE} for Luong attention",
     "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
     "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
+    "IntegerLookup": "a vocabulary lookup done before the model: no torch.nn module "
+                     "(0 parameters)",
+    "StringLookup": "a vocabulary lookup done before the model: no torch.nn module "
+                    "(0 parameters)",
+    "TextVectorization": "tokenisation done before the model: no torch.nn module "
+                         "(0 parameters)",
+    "MelSpectrogram": "torchaudio.transforms.MelSpectrogram, not torch.nn (0 parameters)",
+    "STFTSpectrogram": "no torch.nn module: torch.stft is a function with fixed kernels; "
+                       "Keras's trainable kernels would be nn.Conv1d weights",
     "SpectralNormalization": "no torch.nn module: torch.nn.utils.parametrizations."
                              "spectral_norm wraps the module and keeps u, v as buffers",
 }
