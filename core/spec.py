@@ -125,21 +125,24 @@ class LayerSpec:
         object.__setattr__(self, "_plan", tuple(plan))
         # Generated on first use: compiling all ~100 specs at import cost 30 ms of every
         # start of the app and of every ``paramlab summary`` process.
-        object.__setattr__(self, "_resolve", self._compile_and_resolve)
+        # resolve_config and field_values run per layer in every propagation: each spec
+        # holds its own as an instance attribute (the generated resolver, an itemgetter),
+        # which a call reaches without going through the methods below.
+        object.__setattr__(self, "resolve_config", self._compile_and_resolve)
         names = [f.name for f in self.fields]
-        object.__setattr__(self, "_values", itemgetter(*names) if names else _no_values)
+        object.__setattr__(self, "field_values", itemgetter(*names) if names else _no_values)
 
     def _compile_and_resolve(self, config: Config) -> dict[str, Any]:
         """The first ``resolve_config`` of this spec: generate its resolver, keep it, run it."""
         resolve = _compile_plan(self._plan)  # type: ignore[attr-defined]
-        object.__setattr__(self, "_resolve", resolve)
+        object.__setattr__(self, "resolve_config", resolve)
         return resolve(config)
 
     def field_values(self, config: Config) -> Any:
         """The values of ``fields`` in resolved ``config`` (one C call): what
         ``fields_only`` rules read. Hashable for a resolved config (fields normalise lists
         to tuples), but for a field subclass that keeps a list."""
-        return self._values(config)  # type: ignore[attr-defined]
+        return self.__dict__["field_values"](config)  # type: ignore[no-any-return]
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, or ``None``."""
@@ -161,7 +164,7 @@ class LayerSpec:
         Raises:
             LayerError: a known field's value is invalid (see ``FieldSpec.validate``).
         """
-        return self._resolve(config)  # type: ignore[attr-defined]
+        return self.__dict__["resolve_config"](config)  # type: ignore[no-any-return]
 
 
 def _no_values(config: Config) -> tuple[()]:

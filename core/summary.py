@@ -39,7 +39,13 @@ from typing import Any, NamedTuple, Union
 from paramlab.core.costs import FLOPS_PER_MAC, activation_elements
 from paramlab.core.graph import LayerGraph
 from paramlab.core.group_outputs import GroupTensor, group_tensors, tensor_positions
-from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
+from paramlab.core.propagate import (
+    BYTES_PER_PARAM,
+    LayerResult,
+    LayerResults,
+    PropagationResult,
+    propagate,
+)
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number
 from paramlab.core.types import Severity, Shape, format_outputs
@@ -328,6 +334,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         result = propagate(graph)
     order = result.order
     layers = result.layers
+    result_of = layers.getter() if isinstance(layers, LayerResults) else layers.__getitem__
     raw = graph.raw
     expand_key: Any = (expand_groups if isinstance(expand_groups, bool)
                        else frozenset(expand_groups))
@@ -426,16 +433,16 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
             if not connections:
-                return _one_layer_row(raw(n), n, members, layers[n], (), (), torch, graph)
+                return _one_layer_row(raw(n), n, members, result_of(n), (), (), torch, graph)
             ins = inputs(n)
             if len(ins) == 1:  # the commonest case, without building lists
                 src, _, tensor = ins[0]
                 src_key = row_of[src]
                 src_name = names[src_key]
                 if type(src_key) is tuple:
-                    return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                    return _one_layer_row(raw(n), n, members, result_of(n), (src_name,), (
                         group_ref(src_key[1], src, tensor),), torch, graph)
-                return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                return _one_layer_row(raw(n), n, members, result_of(n), (src_name,), (
                     f"{src_name}[{call_index[src]}][{tensor}]",), torch, graph)
             calls = ((n, ins),)
         elif not connections:
