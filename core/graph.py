@@ -171,8 +171,17 @@ class LayerGraph:
             yield self.layer(n)
 
     def raw(self, node_id: str) -> dict[str, Any]:
-        """The node's attribute dict, for fast read-only access in hot loops."""
-        return self._data(node_id)
+        """The node's attribute dict, for fast read-only access in hot loops.
+
+        Raises:
+            GraphError: unknown id.
+        """
+        try:
+            return self._g._node[node_id]  # the NodeView lookup costs twice as much
+        except KeyError:
+            raise GraphError(f"no layer with id {node_id!r}") from None
+
+    _data = raw  # the mutators' name for it
 
     def id_of(self, name: str) -> str | None:
         """The id of the layer called ``name``, or ``None``."""
@@ -291,8 +300,10 @@ class LayerGraph:
             # Most models are built or loaded inputs first; when every connection runs
             # from an older layer to a newer one, insertion order IS the lexicographic
             # topological order (the sort would pick each layer in turn), and checking
-            # that is several times cheaper than sorting.
-            if all(seq[u] < seq[v] for u, nbrs in self._g._succ.items() for v in nbrs):
+            # that is several times cheaper than sorting. No backward connection counted
+            # (_backward) says so without looking at every edge.
+            if not self._backward or all(seq[u] < seq[v] for u, nbrs in self._g._succ.items()
+                                         for v in nbrs):
                 self._order = sorted(self._g, key=seq.__getitem__)
             else:
                 self._order = list(nx.lexicographical_topological_sort(self._g, key=seq.__getitem__))
@@ -721,12 +732,6 @@ class LayerGraph:
         return bool(self.groups.get(group, {}).get("collapsed", True))
 
     # ------------------------------------------------------------------ internals
-    def _data(self, node_id: str) -> dict[str, Any]:
-        try:
-            return self._g._node[node_id]  # the NodeView lookup costs twice as much
-        except KeyError:
-            raise GraphError(f"no layer with id {node_id!r}") from None
-
     def _new_id(self) -> str:
         while True:
             candidate = f"n{next(self._ids)}"

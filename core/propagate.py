@@ -18,7 +18,7 @@ layer that owns them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
@@ -162,6 +162,11 @@ class LayerResults(Mapping[str, LayerResult]):
         for k, v in self._over.items():
             n += (v is not None) - (k in base)
         self._len = n
+
+    def getter(self) -> Callable[[str], LayerResult]:
+        """``self[node_id]`` as a function: the base dict's own lookup when nothing is
+        layered over it (a full propagation's results), for loops over every layer."""
+        return self.__getitem__ if self._over else self._base.__getitem__
 
     def __getitem__(self, node_id: str) -> LayerResult:
         over = self._over

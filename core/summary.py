@@ -39,7 +39,13 @@ from typing import Any, NamedTuple, Union
 from paramlab.core.costs import FLOPS_PER_MAC, activation_elements
 from paramlab.core.graph import LayerGraph
 from paramlab.core.group_outputs import GroupTensor, group_tensors, tensor_positions
-from paramlab.core.propagate import BYTES_PER_PARAM, LayerResult, PropagationResult, propagate
+from paramlab.core.propagate import (
+    BYTES_PER_PARAM,
+    LayerResult,
+    LayerResults,
+    PropagationResult,
+    propagate,
+)
 from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation, torch_formula
 from paramlab.core.text import format_number
 from paramlab.core.types import Severity, Shape, format_outputs
@@ -221,23 +227,33 @@ class Summary:
         """2 × :attr:`macs` (cost_conventions.md)."""
         return FLOPS_PER_MAC * self.macs
 
-    @cached_property
+    @property
     def activation_elements(self) -> int:
         """Output elements of every non-input top-level row at batch 1 (rows with a known
         shape). cost_conventions.md section 5: a nested model counts its own outputs only,
         whether or not its rows are expanded, so expanding a group never changes this."""
-        if self.top_level_elements is not None:
-            return self.top_level_elements[0]
-        return sum(r.activation_elements for r in self.rows
-                   if not r.is_input and r.activation_elements is not None)
+        return self._elements[0]
 
-    @cached_property
+    @property
     def input_elements(self) -> int:
         """Elements of the model's input tensors at batch 1 (the InputLayer rows)."""
+        return self._elements[1]
+
+    @cached_property
+    def _elements(self) -> tuple[int, int]:
+        """(:attr:`activation_elements`, :attr:`input_elements`), both summed in one pass
+        over the rows (every writer reads both)."""
         if self.top_level_elements is not None:
-            return self.top_level_elements[1]
-        return sum(r.activation_elements for r in self.rows
-                   if r.is_input and r.activation_elements is not None)
+            return self.top_level_elements
+        activations = inputs = 0
+        for r in self.rows:
+            elements = r.activation_elements
+            if elements is not None:
+                if r.is_input:
+                    inputs += elements
+                else:
+                    activations += elements
+        return activations, inputs
 
     @cached_property
     def unknown_cost_rows(self) -> int:
@@ -318,6 +334,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         result = propagate(graph)
     order = result.order
     layers = result.layers
+    result_of = layers.getter() if isinstance(layers, LayerResults) else layers.__getitem__
     raw = graph.raw
     expand_key: Any = (expand_groups if isinstance(expand_groups, bool)
                        else frozenset(expand_groups))
@@ -416,16 +433,16 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
         if not is_group and len(members) == 1:  # most rows: one layer called once
             n = members[0]
             if not connections:
-                return _one_layer_row(raw(n), n, members, layers[n], (), (), torch, graph)
+                return _one_layer_row(raw(n), n, members, result_of(n), (), (), torch, graph)
             ins = inputs(n)
             if len(ins) == 1:  # the commonest case, without building lists
                 src, _, tensor = ins[0]
                 src_key = row_of[src]
                 src_name = names[src_key]
                 if type(src_key) is tuple:
-                    return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                    return _one_layer_row(raw(n), n, members, result_of(n), (src_name,), (
                         group_ref(src_key[1], src, tensor),), torch, graph)
-                return _one_layer_row(raw(n), n, members, layers[n], (src_name,), (
+                return _one_layer_row(raw(n), n, members, result_of(n), (src_name,), (
                     f"{src_name}[{call_index[src]}][{tensor}]",), torch, graph)
             calls = ((n, ins),)
         elif not connections:

@@ -70,6 +70,40 @@ def _embedding_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[Weigh
                      config, "lora_embeddings_a", "lora_embeddings_b")
 
 
+def _reversible_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    """Keras ``ReversibleEmbedding.compute_output_shape``: the Embedding's shape, or with
+    the call argument ``reverse=True`` (a shared layer's second call) the input with its
+    last axis (output_dim vectors) replaced by input_dim logits."""
+    if not config["reverse"]:
+        return _embedding_shape(inputs, config)
+    x = one_input(inputs)
+    if len(x) < 2:
+        raise LayerError(f"ReversibleEmbedding(reverse=True) takes vectors (..., output_dim), "
+                         f"got {format_shape(x)}")
+    if x[-1] is not None and x[-1] != config["output_dim"]:
+        raise LayerError(f"ReversibleEmbedding(reverse=True): the input's last axis ({x[-1]}) "
+                         f"must equal output_dim ({config['output_dim']})")
+    return tuple(x[:-1]) + (config["input_dim"],)
+
+
+def _reversible_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    # Keras ReversibleEmbedding.build: Embedding's, then reverse_embeddings
+    # (output_dim, input_dim) when tie_weights=False.
+    w = _embedding_weights(inputs, config)
+    if not config["tie_weights"]:
+        w += (WeightSpec("reverse_embeddings", (config["output_dim"], config["input_dim"])),)
+    return w
+
+
+def _reversible_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    # forward: a gather (0, cost_conventions.md); reverse: a matmul like Dense's,
+    # positions·output_dim·input_dim
+    if not config["reverse"]:
+        return 0
+    x = one_input(inputs)
+    return size(x[1:-1]) * config["output_dim"] * config["input_dim"]
+
+
 def _layer_scale_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
     x = one_input(inputs)
     if x[-1] is not None and x[-1] != config["projection_dim"]:
@@ -262,6 +296,22 @@ SPECS = (
         _embedding_shape, _embedding_weights,
         doc="Maps each integer index to a learned vector: output (..., output_dim). "
             "Parameters: input_dim·output_dim — one row of embeddings per index."),
+    LayerSpec(
+        "ReversibleEmbedding", "Core",
+        (int_field("input_dim", 1000, doc="Vocabulary size: the largest index + 1."),
+         int_field("output_dim", 64, doc="Length of each embedding vector."),
+         bool_field("tie_weights", True, doc="The reverse call uses the embeddings "
+                                             "transposed (no weights of its own)."),
+         bool_field("mask_zero", False, doc="Index 0 is padding: later layers skip it."),
+         float_field("logit_soft_cap", None, 0.0, optional=True,
+                     doc="Caps the reverse call's logits: tanh(x / cap)·cap (empty: off)."),
+         bool_field("reverse", False, doc="Call argument: map vectors (..., output_dim) "
+                                          "back to logits (..., input_dim), as the shared "
+                                          "layer's second call does.")),
+        _reversible_shape, _reversible_weights, macs=_reversible_macs,
+        doc="An Embedding that can also run in reverse (reverse=True), giving logits over the "
+            "vocabulary. Parameters: input_dim·output_dim, plus output_dim·input_dim with "
+            "tie_weights=False; the reverse call of a shared layer adds none."),
     LayerSpec("Identity", "Core", (), same_shape,
               doc="Returns its input unchanged. 0 parameters."),
     LayerSpec("Masking", "Core",

@@ -8,12 +8,14 @@ Handles Keras 3 and Keras 2 (tf.keras) configs; the Keras importer calls
 * ``InputLayer``: ``batch_shape`` (Keras 3) or ``batch_input_shape`` (Keras 2) becomes
   ``shape`` without the batch axis.
 * Other layers: Keras 2's implicit-input keys (``batch_input_shape``, ``input_shape``,
-  ``input_dim`` except on Embedding, ``input_length``) are removed; read them first with
-  :func:`implicit_input_shape` to create the InputLayer Keras 2 built for them.
+  ``input_dim`` except on Embedding and ReversibleEmbedding, ``input_length``) are removed;
+  read them first with :func:`implicit_input_shape` to create the InputLayer Keras 2 built
+  for them.
 * Keras 2 names: ``LeakyReLU(alpha)`` -> ``negative_slope``; a one-element ``axis`` list of
   BatchNormalization -> int; serialized activation dicts -> their name.
-* ``Bidirectional`` / ``TimeDistributed``: the nested ``layer`` (and ``backward_layer``) is
-  normalised recursively and kept as ``{"class_name": ..., "config": ...}``.
+* ``Bidirectional`` / ``TimeDistributed`` / ``SpectralNormalization``: the nested ``layer``
+  (and ``backward_layer``) is normalised recursively and kept as
+  ``{"class_name": ..., "config": ...}``.
 * Old files (HDF5 attributes) may hold byte strings: decoded as UTF-8.
 
 Everything else (initializers, regularizers, unknown keys) passes through untouched; the
@@ -34,9 +36,11 @@ MAX_DEPTH = 64  # nesting of a config (dicts, lists, wrapped layers) we accept
 _IMPLICIT_INPUT = ("batch_input_shape", "batch_shape", "input_shape", "input_length")
 # Every key implicit_input_shape reads: a config with none of them has no implicit input.
 _IMPLICIT_KEYS = frozenset((*_IMPLICIT_INPUT, "input_dim"))
-WRAPPERS = ("Bidirectional", "TimeDistributed")
+WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization")
 _WRAPPER_SET = frozenset(WRAPPERS)
 _RENAMED = frozenset({"LeakyReLU", "BatchNormalization"})  # Keras 2 forms renamed below
+#: Layers whose ``input_dim`` is the vocabulary size, not an implicit input's length.
+EMBEDDINGS = frozenset({"Embedding", "ReversibleEmbedding"})
 # Catalogue fields stored as flat (before, after, ...) tuples; Keras wants pairs.
 _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding"),
                                                       ("Cropping", "cropping"))
@@ -97,7 +101,7 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
     if implicit or decoded:
         for key in _IMPLICIT_INPUT:
             pop(key, None)
-        if class_name != "Embedding":
+        if class_name not in EMBEDDINGS:
             pop("input_dim", None)
 
     if class_name in _RENAMED:
@@ -194,7 +198,7 @@ def implicit_input_shape(class_name: str, keras_config: Mapping[str, Any]
                                      f"got {value!r}")
                 dims = dims[1:]
             return dims
-    if class_name == "Embedding":
+    if class_name in EMBEDDINGS:
         length = keras_config.get("input_length")
         return None if length is None else _dims(class_name, "input_length", [length])
     dim = keras_config.get("input_dim")

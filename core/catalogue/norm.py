@@ -3,13 +3,21 @@
 All keep their input's shape. Weights follow each layer's ``build``:
 ``BatchNormalization`` gamma, beta (trainable) and moving_mean, moving_variance
 (non-trainable), each ``(C,)`` for the channel axis; ``LayerNormalization`` gamma, beta over
-the normalised axes; ``GroupNormalization`` gamma, beta ``(C,)``; ``UnitNormalization`` none.
+the normalised axes; ``RMSNormalization`` scale over them; ``GroupNormalization`` gamma, beta
+``(C,)``; ``UnitNormalization`` none. ``SpectralNormalization`` wraps a layer with a kernel
+(nested ``layer`` config, as Bidirectional's) and adds a non-trainable ``vector_u``.
+
+MACs: 0 for the normalisations (cost_conventions.md section 2, "everything else");
+SpectralNormalization the wrapped layer's (inference).
 """
 from __future__ import annotations
+
+from typing import Any
 
 from paramlab.core.catalogue.common import axes_field, axis_dim, min_rank, normalize_axis
 from paramlab.core.errors import LayerError
 from paramlab.core.fields import bool_field, float_field, int_field
+from paramlab.core.shapes import rules_see_channels_last, to_channels_first, to_channels_last
 from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
@@ -54,6 +62,51 @@ def _ln_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, 
     if config["center"] and not config["rms_scaling"]:
         w.append(WeightSpec("beta", shape))
     return tuple(w)
+
+
+def _rms_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    # Keras RMSNormalization.build: scale of the input lengths at the axes, sorted as
+    # given (not normalised: [1, -1] gives (x[-1], x[1])), all trainable.
+    x = one_input(inputs)
+    return (WeightSpec("scale", tuple(axis_dim(x, a, "RMSNormalization")
+                                      for a in sorted(config["axis"]))),)
+
+
+def _spectral_parts(inputs: tuple[Shape, ...], config: Config
+                    ) -> tuple[LayerSpec, dict[str, Any], tuple[Shape, ...], bool]:
+    """The wrapped layer's spec and config, its inputs as its rules take them, and
+    whether its output goes back to channels_first (as TimeDistributed's wrapped layer)."""
+    from paramlab.core.catalogue.recurrent import nested
+
+    spec, cfg, _ = nested(config, "Dense")
+    first = rules_see_channels_last(spec, cfg)
+    return spec, cfg, to_channels_last(inputs) if first else inputs, first
+
+
+def _spectral_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    spec, cfg, ins, first = _spectral_parts(inputs, config)
+    out = spec.output_shape(ins, cfg)
+    return to_channels_first(out) if first else out
+
+
+def _spectral_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
+    """Keras SpectralNormalization.build: the wrapped layer's weights, and after its kernel
+    (or embeddings) the power-iteration vector ``vector_u (1, kernel.shape[-1])``,
+    non-trainable (Keras lists the kernel first: the wrapper tracks it as its own)."""
+    spec, cfg, ins, _ = _spectral_parts(inputs, config)
+    weights = spec.weights(ins, cfg)
+    for i, w in enumerate(weights):
+        if w.name in ("kernel", "embeddings"):
+            u = WeightSpec("vector_u", (1, w.shape[-1]), False)
+            return (w, u) + weights[:i] + weights[i + 1:]
+    raise LayerError(f"SpectralNormalization wraps a layer with a kernel or embeddings "
+                     f"(Dense, Conv, Embedding ...), got {spec.type}")
+
+
+def _spectral_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
+    # inference: the wrapped layer's call (the kernel is renormalised in training only)
+    spec, cfg, ins, first = _spectral_parts(inputs, config)
+    return spec.macs(ins, to_channels_last((out,))[0] if first else out, cfg)
 
 
 def _gn_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
@@ -117,6 +170,25 @@ SPECS = (
         _gn_shape, _gn_weights,
         doc="Normalises groups of channels within each sample. Parameters: 2·C — gamma and "
             "beta per channel; channels must divide into groups."),
+    LayerSpec(
+        "RMSNormalization", "Normalization",
+        (axes_field("axis", -1, doc="Axis or axes normalised, per sample."),
+         float_field("epsilon", 1e-6, 0.0, doc="Added to the mean square to avoid dividing "
+                                               "by 0.")),
+        _keep_shape_checked_axis("RMSNormalization"), _rms_weights,
+        doc="Divides each sample by its root mean square over the axes, then scales. "
+            "Parameters: C — one trainable scale per element of the normalised axes (no "
+            "offset).",
+        fields_only=True),
+    LayerSpec(
+        "SpectralNormalization", "Normalization",
+        (int_field("power_iterations", 1, doc="Power iterations per training step to "
+                                              "estimate the kernel's largest singular "
+                                              "value."),),
+        _spectral_shape, _spectral_weights, macs=_spectral_macs,
+        doc="Wraps a layer with a kernel (its 'layer' config; Dense(32) by default) and "
+            "divides the kernel by its spectral norm in training. Parameters: the wrapped "
+            "layer's, plus vector_u (kernel's last axis, non-trainable)."),
     LayerSpec(
         "UnitNormalization", "Normalization",
         (axes_field("axis", -1, doc="Axis or axes along which the L2 norm is taken."),),

@@ -320,6 +320,19 @@ def _embedding(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
                 if config["mask_zero"] else None)
 
 
+def _reversible_embedding(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    if not config["tie_weights"]:
+        return _unsupported("ReversibleEmbedding(tie_weights=False): its reverse matrix "
+                            "(output_dim, input_dim) is a second module (nn.Linear(output_dim, "
+                            "input_dim, bias=False)) used only by the reverse call")
+    mapping = _embedding(inputs, config)
+    if mapping.unsupported:
+        return mapping
+    note = "the reverse call is x @ weight.T (tied weights), no module of its own"
+    return TorchMapping(mapping.modules, None, f"{mapping.note}; {note}" if mapping.note
+                        else note)
+
+
 def _conv_padding(config: Config, rank: int) -> dict[str, Any]:
     # 'same' with stride 1 is nn.ConvNd's own padding="same"; other cases pad in forward().
     if config["padding"] == "same" and max(config.get("strides", (1,))) == 1:
@@ -408,19 +421,40 @@ def _fixed_note(config: Config) -> str | None:
     return f"affine gives both weight and bias; the {fixed} is kept fixed (requires_grad=False)"
 
 
-def _ln(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
-    x = one_input(inputs)
+def _trailing_shape(x: Shape, axis: tuple[int, ...], layer: str, module: str
+                    ) -> tuple[int, ...] | str:
+    """The lengths of the normalised axes when they are the trailing ones (what
+    ``nn.LayerNorm`` / ``nn.RMSNorm`` take as ``normalized_shape``), or why not."""
     rank = len(x)
-    axes = sorted(a + rank if a < 0 else a for a in config["axis"])
+    axes = sorted(a + rank if a < 0 else a for a in axis)
     if axes != list(range(rank - len(axes), rank)):
-        return _unsupported(f"LayerNormalization over axes {config['axis']}: nn.LayerNorm "
-                            "normalises the trailing axes only")
+        return (f"{layer} over axes {list(axis)}: nn.{module} normalises the trailing axes "
+                "only")
     shape = tuple(x[a] for a in axes)
     if None in shape:
-        raise LayerError("LayerNormalization: the normalised axes must be known")
+        raise LayerError(f"{layer}: the normalised axes must be known")
+    return shape  # type: ignore[return-value]
+
+
+def _rms_norm(shape: tuple[int, ...], eps: float) -> TorchMapping:
+    """``nn.RMSNorm(normalized_shape, eps)`` (PyTorch >= 2.4): ``weight`` of that shape."""
+    return _one(_module("RMSNorm", shape[0] if len(shape) == 1 else shape,
+                        params=(TorchTensor("weight", shape),), eps=eps))
+
+
+def _rms(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    shape = _trailing_shape(one_input(inputs), config["axis"], "RMSNormalization", "RMSNorm")
+    return _unsupported(shape) if isinstance(shape, str) else _rms_norm(shape,
+                                                                        config["epsilon"])
+
+
+def _ln(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    shape = _trailing_shape(one_input(inputs), config["axis"], "LayerNormalization",
+                            "LayerNorm")
+    if isinstance(shape, str):
+        return _unsupported(shape)
     if config["rms_scaling"]:
-        return _one(_module("RMSNorm", shape[0] if len(shape) == 1 else shape,
-                            params=(TorchTensor("weight", shape),), eps=config["epsilon"]))
+        return _rms_norm(shape, config["epsilon"])
     affine = config["scale"] or config["center"]
     module = layer_norm(shape, affine, config["center"], config["scale"],
                         eps=config["epsilon"])
@@ -686,6 +720,8 @@ def _rules() -> dict[str, TorchRule]:
         "LayerNormalization": _ln,
         "GroupNormalization": _gn,
         "UnitNormalization": _functional("nn.functional.normalize in forward()"),
+        "RMSNormalization": _rms,
+        "ReversibleEmbedding": _reversible_embedding,
         "Bidirectional": _bidirectional,
         "RNN": _generic_rnn,
         "TimeDistributed": _time_distributed,
@@ -751,6 +787,8 @@ _UNSUPPORTED = {
     "Discretization": f"{_NO_MODULE}; torch.bucketize(x, boundaries) in forward()",
     "Hashing": f"{_NO_MODULE} hashes values into bins",
     "HashedCrossing": f"{_NO_MODULE} hashes crossed features into bins",
+    "SpectralNormalization": "no torch.nn module: torch.nn.utils.parametrizations."
+                             "spectral_norm wraps the module and keeps u, v as buffers",
 }
 
 RULES = _rules()

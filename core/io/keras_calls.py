@@ -19,9 +19,9 @@ from paramlab.core.errors import ModelFileError
 #: ``key``), in input order. Other tensor kwargs (``mask``, ``attention_mask``,
 #: ``initial_state``, ``training``) are not data inputs of the graph and are dropped.
 DATA_KWARGS = ("inputs", "query", "value", "key")
-#: Call arguments that change what a call returns (MultiHeadAttention's second output); kept
-#: in the layer's config under the same name.
-CALL_OPTIONS = ("return_attention_scores",)
+#: Call arguments that change what a call returns (MultiHeadAttention's second output,
+#: ReversibleEmbedding's logits); kept in the layer's config under the same name.
+CALL_OPTIONS = ("return_attention_scores", "reverse")
 
 
 class TensorRef(NamedTuple):

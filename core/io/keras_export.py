@@ -28,6 +28,7 @@ from paramlab.core.io.keras_calls import CALL_OPTIONS
 from paramlab.core.io.keras_json_export import (
     LIST_INPUT_TYPES,
     call_map,
+    freeze_nested,
     input_nodes,
     is_op,
     keras_arguments,
@@ -144,6 +145,9 @@ def _constructor(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
     if spec is None:
         return f"layers.Identity(name={_literal(d['name'])})"
     args = keras_arguments(graph, node_id)
+    frozen = needs_trainable_flag(graph, node_id, result)
+    if frozen:
+        args = freeze_nested(args)
     known = {f.name for f in spec.fields}
     parts = []
     for key, value in args.items():
@@ -153,7 +157,7 @@ def _constructor(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
             continue
         parts.append(f"{key}={_layer_or_literal(value)}")
     parts.append(f"name={_literal(d['name'])}")
-    if needs_trainable_flag(graph, node_id, result):
+    if frozen:
         parts.append("trainable=False")
     return f"layers.{d['type']}({', '.join(parts)})"
 

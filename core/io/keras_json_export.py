@@ -94,6 +94,25 @@ def needs_trainable_flag(graph: LayerGraph, node_id: str, result: PropagationRes
     return frozen and r is not None and bool(r.weights)
 
 
+def freeze_nested(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A frozen wrapper's constructor arguments with its nested layers and cells frozen too
+    (``trainable: false`` in their configs, recursively through a StackedRNNCells): Keras
+    3's ``trainable=False`` given to a wrapper's constructor (Bidirectional,
+    SpectralNormalization, RNN) leaves the layer it wraps trainable, so the flag must be
+    on the nested config for Keras to count the weights as ParamLab does."""
+    def frozen(value: Any) -> Any:
+        if isinstance(value, list):
+            return [frozen(v) for v in value]
+        if isinstance(value, dict) and isinstance(value.get("config"), dict):
+            inner = {**value["config"], "trainable": False}
+            if "cells" in inner:
+                inner["cells"] = frozen(inner["cells"])
+            return {**value, "config": inner}
+        return value
+    return {k: frozen(v) if k in ("layer", "backward_layer", "cell") else v
+            for k, v in arguments.items()}
+
+
 def output_nodes(graph: LayerGraph) -> list[str]:
     """The model's outputs: layers nothing consumes, except InputLayers and a dangling
     Embedding mask (``NotEqual``), in topological order."""
@@ -149,7 +168,8 @@ def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) ->
                 args.append(constant)
         elif d["type"] in LIST_INPUT_TYPES:
             args = [args]
-        options = {key: True for key in CALL_OPTIONS if d["config"].get(key) is True}
+        # this call's own options (a shared ReversibleEmbedding's second call: reverse)
+        options = {key: True for key in CALL_OPTIONS if graph.raw(n)["config"].get(key) is True}
         nodes.setdefault(owner, {})[k] = {"args": args, "kwargs": options}
     for owner, by_call in nodes.items():
         entries[owner]["inbound_nodes"] = [by_call[k] for k in sorted(by_call)]
@@ -191,9 +211,11 @@ def _layer_entry(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
         return {"module": OP_MODULE, "class_name": cls, "config": {"name": name, **config},
                 "registered_name": cls, "name": name, "inbound_nodes": []}
     config: dict[str, Any] = {"name": name}
+    arguments = keras_arguments(graph, node_id)
     if needs_trainable_flag(graph, node_id, result):
         config["trainable"] = False
-    config.update(keras_arguments(graph, node_id))
+        arguments = freeze_nested(arguments)
+    config.update(arguments)
     return {"module": "keras.layers", "class_name": d["type"], "config": config,
             "registered_name": None, "name": name, "inbound_nodes": []}
 

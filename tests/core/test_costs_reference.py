@@ -66,6 +66,15 @@ RULES: dict[str, Callable[[Shapes, list, Weights, dict], int]] = {
     "Bidirectional": lambda ins, out, w, cfg: ins[0][1] * _kernel(w, "kernel",
                                                                   "recurrent_kernel"),
     "TimeDistributed": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(w, "kernel"),
+    # ReversibleEmbedding: a gather (0, as Embedding); its reverse call is a matmul with the
+    # embeddings (input_dim, output_dim) as Dense's kernel: positions x input_dim x output_dim
+    "ReversibleEmbedding": lambda ins, out, w, cfg: prod(ins[0][1:-1]) * _kernel(
+        w, "embeddings") if cfg.get("reverse") else 0,
+    # SpectralNormalization: the wrapped layer's call (inference); here Dense on (.., in),
+    # Conv2D on the output positions, Embedding 0
+    "SpectralNormalization": lambda ins, out, w, cfg: (
+        0 if "embeddings" in w else prod(out[1:-1]) * _kernel(w, "kernel")
+        if len(ins[0]) == 4 else prod(ins[0][1:-1]) * _kernel(w, "kernel")),
     # Dot: output elements x the contracted length
     "Dot": lambda ins, out, w, cfg: prod(out[1:]) * ins[0][cfg["axes"][0]
                                                            if isinstance(cfg["axes"], list)
@@ -78,7 +87,7 @@ ZERO = {  # cost_conventions.md: "everything else in the corpus: 0"
     "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Add", "Subtract", "Multiply", "Average",
     "Maximum", "Minimum", "Concatenate", "Flatten", "Reshape", "Permute", "RepeatVector",
     "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Dropout", "SpatialDropout2D",
-    "GaussianNoise",
+    "GaussianNoise", "RMSNormalization",
     # pooling of every kind, padding, resizing, cropping and augmentation layers
     # ("everything else ... 0"); Discretization and hashing: no multiply ("Embedding,
     # CategoryEncoding, lookups: 0")
@@ -126,9 +135,38 @@ def _calls(ref: dict) -> dict[str, list[Shapes]]:
     return calls
 
 
+def _call_kwargs(ref: dict) -> dict[str, list[dict]]:
+    """Layer name -> the keyword arguments of each of its calls (ReversibleEmbedding's
+    ``reverse``); ``{}`` for a Sequential model's layers."""
+    if ref["model_class"] == "Sequential":
+        return {}
+    return {layer["config"]["name"]: [n.get("kwargs") or {} for n in
+                                      layer.get("inbound_nodes") or []]
+            for layer in ref["config"]["config"]["layers"]}
+
+
+def _call_outputs(node: Any, out: dict) -> None:
+    """Fill ``out[(layer, call)]`` with the shape of output 0 of that call, from every
+    ``__keras_tensor__`` of the config that records its history."""
+    if isinstance(node, dict):
+        if node.get("class_name") == "__keras_tensor__":
+            name, call, tensor = node["config"]["keras_history"]
+            if tensor == 0:
+                out[(name, call)] = node["config"]["shape"]
+            return
+        for v in node.values():
+            _call_outputs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _call_outputs(v, out)
+
+
 def expected_costs(ref: dict) -> dict[str, tuple[int, int]]:
     """Layer name -> (MACs, activation elements) of all its calls at batch 1."""
     calls = _calls(ref)
+    kwargs = _call_kwargs(ref)
+    call_outputs: dict = {}
+    _call_outputs(ref["config"]["config"]["layers"], call_outputs)
     configs = {x["config"]["name"]: x["config"] for x in ref["config"]["config"]["layers"]}
     out: dict[str, tuple[int, int]] = {}
     entries = [dict(x, class_name=x["class_name"], weights=[]) for x in ref["non_layer_ops"]]
@@ -145,12 +183,15 @@ def expected_costs(ref: dict) -> dict[str, tuple[int, int]]:
         outputs = shape if shape and isinstance(shape[0], list) else [shape]
         elements = sum(prod(s[1:]) for s in outputs) * n_calls
         shape = outputs[0]
+        if n_calls > 1:  # a shared layer's calls may differ (ReversibleEmbedding's reverse)
+            elements = sum(prod(call_outputs.get((name, k), shape)[1:])
+                           for k in range(n_calls))
         if cls in ZERO:
             out[name] = (0, elements)
             continue
         assert cls in RULES, f"no expected-MAC rule for {cls}: add it from the conventions"
-        macs = sum(RULES[cls](ins, shape, flat, configs.get(name, {}))
-                   for ins in calls[name])
+        macs = sum(RULES[cls](ins, shape, flat, {**configs.get(name, {}), **kw})
+                   for ins, kw in zip(calls[name], kwargs.get(name) or [{}] * n_calls))
         out[name] = (macs, elements)
     return out
 

@@ -144,3 +144,21 @@ def test_keras_code_export_builds_cells_and_indexes_flattened_states():
     assert "cells=[layers.LSTMCell(" in code
     assert "keras.tree.flatten(rnn_two_lstm)[4]" in code
     assert "rnn_lstm[1]" not in code and "keras.tree.flatten(rnn_lstm)[1]" in code
+
+
+def test_a_frozen_rnn_is_exported_with_frozen_cells():
+    """Keras's RNN(cell, trainable=False) leaves the cell trainable (REFERENCE.md): the
+    export writes trainable: false on every cell, through a StackedRNNCells."""
+    from paramlab.core.io.keras_json_export import to_keras_dict
+
+    g = LayerGraph("frozen")
+    x = g.add_layer("InputLayer", "x", {"shape": [5, 4]})
+    rnn = g.add_layer("RNN", "rnn", {"cell": stacked(cell("LSTMCell", units=3),
+                                                     cell("GRUCell", units=2))},
+                      trainable=False)
+    g.connect(x, rnn)
+    entry = next(layer for layer in to_keras_dict(g)["config"]["layers"]
+                 if layer["name"] == "rnn")
+    assert entry["config"]["trainable"] is False
+    cells = entry["config"]["cell"]["config"]["cells"]
+    assert [c["config"]["trainable"] for c in cells] == [False, False]

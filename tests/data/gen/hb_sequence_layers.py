@@ -34,7 +34,10 @@ def _shape(shape) -> list:
 
 
 def _output_shape(layer) -> list:
-    out = layer.output
+    """The output shape of the layer's first call (a shared layer has several calls;
+    ``layer.output`` is only defined for one)."""
+    nodes = getattr(layer, "_inbound_nodes", None)
+    out = nodes[0].outputs if nodes else layer.output
     if isinstance(out, (list, tuple)):
         flat = keras.tree.flatten(out)
         return [_shape(t.shape) for t in flat] if len(flat) > 1 else _shape(flat[0].shape)
@@ -139,7 +142,43 @@ def rnn_cell() -> None:
     record(model, "hb_rnn_cell_seq")
 
 
-TOPICS = {"rnn_cell": rnn_cell}
+def norm_embed() -> None:
+    """RMSNormalization (one axis, two axes, epsilon), SpectralNormalization around Conv2D,
+    Dense and Embedding (one frozen), ReversibleEmbedding tied and untied, each called
+    forward and then in reverse (a shared layer: its weights count once)."""
+    tok = keras.Input((10,), dtype="int32", name="tok")
+    remb = L.ReversibleEmbedding(50, 8, name="remb")
+    rms = L.RMSNormalization(name="rms")(remb(tok))
+    logits = remb(rms, reverse=True)
+    untied = L.ReversibleEmbedding(30, 4, tie_weights=False, name="remb_untied")
+    logits2 = untied(untied(tok), reverse=True)
+    img = keras.Input((8, 8, 3), name="img")
+    sn_conv = L.SpectralNormalization(L.Conv2D(4, 3), name="sn_conv")(img)
+    rms_axes = L.RMSNormalization(axis=[1, 2], epsilon=1e-5, name="rms_axes")(sn_conv)
+    sn_dense = L.SpectralNormalization(L.Dense(5), power_iterations=2, name="sn_dense")(rms)
+    sn_emb = L.SpectralNormalization(L.Embedding(20, 6), name="sn_emb")(tok)
+    frozen = L.SpectralNormalization(L.Dense(3), name="sn_frozen")
+    frozen.trainable = False
+    sn_frozen = frozen(sn_emb)
+    rms_mid = L.RMSNormalization(axis=-2, name="rms_mid")(sn_frozen)
+    # the reverse calls' outputs feed a layer, so the config records their shapes
+    probs = L.Softmax(name="probs")(logits)
+    probs2 = L.Softmax(name="probs2")(logits2)
+    model = keras.Model([tok, img], [probs, probs2, rms_axes, sn_dense, rms_mid],
+                        name="hb_norm_embed")
+    record(model, "hb_norm_embed")
+
+    model = keras.Sequential([
+        keras.Input((12,), dtype="int32"),
+        L.ReversibleEmbedding(40, 6, tie_weights=False, name="remb_seq"),
+        L.RMSNormalization(epsilon=1e-5, name="rms_seq"),
+        L.SpectralNormalization(L.Dense(7), name="sn_seq"),
+        L.Flatten(name="flat"),
+    ], name="hb_norm_embed_seq")
+    record(model, "hb_norm_embed_seq")
+
+
+TOPICS = {"rnn_cell": rnn_cell, "norm_embed": norm_embed}
 
 if __name__ == "__main__":
     for topic in sys.argv[1:] or list(TOPICS):
