@@ -787,6 +787,15 @@ _UNSUPPORTED = {
     "Discretization": f"{_NO_MODULE}; torch.bucketize(x, boundaries) in forward()",
     "Hashing": f"{_NO_MODULE} hashes values into bins",
     "HashedCrossing": f"{_NO_MODULE} hashes crossed features into bins",
+    "IntegerLookup": "a vocabulary lookup done before the model: no torch.nn module "
+                     "(0 parameters)",
+    "StringLookup": "a vocabulary lookup done before the model: no torch.nn module "
+                    "(0 parameters)",
+    "TextVectorization": "tokenisation done before the model: no torch.nn module "
+                         "(0 parameters)",
+    "MelSpectrogram": "torchaudio.transforms.MelSpectrogram, not torch.nn (0 parameters)",
+    "STFTSpectrogram": "no torch.nn module: torch.stft is a function with fixed kernels; "
+                       "Keras's trainable kernels would be nn.Conv1d weights",
     "SpectralNormalization": "no torch.nn module: torch.nn.utils.parametrizations."
                              "spectral_norm wraps the module and keeps u, v as buffers",
 }
