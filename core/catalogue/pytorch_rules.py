@@ -641,6 +641,24 @@ def _adaptive_pool_rule(kind: str, rank: int) -> TorchRule:
     return rule
 
 
+# Keras's resize (half-pixel centres, no antialiasing) equals nn.Upsample's for these modes
+# (same outputs on random images, up and down, Keras 3.15.1 and torch 2.13); Keras's bicubic
+# uses another kernel, and lanczos, area ... have no nn.Upsample mode.
+_UPSAMPLE_MODES = {"bilinear": ("bilinear", {"align_corners": False}),
+                   "nearest": ("nearest-exact", {})}
+
+
+def _resizing(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    mode = _UPSAMPLE_MODES.get(config["interpolation"])
+    options = [k for k in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias")
+               if config[k]]
+    if mode is None or options:
+        what = ", ".join(options) or f"interpolation={config['interpolation']!r}"
+        return _unsupported(f"nn.Upsample has no equivalent of Resizing's {what}")
+    return _one(_module("Upsample", size=(config["height"], config["width"]), mode=mode[0],
+                        **mode[1]))
+
+
 def _relu(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     m, slope, t = config["max_value"], config["negative_slope"], config["threshold"]
     if slope == 0 and t == 0:
@@ -735,6 +753,7 @@ def _rules() -> dict[str, TorchRule]:
         "PReLU": _prelu,
         "Rescaling": _functional("x * scale + offset in forward()"),
         "CenterCrop": _functional("slicing in forward()"),
+        "Resizing": _resizing,
     }
     for rank in (1, 2, 3):
         for family, build in (("Conv{}D", _conv_mapping),
@@ -776,8 +795,6 @@ _UNSUPPORTED = {
     "Attention": f"{_NO_MODULE} for Luong attention",
     "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
     "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
-    "Resizing": f"{_NO_MODULE} with Keras's resize options; nn.functional.interpolate(size="
-                "(height, width)) in forward() is the nearest match",
     "RandomCrop": f"{_NO_MODULE}; torchvision.transforms.v2.RandomCrop belongs in the data "
                   "pipeline",
     "AutoContrast": f"{_NO_MODULE}; torchvision.transforms.v2.functional.autocontrast in "

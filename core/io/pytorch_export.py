@@ -283,6 +283,8 @@ class _Writer:
             return [f"{out} = {act(self._transpose(n, x, shape, cfg, mapping, owner))}"]
         if re.fullmatch(r"(Max|Average)Pooling[123]D", t):
             return [f"{out} = {self._pool(t, x, shape, cfg, call)}"]
+        if t == "Resizing":  # nn.Upsample(size=(height, width))
+            return [f"{out} = {call(x)}"]
         if re.fullmatch(r"Adaptive(Max|Average)Pooling[123]D", t):
             return [f"{out} = {call(x)}"]  # the same windows as Keras's adaptive pooling
         if re.fullmatch(r"Global(Max|Average)Pooling[123]D", t):
