@@ -12,7 +12,7 @@ from paramlab.core.catalogue.pytorch_rules import torch_rule
 from paramlab.core.spec import LayerSpec
 
 _FAMILIES = ("basic", "conv", "pooling", "norm", "recurrent", "merge", "reshaping",
-             "activation", "attention", "preprocessing", "image", "ops")
+             "activation", "attention", "preprocessing", "image", "ops", "text_audio")
 
 CATALOGUE: dict[str, LayerSpec] = {}
 

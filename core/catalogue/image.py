@@ -41,6 +41,26 @@ from paramlab.core.fields import (
 from paramlab.core.spec import Config, LayerSpec
 from paramlab.core.types import Shape, format_shape
 
+#: Layer -> the torchvision.transforms.v2 class doing its work, for the layers that change
+#: images only in training and return them unchanged at inference (Keras 3.15.1,
+#: ``layer(x, training=False)`` is ``x``), and MaxNumBoundingBoxes, which never changes the
+#: images. The PyTorch rules and export read it.
+IDENTITY_AT_INFERENCE = {
+    "RandomFlip": "RandomHorizontalFlip / RandomVerticalFlip", "RandomRotation": "RandomRotation",
+    "RandomTranslation": "RandomAffine", "RandomZoom": "RandomAffine",
+    "RandomShear": "RandomAffine", "RandomContrast": "ColorJitter",
+    "RandomBrightness": "ColorJitter", "RandomColorJitter": "ColorJitter",
+    "RandomSaturation": "ColorJitter", "RandomHue": "ColorJitter",
+    "RandomColorDegeneration": "ColorJitter", "AugMix": "AugMix",
+    "RandAugment": "RandAugment", "CutMix": "CutMix", "MixUp": "MixUp",
+    "RandomErasing": "RandomErasing", "RandomGaussianBlur": "GaussianBlur",
+    "RandomGrayscale": "RandomGrayscale", "RandomInvert": "RandomInvert",
+    "RandomPerspective": "RandomPerspective", "RandomPosterization": "RandomPosterize",
+    "RandomSharpness": "RandomAdjustSharpness", "Solarization": "RandomSolarize",
+    "RandomElasticTransform": "ElasticTransform",
+    "MaxNumBoundingBoxes": "SanitizeBoundingBoxes (boxes only)",
+}
+
 # Keras 3 (backend/*/image.py AFFINE_TRANSFORM_FILL_MODES) and tf.keras 2 fill modes.
 FILL_MODES = ("reflect", "wrap", "constant", "nearest", "mirror")
 _RESIZE_INTERPOLATIONS = ("bilinear",) + tuple(i for i in INTERPOLATIONS if i != "bilinear")

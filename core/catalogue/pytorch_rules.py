@@ -43,7 +43,12 @@ The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) a
   features, no gate, and the inputs are (batch, steps, features).
 * ``nn.PReLU(num_parameters)`` (activation.py): ``weight (num_parameters,)``, 1 or the
   channel count; Keras PReLU fits when its alpha is shared over every axis but the channels.
-* Pooling, ``nn.Flatten``, ``nn.Dropout`` and activation modules have no tensors.
+* Pooling, ``nn.Flatten``, ``nn.Dropout`` and activation modules have no tensors. Keras's
+  adaptive pooling takes the windows of ``nn.AdaptiveAvgPool{r}d`` / ``nn.AdaptiveMaxPool{r}d``
+  (same outputs on random inputs, Keras 3.15.1 and torch 2.13).
+* Keras's random image augmentations return their input at inference
+  (``core.catalogue.image.IDENTITY_AT_INFERENCE``): no module, the torchvision transform
+  that does the work in training is named.
 """
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import Any
 
+from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
 from paramlab.core.errors import LayerError
 from paramlab.core.pytorch import TorchMapping, TorchModule, TorchTensor
 from paramlab.core.spec import Config, one_input
@@ -748,6 +754,9 @@ def _rules() -> dict[str, TorchRule]:
         rules[f"ConvLSTM{rank}D"] = _none("PyTorch has no convolutional LSTM module")
     for name in ("SimpleRNN", "LSTM", "GRU"):
         rules[name] = _rnn_rule(name)
+    for name, transform in IDENTITY_AT_INFERENCE.items():
+        rules[name] = _functional(f"identity at inference; for training, "
+                                  f"torchvision.transforms.v2.{transform} in the data pipeline")
     for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
                  "Dot", "CustomScaleLayer", "Reshape", "Permute", "RepeatVector", "NotEqual",
                  "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power",
@@ -767,6 +776,26 @@ _UNSUPPORTED = {
     "Attention": f"{_NO_MODULE} for Luong attention",
     "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
     "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
+    "Resizing": f"{_NO_MODULE} with Keras's resize options; nn.functional.interpolate(size="
+                "(height, width)) in forward() is the nearest match",
+    "RandomCrop": f"{_NO_MODULE}; torchvision.transforms.v2.RandomCrop belongs in the data "
+                  "pipeline",
+    "AutoContrast": f"{_NO_MODULE}; torchvision.transforms.v2.functional.autocontrast in "
+                    "forward()",
+    "ContrastLimitedAdaptiveHistogramEqualization": f"{_NO_MODULE} (torchvision has no CLAHE)",
+    "Equalization": f"{_NO_MODULE}; torchvision.transforms.v2.functional.equalize in forward()",
+    "Discretization": f"{_NO_MODULE}; torch.bucketize(x, boundaries) in forward()",
+    "Hashing": f"{_NO_MODULE} hashes values into bins",
+    "HashedCrossing": f"{_NO_MODULE} hashes crossed features into bins",
+    "IntegerLookup": "a vocabulary lookup done before the model: no torch.nn module "
+                     "(0 parameters)",
+    "StringLookup": "a vocabulary lookup done before the model: no torch.nn module "
+                    "(0 parameters)",
+    "TextVectorization": "tokenisation done before the model: no torch.nn module "
+                         "(0 parameters)",
+    "MelSpectrogram": "torchaudio.transforms.MelSpectrogram, not torch.nn (0 parameters)",
+    "STFTSpectrogram": "no torch.nn module: torch.stft is a function with fixed kernels; "
+                       "Keras's trainable kernels would be nn.Conv1d weights",
     "SpectralNormalization": "no torch.nn module: torch.nn.utils.parametrizations."
                              "spectral_norm wraps the module and keeps u, v as buffers",
 }

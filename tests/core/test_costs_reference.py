@@ -75,6 +75,11 @@ RULES: dict[str, Callable[[Shapes, list, Weights, dict], int]] = {
     "SpectralNormalization": lambda ins, out, w, cfg: (
         0 if "embeddings" in w else prod(out[1:-1]) * _kernel(w, "kernel")
         if len(ins[0]) == 4 else prod(ins[0][1:-1]) * _kernel(w, "kernel")),
+    # STFTSpectrogram: a Conv1D of each channel with its Fourier kernels (real and/or
+    # imaginary): frames x channels x the kernels' elements; frames are axis 1 of the
+    # output, channels the input's last axis (channels_last)
+    "STFTSpectrogram": lambda ins, out, w, cfg: None if out[1] is None else out[1] * ins[0][
+        -1] * sum(prod(v) for v in w.values()),
     # Dot: output elements x the contracted length
     "Dot": lambda ins, out, w, cfg: prod(out[1:]) * ins[0][cfg["axes"][0]
                                                            if isinstance(cfg["axes"], list)
@@ -88,6 +93,9 @@ ZERO = {  # cost_conventions.md: "everything else in the corpus: 0"
     "Maximum", "Minimum", "Concatenate", "Flatten", "Reshape", "Permute", "RepeatVector",
     "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Dropout", "SpatialDropout2D",
     "GaussianNoise", "RMSNormalization",
+    # lookups and text ("Embedding, CategoryEncoding, lookups: 0"); MelSpectrogram: fixed
+    # transforms, 0 as the other preprocessing layers
+    "IntegerLookup", "StringLookup", "TextVectorization", "MelSpectrogram",
     # pooling of every kind, padding, resizing, cropping and augmentation layers
     # ("everything else ... 0"); Discretization and hashing: no multiply ("Embedding,
     # CategoryEncoding, lookups: 0")
@@ -181,7 +189,9 @@ def expected_costs(ref: dict) -> dict[str, tuple[int, int]]:
         n_calls = len(calls.get(name, [[]]))
         # several outputs (return_state): the sum over them (cost_conventions.md section 5)
         outputs = shape if shape and isinstance(shape[0], list) else [shape]
-        elements = sum(prod(s[1:]) for s in outputs) * n_calls
+        # an unknown length (None): unknown activations, as ParamLab must report them
+        known = all(d is not None for s in outputs for d in s[1:])
+        elements = sum(prod(s[1:]) for s in outputs) * n_calls if known else None
         shape = outputs[0]
         if n_calls > 1:  # a shared layer's calls may differ (ReversibleEmbedding's reverse)
             elements = sum(prod(call_outputs.get((name, k), shape)[1:])
@@ -190,9 +200,9 @@ def expected_costs(ref: dict) -> dict[str, tuple[int, int]]:
             out[name] = (0, elements)
             continue
         assert cls in RULES, f"no expected-MAC rule for {cls}: add it from the conventions"
-        macs = sum(RULES[cls](ins, shape, flat, {**configs.get(name, {}), **kw})
-                   for ins, kw in zip(calls[name], kwargs.get(name) or [{}] * n_calls))
-        out[name] = (macs, elements)
+        per_call = [RULES[cls](ins, shape, flat, {**configs.get(name, {}), **kw})
+                    for ins, kw in zip(calls[name], kwargs.get(name) or [{}] * n_calls)]
+        out[name] = (None if None in per_call else sum(per_call), elements)
     return out
 
 
@@ -211,7 +221,8 @@ def test_every_layer_macs_and_activations_match_the_conventions(name: str) -> No
     wrong = {n: ((rows[n].macs, rows[n].activation_elements), e) for n, e in expected.items()
              if (rows[n].macs, rows[n].activation_elements) != e}
     assert not wrong
-    assert summary.unknown_cost_rows == 0
+    # rows with an unknown length (hb_text_audio's stream) are the only unknown costs
+    assert summary.unknown_cost_rows == sum(1 for e in expected.values() if None in e)
 
 
 # cost_conventions.md section 1: the conventions' MACs of torchvision's models, which the

@@ -21,7 +21,8 @@ from paramlab.core.types import format_shape
 from tests.conftest import DATA
 from tests.io.test_realworld_corpus import differences, summary_json
 
-FILES = ["hb_rnn_cell", "hb_rnn_cell_seq", "hb_norm_embed", "hb_norm_embed_seq"]
+FILES = ["hb_rnn_cell", "hb_rnn_cell_seq", "hb_norm_embed", "hb_norm_embed_seq", "hb_text_audio",
+         "hb_text_audio_seq", "hb_text_rank1"]
 
 
 def keras_summary_shape(name: str, layer: str) -> str:

@@ -45,6 +45,27 @@ EXPECTED_UNSUPPORTED = {
         "layer_normalization_1": "LayerNormalization over axis 1, not the trailing axes"},
     "keras:hb_conv2d": {"p_re_lu_1": "PReLU with one alpha per element (no shared_axes)"},
     "keras:hb_rnn": {"gru_1": "GRU(reset_after=False): nn.GRU only resets after"},
+    "keras:hb_image_resize": {"resizing": "Resizing: no torch.nn module",
+                              "random_crop": "RandomCrop: a torchvision transform"},
+    "keras:hb_augment": {"auto_contrast_1": "AutoContrast: no torch.nn module",
+                         "contrast_limited_adaptive_histogram_equalization": "CLAHE"},
+    "keras:hb_discretization": {f"discretization{s}": "torch.bucketize, no module"
+                                for s in ("", "_1", "_2", "_3", "_4", "_5", "_6")},
+    "keras:hb_hashing": {**{f"hashing{s}": "no torch.nn module hashes"
+                            for s in ("", "_1", "_2", "_3", "_4")},
+                         "hashed_crossing": "no module", "hashed_crossing_1": "no module"},
+    # the export does not translate channels_first layers yet
+    "keras:hb_image_resize_cf": {name: "channels_first" for name in (
+        "resizing", "center_crop", "random_crop", "conv2d", "global_average_pooling2d")},
+    "keras:hb_augment_cf": {"auto_contrast_1": "AutoContrast",
+                            "contrast_limited_adaptive_histogram_equalization": "CLAHE",
+                            "conv2d": "channels_first"},
+    "keras:hb_adaptive_pooling_cf": {f"{layer}{r}d": "channels_first" for r in (1, 2, 3)
+                                     for layer in ("adaptive_average_pooling",
+                                                   "adaptive_max_pooling", "conv")} | {
+        f"conv{r}d_1": "channels_first" for r in (1, 2, 3)},
+    "keras:hb_zero_padding1d": {"zero_padding1d_1": "channels_first",
+                                "conv1d_1": "channels_first"},
 }
 META = {"example:vgg16", "keras:VGG16"}
 
@@ -265,3 +286,20 @@ def test_cli_export_pytorch_refuses_a_model_with_layer_errors(
     # the Keras exports still write the true Keras configuration
     assert cli.main(["export", str(tmp_path / "broken.json"), "--to", "keras-code"]) == 0
     assert "layers.Conv2D(filters=2, kernel_size=[5, 5]" in capsys.readouterr()[0]
+
+
+def test_adaptive_pooling_and_augmentation_layers() -> None:
+    """Keras's adaptive pooling takes the same windows as nn.AdaptiveAvg/MaxPool (checked on
+    random inputs with Keras 3.15.1 and torch 2.13, rank 1 to 3, also output_size > input);
+    Keras's random augmentations return their input at inference (``layer(x,
+    training=False)``), so the export passes the tensor through and names the torchvision
+    transform for training."""
+    source = to_pytorch_code(load_model(DATA / "keras" / "hb_adaptive_pooling.json")).source
+    assert "self.adaptive_average_pooling1d = nn.AdaptiveAvgPool1d(5)" in source
+    assert "self.adaptive_average_pooling2d = nn.AdaptiveAvgPool2d((4, 3))" in source
+    assert "self.adaptive_max_pooling3d = nn.AdaptiveMaxPool3d((2, 2, 2))" in source
+    assert "NoPyTorchEquivalent(" not in source
+    export = to_pytorch_code(load_model(DATA / "keras" / "hb_augment.json"))
+    assert ("aug_mix = input_layer  # AugMix: identity at inference; for training, "
+            "torchvision.transforms.v2.AugMix in the data pipeline") in export.source
+    assert {u.name for u in export.unsupported} == set(EXPECTED_UNSUPPORTED["keras:hb_augment"])

@@ -35,7 +35,9 @@ UNLOADABLE_OUTCOME = {
     "behav_clone_h5": (3, "Lambda"),  # Lambda code from Python 3.5, no recorded shape
     "behav_clone_k1": (1, "Keras 1 files are not supported; re-save the model with Keras 2 or 3"),
     "dec_clustering": (3, "ClusteringLayer"),
-    "recommender_strings": (3, "StringLookup"),  # a JSON string holding the JSON text
+    # a JSON string holding the JSON text; StringLookup is in the catalogue now: every
+    # count is known (Embedding(51, 256) and (1727, 256)), the Lambda rows carry a note
+    "recommender_strings": (0, "Lambda"),
     "speech_conflict": (1, "merge-conflict markers"),
     "srgan_generator": (3, "PixelShuffler"),
     "textsim_k3": (0, "Lambda"),  # Lambda code is never run; the file records its shapes

@@ -7,6 +7,9 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest does not collect
     COLUMNS=300 KERAS_BACKEND=jax /path/to/keras-venv/bin/python \
         tests/data/gen/hb_sequence_layers.py [topic ...]
 
+(topic ``text_audio``: the lookup layers need TensorFlow installed beside Keras, used only
+for their lookup tables; the backend stays JAX.)
+
 (``COLUMNS=300``: Keras's ``model.summary()`` keeps its default layout, unwrapped by a narrow
 terminal.)
 
@@ -54,8 +57,9 @@ def _count(weights) -> int:
     return total
 
 
-def record(model: keras.Model, name: str) -> None:
-    """Write ``OUT/<name>.json`` and ``OUT/<name>.summary.txt`` for ``model``."""
+def record(model: keras.Model, name: str, summary_text: bool = True) -> None:
+    """Write ``OUT/<name>.json`` and ``OUT/<name>.summary.txt`` for ``model`` (not the
+    latter with ``summary_text=False``)."""
     layers = []
     for layer in model.layers:
         layers.append({
@@ -97,7 +101,8 @@ def record(model: keras.Model, name: str) -> None:
                                                        "Non-trainable params"))],
     }
     (OUT / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
-    (OUT / f"{name}.summary.txt").write_text(summary)
+    if summary_text:
+        (OUT / f"{name}.summary.txt").write_text(summary)
     print(f"{name}: {model.count_params():,} parameters, {len(layers)} layers")
 
 
@@ -178,7 +183,90 @@ def norm_embed() -> None:
     record(model, "hb_norm_embed_seq")
 
 
-TOPICS = {"rnn_cell": rnn_cell, "norm_embed": norm_embed}
+def text_audio() -> None:
+    """IntegerLookup, StringLookup and TextVectorization in every output mode (with a given
+    vocabulary, pad_to_max_tokens, mask and OOV tokens, a vocabulary that repeats the OOV
+    token, split=None, output_sequence_length), feeding an Embedding and a Dense;
+    MelSpectrogram and STFTSpectrogram (every kernel case, same padding, expand_dims,
+    an unknown length). The lookups need TensorFlow installed beside Keras."""
+    ids = keras.Input((4,), dtype="int64", name="ids")
+    il_int = L.IntegerLookup(vocabulary=[7, 8, 9], name="il_int")(ids)
+    emb = L.Embedding(4, 3, name="emb")(il_int)
+    il_mh = L.IntegerLookup(vocabulary=[7, 8, 9, 10, 11], output_mode="multi_hot",
+                            name="il_mh")(ids)
+    il_oh = L.IntegerLookup(vocabulary=[7, 8, 9], output_mode="one_hot", mask_token=0,
+                            name="il_oh")(ids)
+    il_pad = L.IntegerLookup(max_tokens=20, pad_to_max_tokens=True, output_mode="count",
+                             name="il_pad")(ids)
+    il_tfidf = L.IntegerLookup(vocabulary=[7, 8], output_mode="tf_idf",
+                               idf_weights=[0.5, 0.2], name="il_tfidf")(ids)
+    text = keras.Input((3,), dtype="string", name="words")
+    sl_oh = L.StringLookup(vocabulary=["a", "b"], num_oov_indices=2, output_mode="one_hot",
+                           name="sl_oh")(text)
+    sl_int = L.StringLookup(vocabulary=["a", "b"], mask_token="", name="sl_int")(text)
+    sl_inv = L.StringLookup(vocabulary=["a", "b"], mask_token="", invert=True,
+                            name="sl_inv")(sl_int)
+    sl_unk = L.StringLookup(vocabulary=["[UNK]", "a", "b"], output_mode="multi_hot",
+                            name="sl_unk")(text)
+    line = keras.Input((1,), dtype="string", name="line")
+    tv_int = L.TextVectorization(vocabulary=["the", "cat"], output_sequence_length=6,
+                                 name="tv_int")(line)
+    tv_emb = L.Embedding(4, 2, name="tv_emb")(tv_int)
+    tv_ragged = L.TextVectorization(vocabulary=["the", "cat"], name="tv_ragged")(line)
+    tv_mh = L.TextVectorization(vocabulary=["the", "cat", "sat"], output_mode="multi_hot",
+                                name="tv_mh")(line)
+    tv_cnt = L.TextVectorization(max_tokens=50, pad_to_max_tokens=True, output_mode="count",
+                                 name="tv_cnt")(line)
+    tv_tfidf = L.TextVectorization(vocabulary=["a", "b"], output_mode="tf_idf",
+                                   idf_weights=[0.3, 0.2], ngrams=2, name="tv_tfidf")(line)
+    tv_nosplit = L.TextVectorization(vocabulary=["a", "b"], split=None,
+                                     output_sequence_length=3, name="tv_nosplit")(line)
+    audio = keras.Input((16000,), name="audio")
+    mel = L.MelSpectrogram(name="mel")(audio)
+    mel2 = L.MelSpectrogram(fft_length=512, sequence_stride=128, num_mel_bins=40,
+                            name="mel2")(audio)
+    stereo = keras.Input((1000, 2), name="stereo")
+    stft = [L.STFTSpectrogram(name="stft_log")(stereo),
+            L.STFTSpectrogram(mode="stft", frame_length=64, frame_step=32,
+                              name="stft_stft")(stereo),
+            L.STFTSpectrogram(mode="real", frame_length=100, padding="same",
+                              expand_dims=True, name="stft_real")(stereo),
+            L.STFTSpectrogram(mode="imag", frame_length=50, fft_length=128,
+                              name="stft_imag")(stereo)]
+    frozen = L.STFTSpectrogram(mode="magnitude", frame_length=32, name="stft_frozen")
+    frozen.trainable = False
+    stft.append(frozen(stereo))
+    stream = keras.Input((None, 1), name="stream")
+    stft.append(L.STFTSpectrogram(mode="psd", frame_length=16, name="stft_stream")(stream))
+    outputs = [emb, il_mh, il_oh, il_pad, il_tfidf, sl_oh, sl_inv, sl_unk, tv_emb, tv_ragged,
+               tv_mh, tv_cnt, tv_tfidf, tv_nosplit, mel, mel2, *stft]
+    model = keras.Model([ids, text, line, audio, stereo, stream], outputs,
+                        name="hb_text_audio")
+    record(model, "hb_text_audio")
+
+    # One string per sample, shape (None,): Keras's summary prints it "(None)", ParamLab's
+    # table "(None,)", so this model has no summary text to compare.
+    doc = keras.Input((), dtype="string", name="doc")
+    tv_mh0 = L.TextVectorization(vocabulary=["the", "cat", "sat"], output_mode="multi_hot",
+                                 name="tv_mh0")(doc)
+    tv_dense = L.Dense(2, name="tv_dense")(tv_mh0)
+    tv_nosplit_mh = L.TextVectorization(vocabulary=["a", "b"], output_mode="multi_hot",
+                                        split=None, name="tv_nosplit_mh")(doc)
+    sl_doc = L.StringLookup(vocabulary=["x", "y"], output_mode="one_hot", name="sl_doc")(doc)
+    model = keras.Model(doc, [tv_dense, tv_nosplit_mh, sl_doc], name="hb_text_rank1")
+    record(model, "hb_text_rank1", summary_text=False)
+
+    model = keras.Sequential([
+        keras.Input((1,), dtype="string"),
+        L.TextVectorization(vocabulary=["a", "b", "c"], output_sequence_length=5,
+                            name="tv_seq"),
+        L.Embedding(5, 4, name="emb_seq"),
+        L.Flatten(name="flat_seq"),
+    ], name="hb_text_audio_seq")
+    record(model, "hb_text_audio_seq")
+
+
+TOPICS = {"rnn_cell": rnn_cell, "norm_embed": norm_embed, "text_audio": text_audio}
 
 if __name__ == "__main__":
     for topic in sys.argv[1:] or list(TOPICS):
