@@ -67,7 +67,11 @@ _RESIZE_INTERPOLATIONS = ("bilinear",) + tuple(i for i in INTERPOLATIONS if i !=
 
 _VALUE_RANGE = number_or_list_field("value_range", (0.0, 255.0),
                                     doc="(low, high) range of the input's pixel values.")
-_INTERPOLATION = choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS,
+_RESIZE_INTERPOLATION = choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS,
+                                     doc="How pixels between grid points are computed.")
+# The geometric augmentations go through Keras's affine_transform, which knows two
+# (backend/*/image.py AFFINE_TRANSFORM_INTERPOLATIONS; tf.keras 2 the same).
+_INTERPOLATION = choice_field("interpolation", "bilinear", ("bilinear", "nearest"),
                               doc="How pixels between grid points are computed.")
 _FILL_MODE = choice_field("fill_mode", "reflect", FILL_MODES,
                           doc="How points outside the input are filled.")
@@ -138,7 +142,7 @@ def _augmentation(name: str, fields: tuple[FieldSpec, ...], what: str,
 
 SPECS = (
     LayerSpec("Resizing", "Preprocessing",
-              _SIZE + (_INTERPOLATION, bool_field("crop_to_aspect_ratio", False,
+              _SIZE + (_RESIZE_INTERPOLATION, bool_field("crop_to_aspect_ratio", False,
                                                   doc="Crop to the target's aspect ratio "
                                                       "first instead of distorting."),
                        bool_field("pad_to_aspect_ratio", False,
