@@ -372,6 +372,10 @@ class _Writer:
                     f"{_channel_const(cfg['offset'], rank)}"]
         if t == "CenterCrop":
             h, w = cfg["height"], cfg["width"]
+            if shape[1] is None or shape[2] is None or h > shape[1] or w > shape[2]:
+                # Keras resizes an image smaller than the crop (or of unknown size) first
+                raise _Unsupported("a CenterCrop larger than its input, or on an input of "
+                                   "unknown size (Keras resizes the image up first)")
             top, left = (shape[1] - h) // 2, (shape[2] - w) // 2
             return [f"{out} = {x}[:, :, {top}:{top + h}, {left}:{left + w}]"]
         if t == "ActivityRegularization":

@@ -304,6 +304,20 @@ def test_adaptive_pooling_and_augmentation_layers() -> None:
     assert {u.name for u in export.unsupported} == set(EXPECTED_UNSUPPORTED["keras:hb_augment"])
 
 
+def test_center_crop_larger_than_its_input_is_a_placeholder() -> None:
+    """Keras gives CenterCrop(40, 16) on (None, 32, 32, 3) the shape (None, 40, 16, 3) by
+    resizing the image up first: no slice of the input can do that."""
+    g = LayerGraph("c")
+    x = g.add_layer("InputLayer", "img", {"shape": (32, 32, 3)})
+    small = g.add_layer("CenterCrop", "small", {"height": 20, "width": 16})
+    large = g.add_layer("CenterCrop", "large", {"height": 40, "width": 16})
+    g.connect(x, small)
+    g.connect(x, large)
+    export = to_pytorch_code(g)
+    assert [u.name for u in export.unsupported] == ["large"]
+    assert "small = img[:, :, 6:26, 8:24]" in export.source
+
+
 @pytest.mark.parametrize("config, module", [
     ({"interpolation": "nearest"}, "nn.Upsample(size=(24, 28), mode='nearest-exact')"),
     ({"interpolation": "bilinear"},
