@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paramlab.core.catalogue.common import NumberOrListField
 from paramlab.core.fields import FieldKind, FieldSpec
 from paramlab.core.text import MAX_RANK, elide_value, format_number, is_finite_number
 
@@ -314,6 +315,58 @@ class ShapeEditor(FieldEditor):
         self.line.blockSignals(False)
 
 
+def format_numbers_text(value: Any) -> str:
+    """``0.2`` -> ``"0.2"``; ``(-0.2, 0.2)`` -> ``"-0.2, 0.2"`` (shortest exact digits)."""
+    if value is None:
+        return NONE_TEXT
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and is_finite_number(v)
+           for v in items):
+        return ", ".join(repr(v) for v in items)
+    return elide_value(value)  # not numbers (the layer's diagnostic says why): bounded text
+
+
+def parse_numbers_text(text: str) -> Any:
+    """``"0.2"`` -> ``0.2``; ``"-0.2, 0.2"`` or ``"(-0.2, 0.2)"`` -> ``(-0.2, 0.2)``. Text
+    that is not numbers is returned as it is, so the field's validation can say what is
+    wrong."""
+    body = text.strip().strip("()[]")
+    parts = [p.strip() for p in body.split(",") if p.strip()]
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        return text.strip()
+    if len(numbers) == 1 and "," not in body:
+        return numbers[0]
+    return numbers
+
+
+class NumbersEditor(FieldEditor):
+    """A line edit for a number or a list of numbers (Rescaling's per-channel ``scale``,
+    an augmentation's ``factor`` as ``lower, upper``): ``0.2`` or ``-0.2, 0.2``. Empty is
+    ``None`` for an optional field."""
+
+    def __init__(self, field: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self.line = QLineEdit(self)
+        self.line.setPlaceholderText("None" if field.optional else "e.g. 0.2 or -0.2, 0.2")
+        self._layout.addWidget(self.line)
+        self.line.editingFinished.connect(self._commit)
+
+    def _commit(self) -> None:
+        text = self.line.text().strip()
+        if self.field.optional and text in ("", NONE_TEXT):
+            self.committed.emit(None)
+        else:
+            self.committed.emit(parse_numbers_text(text))
+
+    def set_value(self, value: Any) -> None:
+        self.line.blockSignals(True)
+        self.line.setText("" if value is None and self.field.optional
+                          else format_numbers_text(value))
+        self.line.blockSignals(False)
+
+
 _EDITORS: dict[FieldKind, type[FieldEditor]] = {
     FieldKind.INT: IntEditor,
     FieldKind.FLOAT: FloatEditor,
@@ -326,5 +379,7 @@ _EDITORS: dict[FieldKind, type[FieldEditor]] = {
 
 
 def make_field_editor(field: FieldSpec, parent: QWidget | None = None) -> FieldEditor:
-    """The editor widget that suits ``field.kind``."""
+    """The editor widget that suits ``field.kind`` (a number-or-list field: a line edit)."""
+    if isinstance(field, NumberOrListField):
+        return NumbersEditor(field, parent)
     return _EDITORS[field.kind](field, parent)

@@ -41,13 +41,37 @@ from paramlab.core.fields import (
 from paramlab.core.spec import Config, LayerSpec
 from paramlab.core.types import Shape, format_shape
 
+#: Layer -> the torchvision.transforms.v2 class doing its work, for the layers that change
+#: images only in training and return them unchanged at inference (Keras 3.15.1,
+#: ``layer(x, training=False)`` is ``x``), and MaxNumBoundingBoxes, which never changes the
+#: images. The PyTorch rules and export read it.
+IDENTITY_AT_INFERENCE = {
+    "RandomFlip": "RandomHorizontalFlip / RandomVerticalFlip", "RandomRotation": "RandomRotation",
+    "RandomTranslation": "RandomAffine", "RandomZoom": "RandomAffine",
+    "RandomShear": "RandomAffine", "RandomContrast": "ColorJitter",
+    "RandomBrightness": "ColorJitter", "RandomColorJitter": "ColorJitter",
+    "RandomSaturation": "ColorJitter", "RandomHue": "ColorJitter",
+    "RandomColorDegeneration": "ColorJitter", "AugMix": "AugMix",
+    "RandAugment": "RandAugment", "CutMix": "CutMix", "MixUp": "MixUp",
+    "RandomErasing": "RandomErasing", "RandomGaussianBlur": "GaussianBlur",
+    "RandomGrayscale": "RandomGrayscale", "RandomInvert": "RandomInvert",
+    "RandomPerspective": "RandomPerspective", "RandomPosterization": "RandomPosterize",
+    "RandomSharpness": "RandomAdjustSharpness", "Solarization": "RandomSolarize",
+    "RandomElasticTransform": "ElasticTransform",
+    "MaxNumBoundingBoxes": "SanitizeBoundingBoxes (boxes only)",
+}
+
 # Keras 3 (backend/*/image.py AFFINE_TRANSFORM_FILL_MODES) and tf.keras 2 fill modes.
 FILL_MODES = ("reflect", "wrap", "constant", "nearest", "mirror")
 _RESIZE_INTERPOLATIONS = ("bilinear",) + tuple(i for i in INTERPOLATIONS if i != "bilinear")
 
 _VALUE_RANGE = number_or_list_field("value_range", (0.0, 255.0),
                                     doc="(low, high) range of the input's pixel values.")
-_INTERPOLATION = choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS,
+_RESIZE_INTERPOLATION = choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS,
+                                     doc="How pixels between grid points are computed.")
+# The geometric augmentations go through Keras's affine_transform, which knows two
+# (backend/*/image.py AFFINE_TRANSFORM_INTERPOLATIONS; tf.keras 2 the same).
+_INTERPOLATION = choice_field("interpolation", "bilinear", ("bilinear", "nearest"),
                               doc="How pixels between grid points are computed.")
 _FILL_MODE = choice_field("fill_mode", "reflect", FILL_MODES,
                           doc="How points outside the input are filled.")
@@ -118,7 +142,7 @@ def _augmentation(name: str, fields: tuple[FieldSpec, ...], what: str,
 
 SPECS = (
     LayerSpec("Resizing", "Preprocessing",
-              _SIZE + (_INTERPOLATION, bool_field("crop_to_aspect_ratio", False,
+              _SIZE + (_RESIZE_INTERPOLATION, bool_field("crop_to_aspect_ratio", False,
                                                   doc="Crop to the target's aspect ratio "
                                                       "first instead of distorting."),
                        bool_field("pad_to_aspect_ratio", False,

@@ -43,7 +43,12 @@ The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) a
   features, no gate, and the inputs are (batch, steps, features).
 * ``nn.PReLU(num_parameters)`` (activation.py): ``weight (num_parameters,)``, 1 or the
   channel count; Keras PReLU fits when its alpha is shared over every axis but the channels.
-* Pooling, ``nn.Flatten``, ``nn.Dropout`` and activation modules have no tensors.
+* Pooling, ``nn.Flatten``, ``nn.Dropout`` and activation modules have no tensors. Keras's
+  adaptive pooling takes the windows of ``nn.AdaptiveAvgPool{r}d`` / ``nn.AdaptiveMaxPool{r}d``
+  (same outputs on random inputs, Keras 3.15.1 and torch 2.13).
+* Keras's random image augmentations return their input at inference
+  (``core.catalogue.image.IDENTITY_AT_INFERENCE``): no module, the torchvision transform
+  that does the work in training is named.
 """
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import Any
 
+from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
 from paramlab.core.errors import LayerError
 from paramlab.core.pytorch import TorchMapping, TorchModule, TorchTensor
 from paramlab.core.spec import Config, one_input
@@ -636,6 +642,24 @@ def _adaptive_pool_rule(kind: str, rank: int) -> TorchRule:
     return rule
 
 
+# Keras's resize (half-pixel centres, no antialiasing) equals nn.Upsample's for these modes
+# (same outputs on random images, up and down, Keras 3.15.1 and torch 2.13); Keras's bicubic
+# uses another kernel, and lanczos, area ... have no nn.Upsample mode.
+_UPSAMPLE_MODES = {"bilinear": ("bilinear", {"align_corners": False}),
+                   "nearest": ("nearest-exact", {})}
+
+
+def _resizing(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    mode = _UPSAMPLE_MODES.get(config["interpolation"])
+    options = [k for k in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias")
+               if config[k]]
+    if mode is None or options:
+        what = ", ".join(options) or f"interpolation={config['interpolation']!r}"
+        return _unsupported(f"nn.Upsample has no equivalent of Resizing's {what}")
+    return _one(_module("Upsample", size=(config["height"], config["width"]), mode=mode[0],
+                        **mode[1]))
+
+
 def _relu(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     m, slope, t = config["max_value"], config["negative_slope"], config["threshold"]
     if slope == 0 and t == 0:
@@ -730,6 +754,7 @@ def _rules() -> dict[str, TorchRule]:
         "PReLU": _prelu,
         "Rescaling": _functional("x * scale + offset in forward()"),
         "CenterCrop": _functional("slicing in forward()"),
+        "Resizing": _resizing,
     }
     for rank in (1, 2, 3):
         for family, build in (("Conv{}D", _conv_mapping),
@@ -749,6 +774,9 @@ def _rules() -> dict[str, TorchRule]:
         rules[f"ConvLSTM{rank}D"] = _none("PyTorch has no convolutional LSTM module")
     for name in ("SimpleRNN", "LSTM", "GRU"):
         rules[name] = _rnn_rule(name)
+    for name, transform in IDENTITY_AT_INFERENCE.items():
+        rules[name] = _functional(f"identity at inference; for training, "
+                                  f"torchvision.transforms.v2.{transform} in the data pipeline")
     for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
                  "Dot", "CustomScaleLayer", "Reshape", "Permute", "RepeatVector", "NotEqual",
                  "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power",
@@ -768,6 +796,15 @@ _UNSUPPORTED = {
     "Attention": f"{_NO_MODULE} for Luong attention",
     "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
     "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
+    "RandomCrop": f"{_NO_MODULE}; torchvision.transforms.v2.RandomCrop belongs in the data "
+                  "pipeline",
+    "AutoContrast": f"{_NO_MODULE}; torchvision.transforms.v2.functional.autocontrast in "
+                    "forward()",
+    "ContrastLimitedAdaptiveHistogramEqualization": f"{_NO_MODULE} (torchvision has no CLAHE)",
+    "Equalization": f"{_NO_MODULE}; torchvision.transforms.v2.functional.equalize in forward()",
+    "Discretization": f"{_NO_MODULE}; torch.bucketize(x, boundaries) in forward()",
+    "Hashing": f"{_NO_MODULE} hashes values into bins",
+    "HashedCrossing": f"{_NO_MODULE} hashes crossed features into bins",
     "IntegerLookup": "a vocabulary lookup done before the model: no torch.nn module "
                      "(0 parameters)",
     "StringLookup": "a vocabulary lookup done before the model: no torch.nn module "

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
 from paramlab.core.catalogue.pytorch_rules import activation_source, torch_dim
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
@@ -253,6 +254,12 @@ class _Writer:
         rank = len(shape)
         out_rank = len(r.output_shape or ())
         module = mapping.modules[0] if mapping.modules else None
+        if t in IDENTITY_AT_INFERENCE:  # whatever the axis order
+            return [f"{out} = {x}  # {t}: {mapping.note}"]
+        if cfg.get("data_format") == "channels_first":
+            # The code below holds every Keras channels-last tensor channels-first; a
+            # channels_first layer's tensors would need the other bookkeeping.
+            raise _Unsupported("data_format='channels_first' is not translated yet")
 
         def call(arg: str, what: Any = None) -> str:
             return f"self.{self._attribute(owner, what if what is not None else mapping)}({arg})"
@@ -276,6 +283,10 @@ class _Writer:
             return [f"{out} = {act(self._transpose(n, x, shape, cfg, mapping, owner))}"]
         if re.fullmatch(r"(Max|Average)Pooling[123]D", t):
             return [f"{out} = {self._pool(t, x, shape, cfg, call)}"]
+        if t == "Resizing":  # nn.Upsample(size=(height, width))
+            return [f"{out} = {call(x)}"]
+        if re.fullmatch(r"Adaptive(Max|Average)Pooling[123]D", t):
+            return [f"{out} = {call(x)}"]  # the same windows as Keras's adaptive pooling
         if re.fullmatch(r"Global(Max|Average)Pooling[123]D", t):
             dims = tuple(range(2, rank))
             fn = "amax" if "Max" in t else "mean"
@@ -361,6 +372,10 @@ class _Writer:
                     f"{_channel_const(cfg['offset'], rank)}"]
         if t == "CenterCrop":
             h, w = cfg["height"], cfg["width"]
+            if shape[1] is None or shape[2] is None or h > shape[1] or w > shape[2]:
+                # Keras resizes an image smaller than the crop (or of unknown size) first
+                raise _Unsupported("a CenterCrop larger than its input, or on an input of "
+                                   "unknown size (Keras resizes the image up first)")
             top, left = (shape[1] - h) // 2, (shape[2] - w) // 2
             return [f"{out} = {x}[:, :, {top}:{top + h}, {left}:{left + w}]"]
         if t == "ActivityRegularization":

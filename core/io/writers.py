@@ -422,8 +422,10 @@ def format_json(summary: Summary, batch_size: int = 1) -> str:
     # One layer per line: readable in a terminal and in a diff, and still plain JSON.
     layers = ",\n".join(_json_layer_lines(summary, batch_size))
     head = f'  "convention": "{PYTORCH}",\n' if _torch(summary) else ""
-    return ('{\n' + head + '  "layers": [\n' + layers + ("\n" if layers else "") + '  ],\n  "totals": '
-            + json.dumps(_json_totals(summary, batch_size)) + "\n}\n")
+    # One join: each + of the long layers text would copy all of it again.
+    return "".join(('{\n', head, '  "layers": [\n', layers, "\n" if layers else "",
+                    '  ],\n  "totals": ', json.dumps(_json_totals(summary, batch_size)),
+                    "\n}\n"))
 
 
 # ---------------------------------------------------------------------------- Markdown

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from paramlab.gui.field_editors import ChoiceEditor
+from paramlab.gui.field_editors import ChoiceEditor, NumbersEditor
 from tests.conftest import DATA
 
 
@@ -54,3 +54,36 @@ def test_adaptive_pooling_from_the_palette_has_output_size_and_data_format(qtbot
     assert graph.raw(node)["config"]["data_format"] == "channels_first"
     assert ui.row_text(window, "pool")["Output shape"] == "(None, 3, 5)"
     assert ui.row_values(window, "pool")["Total"] == 0
+
+
+def _type_into_line(qtbot, line, text: str) -> None:
+    line.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+
+
+def test_factor_pair_from_a_file_is_shown_and_edited_as_numbers(qtbot, window, ui):
+    """Keras 3.15.1 writes RandomRotation(0.1)'s factor as [-0.1, 0.1]
+    (tests/data/keras/hb_image_resize.json): the panel shows the pair, takes one number or
+    a pair, refuses text, and undoes."""
+    assert window.files.open_path(str(DATA / "keras" / "hb_image_resize.json"))
+    node = ui.layer_id(window, "random_rotation")
+    window.select_ids([node])
+    editor = window.properties.field_editors["factor"]
+    assert isinstance(editor, NumbersEditor)
+    assert editor.line.text() == "-0.1, 0.1"
+    _type_into_line(qtbot, editor.line, "0.25")
+    assert window.document.graph.raw(node)["config"]["factor"] == 0.25
+    _type_into_line(qtbot, editor.line, "-0.3, 0.2")
+    assert window.document.graph.raw(node)["config"]["factor"] == (-0.3, 0.2)
+    count = window.document.undo_stack.count()
+    _type_into_line(qtbot, editor.line, "a lot")
+    assert window.document.undo_stack.count() == count  # refused, nothing changed
+    assert window.document.graph.raw(node)["config"]["factor"] == (-0.3, 0.2)
+    while window.document.undo_stack.canUndo():
+        window.acts.undo.trigger()
+    assert window.document.graph.raw(node)["config"]["factor"] == [-0.1, 0.1]
+    assert editor.line.text() == "-0.1, 0.1"
+    # an augmentation keeps its input's shape whatever the factor (Keras: (None, 22, 20, 3))
+    assert ui.row_text(window, "random_rotation")["Output shape"] == "(None, 22, 20, 3)"
