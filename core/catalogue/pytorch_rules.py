@@ -521,7 +521,8 @@ def _cells_as_layer(config: Config) -> tuple[str, dict[str, Any], int] | str:
         return ("RNN over unlike cells: nn.RNN/LSTM/GRU stack only equal layers "
                 "(num_layers)")
     if not all(c.trainable for c in cells):
-        return "RNN with a frozen cell inside a trainable layer"
+        return ("RNN with a cell frozen on its own (cell.trainable=False): freeze the whole "
+                "layer instead")
     merged = {**first.config, "stateful": config.get("stateful"),
               "return_state": config.get("return_state"),
               "return_sequences": config.get("return_sequences")}
