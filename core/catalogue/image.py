@@ -11,9 +11,10 @@ rank 3 or 4 with 3 channels.
 The layers that take ``data_format`` declare it; propagation hands a channels_first layer
 channels-last shapes (``core.shapes.rules_see_channels_last``), so the rules below are
 written for ``(batch, height, width, channels)``. The fields are Keras 3.15.1's arguments
-with its defaults; an argument Keras requires (``RandomRotation``'s ``factor``) gets the
-value its documentation's example uses, so that a layer dropped from the palette exports to
-Keras code that runs.
+with its defaults; an argument Keras requires (``RandomRotation``'s ``factor``) gets a
+typical value, so that a layer dropped from the palette exports to Keras code that runs.
+Arguments that change nothing ParamLab computes and have no fixed type (``seed``) are not
+declared: they pass through untouched.
 """
 from __future__ import annotations
 
