@@ -555,8 +555,9 @@ def _generic_rnn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     type_name, cell, layers = plain
     module = _rnn_module(type_name, _channels(one_input(inputs), "RNN"), cell,
                          num_layers=layers)
-    if isinstance(module, str):
-        return _unsupported(module)
+    if isinstance(module, str):  # the reason names the plain layer: say RNN(...Cell)
+        return _unsupported(module.replace(f"{type_name}(", f"RNN({type_name}Cell, ", 1)
+                            if module.startswith(f"{type_name}(") else module)
     return _one(module, f"RNN({type_name}Cell): {_RNN_NOTES[type_name]}")
 
 
