@@ -11,9 +11,10 @@ rank 3 or 4 with 3 channels.
 The layers that take ``data_format`` declare it; propagation hands a channels_first layer
 channels-last shapes (``core.shapes.rules_see_channels_last``), so the rules below are
 written for ``(batch, height, width, channels)``. The fields are Keras 3.15.1's arguments
-with its defaults; an argument Keras requires (``RandomRotation``'s ``factor``) gets the
-value its documentation's example uses, so that a layer dropped from the palette exports to
-Keras code that runs.
+with its defaults; an argument Keras requires (``RandomRotation``'s ``factor``) gets a
+typical value, so that a layer dropped from the palette exports to Keras code that runs.
+Arguments that change nothing ParamLab computes and have no fixed type (``seed``) are not
+declared: they pass through untouched.
 """
 from __future__ import annotations
 
@@ -43,9 +44,9 @@ from paramlab.core.types import Shape, format_shape
 
 #: Layer -> the torchvision.transforms.v2 class doing its work, for the layers that change
 #: images only in training and return them unchanged at inference (Keras 3.15.1,
-#: ``layer(x, training=False)`` is ``x``), and MaxNumBoundingBoxes, which never changes the
-#: images. The PyTorch rules and export read it.
-IDENTITY_AT_INFERENCE = {
+#: ``layer(x, training=False)`` is ``x``), and MaxNumBoundingBoxes (``None``), which never
+#: changes the images. The PyTorch rules and export read it.
+IDENTITY_AT_INFERENCE: dict[str, str | None] = {
     "RandomFlip": "RandomHorizontalFlip / RandomVerticalFlip", "RandomRotation": "RandomRotation",
     "RandomTranslation": "RandomAffine", "RandomZoom": "RandomAffine",
     "RandomShear": "RandomAffine", "RandomContrast": "ColorJitter",
@@ -58,7 +59,7 @@ IDENTITY_AT_INFERENCE = {
     "RandomPerspective": "RandomPerspective", "RandomPosterization": "RandomPosterize",
     "RandomSharpness": "RandomAdjustSharpness", "Solarization": "RandomSolarize",
     "RandomElasticTransform": "ElasticTransform",
-    "MaxNumBoundingBoxes": "SanitizeBoundingBoxes (boxes only)",
+    "MaxNumBoundingBoxes": None,
 }
 
 # Keras 3 (backend/*/image.py AFFINE_TRANSFORM_FILL_MODES) and tf.keras 2 fill modes.
@@ -67,7 +68,11 @@ _RESIZE_INTERPOLATIONS = ("bilinear",) + tuple(i for i in INTERPOLATIONS if i !=
 
 _VALUE_RANGE = number_or_list_field("value_range", (0.0, 255.0),
                                     doc="(low, high) range of the input's pixel values.")
-_INTERPOLATION = choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS,
+_RESIZE_INTERPOLATION = choice_field("interpolation", "bilinear", _RESIZE_INTERPOLATIONS,
+                                     doc="How pixels between grid points are computed.")
+# The geometric augmentations go through Keras's affine_transform, which knows two
+# (backend/*/image.py AFFINE_TRANSFORM_INTERPOLATIONS; tf.keras 2 the same).
+_INTERPOLATION = choice_field("interpolation", "bilinear", ("bilinear", "nearest"),
                               doc="How pixels between grid points are computed.")
 _FILL_MODE = choice_field("fill_mode", "reflect", FILL_MODES,
                           doc="How points outside the input are filled.")
@@ -138,7 +143,7 @@ def _augmentation(name: str, fields: tuple[FieldSpec, ...], what: str,
 
 SPECS = (
     LayerSpec("Resizing", "Preprocessing",
-              _SIZE + (_INTERPOLATION, bool_field("crop_to_aspect_ratio", False,
+              _SIZE + (_RESIZE_INTERPOLATION, bool_field("crop_to_aspect_ratio", False,
                                                   doc="Crop to the target's aspect ratio "
                                                       "first instead of distorting."),
                        bool_field("pad_to_aspect_ratio", False,

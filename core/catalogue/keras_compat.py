@@ -122,7 +122,33 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         for key in ("layer", "backward_layer"):
             if key in config and config[key] is not None:
                 config[key] = nested_layer(class_name, config[key], key, _depth + 1)
+    elif class_name == "RNN" and keras_config.get("trainable") is False \
+            and config.get("cell") is not None:
+        # Frozen with the setter, Keras writes trainable: false on the cells too; the
+        # layer's own flag (the graph node's) covers them, so the cells stay as a
+        # trainable RNN would hold them (a cell frozen alone keeps its flag).
+        config["cell"] = set_nested_trainable(config["cell"], True)
     return config
+
+
+#: Config keys that hold nested layers or cells (Bidirectional, TimeDistributed,
+#: SpectralNormalization, RNN, StackedRNNCells).
+NESTED_KEYS = ("layer", "backward_layer", "cell", "cells")
+
+
+def set_nested_trainable(value: Any, flag: bool) -> Any:
+    """A copy of a nested layer or cell (``{"class_name", "config"}``, or a list of them)
+    with ``trainable: flag`` in its config and, recursively, in every layer or cell it
+    nests (:data:`NESTED_KEYS`)."""
+    if isinstance(value, list):
+        return [set_nested_trainable(v, flag) for v in value]
+    if isinstance(value, dict) and isinstance(value.get("config"), dict):
+        inner = {**value["config"], "trainable": flag}
+        for key in NESTED_KEYS:
+            if inner.get(key) is not None:
+                inner[key] = set_nested_trainable(inner[key], flag)
+        return {**value, "config": inner}
+    return value
 
 
 def _copy_config(class_name: str, keras_config: Mapping[str, Any], depth: int,

@@ -76,9 +76,9 @@ def _spectral_parts(inputs: tuple[Shape, ...], config: Config
                     ) -> tuple[LayerSpec, dict[str, Any], tuple[Shape, ...], bool]:
     """The wrapped layer's spec and config, its inputs as its rules take them, and
     whether its output goes back to channels_first (as TimeDistributed's wrapped layer)."""
-    from paramlab.core.catalogue.recurrent import nested
+    from paramlab.core.catalogue.recurrent import WRAPPED_DEFAULT, nested
 
-    spec, cfg, _ = nested(config, "Dense")
+    spec, cfg, _ = nested(config, WRAPPED_DEFAULT["SpectralNormalization"])
     first = rules_see_channels_last(spec, cfg)
     return spec, cfg, to_channels_last(inputs) if first else inputs, first
 

@@ -521,7 +521,8 @@ def _cells_as_layer(config: Config) -> tuple[str, dict[str, Any], int] | str:
         return ("RNN over unlike cells: nn.RNN/LSTM/GRU stack only equal layers "
                 "(num_layers)")
     if not all(c.trainable for c in cells):
-        return "RNN with a frozen cell inside a trainable layer"
+        return ("RNN with a cell frozen on its own (cell.trainable=False): freeze the whole "
+                "layer instead")
     merged = {**first.config, "stateful": config.get("stateful"),
               "return_state": config.get("return_state"),
               "return_sequences": config.get("return_sequences")}
@@ -554,8 +555,9 @@ def _generic_rnn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     type_name, cell, layers = plain
     module = _rnn_module(type_name, _channels(one_input(inputs), "RNN"), cell,
                          num_layers=layers)
-    if isinstance(module, str):
-        return _unsupported(module)
+    if isinstance(module, str):  # the reason names the plain layer: say RNN(...Cell)
+        return _unsupported(module.replace(f"{type_name}(", f"RNN({type_name}Cell, ", 1)
+                            if module.startswith(f"{type_name}(") else module)
     return _one(module, f"RNN({type_name}Cell): {_RNN_NOTES[type_name]}")
 
 
@@ -639,6 +641,24 @@ def _adaptive_pool_rule(kind: str, rank: int) -> TorchRule:
         size = tuple(config["output_size"])
         return _one(_module(f"Adaptive{kind}Pool{rank}d", size[0] if rank == 1 else size))
     return rule
+
+
+# Keras's resize (half-pixel centres, no antialiasing) equals nn.Upsample's for these modes
+# (same outputs on random images, up and down, Keras 3.15.1 and torch 2.13); Keras's bicubic
+# uses another kernel, and lanczos, area ... have no nn.Upsample mode.
+_UPSAMPLE_MODES = {"bilinear": ("bilinear", {"align_corners": False}),
+                   "nearest": ("nearest-exact", {})}
+
+
+def _resizing(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    mode = _UPSAMPLE_MODES.get(config["interpolation"])
+    options = [k for k in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias")
+               if config[k]]
+    if mode is None or options:
+        what = ", ".join(options) or f"interpolation={config['interpolation']!r}"
+        return _unsupported(f"nn.Upsample has no equivalent of Resizing's {what}")
+    return _one(_module("Upsample", size=(config["height"], config["width"]), mode=mode[0],
+                        **mode[1]))
 
 
 def _relu(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
@@ -735,6 +755,7 @@ def _rules() -> dict[str, TorchRule]:
         "PReLU": _prelu,
         "Rescaling": _functional("x * scale + offset in forward()"),
         "CenterCrop": _functional("slicing in forward()"),
+        "Resizing": _resizing,
     }
     for rank in (1, 2, 3):
         for family, build in (("Conv{}D", _conv_mapping),
@@ -755,8 +776,10 @@ def _rules() -> dict[str, TorchRule]:
     for name in ("SimpleRNN", "LSTM", "GRU"):
         rules[name] = _rnn_rule(name)
     for name, transform in IDENTITY_AT_INFERENCE.items():
-        rules[name] = _functional(f"identity at inference; for training, "
-                                  f"torchvision.transforms.v2.{transform} in the data pipeline")
+        rules[name] = _functional(
+            f"identity at inference; for training, torchvision.transforms.v2.{transform} in "
+            "the data pipeline" if transform else
+            "identity: the images pass through (only bounding boxes are padded or cut)")
     for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
                  "Dot", "CustomScaleLayer", "Reshape", "Permute", "RepeatVector", "NotEqual",
                  "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power",
@@ -776,8 +799,6 @@ _UNSUPPORTED = {
     "Attention": f"{_NO_MODULE} for Luong attention",
     "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
     "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
-    "Resizing": f"{_NO_MODULE} with Keras's resize options; nn.functional.interpolate(size="
-                "(height, width)) in forward() is the nearest match",
     "RandomCrop": f"{_NO_MODULE}; torchvision.transforms.v2.RandomCrop belongs in the data "
                   "pipeline",
     "AutoContrast": f"{_NO_MODULE}; torchvision.transforms.v2.functional.autocontrast in "

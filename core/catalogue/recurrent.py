@@ -257,18 +257,31 @@ def cell_summary(config: Config) -> str:
     return f"StackedRNNCells: {text}" if len(cells) > 1 else text
 
 
+#: The layer a wrapper wraps when its config has no ``layer`` (a palette-made one).
+WRAPPED_DEFAULT = {"Bidirectional": "LSTM", "TimeDistributed": "Dense",
+                   "SpectralNormalization": "Dense"}
+
+
 def nested_summary(type_name: str, config: Config) -> tuple[str, str] | None:
     """What a layer nests, for the properties panel (it is not an editable field):
-    ``("Cell", "LSTMCell(units=6)")`` for an ``RNN``, ``("Layer", "RNN: GRUCell(units=4)")``
-    for a ``Bidirectional`` over one; ``None`` for a layer that nests nothing we show."""
+    ``("Cell", "LSTMCell(units=6)")`` for an ``RNN``; ``("Layer", "Dense(units=5)")`` for a
+    wrapper (its layer's first argument), ``("Layer", "RNN: GRUCell(units=4)")`` over an
+    RNN; the error's text when the nested config is invalid; ``None`` for a layer that
+    nests nothing."""
     if type_name == "RNN":
         return "Cell", cell_summary(config)
-    if type_name == "Bidirectional":
-        inner = config.get("layer")
-        if isinstance(inner, dict) and inner.get("class_name") == "RNN" \
-                and isinstance(inner.get("config"), dict):
-            return "Layer", f"RNN: {cell_summary(inner['config'])}"
-    return None
+    if type_name not in WRAPPED_DEFAULT:
+        return None
+    try:
+        spec, cfg, _ = nested(config, WRAPPED_DEFAULT[type_name])
+    except LayerError as exc:
+        return "Layer", str(exc)
+    if spec.type == "RNN":
+        return "Layer", f"RNN: {cell_summary(cfg)}"
+    if not spec.fields:
+        return "Layer", spec.type
+    first = spec.fields[0].name
+    return "Layer", f"{spec.type}({first}={cfg[first]!r})"
 
 
 def _generic_rnn_spec() -> LayerSpec:
@@ -280,8 +293,9 @@ def _generic_rnn_spec() -> LayerSpec:
         extra_outputs=_rnn_states,
         doc="Runs a recurrent cell (its 'cell' config: SimpleRNNCell, LSTMCell, GRUCell, or a "
             "StackedRNNCells of them; LSTMCell(32) by default) over the time steps. "
-            "Parameters: the cells' (features + units + 1)·g·units each, as SimpleRNN "
-            "(g = 1), LSTM (4) and GRU (3).")
+            "Parameters: each cell's kernel, recurrent kernel and bias, as SimpleRNN, LSTM "
+            "or GRU count theirs: (features + units + 1)·g·units with g = 1, 4, 3 (GRU's "
+            "reset_after: a second bias).")
 
 
 def conv_lstm_spec(rank: int) -> LayerSpec:
@@ -399,7 +413,7 @@ def _backward(config: Config, forward: tuple[LayerSpec, dict[str, Any], str]
 
 
 def _bidirectional_parts(config: Config):
-    fwd = nested(config, "LSTM")
+    fwd = nested(config, WRAPPED_DEFAULT["Bidirectional"])
     if fwd[2] not in RNN_TYPES:
         raise LayerError(f"Bidirectional wraps a recurrent layer ({', '.join(RNN_TYPES)}), "
                          f"got {fwd[2]}")
@@ -460,7 +474,7 @@ def _wrapped(config: Config, inner: Shape) -> tuple[LayerSpec, dict[str, Any], S
     whether its output goes back to channels_first. The rules see what propagation would
     hand them as a layer of their own (``core.propagate``): a channels_first layer's
     shapes channels-last, unless the spec reads ``data_format`` itself."""
-    spec, cfg, _ = nested(config, "Dense")
+    spec, cfg, _ = nested(config, WRAPPED_DEFAULT["TimeDistributed"])
     first = rules_see_channels_last(spec, cfg)
     return spec, cfg, to_channels_last((inner,))[0] if first else inner, first
 

@@ -19,7 +19,12 @@ import logging
 from typing import Any
 
 from paramlab.core.catalogue import get_spec
-from paramlab.core.catalogue.keras_compat import to_keras_config
+from paramlab.core.catalogue.keras_compat import (
+    NESTED_KEYS,
+    set_nested_trainable,
+    to_keras_config,
+)
+from paramlab.core.catalogue.recurrent import DEFAULT_CELL
 from paramlab.core.errors import LayerError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_calls import CALL_OPTIONS
@@ -70,16 +75,32 @@ def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
             config = spec.resolve_config(config)
         except LayerError:
             log.info("exporting %s with its config as stored (it does not validate)", d["name"])
+    if d["type"] == "RNN" and config.get("cell") is None:
+        config["cell"] = DEFAULT_CELL  # the cell the rules used (a palette-made RNN)
     out = to_keras_config(d["type"], config)
     for key in KERAS2_ONLY | PARAMLAB_KEYS | set(CALL_OPTIONS):
         out.pop(key, None)  # call options go to the call (inbound node kwargs)
     if spec is not None:
         out.pop("output_shape", None)
-    for key in ("layer", "backward_layer"):  # Bidirectional, TimeDistributed
-        inner = out.get(key)
-        if isinstance(inner, dict) and "class_name" in inner and "module" not in inner:
-            # Keras 3 finds a built-in class by its module: {"module": "keras.layers", ...}
-            out[key] = {"module": "keras.layers", **inner, "registered_name": None}
+    for key in NESTED_KEYS:  # Bidirectional, TimeDistributed, RNN's cell ...
+        if out.get(key) is not None:
+            out[key] = _with_module(out[key])
+    return out
+
+
+def _with_module(value: Any) -> Any:
+    """A nested layer or cell (or a list of them), recursively, with the ``module`` Keras 3
+    finds a built-in class by (``{"module": "keras.layers", ...}``) where it has none."""
+    if isinstance(value, list):
+        return [_with_module(v) for v in value]
+    if not (isinstance(value, dict) and "class_name" in value):
+        return value
+    out = dict(value)
+    if isinstance(out.get("config"), dict):
+        out["config"] = {k: _with_module(v) if k in NESTED_KEYS and v is not None else v
+                         for k, v in out["config"].items()}
+    if "module" not in out:
+        out = {"module": "keras.layers", **out, "registered_name": None}
     return out
 
 
@@ -100,16 +121,7 @@ def freeze_nested(arguments: dict[str, Any]) -> dict[str, Any]:
     3's ``trainable=False`` given to a wrapper's constructor (Bidirectional,
     SpectralNormalization, RNN) leaves the layer it wraps trainable, so the flag must be
     on the nested config for Keras to count the weights as ParamLab does."""
-    def frozen(value: Any) -> Any:
-        if isinstance(value, list):
-            return [frozen(v) for v in value]
-        if isinstance(value, dict) and isinstance(value.get("config"), dict):
-            inner = {**value["config"], "trainable": False}
-            if "cells" in inner:
-                inner["cells"] = frozen(inner["cells"])
-            return {**value, "config": inner}
-        return value
-    return {k: frozen(v) if k in ("layer", "backward_layer", "cell") else v
+    return {k: set_nested_trainable(v, False) if k in NESTED_KEYS else v
             for k, v in arguments.items()}
 
 

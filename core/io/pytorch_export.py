@@ -283,6 +283,8 @@ class _Writer:
             return [f"{out} = {act(self._transpose(n, x, shape, cfg, mapping, owner))}"]
         if re.fullmatch(r"(Max|Average)Pooling[123]D", t):
             return [f"{out} = {self._pool(t, x, shape, cfg, call)}"]
+        if t == "Resizing":  # nn.Upsample(size=(height, width))
+            return [f"{out} = {call(x)}"]
         if re.fullmatch(r"Adaptive(Max|Average)Pooling[123]D", t):
             return [f"{out} = {call(x)}"]  # the same windows as Keras's adaptive pooling
         if re.fullmatch(r"Global(Max|Average)Pooling[123]D", t):
@@ -370,6 +372,10 @@ class _Writer:
                     f"{_channel_const(cfg['offset'], rank)}"]
         if t == "CenterCrop":
             h, w = cfg["height"], cfg["width"]
+            if shape[1] is None or shape[2] is None or h > shape[1] or w > shape[2]:
+                # Keras resizes an image smaller than the crop (or of unknown size) first
+                raise _Unsupported("a CenterCrop larger than its input, or on an input of "
+                                   "unknown size (Keras resizes the image up first)")
             top, left = (shape[1] - h) // 2, (shape[2] - w) // 2
             return [f"{out} = {x}[:, :, {top}:{top + h}, {left}:{left + w}]"]
         if t == "ActivityRegularization":

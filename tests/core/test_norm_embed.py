@@ -96,3 +96,17 @@ def test_keras_json_export_keeps_reverse_and_freezes_the_wrapped_layer():
     assert frozen["trainable"] is False and frozen["layer"]["config"]["trainable"] is False
     assert layers["sn_dense"]["config"]["layer"]["config"].get("trainable", True) is True
     json.dumps(config)  # JSON-serialisable
+
+
+def test_the_properties_panel_names_the_wrapped_layer():
+    from paramlab.core.catalogue.recurrent import nested_summary
+
+    g = load_model(str(DATA / "keras" / "hb_norm_embed.json"))
+    said = {n: nested_summary("SpectralNormalization", g.raw(g.id_of(n))["config"])
+            for n in ("sn_conv", "sn_dense", "sn_emb")}
+    assert said == {"sn_conv": ("Layer", "Conv2D(filters=4)"),
+                    "sn_dense": ("Layer", "Dense(units=5)"),
+                    "sn_emb": ("Layer", "Embedding(input_dim=20)")}
+    assert nested_summary("SpectralNormalization", {}) == ("Layer", "Dense(units=32)")
+    assert nested_summary("TimeDistributed", {"layer": {"class_name": "Nope"}}) == (
+        "Layer", "the wrapped layer type 'Nope' is not in the catalogue")

@@ -162,3 +162,44 @@ def test_a_frozen_rnn_is_exported_with_frozen_cells():
     assert entry["config"]["trainable"] is False
     cells = entry["config"]["cell"]["config"]["cells"]
     assert [c["config"]["trainable"] for c in cells] == [False, False]
+
+
+def test_keras_json_of_gui_made_rnns_loads_in_keras():
+    """Loaded with real Keras 3.15.1's model_from_json while writing this test: the
+    palette-made RNN (no cell: LSTMCell(32) on 4 features, 4·32·(4 + 32 + 1) = 4,736) and a
+    frozen Bidirectional over stacked cells give Keras's counts only if every nested layer
+    and cell names its module and carries the frozen flag."""
+    from paramlab.core.io.keras_json_export import to_keras_dict
+
+    g = LayerGraph("gui")
+    x = g.add_layer("InputLayer", "x", {"shape": [5, 4]})
+    plain = g.add_layer("RNN", "plain")
+    bi = g.add_layer("Bidirectional", "bi", {"layer": {"class_name": "RNN", "config": {
+        "cell": stacked(cell("LSTMCell", units=3), cell("GRUCell", units=2))}}},
+        trainable=False)
+    g.connect(x, plain)
+    g.connect(x, bi)
+    layers = {e["name"]: e["config"] for e in to_keras_dict(g)["config"]["layers"]}
+    assert layers["plain"]["cell"] == {"module": "keras.layers", "class_name": "LSTMCell",
+                                       "config": {"units": 32}, "registered_name": None}
+    inner = layers["bi"]["layer"]
+    assert inner["module"] == "keras.layers" and inner["config"]["trainable"] is False
+    cells = inner["config"]["cell"]["config"]["cells"]
+    assert [(c["module"], c["config"]["trainable"]) for c in cells] == [
+        ("keras.layers", False), ("keras.layers", False)]
+    assert inner["config"]["cell"]["config"]["trainable"] is False
+
+
+def test_a_layer_frozen_with_keras_setter_keeps_its_pytorch_equivalent():
+    """hb_rnn_cell's rnn_frozen was frozen with ``layer.trainable = False``: Keras wrote
+    trainable: false on the layer and on its cell. The layer's flag covers the cell, so the
+    PyTorch convention maps it to nn.LSTM like any frozen LSTM; a cell frozen on its own
+    (rnn_cell_frozen) has none."""
+    from paramlab.core.io.loader import load_model
+
+    g = load_model(str(DATA / "keras" / "hb_rnn_cell.json"))
+    result = propagate(g)
+    frozen = result.layers[g.id_of("rnn_frozen")]
+    assert frozen.torch.equivalent and (frozen.trainable, frozen.non_trainable) == (0, 72)
+    alone = result.layers[g.id_of("rnn_cell_frozen")]
+    assert not alone.torch.equivalent and "frozen on its own" in alone.torch.mapping.unsupported

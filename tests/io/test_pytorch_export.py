@@ -45,8 +45,7 @@ EXPECTED_UNSUPPORTED = {
         "layer_normalization_1": "LayerNormalization over axis 1, not the trailing axes"},
     "keras:hb_conv2d": {"p_re_lu_1": "PReLU with one alpha per element (no shared_axes)"},
     "keras:hb_rnn": {"gru_1": "GRU(reset_after=False): nn.GRU only resets after"},
-    "keras:hb_image_resize": {"resizing": "Resizing: no torch.nn module",
-                              "random_crop": "RandomCrop: a torchvision transform"},
+    "keras:hb_image_resize": {"random_crop": "RandomCrop: a torchvision transform"},
     "keras:hb_augment": {"auto_contrast_1": "AutoContrast: no torch.nn module",
                          "contrast_limited_adaptive_histogram_equalization": "CLAHE"},
     "keras:hb_discretization": {f"discretization{s}": "torch.bucketize, no module"
@@ -303,3 +302,40 @@ def test_adaptive_pooling_and_augmentation_layers() -> None:
     assert ("aug_mix = input_layer  # AugMix: identity at inference; for training, "
             "torchvision.transforms.v2.AugMix in the data pipeline") in export.source
     assert {u.name for u in export.unsupported} == set(EXPECTED_UNSUPPORTED["keras:hb_augment"])
+
+
+def test_center_crop_larger_than_its_input_is_a_placeholder() -> None:
+    """Keras gives CenterCrop(40, 16) on (None, 32, 32, 3) the shape (None, 40, 16, 3) by
+    resizing the image up first: no slice of the input can do that."""
+    g = LayerGraph("c")
+    x = g.add_layer("InputLayer", "img", {"shape": (32, 32, 3)})
+    small = g.add_layer("CenterCrop", "small", {"height": 20, "width": 16})
+    large = g.add_layer("CenterCrop", "large", {"height": 40, "width": 16})
+    g.connect(x, small)
+    g.connect(x, large)
+    export = to_pytorch_code(g)
+    assert [u.name for u in export.unsupported] == ["large"]
+    assert "small = img[:, :, 6:26, 8:24]" in export.source
+
+
+@pytest.mark.parametrize("config, module", [
+    ({"interpolation": "nearest"}, "nn.Upsample(size=(24, 28), mode='nearest-exact')"),
+    ({"interpolation": "bilinear"},
+     "nn.Upsample(size=(24, 28), mode='bilinear', align_corners=False)"),
+    ({"interpolation": "bicubic"}, None), ({"antialias": True}, None),
+    ({"crop_to_aspect_ratio": True}, None)])
+def test_resizing_becomes_upsample_where_the_results_are_equal(config: dict,
+                                                               module: str | None) -> None:
+    """Keras's Resizing (half-pixel centres, no antialiasing) gives nn.Upsample's outputs in
+    'nearest-exact' and 'bilinear' modes (checked on random images, up- and downsampling,
+    Keras 3.15.1 and torch 2.13); bicubic (another kernel) and the aspect-ratio and
+    antialias options have no nn.Upsample form."""
+    g = LayerGraph("r")
+    x = g.add_layer("InputLayer", "img", {"shape": (32, 30, 3)})
+    r = g.add_layer("Resizing", "resize", {"height": 24, "width": 28, **config})
+    g.connect(x, r)
+    export = to_pytorch_code(g)
+    if module is None:
+        assert [u.name for u in export.unsupported] == ["resize"]
+    else:
+        assert f"self.resize = {module}" in export.source and not export.unsupported
