@@ -44,9 +44,9 @@ from paramlab.core.types import Shape, format_shape
 
 #: Layer -> the torchvision.transforms.v2 class doing its work, for the layers that change
 #: images only in training and return them unchanged at inference (Keras 3.15.1,
-#: ``layer(x, training=False)`` is ``x``), and MaxNumBoundingBoxes, which never changes the
-#: images. The PyTorch rules and export read it.
-IDENTITY_AT_INFERENCE = {
+#: ``layer(x, training=False)`` is ``x``), and MaxNumBoundingBoxes (``None``), which never
+#: changes the images. The PyTorch rules and export read it.
+IDENTITY_AT_INFERENCE: dict[str, str | None] = {
     "RandomFlip": "RandomHorizontalFlip / RandomVerticalFlip", "RandomRotation": "RandomRotation",
     "RandomTranslation": "RandomAffine", "RandomZoom": "RandomAffine",
     "RandomShear": "RandomAffine", "RandomContrast": "ColorJitter",
@@ -59,7 +59,7 @@ IDENTITY_AT_INFERENCE = {
     "RandomPerspective": "RandomPerspective", "RandomPosterization": "RandomPosterize",
     "RandomSharpness": "RandomAdjustSharpness", "Solarization": "RandomSolarize",
     "RandomElasticTransform": "ElasticTransform",
-    "MaxNumBoundingBoxes": "SanitizeBoundingBoxes (boxes only)",
+    "MaxNumBoundingBoxes": None,
 }
 
 # Keras 3 (backend/*/image.py AFFINE_TRANSFORM_FILL_MODES) and tf.keras 2 fill modes.

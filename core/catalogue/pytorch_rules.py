@@ -776,8 +776,10 @@ def _rules() -> dict[str, TorchRule]:
     for name in ("SimpleRNN", "LSTM", "GRU"):
         rules[name] = _rnn_rule(name)
     for name, transform in IDENTITY_AT_INFERENCE.items():
-        rules[name] = _functional(f"identity at inference; for training, "
-                                  f"torchvision.transforms.v2.{transform} in the data pipeline")
+        rules[name] = _functional(
+            f"identity at inference; for training, torchvision.transforms.v2.{transform} in "
+            "the data pipeline" if transform else
+            "identity: the images pass through (only bounding boxes are padded or cut)")
     for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
                  "Dot", "CustomScaleLayer", "Reshape", "Permute", "RepeatVector", "NotEqual",
                  "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "TrueDivide", "Power",
