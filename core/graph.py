@@ -434,7 +434,8 @@ class LayerGraph:
         clock = self._clock
         # Each node goes in as networkx's add_nodes_from puts a new one, without its
         # per-node checks (every id is new, checked above), in the same pass.
-        adj = g.adjlist_inner_dict_factory
+        # (_g is a plain MultiDiGraph: its adjacency factories are dict, and a {} display
+        # costs a third of calling them.)
         for node_id, type_name, name, config, trainable, shared_with, group in rows:
             attrs: dict[str, Any] = {"type": type_name, "name": name, "config": config,
                                      "trainable": True if trainable else False,
@@ -444,8 +445,8 @@ class LayerGraph:
                 sharers.setdefault(shared_with, set()).add(node_id)
             if group is not None:
                 attrs["group"] = group
-            succ[node_id] = adj()
-            pred[node_id] = adj()
+            succ[node_id] = {}
+            pred[node_id] = {}
             node[node_id] = attrs
             names[name] = node_id
             seq[node_id] = clock  # what add_layer's _touch would leave: the add's clock
@@ -473,7 +474,6 @@ class LayerGraph:
         """
         g = self._g
         seq, succ, pred, node = self._seq, g._succ, g._pred, g._node
-        key_dict, attr_dict = g.edge_key_dict_factory, g.edge_attr_dict_factory
         stamps, journal = self._stamps, self._journal
         limits: dict[str, int | None] = {}  # layer type -> its maximum number of inputs
         first = 0  # edges[first:k] are written and not yet recorded (_edges_written)
@@ -493,10 +493,12 @@ class LayerGraph:
                     if limit is None or index < limit:
                         # What add_edge writes, without its key and view checks (the edge
                         # is new and checked), and what connect's _touch records.
+                        # (networkx's key and attribute dict factories are dict: see
+                        # add_layers.)
                         keys = inputs.get(src)
                         if keys is None:
-                            keys = succ[src][dst] = inputs[src] = key_dict()
-                        attrs = keys[index] = attr_dict()
+                            keys = succ[src][dst] = inputs[src] = {}
+                        attrs = keys[index] = {}
                         if output:
                             attrs["output"] = output
                         clock += 1
