@@ -13,10 +13,14 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from paramlab.core import cli
+from paramlab.core.io.loader import load_model
+from paramlab.core.io.project import dumps_project, loads_project
+from paramlab.core.propagate import propagate
 from tests.conftest import DATA
 
 #: The files tests/data/gen/hb_image_layers.py writes (its MODELS).
@@ -71,3 +75,22 @@ def test_every_generated_file_is_checked() -> None:
         assert (DATA / "keras" / f"{name}.summary.txt").is_file()
     generator = (DATA / "gen" / "k2_image_layers.py").read_text()
     assert sorted(re.findall(r'"(hb_\w+_tf2)": ', generator)) == sorted(K2_MODELS)
+
+
+@pytest.mark.parametrize("name", ["hb_image_resize_cf", "hb_augment_cf", "hb_adaptive_pooling_cf",
+                                  "hb_zero_padding1d"])
+def test_project_file_keeps_data_format_and_every_row(name: str) -> None:
+    """Saved as a ParamLab project and opened again: every layer keeps its data_format and
+    its output shape and counts (Keras's, checked above)."""
+    graph = load_model(DATA / "keras" / f"{name}.json")
+    again = loads_project(dumps_project(graph))
+
+    def rows(g: Any) -> dict:
+        result = propagate(g)
+        return {g.raw(n)["name"]: (g.raw(n)["config"].get("data_format"),
+                                   result.layers[n].output_shape, result.layers[n].total)
+                for n in g.layer_ids()}
+
+    before = rows(graph)
+    assert rows(again) == before
+    assert sum(1 for fmt, _, _ in before.values() if fmt == "channels_first") >= 2
