@@ -330,8 +330,7 @@ def _reversible_embedding(inputs: tuple[Shape, ...], config: Config) -> TorchMap
     if mapping.unsupported:
         return mapping
     note = "the reverse call is x @ weight.T (tied weights), no module of its own"
-    return TorchMapping(mapping.modules, None, f"{mapping.note}; {note}" if mapping.note
-                        else note)
+    return _one(mapping.modules[0], f"{mapping.note}; {note}" if mapping.note else note)
 
 
 def _conv_padding(config: Config, rank: int) -> dict[str, Any]:
@@ -616,14 +615,15 @@ def _spectral(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
         return _unsupported(f"SpectralNormalization({spec.type}): no weight to normalise")
     h = weight.shape[1 if "Transpose" in m.cls else 0]
     others = tuple(t for t in m.parameters if t.name != "weight")
-    module = TorchModule(m.cls, m.args, m.kwargs, others + (TorchTensor(
+    # memoised builders: propagation compares results, and modules compare by identity
+    module = _module(m.cls, *m.args, params=others + (TorchTensor(
         "parametrizations.weight.original", weight.shape, weight.requires_grad),),
-        m.buffers + (TorchTensor("parametrizations.weight.0._u", (h,)),
-                     TorchTensor("parametrizations.weight.0._v",
-                                 (math.prod(weight.shape) // h,))))
+        buffers=m.buffers + (TorchTensor("parametrizations.weight.0._u", (h,)),
+                             TorchTensor("parametrizations.weight.0._v",
+                                         (math.prod(weight.shape) // h,))), **dict(m.kwargs))
     note = (f"nn.utils.parametrizations.spectral_norm(nn.{m.cls}(...)): u and v are "
             f"buffers; Keras keeps vector_u as a non-trainable weight")
-    return TorchMapping((module,), None, f"{inner.note}; {note}" if inner.note else note)
+    return _one(module, f"{inner.note}; {note}" if inner.note else note)
 
 
 def _time_distributed(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
