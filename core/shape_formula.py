@@ -145,6 +145,41 @@ def _steps(t: str, ins: list[Shape], c: Mapping[str, Any], out: Shape) -> list[s
         if c.get("return_sequences"):
             return [f"return_sequences=True: one output per step, {x[1]} steps of {units}"]
         return [f"return_sequences=False: the last step only, {units}"]
+    if t in ("IntegerLookup", "StringLookup", "TextVectorization"):
+        mode = c.get("output_mode")
+        if mode == "int":
+            if t == "TextVectorization":
+                return [f"output_mode='int': output_sequence_length = {out[1]} tokens" if
+                        out[1] is not None else "output_mode='int', no "
+                        "output_sequence_length: as long as the longest text, None"]
+            return ["output_mode='int': one index per token, shape unchanged"]
+        depth = (f"max_tokens = {out[-1]} (pad_to_max_tokens)" if c.get("pad_to_max_tokens")
+                 else f"the vocabulary's size = {out[-1]}")
+        return [f"output_mode={mode!r}: last axis = {depth}"]
+    if t == "ReversibleEmbedding":
+        if c.get("reverse"):
+            return [f"reverse=True: last axis output_dim = {x[-1]} → input_dim = {out[-1]} "
+                    "logits"]
+        return [f"each of the {x[-1] if len(x) > 1 else '?'} indices → a vector of "
+                f"output_dim = {c['output_dim']}"]
+    if t == "MelSpectrogram":
+        stride = c["sequence_stride"]
+        frames = (f"({x[1]} + {stride} + 1) // {stride} = {out[2]}" if x[1] is not None
+                  else "None (unknown length)")
+        return [f"mel bins = num_mel_bins = {c['num_mel_bins']}", f"frames: {frames}"]
+    if t == "STFTSpectrogram":
+        from paramlab.core.catalogue.text_audio import stft_parts
+
+        first = c.get("data_format") == "channels_first"
+        length = x[2] if first else x[1]
+        fft, bins, step, _, channels = stft_parts(x, c)
+        lines = [f"frames: {window_length_step(length, c['frame_length'], c['padding'], step)}",
+                 f"bins = {fft} // 2 + 1, ×2 (mode='stft') = {2 * bins}" if c["mode"] == "stft"
+                 else f"bins = {fft} // 2 + 1 = {bins}"]
+        if not c.get("expand_dims") and channels is not None:
+            lines.append(f"features = bins·channels = {(2 if c['mode'] == 'stft' else 1) * bins}"
+                         f"·{channels} = {(2 if c['mode'] == 'stft' else 1) * bins * channels}")
+        return lines
     if t == "Concatenate":
         axis = c.get("axis", -1)
         parts = [s[axis] for s in ins]

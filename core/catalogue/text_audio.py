@@ -174,7 +174,7 @@ def _text_vectorization_shape(inputs: tuple[Shape, ...], config: Config) -> Shap
     return _encoded(tokens, mode, depth, "TextVectorization")
 
 
-def _stft_parts(x: Shape, config: Config) -> tuple[int, int, int, int | None, Any]:
+def stft_parts(x: Shape, config: Config) -> tuple[int, int, int, int | None, Any]:
     """(fft_length, bins per kernel, frame_step, frames, channels) of an STFTSpectrogram
     on ``x`` (Keras: fft_length defaults to 2**ceil(log2(frame_length)), frame_step to
     frame_length // 2)."""
@@ -201,7 +201,7 @@ def _stft_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         raise LayerError(f"STFTSpectrogram expects audio (batch, samples, channels), or "
                          f"(batch, channels, samples) with channels_first, got "
                          f"{format_shape(x)}")
-    _, bins, _, frames, channels = _stft_parts(x, config)
+    _, bins, _, frames, channels = stft_parts(x, config)
     if config["mode"] == "stft":
         bins *= 2  # real and imaginary parts
     first = config["data_format"] == "channels_first"
@@ -214,7 +214,7 @@ def _stft_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
 def _stft_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
     # Keras STFTSpectrogram.build: real_kernel unless mode="imag", imag_kernel unless
     # mode="real", each (frame_length, 1, fft_length // 2 + 1), trainable.
-    _, bins, _, _, _ = _stft_parts(one_input(inputs), config)
+    _, bins, _, _, _ = stft_parts(one_input(inputs), config)
     shape = (config["frame_length"], 1, bins)
     return tuple(WeightSpec(name, shape) for name, skip in (("real_kernel", "imag"),
                                                            ("imag_kernel", "real"))
@@ -223,7 +223,7 @@ def _stft_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec
 
 def _stft_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
     x = one_input(inputs)
-    _, _, _, frames, channels = _stft_parts(x, config)
+    _, _, _, frames, channels = stft_parts(x, config)
     return size((frames, channels)) * sum(w.size for w in _stft_weights(inputs, config))
 
 

@@ -309,7 +309,7 @@ class _Writer:
             return [f"{out} = {call(x)}"]
         if t == "Activation":  # a function without a module (exponential)
             return [f"{out} = {act(x)}"]
-        if t == "LayerNormalization":
+        if t in ("LayerNormalization", "RMSNormalization"):  # trailing axes (torch rule)
             expr = call(x) if rank <= 2 else f"{call(_last(x))}.movedim(-1, 1)"
             return [f"{out} = {expr}"]
         if t == "UnitNormalization":
@@ -318,7 +318,7 @@ class _Writer:
                     ".clamp_min(1e-12))"]
         if t == "Embedding":
             return [f"{out} = {call(f'{x}.long()')}.movedim(-1, 1)"]
-        if t in ("SimpleRNN", "LSTM", "GRU"):
+        if t in ("SimpleRNN", "LSTM", "GRU", "RNN"):  # RNN(cell): its config has these too
             seq = _last(x) + (".flip(1)" if cfg.get("go_backwards") else "")
             lines = [f"{out}, _ = {call(seq)}"]
             lines.append(f"{out} = {out}.movedim(-1, 1)" if cfg["return_sequences"]
@@ -467,11 +467,12 @@ class _Writer:
         return expr
 
     def _bidirectional(self, n: str, x: str, cfg: dict[str, Any], call: Any) -> list[str]:
-        from paramlab.core.catalogue.recurrent import nested
+        from paramlab.core.catalogue.recurrent import WRAPPED_DEFAULT, nested, rnn_cells
 
-        _, inner, _ = nested(cfg, "LSTM")
+        _, inner, cls = nested(cfg, WRAPPED_DEFAULT["Bidirectional"])
         out = self.var[n]
-        units = inner["units"]
+        # Bidirectional(RNN(cell)): the units of its (single, as the torch rule requires) cell
+        units = rnn_cells(inner)[-1].config["units"] if cls == "RNN" else inner["units"]
         lines = [f"{out}, _ = {call(_last(x))}"]
         if inner["return_sequences"]:
             fwd, bwd = f"{out}[..., :{units}]", f"{out}[..., {units}:]"

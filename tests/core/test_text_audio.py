@@ -94,3 +94,26 @@ def test_pytorch_convention_names_why_there_is_no_module(class_name):
         class_name, (None, 4))
     mapping = spec.torch((shape,), spec.resolve_config({}))
     assert mapping.unsupported and "ParamLab knows no" not in mapping.unsupported
+
+
+def test_shape_derivations_a_student_reads():
+    """The steps behind Keras's shapes in hb_text_audio.json: MelSpectrogram's frames
+    (16000 + 512 + 1) // 512 = 32; STFTSpectrogram's valid frames ⌊(1000 − 64)/32⌋ + 1 = 30
+    and 33 bins, doubled in stft mode, times 2 channels = 132."""
+    from paramlab.core.shape_formula import shape_steps
+
+    mel = get_spec("MelSpectrogram")
+    assert shape_steps("MelSpectrogram", [(None, 16000)], mel.resolve_config({}),
+                       (None, 128, 32)) == ("mel bins = num_mel_bins = 128",
+                                            "frames: (16000 + 512 + 1) // 512 = 32",
+                                            "output shape (None, 128, 32)")
+    stft = get_spec("STFTSpectrogram")
+    config = stft.resolve_config({"mode": "stft", "frame_length": 64, "frame_step": 32})
+    assert shape_steps("STFTSpectrogram", [(None, 1000, 2)], config, (None, 30, 132))[:3] == (
+        "frames: ⌊(1000 − 64)/32⌋ + 1 = 30", "bins = 64 // 2 + 1, ×2 (mode='stft') = 66",
+        "features = bins·channels = 66·2 = 132")
+    lookup = get_spec("IntegerLookup")
+    config = lookup.resolve_config({"output_mode": "count", "max_tokens": 20,
+                                    "pad_to_max_tokens": True})
+    assert shape_steps("IntegerLookup", [(None, 4)], config, (None, 20))[0] == (
+        "output_mode='count': last axis = max_tokens = 20 (pad_to_max_tokens)")

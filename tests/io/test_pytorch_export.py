@@ -18,6 +18,7 @@ ParamLab's minus the (Keras) count of the placeholder layers.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
@@ -65,6 +66,25 @@ EXPECTED_UNSUPPORTED = {
         f"conv{r}d_1": "channels_first" for r in (1, 2, 3)},
     "keras:hb_zero_padding1d": {"zero_padding1d_1": "channels_first",
                                 "conv1d_1": "channels_first"},
+    # cat2's layers: RNN over unlike cells or with return_state, a cell frozen alone; no
+    # module for SpectralNormalization, an untied ReversibleEmbedding, RMSNormalization off
+    # the trailing axes, lookups, text and audio preprocessing; the export does not write
+    # ReversibleEmbedding's reverse call
+    "keras:hb_rnn_cell": {n: "no single nn.RNN/LSTM/GRU" for n in (
+        "rnn_lstm", "rnn_list", "bi_lstm_cell", "rnn_stacked", "rnn_two_lstm",
+        "rnn_cell_frozen")},
+    "keras:hb_rnn_cell_seq": {"rnn_seq_stack": "unlike cells"},
+    "keras:hb_norm_embed": {
+        "remb": "reverse call", "remb_untied": "tie_weights=False", "rms_axes": "axes [1, 2]",
+        "rms_mid": "axis -2", **{n: "spectral_norm" for n in ("sn_emb", "sn_conv", "sn_frozen",
+                                                               "sn_dense")}},
+    "keras:hb_norm_embed_seq": {"remb_seq": "tie_weights=False", "sn_seq": "spectral_norm"},
+    "keras:hb_text_audio": {n: "preprocessing" for n in (
+        "il_int", "sl_int", "tv_int", "il_mh", "il_oh", "il_pad", "il_tfidf", "sl_oh", "sl_inv",
+        "sl_unk", "tv_ragged", "tv_mh", "tv_cnt", "tv_tfidf", "tv_nosplit", "mel", "mel2",
+        "stft_log", "stft_stft", "stft_real", "stft_imag", "stft_frozen", "stft_stream")},
+    "keras:hb_text_audio_seq": {"tv_seq": "preprocessing"},
+    "keras:hb_text_rank1": {n: "preprocessing" for n in ("tv_mh0", "tv_nosplit_mh", "sl_doc")},
 }
 META = {"example:vgg16", "keras:VGG16"}
 
@@ -86,7 +106,9 @@ def _case(key: str, path: Path, tmp: Path) -> dict:
     target.write_text(export.source, encoding="utf-8")
     return {
         "key": key, "file": str(target), "cls": export.class_name, "meta": key in META,
-        "inputs": [_channels_first(result.layers[n].output_shape) for n in input_nodes(graph)],
+        # an input of unknown length (hb_text_audio's stream) runs 16 steps long
+        "inputs": [[16 if d is None else d for d in _channels_first(
+            result.layers[n].output_shape)] for n in input_nodes(graph)],
         "want": {"parameters": summary.total - missing,
                  "trainable": summary.trainable - sum(
                      r.trainable for r in summary.rows if r.name in placeholders),
@@ -339,3 +361,38 @@ def test_resizing_becomes_upsample_where_the_results_are_equal(config: dict,
         assert [u.name for u in export.unsupported] == ["resize"]
     else:
         assert f"self.resize = {module}" in export.source and not export.unsupported
+
+
+def test_generic_rnn_cells_export_as_torch_recurrent_modules(tmp_path) -> None:
+    """RNN(LSTMCell(5), go_backwards), RNN([GRUCell(3)] * 2) and Bidirectional(RNN(
+    SimpleRNNCell(2))), then RMSNormalization, as nn.LSTM, nn.GRU(num_layers=2), nn.RNN(
+    bidirectional=True) and nn.RMSNorm: torch itself counts what the PyTorch convention
+    counts (nn.LSTM(4, 5) 200, nn.GRU(5, 3, num_layers=2) 54 + 63, nn.RNN(3, 2,
+    bidirectional=True) 2·(6 + 4 + 4), nn.RMSNorm(4) 4: 414) and the forward pass gives
+    the Keras output (None, 4)."""
+    torch = pytest.importorskip("torch")
+    g = LayerGraph("rnn_cells")
+    x = g.add_layer("InputLayer", "x", {"shape": [7, 4]})
+    layers = [
+        g.add_layer("RNN", "a", {"cell": {"class_name": "LSTMCell", "config": {"units": 5}},
+                                 "return_sequences": True, "go_backwards": True}),
+        g.add_layer("RNN", "b", {"cell": [{"class_name": "GRUCell", "config": {"units": 3}}] * 2,
+                                 "return_sequences": True}),
+        g.add_layer("Bidirectional", "c", {"layer": {"class_name": "RNN", "config": {
+            "cell": {"class_name": "SimpleRNNCell", "config": {"units": 2}}}}}),
+        g.add_layer("RMSNormalization", "d")]
+    for src, dst in zip([x] + layers, layers):
+        g.connect(src, dst)
+    result = propagate(g)
+    export = to_pytorch_code(g, result)
+    assert export.unsupported == ()
+    path = tmp_path / "rnn_cells.py"
+    path.write_text(export.source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("rnn_cells", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = getattr(module, export.class_name)()
+    assert sum(p.numel() for p in net.parameters()) == 414 == summarize(
+        g, result, convention="pytorch").total
+    with torch.no_grad():
+        assert tuple(net(torch.zeros(1, 4, 7)).shape) == (1, 4)
