@@ -29,7 +29,7 @@ outputs (every call of a shared layer; a nested model's output layer only).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -336,6 +336,12 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     layers = result.layers
     result_of = layers.getter() if isinstance(layers, LayerResults) else layers.__getitem__
     raw = graph.raw
+    if not connections and (previous is None or not previous.connections):
+        rows = _plain_rows(graph, order, result_of, torch)
+        if rows is not None:
+            return Summary(graph.name, rows, sum(map(_TRAINABLE, rows)),
+                           sum(map(_NON_TRAINABLE, rows)), False, convention,
+                           sum(map(_BUFFERS, rows)), None, None, False)
     expand_key: Any = (expand_groups if isinstance(expand_groups, bool)
                        else frozenset(expand_groups))
     key_of_state = (graph.token, graph.structure_version, expand_key, convention,
@@ -503,6 +509,24 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     return Summary(graph.name, row_tuple, sum(map(_TRAINABLE, rows)),
                    sum(map(_NON_TRAINABLE, rows)), connections and _is_chain(rows), convention,
                    sum(map(_BUFFERS, rows)), top_level, new_basis, connections)
+
+
+def _plain_rows(graph: LayerGraph, order: Sequence[str],
+                result_of: Callable[[str], LayerResult],
+                torch: bool) -> tuple[SummaryRow, ...] | None:
+    """The rows of a model without nested models or shared layers (every
+    keras.applications model), for a summary without inputs: one row per layer, in
+    ``order``, as the general path builds them, without the row bookkeeping that only
+    nested models, shared calls, "Connected to" and the next incremental summary need.
+    ``None`` as soon as a layer belongs to a nested model or shares weights."""
+    raw = graph.raw
+    rows = []
+    for n in order:
+        d = raw(n)
+        if d.get("group") is not None or d.get("shared_with") is not None:
+            return None
+        rows.append(_one_layer_row(d, n, (n,), result_of(n), (), (), torch, graph))
+    return tuple(rows)
 
 
 _TRAINABLE = attrgetter("trainable")
