@@ -67,15 +67,14 @@ EXPECTED_UNSUPPORTED = {
     "keras:hb_zero_padding1d": {"zero_padding1d_1": "channels_first",
                                 "conv1d_1": "channels_first"},
     # cat2's layers: RNN over unlike cells or with return_state, a cell frozen alone; no
-    # module for SpectralNormalization, an untied ReversibleEmbedding, RMSNormalization off
-    # the trailing axes, lookups, text and audio preprocessing; the export does not write
-    # ReversibleEmbedding's reverse call
+    # module for an untied ReversibleEmbedding, RMSNormalization off the trailing axes,
+    # lookups, text and audio preprocessing; the export does not write SpectralNormalization
     "keras:hb_rnn_cell": {n: "no single nn.RNN/LSTM/GRU" for n in (
         "rnn_lstm", "rnn_list", "bi_lstm_cell", "rnn_stacked", "rnn_two_lstm",
         "rnn_cell_frozen")},
     "keras:hb_rnn_cell_seq": {"rnn_seq_stack": "unlike cells"},
     "keras:hb_norm_embed": {
-        "remb": "reverse call", "remb_untied": "tie_weights=False", "rms_axes": "axes [1, 2]",
+        "remb_untied": "tie_weights=False", "rms_axes": "axes [1, 2]",
         "rms_mid": "axis -2", **{n: "spectral_norm" for n in ("sn_emb", "sn_conv", "sn_frozen",
                                                                "sn_dense")}},
     "keras:hb_norm_embed_seq": {"remb_seq": "tie_weights=False", "sn_seq": "spectral_norm"},
@@ -399,3 +398,34 @@ def test_generic_rnn_cells_export_as_torch_recurrent_modules(tmp_path) -> None:
         g, result, convention="pytorch").total
     with torch.no_grad():
         assert tuple(net(torch.zeros(1, 4, 7)).shape) == (1, 4)
+
+
+def test_tied_reversible_embedding_exports_both_calls(tmp_path) -> None:
+    """ReversibleEmbedding(50, 8) called on 10 token ids, then RMSNormalization, then again
+    with reverse=True: one nn.Embedding(50, 8) (400 parameters, as Keras counts them; plus
+    nn.RMSNorm(8)'s 8), whose weight transposed gives the logits, (1, 50, 10)
+    channels-first for Keras's (None, 10, 50)."""
+    torch = pytest.importorskip("torch")
+    g = LayerGraph("tied")
+    x = g.add_layer("InputLayer", "tok", {"shape": [10]})
+    emb = g.add_layer("ReversibleEmbedding", "remb", {"input_dim": 50, "output_dim": 8})
+    rms = g.add_layer("RMSNormalization", "rms")
+    back = g.add_layer("ReversibleEmbedding", "remb_call1",
+                       {"input_dim": 50, "output_dim": 8, "reverse": True}, shared_with=emb)
+    g.connect(x, emb)
+    g.connect(emb, rms)
+    g.connect(rms, back)
+    result = propagate(g)
+    assert result.layers[back].output_shape == (None, 10, 50) and result.total == 408
+    export = to_pytorch_code(g, result)
+    assert export.unsupported == ()
+    assert ".weight.T)" in export.source
+    path = tmp_path / "tied.py"
+    path.write_text(export.source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("tied", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = getattr(module, export.class_name)()
+    assert sum(p.numel() for p in net.parameters()) == 408
+    with torch.no_grad():
+        assert tuple(net(torch.zeros(1, 10)).shape) == (1, 50, 10)
