@@ -365,6 +365,16 @@ def test_resizing_becomes_upsample_where_the_results_are_equal(config: dict,
         assert f"self.resize = {module}" in export.source and not export.unsupported
 
 
+def _instantiate(export, tmp_path: Path):
+    """The exported module, imported from a file and built (torch needed)."""
+    path = tmp_path / f"{export.class_name}.py"
+    path.write_text(export.source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(export.class_name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, export.class_name)()
+
+
 def test_generic_rnn_cells_export_as_torch_recurrent_modules(tmp_path) -> None:
     """RNN(LSTMCell(5), go_backwards), RNN([GRUCell(3)] * 2) and Bidirectional(RNN(
     SimpleRNNCell(2))), then RMSNormalization, as nn.LSTM, nn.GRU(num_layers=2), nn.RNN(
@@ -388,12 +398,7 @@ def test_generic_rnn_cells_export_as_torch_recurrent_modules(tmp_path) -> None:
     result = propagate(g)
     export = to_pytorch_code(g, result)
     assert export.unsupported == ()
-    path = tmp_path / "rnn_cells.py"
-    path.write_text(export.source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("rnn_cells", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    net = getattr(module, export.class_name)()
+    net = _instantiate(export, tmp_path)
     assert sum(p.numel() for p in net.parameters()) == 414 == summarize(
         g, result, convention="pytorch").total
     with torch.no_grad():
@@ -420,12 +425,7 @@ def test_tied_reversible_embedding_exports_both_calls(tmp_path) -> None:
     export = to_pytorch_code(g, result)
     assert export.unsupported == ()
     assert ".weight.T)" in export.source
-    path = tmp_path / "tied.py"
-    path.write_text(export.source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("tied", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    net = getattr(module, export.class_name)()
+    net = _instantiate(export, tmp_path)
     assert sum(p.numel() for p in net.parameters()) == 408
     with torch.no_grad():
         assert tuple(net(torch.zeros(1, 10)).shape) == (1, 50, 10)
