@@ -561,21 +561,58 @@ def _generic_rnn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     return _one(module, f"RNN({type_name}Cell): {_RNN_NOTES[type_name]}")
 
 
+def _cudnn_config(config: Config) -> dict[str, Any]:
+    """A CuDNNLSTM / CuDNNGRU config as the plain layer's: cuDNN's fixed tanh and sigmoid,
+    biases, and GRU's reset-after form (Keras 2 cudnn_recurrent.py)."""
+    return {**config, "activation": "tanh", "recurrent_activation": "sigmoid",
+            "use_bias": True, "reset_after": True}
+
+
+def _plain_part(part: tuple[Any, dict[str, Any], str]) -> tuple[Any, dict[str, Any], str] | str:
+    """A Bidirectional's wrapped layer ``(spec, config, type)`` as the plain SimpleRNN / LSTM
+    / GRU it equals (RNN over one cell, CuDNN layers), or why it has none."""
+    from paramlab.core.catalogue.recurrent import CUDNN
+
+    _, cfg, type_name = part
+    if type_name in CUDNN:
+        return None, _cudnn_config(cfg), CUDNN[type_name]
+    if type_name != "RNN":
+        return part
+    plain = _cells_as_layer(cfg)
+    if isinstance(plain, str):
+        return plain
+    if plain[2] != 1:
+        return ("Bidirectional(RNN) over stacked cells: nn.RNN/LSTM/GRU with "
+                "bidirectional=True interleaves the directions per layer")
+    return None, plain[1], plain[0]
+
+
+_CUDNN_NOTE = "exact match: {}'s flat bias is bias_ih and bias_hh (cuDNN's own layout)"
+
+
+def _cudnn_rule(type_name: str) -> TorchRule:
+    from paramlab.core.catalogue.recurrent import CUDNN
+
+    base = CUDNN[type_name]
+
+    def rule(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        module = _rnn_module(base, _channels(one_input(inputs), type_name),
+                             _cudnn_config(config))
+        if isinstance(module, str):
+            return _unsupported(module)
+        return _one(module, _CUDNN_NOTE.format(type_name))
+    return rule
+
+
 def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     from paramlab.core.catalogue.recurrent import _bidirectional_parts
 
-    fwd, bwd = _bidirectional_parts(config)
-    if fwd[2] == "RNN" and bwd[2] == "RNN":  # Bidirectional(RNN(cell)): as the plain layer
-        parts = [_cells_as_layer(part[1]) for part in (fwd, bwd)]
-        for part in parts:
-            if isinstance(part, str):
-                return _unsupported(part)
-            if part[2] != 1:
-                return _unsupported("Bidirectional(RNN) over stacked cells: nn.RNN/LSTM/GRU "
-                                    "with bidirectional=True interleaves the directions "
-                                    "per layer")
-        (ftype, fcfg, _), (btype, bcfg, _) = parts  # type: ignore[misc]
-        fwd, bwd = (None, fcfg, ftype), (None, bcfg, btype)  # as _bidirectional_parts gives
+    originals = _bidirectional_parts(config)
+    parts = [_plain_part(part) for part in originals]
+    for part in parts:
+        if isinstance(part, str):
+            return _unsupported(part)
+    fwd, bwd = parts  # type: ignore[misc]
     if fwd[2] not in _RNN_CLASS:
         return _unsupported(f"Bidirectional({fwd[2]}): no PyTorch recurrent module")
     if config["merge_mode"] is None:
@@ -590,7 +627,9 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     module = _rnn_module(fwd[2], features, fwd[1], bidirectional=True)
     if isinstance(module, str):
         return _unsupported(module)
-    return _one(module, _RNN_NOTES[fwd[2]] + "; bidirectional=True holds both directions")
+    note = (_CUDNN_NOTE.format(originals[0][2]) if originals[0][2] != fwd[2] and
+            originals[0][2] != "RNN" else _RNN_NOTES[fwd[2]])
+    return _one(module, note + "; bidirectional=True holds both directions")
 
 
 def _spectral(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
@@ -809,6 +848,8 @@ def _rules() -> dict[str, TorchRule]:
         rules[f"ConvLSTM{rank}D"] = _none("PyTorch has no convolutional LSTM module")
     for name in ("SimpleRNN", "LSTM", "GRU"):
         rules[name] = _rnn_rule(name)
+    for name in ("CuDNNLSTM", "CuDNNGRU"):
+        rules[name] = _cudnn_rule(name)
     for name, transform in IDENTITY_AT_INFERENCE.items():
         rules[name] = _functional(
             f"identity at inference; for training, torchvision.transforms.v2.{transform} in "

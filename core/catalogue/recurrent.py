@@ -51,7 +51,8 @@ from paramlab.core.spec import Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec
 
 _GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
-RNN_TYPES = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+RNN_TYPES = ("SimpleRNN", "LSTM", "GRU", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D",
+             "ConvLSTM2D", "ConvLSTM3D")
 
 
 def _sequence_fields() -> tuple[FieldSpec, ...]:
@@ -68,9 +69,18 @@ def _sequence_fields() -> tuple[FieldSpec, ...]:
     )
 
 
+#: Keras 2's cuDNN-only layers (``keras/layers/cudnn_recurrent.py``, also
+#: ``tf.compat.v1.keras.layers``) and the layer whose rules they share: no activation,
+#: dropout or use_bias arguments, and cuDNN's two bias vectors in one flat bias
+#: ``(2·g·units,)`` (CuDNNLSTM 8·units, CuDNNGRU 6·units).
+CUDNN = {"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
+
+
 def rnn_spec(type_name: str) -> LayerSpec:
-    """The spec of ``SimpleRNN``, ``LSTM`` or ``GRU``."""
-    gates = _GATES[type_name]
+    """The spec of ``SimpleRNN``, ``LSTM``, ``GRU``, ``CuDNNLSTM`` or ``CuDNNGRU``."""
+    cudnn = type_name in CUDNN
+    base = CUDNN.get(type_name, type_name)
+    gates = _GATES[base]
 
     def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         x = ranked_input(inputs, 3, type_name)
@@ -83,7 +93,9 @@ def rnn_spec(type_name: str) -> LayerSpec:
         units = config["units"]
         w = [WeightSpec("kernel", (features, gates * units)),
              WeightSpec("recurrent_kernel", (units, gates * units))]
-        if config["use_bias"]:
+        if cudnn:  # bias_ih and bias_hh of every gate, in one vector
+            w.append(WeightSpec("bias", (2 * gates * units,)))
+        elif config["use_bias"]:
             if type_name == "GRU" and config["reset_after"]:
                 w.append(WeightSpec("bias", (2, gates * units)))
             else:
@@ -94,10 +106,26 @@ def rnn_spec(type_name: str) -> LayerSpec:
         x, units = inputs[0], config["units"]
         return size(x[1:2]) * gates * units * (size(x[-1:]) + units)
 
+    n_states = 2 if base == "LSTM" else 1
+
+    def states(inputs: tuple[Shape, ...], config: Config, out: Shape) -> tuple[Shape, ...]:
+        return ((None, config["units"]),) * n_states if config["return_state"] else ()
+
     fields: tuple[FieldSpec, ...] = (
-        int_field("units", 32, doc="Size of the output and of the state."),
-        activation_field("tanh"),
-    )
+        int_field("units", 32, doc="Size of the output and of the state."),)
+    if cudnn:
+        fields += tuple(f for f in _sequence_fields() if f.name not in (
+            "unroll", "dropout", "recurrent_dropout"))
+        if base == "LSTM":
+            fields += (bool_field("unit_forget_bias", True,
+                                  doc="Initialise the forget gate's bias to 1."),)
+        return LayerSpec(
+            type_name, "Recurrent", fields, output_shape, weights, macs=macs,
+            extra_outputs=states,
+            doc=f"Keras 2's GPU-only {base} (cuDNN): tanh and sigmoid, two bias vectors. "
+                f"Parameters: (features + units + 2)·{gates}·units — a kernel, a recurrent "
+                f"kernel and a bias of 2·{gates}·units.")
+    fields += (activation_field("tanh"),)
     if gates > 1:
         fields += (FieldSpec("recurrent_activation", FieldKind.STR, "sigmoid",
                              choices=activation_field().choices, optional=True,
@@ -112,10 +140,6 @@ def rnn_spec(type_name: str) -> LayerSpec:
                                   "and cuDNN default): two bias vectors, (2, 3·units)."),)
     g = {1: "", 3: "3·", 4: "4·"}[gates]
     bias = "2·3·units (reset_after) or 3·units" if type_name == "GRU" else f"{g}units"
-    n_states = 2 if type_name == "LSTM" else 1
-
-    def states(inputs: tuple[Shape, ...], config: Config, out: Shape) -> tuple[Shape, ...]:
-        return ((None, config["units"]),) * n_states if config["return_state"] else ()
 
     return LayerSpec(
         type_name, "Recurrent", fields, output_shape, weights, macs=macs, extra_outputs=states,
@@ -503,7 +527,8 @@ def _time_distributed_macs(inputs: tuple[Shape, ...], out: Shape, config: Config
     return size(x[1:2]) * spec.macs((step,), spec.output_shape((step,), cfg), cfg)
 
 
-SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU")) + (_generic_rnn_spec(),) \
+SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU", *CUDNN)) \
+    + (_generic_rnn_spec(),) \
     + tuple(conv_lstm_spec(r) for r in (1, 2, 3)) + (
     LayerSpec(
         "Bidirectional", "Recurrent",

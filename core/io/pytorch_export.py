@@ -325,7 +325,7 @@ class _Writer:
             if cap:
                 logits = f"torch.tanh({logits} / {cap!r}) * {cap!r}"
             return [f"{out} = {logits}" + (".movedim(-1, 1)" if rank >= 3 else "")]
-        if t in ("SimpleRNN", "LSTM", "GRU", "RNN"):  # RNN(cell): its config has these too
+        if t in ("SimpleRNN", "LSTM", "GRU", "RNN", "CuDNNLSTM", "CuDNNGRU"):  # same keys
             seq = _last(x) + (".flip(1)" if cfg.get("go_backwards") else "")
             lines = [f"{out}, _ = {call(seq)}"]
             lines.append(f"{out} = {out}.movedim(-1, 1)" if cfg["return_sequences"]

@@ -37,7 +37,7 @@ _SPECIAL: dict[str, tuple] = {
     "Permute": ((None, 12, 8),),
     "SimpleRNN": ((None, 10, 8),), "LSTM": ((None, 10, 8),), "GRU": ((None, 10, 8),),
     "Bidirectional": ((None, 10, 8),), "TimeDistributed": ((None, 10, 8),),
-    "RNN": ((None, 10, 8),),
+    "RNN": ((None, 10, 8),), "CuDNNLSTM": ((None, 10, 8),), "CuDNNGRU": ((None, 10, 8),),
     "MelSpectrogram": ((None, 16000),), "STFTSpectrogram": ((None, 1000, 2),),
     "ConvLSTM1D": ((None, 5, 16, 8),), "ConvLSTM2D": ((None, 5, 16, 16, 8),),
     "ConvLSTM3D": ((None, 5, 8, 8, 8, 4),),
