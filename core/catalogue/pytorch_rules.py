@@ -52,6 +52,7 @@ The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) a
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import Any
@@ -329,8 +330,7 @@ def _reversible_embedding(inputs: tuple[Shape, ...], config: Config) -> TorchMap
     if mapping.unsupported:
         return mapping
     note = "the reverse call is x @ weight.T (tied weights), no module of its own"
-    return TorchMapping(mapping.modules, None, f"{mapping.note}; {note}" if mapping.note
-                        else note)
+    return _one(mapping.modules[0], f"{mapping.note}; {note}" if mapping.note else note)
 
 
 def _conv_padding(config: Config, rank: int) -> dict[str, Any]:
@@ -593,6 +593,39 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     return _one(module, _RNN_NOTES[fwd[2]] + "; bidirectional=True holds both directions")
 
 
+def _spectral(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+    """``torch.nn.utils.parametrizations.spectral_norm(module)`` (torch/nn/utils/
+    parametrizations.py, ``_SpectralNorm``): the module's ``weight`` becomes
+    ``parametrizations.weight.original`` (listed after its other parameters) and buffers
+    ``_u (h,)``, ``_v (weight elements / h,)`` hold the power iteration, h = the weight's
+    axis 0 (axis 1 for a transposed convolution). Keras keeps only ``vector_u`` and as a
+    non-trainable weight."""
+    from paramlab.core.catalogue.norm import _spectral_parts
+
+    spec, cfg, ins, _ = _spectral_parts(inputs, config)
+    inner = spec.torch(ins, cfg) if spec.torch is not None else None
+    if inner is None or inner.unsupported or len(inner.modules) != 1:
+        return _unsupported(f"SpectralNormalization({spec.type}): "
+                            f"{inner.unsupported if inner else 'no PyTorch module'}"
+                            if inner is None or inner.unsupported else
+                            f"SpectralNormalization({spec.type}): several modules")
+    m = inner.modules[0]
+    weight = next((t for t in m.parameters if t.name == "weight"), None)
+    if weight is None:
+        return _unsupported(f"SpectralNormalization({spec.type}): no weight to normalise")
+    h = weight.shape[1 if "Transpose" in m.cls else 0]
+    others = tuple(t for t in m.parameters if t.name != "weight")
+    # memoised builders: propagation compares results, and modules compare by identity
+    module = _module(m.cls, *m.args, params=others + (TorchTensor(
+        "parametrizations.weight.original", weight.shape, weight.requires_grad),),
+        buffers=m.buffers + (TorchTensor("parametrizations.weight.0._u", (h,)),
+                             TorchTensor("parametrizations.weight.0._v",
+                                         (math.prod(weight.shape) // h,))), **dict(m.kwargs))
+    note = (f"nn.utils.parametrizations.spectral_norm(nn.{m.cls}(...)): u and v are "
+            f"buffers; Keras keeps vector_u as a non-trainable weight")
+    return _one(module, f"{inner.note}; {note}" if inner.note else note)
+
+
 def _time_distributed(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     from paramlab.core.catalogue.recurrent import _inner_input, _wrapped
 
@@ -741,6 +774,7 @@ def _rules() -> dict[str, TorchRule]:
         "GroupNormalization": _gn,
         "UnitNormalization": _functional("nn.functional.normalize in forward()"),
         "RMSNormalization": _rms,
+        "SpectralNormalization": _spectral,
         "ReversibleEmbedding": _reversible_embedding,
         "Bidirectional": _bidirectional,
         "RNN": _generic_rnn,
@@ -817,8 +851,6 @@ _UNSUPPORTED = {
     "MelSpectrogram": "torchaudio.transforms.MelSpectrogram, not torch.nn (0 parameters)",
     "STFTSpectrogram": "no torch.nn module: torch.stft is a function with fixed kernels; "
                        "Keras's trainable kernels would be nn.Conv1d weights",
-    "SpectralNormalization": "no torch.nn module: torch.nn.utils.parametrizations."
-                             "spectral_norm wraps the module and keeps u, v as buffers",
 }
 
 RULES = _rules()

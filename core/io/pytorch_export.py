@@ -316,8 +316,15 @@ class _Writer:
             dims = tuple(torch_dim(a, rank) for a in cfg["axis"])
             return [f"{out} = {x} / torch.sqrt(({x} * {x}).sum(dim={dims!r}, keepdim=True)"
                     ".clamp_min(1e-12))"]
-        if t == "Embedding":
+        if t == "Embedding" or (t == "ReversibleEmbedding" and not cfg.get("reverse")):
             return [f"{out} = {call(f'{x}.long()')}.movedim(-1, 1)"]
+        if t == "ReversibleEmbedding":  # reverse=True: logits with the tied embeddings
+            logits = (f"torch.matmul({_last(x) if rank >= 3 else x}, "
+                      f"self.{self._attribute(owner, mapping)}.weight.T)")
+            cap = cfg.get("logit_soft_cap")
+            if cap:
+                logits = f"torch.tanh({logits} / {cap!r}) * {cap!r}"
+            return [f"{out} = {logits}" + (".movedim(-1, 1)" if rank >= 3 else "")]
         if t in ("SimpleRNN", "LSTM", "GRU", "RNN"):  # RNN(cell): its config has these too
             seq = _last(x) + (".flip(1)" if cfg.get("go_backwards") else "")
             lines = [f"{out}, _ = {call(seq)}"]

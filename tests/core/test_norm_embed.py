@@ -60,7 +60,30 @@ def test_rms_normalization_scale_follows_keras_raw_axis_order():
 def test_spectral_normalization_weights(inner, shape, weights):
     r = run("SpectralNormalization", {"layer": inner}, shape)
     assert [(w.name, w.shape, w.trainable) for w in r.weights] == weights
-    assert not r.torch.equivalent and "spectral_norm" in r.torch.mapping.unsupported
+
+
+@pytest.mark.parametrize("inner, shape, params, buffers", [
+    ({"class_name": "Dense", "config": {"units": 5}}, (8,),
+     [("bias", (5,)), ("parametrizations.weight.original", (5, 8))], [(5,), (8,)]),
+    ({"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": 3}}, (8, 8, 3),
+     [("bias", (4,)), ("parametrizations.weight.original", (4, 3, 3, 3))], [(4,), (27,)]),
+    ({"class_name": "Embedding", "config": {"input_dim": 20, "output_dim": 6}}, (10,),
+     [("parametrizations.weight.original", (20, 6))], [(20,), (6,)]),
+    ({"class_name": "Conv2DTranspose", "config": {"filters": 4, "kernel_size": 3}},
+     (8, 8, 3), [("bias", (4,)), ("parametrizations.weight.original", (3, 4, 3, 3))],
+     [(4,), (27,)]),
+])
+def test_spectral_normalization_pytorch_is_spectral_norm(inner, shape, params, buffers):
+    """Printed by torch 2.13.0 for ``torch.nn.utils.parametrizations.spectral_norm`` of
+    nn.Linear(8, 5), nn.Conv2d(3, 4, 3), nn.Embedding(20, 6), nn.ConvTranspose2d(3, 4, 3):
+    named_parameters and named_buffers (``parametrizations.weight.0._u`` and ``_v``)."""
+    r = run("SpectralNormalization", {"layer": inner}, shape)
+    mapping = r.torch.mapping
+    assert r.torch.equivalent
+    assert [(t.name, t.shape) for t in mapping.parameters] == params
+    assert [(t.name, t.shape) for t in mapping.buffers] == [
+        (f"parametrizations.weight.0._{k}", s) for k, s in zip("uv", buffers)]
+    assert "u and v are buffers" in mapping.note
 
 
 def test_spectral_normalization_needs_a_kernel():
