@@ -336,7 +336,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     layers = result.layers
     result_of = layers.getter() if isinstance(layers, LayerResults) else layers.__getitem__
     raw = graph.raw
-    if not connections and (previous is None or not previous.connections):
+    if not connections and not graph.groups and (previous is None or not previous.connections):
         rows = _plain_rows(graph, order, result_of, torch)
         if rows is not None:
             return Summary(graph.name, rows, sum(map(_TRAINABLE, rows)),
