@@ -88,6 +88,11 @@ def _strip_result(line: str) -> str:
     return head if sep else line
 
 
+def _embedding_steps(x: Shape, c: Mapping[str, Any]) -> list[str]:
+    return [(f"each of the {x[-1] if len(x) > 1 else '?'} indices → a vector of "
+             f"output_dim = {c['output_dim']}")]
+
+
 def _steps(t: str, ins: list[Shape], c: Mapping[str, Any], out: Shape) -> list[str]:
     x = ins[0]
     rank = len(x) - 2
@@ -138,8 +143,7 @@ def _steps(t: str, ins: list[Shape], c: Mapping[str, Any], out: Shape) -> list[s
     if t.startswith("Global") and "Pooling" in t:
         return [f"the {rank} spatial axes are reduced; channels = {x[-1]}"]
     if t == "Embedding":
-        return [f"each of the {x[-1] if len(x) > 1 else '?'} indices → a vector of "
-                f"output_dim = {c['output_dim']}"]
+        return _embedding_steps(x, c)
     if t in ("SimpleRNN", "LSTM", "GRU", "RNN"):
         units = f"units = {c['units']}" if t != "RNN" else f"the last cell's units = {out[-1]}"
         if c.get("return_sequences"):
@@ -150,18 +154,18 @@ def _steps(t: str, ins: list[Shape], c: Mapping[str, Any], out: Shape) -> list[s
         if mode == "int":
             if t == "TextVectorization":
                 return [f"output_mode='int': output_sequence_length = {out[1]} tokens" if
-                        out[1] is not None else "output_mode='int', no "
-                        "output_sequence_length: as long as the longest text, None"]
+                        out[1] is not None else ("output_mode='int', no "
+                                                 "output_sequence_length: as long as the "
+                                                 "longest text, None")]
             return ["output_mode='int': one index per token, shape unchanged"]
         depth = (f"max_tokens = {out[-1]} (pad_to_max_tokens)" if c.get("pad_to_max_tokens")
                  else f"the vocabulary's size = {out[-1]}")
         return [f"output_mode={mode!r}: last axis = {depth}"]
     if t == "ReversibleEmbedding":
         if c.get("reverse"):
-            return [f"reverse=True: last axis output_dim = {x[-1]} → input_dim = {out[-1]} "
-                    "logits"]
-        return [f"each of the {x[-1] if len(x) > 1 else '?'} indices → a vector of "
-                f"output_dim = {c['output_dim']}"]
+            step = f"output_dim = {x[-1]} → input_dim = {out[-1]} logits"
+            return [f"reverse=True: last axis {step}"]
+        return _embedding_steps(x, c)
     if t == "MelSpectrogram":
         stride = c["sequence_stride"]
         frames = (f"({x[1]} + {stride} + 1) // {stride} = {out[2]}" if x[1] is not None

@@ -180,7 +180,7 @@ def stft_parts(x: Shape, config: Config) -> tuple[int, int, int, int | None, Any
     frame_length // 2)."""
     frame = config["frame_length"]
     step = config["frame_step"] or frame // 2
-    fft = config["fft_length"] or 2 ** int(math.ceil(math.log2(frame)))
+    fft = config["fft_length"] or 2 ** math.ceil(math.log2(frame))
     if config["frame_step"] is not None and config["frame_step"] > frame:
         raise LayerError(f"STFTSpectrogram: frame_step ({step}) must not exceed frame_length "
                          f"({frame})")

@@ -20,7 +20,6 @@ import pytest
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.recurrent import cell_summary, nested_summary
-from paramlab.core.errors import LayerError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.propagate import propagate
 from paramlab.core.shape_formula import shape_steps

@@ -119,10 +119,10 @@ def rnn_cell() -> None:
                             return_state=True, name="rnn_stacked")(x)
     listed = L.RNN([L.GRUCell(2, reset_after=False), L.LSTMCell(3)], return_sequences=True,
                    name="rnn_list")(seq)
-    two_lstm, (h1, c1), (h2, c2) = L.RNN([L.LSTMCell(3), L.LSTMCell(4)], return_state=True,
+    two_lstm, (h1, c1), (_, c2) = L.RNN([L.LSTMCell(3), L.LSTMCell(4)], return_state=True,
                                          name="rnn_two_lstm")(x)
     bi = L.Bidirectional(L.RNN(L.GRUCell(4)), name="bi_gru_cell")(listed)
-    bi_out, fh, fc, bh, bc = L.Bidirectional(
+    bi_out, fh, _, _, bc = L.Bidirectional(
         L.RNN(L.LSTMCell(3), return_sequences=True, return_state=True), name="bi_lstm_cell")(x)
     # Frozen as users freeze a layer (the setter reaches the cell and its config); the
     # constructor's trainable=False leaves the cell trainable (see REFERENCE.md).
