@@ -84,6 +84,9 @@ def rnn_spec(type_name: str) -> LayerSpec:
 
     def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         x = ranked_input(inputs, 3, type_name)
+        if cudnn and config.get("time_major"):
+            raise LayerError(f"{type_name}(time_major=True) takes (steps, batch, features): "
+                             "not supported")
         if config["return_sequences"]:
             return (None, x[1], config["units"])
         return (None, config["units"])

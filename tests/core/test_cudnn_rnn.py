@@ -7,7 +7,9 @@ and one flat bias ``(2·g·units,)`` — cuDNN's input and recurrent biases — 
 So their counts equal PyTorch's nn.LSTM / nn.GRU exactly: tests/data/torch_conventions.json
 gives nn.LSTM(32, 24) 5,568, nn.GRU(32, 20) 3,240 and nn.LSTM(32, 24, bidirectional=True)
 11,136 (torch 2.13.0), and Keras 2's rule gives 32·96 + 24·96 + 192 = 5,568 and
-32·60 + 20·60 + 120 = 3,240.
+32·60 + 20·60 + 120 = 3,240. tests/data/keras2/hb_sequence_tf2.json (tf_keras 2.21, checked
+layer by layer by test_catalogue_reference and test_keras_import) holds real tf.keras figures
+for the same layers.
 """
 from __future__ import annotations
 
@@ -92,3 +94,12 @@ def test_return_state_gives_the_states():
         out = spec.output_shape(((None, None, 4),), config)
         assert (out, spec.extra_outputs(((None, None, 4),), config, out)) == (
             (None, None, 9), ((None, 9),) * n)
+
+
+def test_time_major_is_refused_in_one_line():
+    from paramlab.core.catalogue import get_spec
+    from paramlab.core.errors import LayerError
+
+    spec = get_spec("CuDNNLSTM")
+    with pytest.raises(LayerError, match="time_major=True"):
+        spec.output_shape(((None, 10, 4),), spec.resolve_config({"time_major": True}))

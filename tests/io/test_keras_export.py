@@ -191,6 +191,9 @@ def test_json_layer_entries_are_keras3_shaped():
 @pytest.mark.parametrize("path", REFERENCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_real_keras_rebuilds_the_exports_with_equal_counts(path, tmp_path):
     keras = pytest.importorskip("keras")
+    if path.stem == "hb_sequence_tf2":
+        pytest.xfail("Keras 3 has no CuDNNLSTM / CuDNNGRU (Keras 2 only): the export keeps "
+                     "their class names, and no Keras 3 layer has CuDNNLSTM's 8·units bias")
     graph = _graph(path)
     total = propagate(graph).total
     model = keras.models.model_from_json(to_keras_json(graph))
