@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 #: Keras 2 arguments that Keras 3 constructors refuse; dropped on export.
 KERAS2_ONLY = frozenset({"time_major", "renorm", "renorm_clipping", "renorm_momentum", "fused",
-                         "virtual_batch_size", "adjustment", "input_length"})
+                         "virtual_batch_size", "adjustment", "input_length",
+                         # tf.keras 2's random augmentation layers ("stateful", ...)
+                         "rng_type"})
 #: Keys ParamLab adds to a node's config that are not Keras arguments.
 PARAMLAB_KEYS = frozenset({"constant"})
 #: Module of the Keras 3 operations (``keras.ops``) the catalogue lists as "Operations".
