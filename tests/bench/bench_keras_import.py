@@ -21,7 +21,8 @@ same file (written once to a temporary folder):
   rounds down; the child times each call itself, the same way.
 
 The rounds alternate the measurements (json.loads, end to end, import, Keras) so that a
-change in the machine's load hits them alike; each figure is the median over the rounds.
+change in the machine's load hits them alike, each in-process one timed right after an
+untimed call of itself (warm); each figure is the median over the rounds.
 Targets (issue 11): end to end within 3x ``json.loads`` on every config that takes at least
 1 ms to parse, and at least 50x faster than Keras.
 """
@@ -164,11 +165,20 @@ class KerasChild:
 
 
 def alternating(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median seconds of each function, the functions taking turns round after round."""
+    """Median seconds of each function, the functions taking turns round after round.
+
+    Each in-process function runs once untimed right before its timed call: the figures are
+    warm, whatever ran before (the Keras child's call touches hundreds of MB; timed cold,
+    the ``json.loads`` after it was 10-20 % slower than in a run without Keras, which made
+    the ratio look better than it is)."""
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for key, fn in fns.items():
-            times[key].append(fn() if key in SELF_TIMED else median_time(fn, 1))
+            if key in SELF_TIMED:
+                times[key].append(fn())  # type: ignore[arg-type]
+            else:
+                fn()
+                times[key].append(median_time(fn, 1))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
