@@ -74,14 +74,20 @@ class PropertiesPanel(QScrollArea):
         self.trainable_check.setToolTip(
             "Unchecked freezes the layer: all its weights become non-trainable.")
 
+        # Every label wraps: one that does not (a multi-output shape list, the PyTorch
+        # counts line) widens the whole body past the dock, and every other line is cut.
         self.shape_label = QLabel()
+        self.shape_label.setWordWrap(True)
         self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
         self.formula_caption = QLabel("<i>How this count is derived</i>")
+        self.formula_caption.setWordWrap(True)
         self.formula_label = QLabel()
         self.formula_label.setFont(style.monospace_font())
         self.formula_label.setWordWrap(True)
         # MACs of one call, with the numbers substituted (core/mac_formula.py)
         self.macs_caption = QLabel("<i>Compute (MACs, batch 1; FLOPs = 2 × MACs)</i>")
+        self.macs_caption.setWordWrap(True)
         self.macs_label = QLabel()
         self.macs_label.setFont(style.monospace_font())
         self.macs_label.setWordWrap(True)
