@@ -134,6 +134,27 @@ def _color_degeneration_shape(inputs: tuple[Shape, ...], config: Config) -> Shap
     return x
 
 
+def _random_size_rule(axis: int, layer: str):
+    """tf.keras 2's RandomHeight (axis -3) / RandomWidth (-2), ``compute_output_shape``:
+    the stretched axis becomes unknown; the others stay."""
+    def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+        x = list(ranked_input(inputs, 4, layer))
+        x[axis] = None
+        return tuple(x)
+    return output_shape
+
+
+def _random_size(name: str, axis: int, what: str) -> LayerSpec:
+    return LayerSpec(
+        name, "Preprocessing",
+        (_factor(default=0.2, doc=f"Change of the {what} as a fraction: a number f (from -f "
+                                  "to f) or (lower, upper)."), _RESIZE_INTERPOLATION),
+        _random_size_rule(axis, name),
+        doc=f"tf.keras 2 only (Keras 3 removed it): stretches images to a random {what} "
+            f"during training, so the {what} becomes unknown (None). 0 parameters.",
+        fields_only=True)
+
+
 def _augmentation(name: str, fields: tuple[FieldSpec, ...], what: str,
                   rule=same_shape) -> LayerSpec:
     return LayerSpec(name, "Preprocessing", fields, rule,
@@ -286,4 +307,6 @@ SPECS = (
         _factor("threshold_factor", 0.0, doc="Threshold above which values are inverted."),
         _VALUE_RANGE),
         "inverts the values above a random threshold."),
+    _random_size("RandomHeight", -3, "height"),
+    _random_size("RandomWidth", -2, "width"),
 )

@@ -28,7 +28,7 @@ MODELS = ["hb_image_resize", "hb_image_resize_cf", "hb_zero_padding1d", "hb_adap
           "hb_adaptive_pooling_cf", "hb_augment", "hb_augment_cf", "hb_discretization",
           "hb_hashing"]
 #: The files tests/data/gen/k2_image_layers.py writes (tf.keras 2), each with its .h5.
-K2_MODELS = ["hb_image_tf2", "hb_preprocessing_tf2"]
+K2_MODELS = ["hb_image_tf2", "hb_preprocessing_tf2", "hb_random_size_tf2"]
 CASES = [("keras", n, ".json") for n in MODELS] + [
     ("keras2", n, suffix) for n in K2_MODELS for suffix in (".json", ".h5")]
 

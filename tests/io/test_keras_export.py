@@ -198,6 +198,9 @@ def test_real_keras_rebuilds_the_exports_with_equal_counts(path, tmp_path):
     if path.stem == "hb_sequence_tf2":
         pytest.xfail("Keras 3 has no CuDNNLSTM / CuDNNGRU (Keras 2 only): the export keeps "
                      "their class names, and no Keras 3 layer has CuDNNLSTM's 8·units bias")
+    if path.stem == "hb_random_size_tf2":
+        pytest.xfail("Keras 3 has no RandomHeight / RandomWidth (tf.keras 2 only): the export "
+                     "keeps their class names")
     graph = _graph(path)
     needs_tf = sorted({graph.raw(n)["type"] for n in graph.layer_ids()} & TF_ONLY_LAYERS)
     if needs_tf:

@@ -4,7 +4,7 @@ feature-preprocessing layers as legacy tf.keras 2 (tf_keras 2.21) saves them.
 Run with a Python that has tensorflow and tf_keras 2.21 (not ParamLab's venv; pytest never
 collects this file):
 
-    TF_USE_LEGACY_KERAS=1 python tests/data/gen/k2_image_layers.py [OUT_DIR]
+    TF_USE_LEGACY_KERAS=1 python tests/data/gen/k2_image_layers.py [OUT_DIR [NAME ...]]
 
 Same keys as the other ``keras2/`` files (tests/data/REFERENCE.md): ``config`` is
 ``json.loads(model.to_json())``, ``layers`` lists ``model.layers`` with tf.keras's output
@@ -63,7 +63,21 @@ def preprocessing_tf2() -> keras.Model:
     return keras.Model([values, ids, a, b, seq], outs, name="hb_preprocessing_tf2")
 
 
-MODELS = {"hb_image_tf2": image_tf2, "hb_preprocessing_tf2": preprocessing_tf2}
+def random_size_tf2() -> keras.Model:
+    """RandomHeight and RandomWidth (tf.keras 2 only; Keras 3 removed them): the axis they
+    stretch becomes unknown (None), which the layers after them must take."""
+    return keras.Sequential([
+        keras.Input((32, 30, 3)),
+        L.RandomHeight(0.2),
+        L.RandomWidth((-0.1, 0.3), interpolation="nearest"),
+        L.Conv2D(4, 3),
+        L.GlobalAveragePooling2D(),
+        L.Dense(2),
+    ], name="hb_random_size_tf2")
+
+
+MODELS = {"hb_image_tf2": image_tf2, "hb_preprocessing_tf2": preprocessing_tf2,
+          "hb_random_size_tf2": random_size_tf2}
 
 
 def _shape(shape) -> list:
@@ -107,6 +121,8 @@ def reference(name: str, model: keras.Model, h5: Path) -> dict:
 def main(argv: list[str]) -> None:
     out = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "keras2"
     for name, build in MODELS.items():
+        if argv[1:] and name not in argv[1:]:
+            continue
         keras.backend.clear_session()
         keras.utils.set_random_seed(1)
         model = build()
