@@ -416,6 +416,7 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
 
     inputs = graph.input_tensors  # (source, input index, source's output index)
     exposed: dict[str, list[GroupTensor]] = {}  # collapsed group -> the tensors it exposes
+    positions: dict[str, dict[tuple[str, int], tuple[int, int]]] = {}  # and where each sits
 
     def tensors_of(group: str) -> list[GroupTensor]:
         found = exposed.get(group)
@@ -427,7 +428,10 @@ def summarize(graph: LayerGraph, result: PropagationResult | None = None,
     def group_ref(group: str, src: str, tensor: int) -> str:
         """How Keras names output ``tensor`` of member ``src`` of a collapsed nested
         model: ``model[call][position]`` among the model's outputs."""
-        call, position = tensor_positions(tensors_of(group)).get((src, tensor), (0, tensor))
+        where = positions.get(group)
+        if where is None:
+            where = positions[group] = tensor_positions(tensors_of(group))
+        call, position = where.get((src, tensor), (0, tensor))
         return f"{group}[{call}][{position}]"
 
     def build(key: RowKey) -> SummaryRow:
@@ -623,13 +627,13 @@ def _layer_row(graph: LayerGraph, n: str, members: Sequence[str],
 
 def _group_row(graph: LayerGraph, group: str, members: Sequence[str],
                layers: Mapping[str, LayerResult], connected: tuple[str, ...],
-               keras_connected: tuple[str, ...], torch: bool = False,
-               tensors: Sequence[GroupTensor] | None = None) -> SummaryRow:
+               keras_connected: tuple[str, ...], torch: bool,
+               tensors: Sequence[GroupTensor]) -> SummaryRow:
+    """The row of collapsed nested model ``group``; ``tensors``: what it exposes
+    (``core.group_outputs.group_tensors``)."""
     meta = graph.groups.get(group, {})
     results = [(m, layers[m]) for m in members]
     trainable, non_trainable, buffers = _sum_counts(graph, results, torch)
-    if tensors is None:
-        tensors = group_tensors(graph, group, members, layers)
     outputs = list(dict.fromkeys(t.member for t in tensors))
     out_id = outputs[-1]
     # Keras prints the outputs of the model's last call (summary_utils.format_layer_shape),

@@ -623,6 +623,7 @@ class _Builder:
         (see ``core.group_outputs``). A model with an output that resolves to no layer of
         its own (an input passed straight through) keeps none: its outputs are inferred."""
         declared: dict[str, list[list[list[Any]]] | None] = {}
+        node = self.graph.nx_graph._node
         for group, sub, outputs in self.group_calls:
             calls = declared.setdefault(group, [])
             if calls is None:
@@ -631,7 +632,6 @@ class _Builder:
                 refs = [list(self._resolve(sub, ref, group)) for ref in outputs]
             except ModelFileError:
                 refs = []
-            node = self.graph.nx_graph._node
             if not refs or any(node[n].get("group") != group for n, _ in refs):
                 declared[group] = None
                 continue

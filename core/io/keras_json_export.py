@@ -39,6 +39,9 @@ KERAS2_ONLY = frozenset({"time_major", "renorm", "renorm_clipping", "renorm_mome
                          "rng_type"})
 #: Keys ParamLab adds to a node's config that are not Keras arguments.
 PARAMLAB_KEYS = frozenset({"constant"})
+# What a node's config may hold that is no constructor argument: dropped on export (call
+# options go to the call, the inbound node's kwargs).
+_NOT_ARGUMENTS = KERAS2_ONLY | PARAMLAB_KEYS | frozenset(CALL_OPTIONS)
 #: Module of the Keras 3 operations (``keras.ops``) the catalogue lists as "Operations".
 OP_MODULE = "keras.src.ops.numpy"
 
@@ -80,8 +83,8 @@ def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
     if d["type"] == "RNN" and config.get("cell") is None:
         config["cell"] = DEFAULT_CELL  # the cell the rules used (a palette-made RNN)
     out = to_keras_config(d["type"], config)
-    for key in KERAS2_ONLY | PARAMLAB_KEYS | set(CALL_OPTIONS):
-        out.pop(key, None)  # call options go to the call (inbound node kwargs)
+    for key in _NOT_ARGUMENTS:
+        out.pop(key, None)
     if spec is not None:
         out.pop("output_shape", None)
     for key in NESTED_KEYS:  # Bidirectional, TimeDistributed, RNN's cell ...
