@@ -33,7 +33,14 @@ from paramlab.core.opaque import describe as describe_opaque
 from paramlab.core.pytorch import TorchCounts, TorchMapping, count_torch
 from paramlab.core.shapes import rules_see_channels_last, to_channels_first, to_channels_last
 from paramlab.core.text import MAX_RANK, MAX_SIZE, elide_name, elide_value, format_number
-from paramlab.core.types import Diagnostic, Severity, Shape, WeightSpec, fast_frozen_init
+from paramlab.core.types import (
+    Diagnostic,
+    Severity,
+    Shape,
+    WeightSpec,
+    fast_frozen_init,
+    frozen_builder,
+)
 
 log = logging.getLogger(__name__)
 _CATALOGUE_GET = CATALOGUE.get  # core.catalogue.get_spec without its call
@@ -142,6 +149,8 @@ def _same(r: LayerResult, prev: LayerResult) -> bool:
 
 # Every field after node_id, in __init__'s order, read in one C call.
 _RESULT_REST = attrgetter(*(f.name for f in fields(LayerResult)[1:]))
+# LayerResult(...) for the per-layer paths below (core.types.frozen_builder).
+_new_result = frozen_builder(LayerResult)
 
 
 class LayerResults(Mapping[str, LayerResult]):
@@ -309,7 +318,7 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
                 changes[n] = None
     done = _Overlay(changes, old)
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
-    same: dict[tuple[Any, ...], LayerResult] = {}
+    same: dict[tuple[Any, ...], list[LayerResult]] = {}
     for n in ordered:
         prev = old.get(n)
         if prev is not None and n not in direct:
@@ -335,7 +344,7 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
     tally = _Tally()
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
-    same: dict[tuple[Any, ...], LayerResult] = {}
+    same: dict[tuple[Any, ...], list[LayerResult]] = {}
     node = graph.nx_graph._node  # graph.raw without its call, for every layer
     add = tally.add
     for n in order_list:
@@ -426,7 +435,7 @@ def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
 def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult],
                   memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]],
                   d: dict[str, Any] | None = None,
-                  same: dict[tuple[Any, ...], LayerResult] | None = None) -> LayerResult:
+                  same: dict[tuple[Any, ...], list[LayerResult]] | None = None) -> LayerResult:
     """:func:`_compute`, except that a shared call (``shared_with``) whose owner, inputs,
     config, trainability and group equal an earlier call's reuses that call's result: a
     layer called 100,000 times is computed once per distinct input shape. Only results
@@ -454,7 +463,7 @@ def _renamed(r: LayerResult, node_id: str) -> LayerResult:
     """``dataclasses.replace(r, node_id=node_id)``, several times cheaper (it runs once per
     reused shared call: 100,000 times for a layer called 100,000 times). Reading ``r``'s
     fields computes its PyTorch counts once; every copy shares them."""
-    return LayerResult(node_id, *_RESULT_REST(r))
+    return _new_result(node_id, *_RESULT_REST(r))
 
 
 def _tensor_shape(r: LayerResult, output: int) -> Any:
@@ -471,7 +480,7 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
 
 def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                  done: Mapping[str, LayerResult],
-                 same: dict[tuple[Any, ...], LayerResult] | None = None) -> LayerResult:
+                 same: dict[tuple[Any, ...], list[LayerResult]] | None = None) -> LayerResult:
     """Layer ``node_id``'s result (``d``: its ``graph.raw``). ``same``: this run's results
     of ``fields_only`` layers, by type, input shapes, axis order, trainability and field
     values: a layer equal to an earlier one on all of these takes that one's shapes,
@@ -525,16 +534,20 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
         # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
         first = rules_see_channels_last(spec, config)
         rule_in = to_channels_last(shapes) if first else shapes
-        key = None
+        slot = None
         if same is not None and spec.fields_only and d.get("shared_with") is None:
             layer_trainable = _trainable(graph, d)
             try:
-                key = (d["type"], shapes, first, layer_trainable, spec.field_values(config))
-                hit = same.get(key)
+                # The key is hashed once (a tuple does not keep its hash): setdefault
+                # finds an earlier equal layer's slot, or files this layer's empty one,
+                # which the end of this function fills (an error leaves it empty).
+                slot = same.setdefault(
+                    (d["type"], shapes, first, layer_trainable, spec.field_values(config)), [])
             except TypeError:  # a field value that cannot be hashed: compute it
-                key = hit = None
-            if hit is not None:
-                return LayerResult(node_id, shapes, hit.output_shape, hit.weights,
+                slot = None
+            if slot:
+                hit = slot[0]
+                return _new_result(node_id, shapes, hit.output_shape, hit.weights,
                                    hit.trainable, hit.non_trainable, None, None, True,
                                    None if spec.torch is None else (
                                        spec, rule_in, config, layer_trainable,
@@ -576,15 +589,15 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                                spec, rule_in, config, None, 0, 0),
                            macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
-    if key is None:
+    if slot is None:
         layer_trainable = _trainable(graph, d)
     trainable, non_trainable = count_weights(weights, layer_trainable)
     torch = None if spec.torch is None else (spec, rule_in, config, layer_trainable,
                                              trainable, non_trainable)
-    r = LayerResult(node_id, shapes, out, weights, trainable, non_trainable, None,
+    r = _new_result(node_id, shapes, out, weights, trainable, non_trainable, None,
                     None, True, torch, macs, elements, None, all_out)
-    if key is not None:
-        same[key] = r  # type: ignore[index]
+    if slot is not None:
+        slot.append(r)
     return r
 
 

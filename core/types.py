@@ -5,9 +5,11 @@ Shapes are channels-last tuples whose first element is the batch axis, always ``
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from enum import Enum
 from math import prod
+from typing import Any
 
 Dim = int | None
 Shape = tuple[Dim, ...]
@@ -37,6 +39,34 @@ def fast_frozen_init(cls: type) -> None:
     init = env["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init  # type: ignore[misc]
+
+
+def frozen_builder(cls: type) -> Callable[..., Any]:
+    """A function with ``cls.__init__``'s parameters that returns the same object as
+    ``cls(...)``, about three times faster, for the loops that build one per layer.
+    ``cls`` is a frozen slots dataclass: its ``__setattr__`` raises, so even
+    :func:`fast_frozen_init` must store each field through a slot descriptor call. The
+    builder fills a plain twin class with the same ``__slots__`` (ordinary attribute stores,
+    which the interpreter specialises) and then makes the object a ``cls`` by ``__class__``
+    assignment, which Python allows only between classes with the same slots layout (it
+    checks, and raises ``TypeError`` otherwise). The result is an ordinary ``cls``
+    instance: frozen, equal to ``cls(...)``, with the same eq, hash, repr and pickling."""
+    slots = cls.__slots__  # type: ignore[attr-defined]
+    twin = type(f"_{cls.__name__}Draft", (), {"__slots__": slots, "__module__": cls.__module__})
+    params, body, env = [], ["    self = _twin()"], {"_twin": twin, "_cls": cls}
+    for i, f in enumerate(fields(cls)):
+        if f.default_factory is not MISSING or not f.init:
+            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields are supported")
+        if f.default is not MISSING:
+            env[f"_d{i}"] = f.default
+            params.append(f"{f.name}=_d{i}")
+        else:
+            params.append(f.name)
+        body.append(f"    self.{f.name} = {f.name}")
+    body += ["    self.__class__ = _cls", "    return self"]
+    src = f"def build_{cls.__name__}({', '.join(params)}):\n" + "\n".join(body)
+    exec(src, env)  # noqa: S102 - source built above from the dataclass's own fields
+    return env[f"build_{cls.__name__}"]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True, init=False)

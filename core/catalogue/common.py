@@ -22,7 +22,7 @@ from paramlab.core.errors import LayerError
 from paramlab.core.fields import FieldKind, FieldSpec, _as_int
 from paramlab.core.shapes import require_rank
 from paramlab.core.spec import one_input
-from paramlab.core.types import Dim, Shape, format_shape
+from paramlab.core.types import Dim, Shape, WeightSpec, format_shape
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,6 @@ def with_lora(weights: Sequence[Any], config: Any, a: str = "lora_kernel_a",
     """Keras's ``enable_lora`` (Dense, Embedding, BaseConv): the first weight (the kernel)
     becomes non-trainable and ``a`` ``(*kernel.shape[:-1], rank)`` and ``b``
     ``(rank, kernel.shape[-1])`` are appended, trainable."""
-    from paramlab.core.types import WeightSpec
-
     rank = config.get("lora_rank")
     if not rank:
         return tuple(weights)

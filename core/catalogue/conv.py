@@ -78,8 +78,13 @@ def spatial_output(x: Shape, config: Config, rank: int, what: str = "kernel") ->
     strides = config["strides"]
     dilation = config.get("dilation_rate", (1,) * rank)
     padding = config["padding"]
-    return tuple([conv_output_length(x[1 + i], kernel[i], padding, strides[i], dilation[i],
-                                     what) for i in range(rank)])
+    # A loop, not a comprehension: one reading these six names costs a closure per call,
+    # and this runs for every convolution and pooling layer.
+    out = []
+    for i in range(rank):
+        out.append(conv_output_length(x[1 + i], kernel[i], padding, strides[i], dilation[i],
+                                      what))
+    return tuple(out)
 
 
 def conv_spec(rank: int) -> LayerSpec:

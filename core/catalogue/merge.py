@@ -47,22 +47,30 @@ def _listed(inputs: tuple[Shape, ...]) -> str:
 
 
 def _concat_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
-    ranks = {len(s) for s in inputs}
-    if len(ranks) != 1:
-        raise LayerError(f"Concatenate needs inputs of the same rank, got {_listed(inputs)}")
-    rank = ranks.pop()
+    first = inputs[0]
+    rank = len(first)
+    for s in inputs:
+        if len(s) != rank:
+            raise LayerError(f"Concatenate needs inputs of the same rank, got {_listed(inputs)}")
     axis = normalize_axis(config["axis"], rank, "Concatenate")
-    out = list(inputs[0])
-    for i in range(1, rank):
-        if i == axis:
-            dims = [s[i] for s in inputs]
-            out[i] = None if any(d is None for d in dims) else sum(dims)
-            continue
-        known = {s[i] for s in inputs if s[i] is not None}
-        if len(known) > 1:
-            raise LayerError(f"Concatenate (axis {config['axis']}) needs inputs whose other "
-                             f"axes match, got {_listed(inputs)}")
-        out[i] = known.pop() if known else None
+    # The joined axis is the sum of the inputs' lengths (unknown if one is); every other
+    # axis takes the length the inputs know (None: unknown), and known lengths must match.
+    # An input equal to the first on those axes (the usual case) is one comparison.
+    out = list(first)
+    joined: int | None = 0
+    head, tail = first[:axis], first[axis + 1:]
+    for s in inputs:
+        d = s[axis]
+        joined = None if d is None or joined is None else joined + d
+        if s[:axis] != head or s[axis + 1:] != tail:
+            for i, d in enumerate(s):
+                if d != out[i] and i and i != axis:
+                    if out[i] is None:
+                        out[i] = d
+                    elif d is not None:
+                        raise LayerError(f"Concatenate (axis {config['axis']}) needs inputs "
+                                         f"whose other axes match, got {_listed(inputs)}")
+    out[axis] = joined
     return tuple(out)
 
 

@@ -316,10 +316,40 @@ def test_results_equal_the_dataclass_constructor() -> None:
         rebuilt = LayerResult(r.node_id, r.input_shapes, r.output_shape, r.weights,
                               r.trainable, r.non_trainable, r.note, r.diagnostic, r.known,
                               r.torch, r.macs, r.activation_elements)
+        assert type(r) is LayerResult
         assert r == rebuilt and hash(r) == hash(rebuilt) and repr(r) == repr(rebuilt)
         with pytest.raises(dataclasses.FrozenInstanceError):
             r.trainable = 0  # type: ignore[misc]
 
+
+
+def test_frozen_builder_builds_what_the_constructor_builds() -> None:
+    """Propagation builds its results with core.types.frozen_builder: plain LayerResult
+    (and WeightSpec) instances, frozen, equal to the constructor's, picklable, with the
+    defaults and keywords of __init__."""
+    import pickle
+
+    from paramlab.core.types import Diagnostic, Severity, WeightSpec, frozen_builder
+
+    build_weight = frozen_builder(WeightSpec)
+    for args, kwargs in [(("kernel", (3, 3, 1, 8)), {}), (("gamma", (4,), False), {}),
+                         (("beta",), {"shape": (2,), "trainable": False})]:
+        w, ref = build_weight(*args, **kwargs), WeightSpec(*args, **kwargs)
+        assert type(w) is WeightSpec and w == ref and hash(w) == hash(ref)
+        assert repr(w) == repr(ref) and pickle.loads(pickle.dumps(w)) == ref
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            w.name = "x"  # type: ignore[misc]
+    build_result = frozen_builder(LayerResult)
+    diag = Diagnostic(Severity.WARNING, "n", "m")
+    r = build_result("n", ((None, 3),), (None, 3), (WeightSpec("kernel", (3, 3)),), 9, 0,
+                     None, diag, macs=9, info="i")
+    ref = LayerResult("n", ((None, 3),), (None, 3), (WeightSpec("kernel", (3, 3)),), 9, 0,
+                      None, diag, macs=9, info="i")
+    assert type(r) is LayerResult and r == ref and repr(r) == repr(ref)
+    assert pickle.loads(pickle.dumps(r)) == ref
+    for f in dataclasses.fields(LayerResult):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(r, f.name, None)
 
 def _conv_model(kernel_sizes: list[Any]) -> dict[str, Any]:
     """A Keras 3 Functional config: an input, then one Conv2D per kernel size, chained."""
