@@ -59,10 +59,13 @@ Key = tuple[int, str, int, int]  # (scope, layer name, node index, tensor index)
 # One field's type check: (field name, value types that surely pass, whether a list of
 # whole numbers passes, kind); a type's spec and its checks.
 _Check = tuple[str, frozenset[type], bool, FieldKind]
-_TypeChecks = tuple["LayerSpec | None", tuple[_Check, ...]]
+# A type's spec, the type checks of all its fields, and of those whose JSON type a
+# successful resolve_config does not settle (see _validate).
+_TypeChecks = tuple["LayerSpec | None", tuple[_Check, ...], tuple[_Check, ...]]
 NO_CALL = Call((), (), NO_OPTIONS)  # a layer called with nothing (an input, a first layer)
 _NO_SOURCE: tuple[dict[str, Any], tuple[TensorRef, ...]] = ({}, ())
 _INTS_ONLY = frozenset({int})
+_TYPE_CHECKS: dict[str, _TypeChecks] = {}  # type name -> its checks (see _type_checks)
 
 
 @dataclass
@@ -130,6 +133,8 @@ class _Builder:
         self.rows: list[tuple[str, str, str, dict[str, Any], bool, str | None, str | None]] = []
         self.names: set[str] = set()
         self.owner_of: dict[str, str] = {}  # shared call's node id -> owner's node id
+        # node id -> (spec, resolved config), for propagation (see _validate)
+        self.validated = self.graph.validated_configs
 
     def fail(self, detail: str) -> ModelFileError:
         return ModelFileError(self.path, detail)
@@ -221,6 +226,10 @@ class _Builder:
         used: dict[str, set[int]] | None = None  # see _used; only nested models need it
         inputs = scope.inputs
         add = self._layer
+        # A layer of the top model called once, named by its entry (never by its config:
+        # see reserved), is the only node made from its config: with an owned tree the
+        # config is converted in place (see _layer).
+        own = self.owned and scope.plain
         for layer, name, calls in entries:
             cls = layer.get("class_name")
             lcfg = layer.get("config")
@@ -235,7 +244,7 @@ class _Builder:
             elif cls == "InputLayer" and name in inputs:
                 continue  # wired to the tensor the enclosing model passes in
             elif len(calls) == 1:
-                add(layer, name, 0, calls[0], scope)
+                add(layer, name, 0, calls[0], scope, own and layer.get("name") == name)
             elif not calls:
                 add(layer, name, 0, NO_CALL, scope)
             else:
@@ -356,7 +365,11 @@ class _Builder:
                     sub, out, f"the outputs of nested model {name!r}")
 
     # ------------------------------------------------------------------ layers
-    def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
+    def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
+               in_place: bool = False) -> None:
+        """Add call ``k`` of ``layer`` (named ``name``) as a node. ``in_place``: this node
+        is the only one made from the layer's config, and nothing reads the config
+        afterwards: it is converted in place, not copied (``owned`` trees only)."""
         inputs = call.inputs
         if k > 1 and not call.constants:
             template = self.templates.get((scope.id, name, len(inputs)))
@@ -366,7 +379,7 @@ class _Builder:
                 # 100,000 times is imported in bulk).
                 type_name, config, trainable, spec, cfg = template
                 self._add_node(layer, name, k, call, scope, type_name, dict(config),
-                               trainable, spec, cfg)
+                               trainable, spec, cfg, None)
                 return
         cls = layer.get("class_name")
         if type(cls) is not str or cls not in self._classes:
@@ -379,8 +392,9 @@ class _Builder:
         module = layer.get("module")
         is_op = module is not None and isinstance(module, str) and module.startswith(OP_MODULES)
         type_name = _op_type(cls, len(inputs)) if is_op else cls
+        trainable = cfg.get("trainable", True)  # before an in-place conversion drops it
         try:
-            config = from_keras_config(type_name, cfg, 0, self.owned)
+            config = from_keras_config(type_name, cfg, 0, self.owned, in_place)
         except LayerError as exc:
             raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
         if type(config) is not dict and not isinstance(config, dict):
@@ -396,18 +410,17 @@ class _Builder:
         if known is None:
             known = self._type_checks(type_name)
         spec = known[0]
-        if spec is not None:
-            self._check_types(type_name, config, name, known)
-        trainable = cfg.get("trainable", True)
+        resolved = None if spec is None else self._validate(spec, type_name, config, name, known)
         if trainable is not True and trainable is not False:
-            trainable = self._trainable(cfg, name)  # refuses it, in one place
+            trainable = self._trainable_value(trainable, name)  # refuses it, in one place
         trainable = trainable and not scope.frozen
         if k == 1 and not is_op:
             # The template's config is this node's own (not copied): nothing changes a
             # node's config before every call has copied it (see above).
             self.templates[(scope.id, name, len(inputs))] = (type_name, config, trainable,
                                                              spec, cfg)
-        self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg)
+        self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg,
+                       resolved)
 
     def _check_class(self, cls: Any, name: str) -> None:
         """Refuse a class_name that is not a non-empty string of a sane length; remember
@@ -422,9 +435,11 @@ class _Builder:
 
     def _add_node(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
                   type_name: str, config: dict[str, Any], trainable: bool,
-                  spec: LayerSpec | None, cfg: dict[str, Any]) -> None:
+                  spec: LayerSpec | None, cfg: dict[str, Any],
+                  resolved: dict[str, Any] | None) -> None:
         """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``);
-        ``config`` becomes the node's own (not copied)."""
+        ``config`` becomes the node's own (not copied); ``resolved``: its resolved config,
+        when :meth:`_validate` made it."""
         names = self.names
         if k == 0 and scope.plain and name not in names:
             owner_id = None
@@ -438,6 +453,8 @@ class _Builder:
         if owner_id is not None:
             self.owner_of[node_id] = owner_id
         scope.nodes[(name, k)] = node_id
+        if resolved is not None:
+            self.validated[node_id] = (spec, resolved)
         inputs = call.inputs
         if inputs:
             self.pending.append((node_id, scope, inputs, name, layer))
@@ -506,28 +523,59 @@ class _Builder:
         return None
 
     def _type_checks(self, type_name: str) -> _TypeChecks:
-        """The spec of ``type_name`` and one check per field of it, made once per import
-        (Enum members hash slowly): (field name, value types that surely pass, whether a
-        list of whole numbers passes, kind). ``None`` (the field is not set) always
-        passes. A number field with its own validation (Rescaling's scale, a number or a
-        per-channel list) also takes a list; its validation words any problem."""
+        """The spec of ``type_name`` and one check per field of it, made once per spec
+        (Enum members hash slowly; kept while the catalogue holds the same spec): (field
+        name, value types that surely pass, whether a list of whole numbers passes, kind).
+        ``None`` (the field is not set) always passes. A number field with its own
+        validation (Rescaling's scale, a number or a per-channel list) also takes a list;
+        its validation words any problem."""
         spec = get_spec(type_name)
+        known = _TYPE_CHECKS.get(type_name)
+        if known is not None and known[0] is spec:
+            self._types[type_name] = known
+            return known
         checks = () if spec is None else tuple(
             (f.name, frozenset(_SURELY_OK[f.kind] + (type(None),) + (
                 (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ())),
              f.kind in _INT_LISTS, f.kind) for f in spec.fields)
-        known = self._types[type_name] = (spec, checks)
+        # What a value FieldSpec.validate accepts cannot have the wrong JSON type, but for
+        # whole numbers written as floats inside a list (validate takes [3.0, 3.0], the
+        # type check does not) and for a field subclass's own validate: those fields are
+        # checked even when the config resolves (see _validate).
+        unsettled = () if spec is None else tuple(
+            check for check, f in zip(checks, spec.fields)
+            if f.kind in _INT_LISTS or type(f) is not FieldSpec)
+        known = self._types[type_name] = (spec, checks, unsettled)
+        if spec is not None:  # the catalogue's types only: a file's own names come and go
+            _TYPE_CHECKS[type_name] = known
         return known
 
+    def _validate(self, spec: LayerSpec, type_name: str, config: dict[str, Any], name: str,
+                  known: _TypeChecks) -> dict[str, Any] | None:
+        """Refuse a field value of the wrong JSON type (see :meth:`_check_types`); return
+        ``spec.resolve_config(config)`` when it succeeds (propagation takes it from
+        ``LayerGraph.validated_configs`` instead of resolving the config again), else
+        ``None``: an out-of-range value is left to propagation, which flags the layer and
+        words the problem. A resolved config has every field of a kind validate settles
+        of a right type: only the others are checked then, in field order as always, so
+        the first wrong field is the one reported either way."""
+        try:
+            resolved = spec.resolve_config(config)
+        except Exception:  # noqa: BLE001 - propagation reports it (a rule's bug included)
+            self._check_types(type_name, config, name, known[1])
+            return None
+        if known[2]:
+            self._check_types(type_name, config, name, known[2])
+        return resolved
+
     def _check_types(self, type_name: str, config: dict[str, Any], name: str,
-                     known: _TypeChecks | None = None) -> None:
+                     checks: tuple[_Check, ...]) -> None:
         """Refuse a value whose JSON type cannot be right for the catalogue field (units
-        given as text, kernel_size as an object ...). Out-of-range values are left to
-        propagation, which flags the layer without refusing the file."""
-        if known is None:
-            known = self._types.get(type_name) or self._type_checks(type_name)
+        given as text, kernel_size as an object ...); ``checks``: those of the fields to
+        check (see :meth:`_type_checks`). Out-of-range values are left to propagation,
+        which flags the layer without refusing the file."""
         get = config.get
-        for field_name, surely_ok, int_list, kind in known[1]:
+        for field_name, surely_ok, int_list, kind in checks:
             value = get(field_name)
             t = type(value)
             if t in surely_ok or (int_list and t is list
@@ -538,7 +586,9 @@ class _Builder:
                                 f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
 
     def _trainable(self, cfg: dict[str, Any], name: str) -> bool:
-        value = cfg.get("trainable", True)
+        return self._trainable_value(cfg.get("trainable", True), name)
+
+    def _trainable_value(self, value: Any, name: str) -> bool:
         if not isinstance(value, bool):
             raise self.fail(f"layer {name!r}: trainable must be true or false, got {_short(value)}")
         return value
