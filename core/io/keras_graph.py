@@ -84,7 +84,7 @@ class _Scope:
 
     def __post_init__(self) -> None:
         # The top model: no owner, suffix or group, so a layer's node needs nothing worked
-        # out but a free name (see _Builder._add_node).
+        # out but a free name (see _Builder._layer).
         self.plain = self.owner is None and not self.suffix and self.group is None
 
 
@@ -214,8 +214,15 @@ class _Builder:
         model = cfg.get("name")
         entries = []
         calls_of, path = scope.calls, self.path
+        plain = keras3_config.plain_call
         for layer, name in self._named_layers(model, layers, scope):
-            calls = parse_inbound_nodes(layer.get("inbound_nodes"), name, path)
+            nodes = layer.get("inbound_nodes")
+            # parse_inbound_nodes's common case without its call: one plain Keras 3 call
+            if (type(nodes) is list and len(nodes) == 1 and type(nodes[0]) is dict
+                    and (call := plain(nodes[0])) is not None):
+                calls = [call]
+            else:
+                calls = parse_inbound_nodes(nodes, name, path)
             calls_of[name] = len(calls) or 1
             entries.append((layer, name, calls))
         in_names = [h[0] for h in self._io_list(cfg.get("input_layers"), model, "input_layers")]
@@ -367,79 +374,63 @@ class _Builder:
     # ------------------------------------------------------------------ layers
     def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
                in_place: bool = False) -> None:
-        """Add call ``k`` of ``layer`` (named ``name``) as a node. ``in_place``: this node
-        is the only one made from the layer's config, and nothing reads the config
-        afterwards: it is converted in place, not copied (``owned`` trees only)."""
+        """Add call ``k`` of ``layer`` (named ``name``) as a node (a shared call when
+        ``k > 0``). ``in_place``: this node is the only one made from the layer's config,
+        and nothing reads the config afterwards: it is converted in place, not copied
+        (``owned`` trees only); either way the converted config becomes the node's own."""
         inputs = call.inputs
+        template = None
         if k > 1 and not call.constants:
             template = self.templates.get((scope.id, name, len(inputs)))
-            if template is not None:
-                # A later call of a shared layer: the same class, config and trainability
-                # as its first shared call, converted and checked once (a layer called
-                # 100,000 times is imported in bulk).
-                type_name, config, trainable, spec, cfg = template
-                self._add_node(layer, name, k, call, scope, type_name, dict(config),
-                               trainable, spec, cfg, None)
-                return
-        cls = layer.get("class_name")
-        if type(cls) is not str or cls not in self._classes:
-            self._check_class(cls, name)
-        cfg = layer.get("config")
-        if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
-            cfg = self._config_of(layer, f"layer {name!r}")
-        if is_keras1_layer(cls, cfg):
-            raise self.fail(f"{KERAS1_MESSAGE} (layer {name!r} uses Keras 1 arguments)")
-        module = layer.get("module")
-        is_op = module is not None and isinstance(module, str) and module.startswith(OP_MODULES)
-        type_name = _op_type(cls, len(inputs)) if is_op else cls
-        trainable = cfg.get("trainable", True)  # before an in-place conversion drops it
-        try:
-            config = from_keras_config(type_name, cfg, 0, self.owned, in_place)
-        except LayerError as exc:
-            raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
-        if type(config) is not dict and not isinstance(config, dict):
-            raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
-        options = call.options
-        if options is not NO_OPTIONS and options:
-            config.update(options)  # return_attention_scores: what the call returns
-        if is_op and call.constants:
-            scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
-            if scalars:
-                config["constant"] = scalars[0]
-        known = self._types.get(type_name)
-        if known is None:
-            known = self._type_checks(type_name)
-        spec = known[0]
-        resolved = None if spec is None else self._validate(spec, type_name, config, name, known)
-        if trainable is not True and trainable is not False:
-            trainable = self._trainable_value(trainable, name)  # refuses it, in one place
-        trainable = trainable and not scope.frozen
-        if k == 1 and not is_op:
-            # The template's config is this node's own (not copied): nothing changes a
-            # node's config before every call has copied it (see above).
-            self.templates[(scope.id, name, len(inputs))] = (type_name, config, trainable,
-                                                             spec, cfg)
-        self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg,
-                       resolved)
-
-    def _check_class(self, cls: Any, name: str) -> None:
-        """Refuse a class_name that is not a non-empty string of a sane length; remember
-        one that is (a model repeats a few classes)."""
-        if not isinstance(cls, str) or not cls:
-            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
-                            f"string, got {elide_value(cls)}")
-        if len(cls) > MAX_NAME:
-            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
-        if type(cls) is str:
-            self._classes.add(cls)
-
-    def _add_node(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
-                  type_name: str, config: dict[str, Any], trainable: bool,
-                  spec: LayerSpec | None, cfg: dict[str, Any],
-                  resolved: dict[str, Any] | None) -> None:
-        """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``);
-        ``config`` becomes the node's own (not copied); ``resolved``: its resolved config,
-        when :meth:`_validate` made it."""
+        resolved = None
+        if template is not None:
+            # A later call of a shared layer: the same class, config and trainability as
+            # its first shared call, converted and checked once (a layer called 100,000
+            # times is imported in bulk).
+            type_name, config, trainable, spec, cfg = template
+            config = dict(config)
+        else:
+            cls = layer.get("class_name")
+            if type(cls) is not str or cls not in self._classes:
+                self._check_class(cls, name)
+            cfg = layer.get("config")
+            if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
+                cfg = self._config_of(layer, f"layer {name!r}")
+            if is_keras1_layer(cls, cfg):
+                raise self.fail(f"{KERAS1_MESSAGE} (layer {name!r} uses Keras 1 arguments)")
+            module = layer.get("module")
+            is_op = (module is not None and isinstance(module, str)
+                     and module.startswith(OP_MODULES))
+            type_name = _op_type(cls, len(inputs)) if is_op else cls
+            trainable = cfg.get("trainable", True)  # before an in-place conversion drops it
+            try:
+                config = from_keras_config(type_name, cfg, 0, self.owned, in_place)
+            except LayerError as exc:
+                raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
+            if type(config) is not dict and not isinstance(config, dict):
+                raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
+            options = call.options
+            if options is not NO_OPTIONS and options:
+                config.update(options)  # return_attention_scores: what the call returns
+            if is_op and call.constants:
+                scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
+                if scalars:
+                    config["constant"] = scalars[0]
+            known = self._types.get(type_name)
+            if known is None:
+                known = self._type_checks(type_name)
+            spec = known[0]
+            if spec is not None:
+                resolved = self._validate(spec, type_name, config, name, known)
+            if trainable is not True and trainable is not False:
+                trainable = self._trainable_value(trainable, name)  # refuses it, in one place
+            trainable = trainable and not scope.frozen
+            if k == 1 and not is_op:
+                # The template's config is this node's own (not copied): nothing changes a
+                # node's config before every call has copied it (see above).
+                self.templates[(scope.id, name, len(inputs))] = (type_name, config,
+                                                                 trainable, spec, cfg)
+        # The node (inline: this runs once per layer call).
         names = self.names
         if k == 0 and scope.plain and name not in names:
             owner_id = None
@@ -455,11 +446,21 @@ class _Builder:
         scope.nodes[(name, k)] = node_id
         if resolved is not None:
             self.validated[node_id] = (spec, resolved)
-        inputs = call.inputs
         if inputs:
             self.pending.append((node_id, scope, inputs, name, layer))
         if spec is None:
             self.opaque.append((node_id, cfg))
+
+    def _check_class(self, cls: Any, name: str) -> None:
+        """Refuse a class_name that is not a non-empty string of a sane length; remember
+        one that is (a model repeats a few classes)."""
+        if not isinstance(cls, str) or not cls:
+            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
+                            f"string, got {elide_value(cls)}")
+        if len(cls) > MAX_NAME:
+            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
+        if type(cls) is str:
+            self._classes.add(cls)
 
     def _place(self, name: str, k: int, scope: _Scope) -> tuple[str | None, str]:
         """The owner of call ``k`` of layer ``name`` (the node whose weights it shares, or
