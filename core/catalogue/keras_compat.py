@@ -80,7 +80,7 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
                          f"got {type(keras_config).__name__}")
     config: dict[str, Any]
     # Read before the pops below: in place, keras_config is the dict they change.
-    frozen = keras_config.get("trainable") is False
+    frozen = class_name == "RNN" and keras_config.get("trainable") is False
     if share and type(keras_config) is dict:
         # Fresh json.loads output: str keys and JSON values only, nothing to decode; the
         # keys are the file's, so only implicit-input keys the file has need removing.
@@ -128,7 +128,7 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         for key in ("layer", "backward_layer"):
             if key in config and config[key] is not None:
                 config[key] = nested_layer(class_name, config[key], key, _depth + 1)
-    elif class_name == "RNN" and frozen and config.get("cell") is not None:
+    elif frozen and config.get("cell") is not None:
         # Frozen with the setter, Keras writes trainable: false on the cells too; the
         # layer's own flag (the graph node's) covers them, so the cells stay as a
         # trainable RNN would hold them (a cell frozen alone keeps its flag).

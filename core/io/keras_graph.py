@@ -609,11 +609,12 @@ class _Builder:
                 for i, ref in enumerate(refs):
                     # The common case first: a layer of the same scope, no alias in between
                     # (what _resolve finds first too).
+                    layer, node, tensor, _ = ref
                     src = None
-                    if not alias or (scope.id, ref[0], ref[1], ref[2]) not in alias:
-                        src = nodes.get((ref[0], ref[1]))
+                    if not alias or (scope.id, layer, node, tensor) not in alias:
+                        src = nodes.get((layer, node))
                     if src is not None:
-                        append((src, node_id, i, ref[2]))
+                        append((src, node_id, i, tensor))
                     else:
                         src, tensor = self._resolve(scope, ref, name)
                         append((src, node_id, i, tensor))
