@@ -6,6 +6,10 @@
 * ``keras-code``: Keras 3 Functional Python code (``core/io/keras_export.py``);
 * ``keras-json``: the Keras JSON config (``model.to_json()``'s format).
 
+Layers the target cannot rebuild are reported on stderr, one line each, after the export is
+written: PyTorch placeholders; for the Keras exports, tf.keras 2 layers Keras 3 removed and
+layer types whose code ParamLab never has (``core.io.keras_json_export.keras3_gaps``).
+
 The Keras exports always use the true Keras configuration, whatever convention the summary
 shows. Without ``--output`` the text goes to standard output; with it, the file is written
 atomically.
@@ -65,9 +69,11 @@ def export_text(target: str, model: str) -> tuple[str, list[str], bool]:
         notes = [f"{u.name} ({u.type}): {u.reason}" for u in export.unsupported]
         return export.source, notes, result.has_errors
     from paramlab.core.io.keras_export import to_keras_code, to_keras_json
+    from paramlab.core.io.keras_json_export import keras3_gaps
 
     text = to_keras_code(graph, result) if target == "keras-code" else to_keras_json(graph, result)
-    return text, [], result.has_errors
+    notes = [f"{g.name} ({g.type}): {g.reason}" for g in keras3_gaps(graph, target)]
+    return text, notes, result.has_errors
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -99,9 +105,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         out.write(text if text.endswith("\n") else text + "\n")
     if notes:
         n = len(notes)
-        print(f"{PROG}: {n} layer{'s' if n != 1 else ''} with no PyTorch equivalent "
-              f"{'are placeholders' if n != 1 else 'is a placeholder'} that raise"
-              f"{'' if n != 1 else 's'} NotImplementedError:", file=err)
+        s = "s" if n != 1 else ""
+        if args.to == "pytorch":
+            print(f"{PROG}: {n} layer{s} with no PyTorch equivalent "
+                  f"{'are placeholders' if n != 1 else 'is a placeholder'} that raise"
+                  f"{'' if n != 1 else 's'} NotImplementedError:", file=err)
+        else:
+            print(f"{PROG}: {n} layer{s} Keras 3 may not rebuild from this export:", file=err)
         for note in notes:
             print(f"  {note}", file=err)
     return EXIT_OK

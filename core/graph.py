@@ -131,6 +131,11 @@ class LayerGraph:
         # {"type": "Functional", "trainable": True, "collapsed": True}. Layers name their
         # group in their ``group`` attribute.
         self.groups: dict[str, dict[str, Any]] = {}
+        # Node id -> (spec, ``spec.resolve_config(config)``) of layers whose config an
+        # importer validated while building the graph (core.io.keras_graph): propagation
+        # takes each one once instead of resolving the config a second time. Every config
+        # edit (set_config, unset_config, remove_layer) drops the layer's entry.
+        self.validated_configs: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ observation
     def subscribe(self, listener: Listener) -> None:
@@ -551,6 +556,7 @@ class LayerGraph:
             if not self._sharers.get(owner, True):
                 del self._sharers[owner]
         self._g.remove_node(node_id)
+        self.validated_configs.pop(node_id, None)
         del self._stamps[node_id]
         del self._seq[node_id]
         self._touch_removed(node_id)
@@ -656,12 +662,14 @@ class LayerGraph:
         """Set one config argument (Keras name). Validation happens in propagation, so an
         imported or typed value that is wrong shows up as a layer error, not an exception."""
         self._data(node_id)["config"][key] = copy.deepcopy(value)
+        self.validated_configs.pop(node_id, None)
         self._touch(node_id)
         self._emit(LAYER_CHANGED, node_id)
 
     def unset_config(self, node_id: str, key: str) -> None:
         """Remove one config argument so the catalogue default applies again."""
         self._data(node_id)["config"].pop(key, None)
+        self.validated_configs.pop(node_id, None)
         self._touch(node_id)
         self._emit(LAYER_CHANGED, node_id)
 

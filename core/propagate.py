@@ -530,7 +530,11 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                              Severity.UNRESOLVED)
     shapes = tuple(in_shapes)
     try:
-        config = spec.resolve_config(d["config"])
+        # An importer may have resolved this config already (LayerGraph.validated_configs,
+        # dropped by every config edit): taken once, else resolved here.
+        kept = graph.validated_configs.pop(node_id, None)
+        config = kept[1] if kept is not None and kept[0] is spec else spec.resolve_config(
+            d["config"])
         # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
         first = rules_see_channels_last(spec, config)
         rule_in = to_channels_last(shapes) if first else shapes

@@ -48,19 +48,23 @@ _PAIRS = {f"{kind}{r}D": (name, r) for kind, name in (("ZeroPadding", "padding")
 
 
 def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
-                      _depth: int = 0, share: bool = False) -> dict[str, Any]:
+                      _depth: int = 0, share: bool = False,
+                      in_place: bool = False) -> dict[str, Any]:
     """The catalogue config of a Keras layer.
 
     ``share=True`` (an importer that owns a freshly parsed JSON tree) keeps the file's
     containers (initializer, regularizer dicts; lists) instead of copying them: the
-    catalogue never reads most of them, and the tree is not used again.
+    catalogue never reads most of them, and the tree is not used again. ``in_place=True``
+    as well: a ``keras_config`` dict itself is converted and returned (no copy), for a
+    caller that reads nothing of it afterwards (its ``trainable`` included).
 
     Args:
         class_name: The layer's Keras class name (``Conv2D``).
         keras_config: Its ``config`` dict from ``model.to_json()`` (Keras 3 or 2).
 
     Returns:
-        A new dict with Keras argument names (see the module docstring for what changes).
+        A new dict (``keras_config`` itself with ``in_place``) with Keras argument names
+        (see the module docstring for what changes).
 
     Raises:
         LayerError: ``class_name`` is not a string, ``keras_config`` not a dict, or a value
@@ -75,10 +79,12 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         raise LayerError(f"{class_name}: the layer config must be an object (dict), "
                          f"got {type(keras_config).__name__}")
     config: dict[str, Any]
+    # Read before the pops below: in place, keras_config is the dict they change.
+    frozen = class_name == "RNN" and keras_config.get("trainable") is False
     if share and type(keras_config) is dict:
         # Fresh json.loads output: str keys and JSON values only, nothing to decode; the
         # keys are the file's, so only implicit-input keys the file has need removing.
-        config = dict(keras_config)
+        config = keras_config if in_place else dict(keras_config)
         decoded = False
     else:
         config = _copy_config(class_name, keras_config, _depth + 1, share)
@@ -122,8 +128,7 @@ def from_keras_config(class_name: str, keras_config: Mapping[str, Any],
         for key in ("layer", "backward_layer"):
             if key in config and config[key] is not None:
                 config[key] = nested_layer(class_name, config[key], key, _depth + 1)
-    elif class_name == "RNN" and keras_config.get("trainable") is False \
-            and config.get("cell") is not None:
+    elif frozen and config.get("cell") is not None:
         # Frozen with the setter, Keras writes trainable: false on the cells too; the
         # layer's own flag (the graph node's) covers them, so the cells stay as a
         # trainable RNN would hold them (a cell frozen alone keeps its flag).

@@ -26,11 +26,13 @@ from paramlab.core.catalogue import get_spec
 from paramlab.core.graph import LayerGraph, snake_case
 from paramlab.core.io.keras_calls import CALL_OPTIONS
 from paramlab.core.io.keras_json_export import (
+    KERAS2_ONLY_LAYERS,
     LIST_INPUT_TYPES,
     call_map,
     freeze_nested,
     input_nodes,
     is_op,
+    keras2_only_class,
     keras_arguments,
     needs_trainable_flag,
     op_class,
@@ -164,6 +166,11 @@ def _constructor(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
 
 def _todo(graph: LayerGraph, node_id: str) -> list[str]:
     d = graph.raw(node_id)
+    legacy = keras2_only_class(d["type"], d["config"])
+    if legacy is not None:
+        what = f"is a {legacy}" if legacy == d["type"] else f"wraps a {legacy}"
+        return [(f"# TODO: {d['name']!r} {what}, a tf.keras 2 layer Keras 3 does not have: "
+                 f"{KERAS2_ONLY_LAYERS[legacy]}.")]
     if get_spec(d["type"]) is not None:
         return []
     return [(f"# TODO: {d['name']!r} is a {d['type']} layer ParamLab cannot rebuild (its code "

@@ -59,10 +59,13 @@ Key = tuple[int, str, int, int]  # (scope, layer name, node index, tensor index)
 # One field's type check: (field name, value types that surely pass, whether a list of
 # whole numbers passes, kind); a type's spec and its checks.
 _Check = tuple[str, frozenset[type], bool, FieldKind]
-_TypeChecks = tuple["LayerSpec | None", tuple[_Check, ...]]
+# A type's spec, the type checks of all its fields, and of those whose JSON type a
+# successful resolve_config does not settle (see _validate).
+_TypeChecks = tuple["LayerSpec | None", tuple[_Check, ...], tuple[_Check, ...]]
 NO_CALL = Call((), (), NO_OPTIONS)  # a layer called with nothing (an input, a first layer)
 _NO_SOURCE: tuple[dict[str, Any], tuple[TensorRef, ...]] = ({}, ())
 _INTS_ONLY = frozenset({int})
+_TYPE_CHECKS: dict[str, _TypeChecks] = {}  # type name -> its checks (see _type_checks)
 
 
 @dataclass
@@ -81,7 +84,7 @@ class _Scope:
 
     def __post_init__(self) -> None:
         # The top model: no owner, suffix or group, so a layer's node needs nothing worked
-        # out but a free name (see _Builder._add_node).
+        # out but a free name (see _Builder._layer).
         self.plain = self.owner is None and not self.suffix and self.group is None
 
 
@@ -130,6 +133,8 @@ class _Builder:
         self.rows: list[tuple[str, str, str, dict[str, Any], bool, str | None, str | None]] = []
         self.names: set[str] = set()
         self.owner_of: dict[str, str] = {}  # shared call's node id -> owner's node id
+        # node id -> (spec, resolved config), for propagation (see _validate)
+        self.validated = self.graph.validated_configs
 
     def fail(self, detail: str) -> ModelFileError:
         return ModelFileError(self.path, detail)
@@ -209,8 +214,15 @@ class _Builder:
         model = cfg.get("name")
         entries = []
         calls_of, path = scope.calls, self.path
+        plain = keras3_config.plain_call
         for layer, name in self._named_layers(model, layers, scope):
-            calls = parse_inbound_nodes(layer.get("inbound_nodes"), name, path)
+            nodes = layer.get("inbound_nodes")
+            # parse_inbound_nodes's common case without its call: one plain Keras 3 call
+            if (type(nodes) is list and len(nodes) == 1 and type(nodes[0]) is dict
+                    and (call := plain(nodes[0])) is not None):
+                calls = [call]
+            else:
+                calls = parse_inbound_nodes(nodes, name, path)
             calls_of[name] = len(calls) or 1
             entries.append((layer, name, calls))
         in_names = [h[0] for h in self._io_list(cfg.get("input_layers"), model, "input_layers")]
@@ -221,6 +233,10 @@ class _Builder:
         used: dict[str, set[int]] | None = None  # see _used; only nested models need it
         inputs = scope.inputs
         add = self._layer
+        # A layer of the top model called once, named by its entry (never by its config:
+        # see reserved), is the only node made from its config: with an owned tree the
+        # config is converted in place (see _layer).
+        own = self.owned and scope.plain
         for layer, name, calls in entries:
             cls = layer.get("class_name")
             lcfg = layer.get("config")
@@ -235,7 +251,7 @@ class _Builder:
             elif cls == "InputLayer" and name in inputs:
                 continue  # wired to the tensor the enclosing model passes in
             elif len(calls) == 1:
-                add(layer, name, 0, calls[0], scope)
+                add(layer, name, 0, calls[0], scope, own and layer.get("name") == name)
             elif not calls:
                 add(layer, name, 0, NO_CALL, scope)
             else:
@@ -356,75 +372,65 @@ class _Builder:
                     sub, out, f"the outputs of nested model {name!r}")
 
     # ------------------------------------------------------------------ layers
-    def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope) -> None:
+    def _layer(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
+               in_place: bool = False) -> None:
+        """Add call ``k`` of ``layer`` (named ``name``) as a node (a shared call when
+        ``k > 0``). ``in_place``: this node is the only one made from the layer's config,
+        and nothing reads the config afterwards: it is converted in place, not copied
+        (``owned`` trees only); either way the converted config becomes the node's own."""
         inputs = call.inputs
+        template = None
         if k > 1 and not call.constants:
             template = self.templates.get((scope.id, name, len(inputs)))
-            if template is not None:
-                # A later call of a shared layer: the same class, config and trainability
-                # as its first shared call, converted and checked once (a layer called
-                # 100,000 times is imported in bulk).
-                type_name, config, trainable, spec, cfg = template
-                self._add_node(layer, name, k, call, scope, type_name, dict(config),
-                               trainable, spec, cfg)
-                return
-        cls = layer.get("class_name")
-        if type(cls) is not str or cls not in self._classes:
-            self._check_class(cls, name)
-        cfg = layer.get("config")
-        if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
-            cfg = self._config_of(layer, f"layer {name!r}")
-        if is_keras1_layer(cls, cfg):
-            raise self.fail(f"{KERAS1_MESSAGE} (layer {name!r} uses Keras 1 arguments)")
-        module = layer.get("module")
-        is_op = module is not None and isinstance(module, str) and module.startswith(OP_MODULES)
-        type_name = _op_type(cls, len(inputs)) if is_op else cls
-        try:
-            config = from_keras_config(type_name, cfg, 0, self.owned)
-        except LayerError as exc:
-            raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
-        if type(config) is not dict and not isinstance(config, dict):
-            raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
-        options = call.options
-        if options is not NO_OPTIONS and options:
-            config.update(options)  # return_attention_scores: what the call returns
-        if is_op and call.constants:
-            scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
-            if scalars:
-                config["constant"] = scalars[0]
-        known = self._types.get(type_name)
-        if known is None:
-            known = self._type_checks(type_name)
-        spec = known[0]
-        if spec is not None:
-            self._check_types(type_name, config, name, known)
-        trainable = cfg.get("trainable", True)
-        if trainable is not True and trainable is not False:
-            trainable = self._trainable(cfg, name)  # refuses it, in one place
-        trainable = trainable and not scope.frozen
-        if k == 1 and not is_op:
-            # The template's config is this node's own (not copied): nothing changes a
-            # node's config before every call has copied it (see above).
-            self.templates[(scope.id, name, len(inputs))] = (type_name, config, trainable,
-                                                             spec, cfg)
-        self._add_node(layer, name, k, call, scope, type_name, config, trainable, spec, cfg)
-
-    def _check_class(self, cls: Any, name: str) -> None:
-        """Refuse a class_name that is not a non-empty string of a sane length; remember
-        one that is (a model repeats a few classes)."""
-        if not isinstance(cls, str) or not cls:
-            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
-                            f"string, got {elide_value(cls)}")
-        if len(cls) > MAX_NAME:
-            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
-        if type(cls) is str:
-            self._classes.add(cls)
-
-    def _add_node(self, layer: dict[str, Any], name: str, k: int, call: Call, scope: _Scope,
-                  type_name: str, config: dict[str, Any], trainable: bool,
-                  spec: LayerSpec | None, cfg: dict[str, Any]) -> None:
-        """Add call ``k`` of layer ``name`` as a node (a shared call when ``k > 0``);
-        ``config`` becomes the node's own (not copied)."""
+        resolved = None
+        if template is not None:
+            # A later call of a shared layer: the same class, config and trainability as
+            # its first shared call, converted and checked once (a layer called 100,000
+            # times is imported in bulk).
+            type_name, config, trainable, spec, cfg = template
+            config = dict(config)
+        else:
+            cls = layer.get("class_name")
+            if type(cls) is not str or cls not in self._classes:
+                self._check_class(cls, name)
+            cfg = layer.get("config")
+            if type(cfg) is not dict:  # the f-string only when needed: this runs per layer
+                cfg = self._config_of(layer, f"layer {name!r}")
+            if is_keras1_layer(cls, cfg):
+                raise self.fail(f"{KERAS1_MESSAGE} (layer {name!r} uses Keras 1 arguments)")
+            module = layer.get("module")
+            is_op = (module is not None and isinstance(module, str)
+                     and module.startswith(OP_MODULES))
+            type_name = _op_type(cls, len(inputs)) if is_op else cls
+            trainable = cfg.get("trainable", True)  # before an in-place conversion drops it
+            try:
+                config = from_keras_config(type_name, cfg, 0, self.owned, in_place)
+            except LayerError as exc:
+                raise self.fail(f"layer {name!r} ({cls}): malformed config: {exc}") from None
+            if type(config) is not dict and not isinstance(config, dict):
+                raise self.fail(f"layer {name!r} ({cls}): its config could not be converted")
+            options = call.options
+            if options is not NO_OPTIONS and options:
+                config.update(options)  # return_attention_scores: what the call returns
+            if is_op and call.constants:
+                scalars = [c for c in call.constants if isinstance(c, (int, float, bool))]
+                if scalars:
+                    config["constant"] = scalars[0]
+            known = self._types.get(type_name)
+            if known is None:
+                known = self._type_checks(type_name)
+            spec = known[0]
+            if spec is not None:
+                resolved = self._validate(spec, type_name, config, name, known)
+            if trainable is not True and trainable is not False:
+                trainable = self._trainable_value(trainable, name)  # refuses it, in one place
+            trainable = trainable and not scope.frozen
+            if k == 1 and not is_op:
+                # The template's config is this node's own (not copied): nothing changes a
+                # node's config before every call has copied it (see above).
+                self.templates[(scope.id, name, len(inputs))] = (type_name, config,
+                                                                 trainable, spec, cfg)
+        # The node (inline: this runs once per layer call).
         names = self.names
         if k == 0 and scope.plain and name not in names:
             owner_id = None
@@ -438,11 +444,23 @@ class _Builder:
         if owner_id is not None:
             self.owner_of[node_id] = owner_id
         scope.nodes[(name, k)] = node_id
-        inputs = call.inputs
+        if resolved is not None:
+            self.validated[node_id] = (spec, resolved)
         if inputs:
             self.pending.append((node_id, scope, inputs, name, layer))
         if spec is None:
             self.opaque.append((node_id, cfg))
+
+    def _check_class(self, cls: Any, name: str) -> None:
+        """Refuse a class_name that is not a non-empty string of a sane length; remember
+        one that is (a model repeats a few classes)."""
+        if not isinstance(cls, str) or not cls:
+            raise self.fail(f"layer {elide_name(name)!r}: class_name must be a non-empty "
+                            f"string, got {elide_value(cls)}")
+        if len(cls) > MAX_NAME:
+            raise self.fail(f"layer {elide_name(name)!r}: {name_too_long(cls, 'class_name')}")
+        if type(cls) is str:
+            self._classes.add(cls)
 
     def _place(self, name: str, k: int, scope: _Scope) -> tuple[str | None, str]:
         """The owner of call ``k`` of layer ``name`` (the node whose weights it shares, or
@@ -506,28 +524,59 @@ class _Builder:
         return None
 
     def _type_checks(self, type_name: str) -> _TypeChecks:
-        """The spec of ``type_name`` and one check per field of it, made once per import
-        (Enum members hash slowly): (field name, value types that surely pass, whether a
-        list of whole numbers passes, kind). ``None`` (the field is not set) always
-        passes. A number field with its own validation (Rescaling's scale, a number or a
-        per-channel list) also takes a list; its validation words any problem."""
+        """The spec of ``type_name`` and one check per field of it, made once per spec
+        (Enum members hash slowly; kept while the catalogue holds the same spec): (field
+        name, value types that surely pass, whether a list of whole numbers passes, kind).
+        ``None`` (the field is not set) always passes. A number field with its own
+        validation (Rescaling's scale, a number or a per-channel list) also takes a list;
+        its validation words any problem."""
         spec = get_spec(type_name)
+        known = _TYPE_CHECKS.get(type_name)
+        if known is not None and known[0] is spec:
+            self._types[type_name] = known
+            return known
         checks = () if spec is None else tuple(
             (f.name, frozenset(_SURELY_OK[f.kind] + (type(None),) + (
                 (list,) if f.kind is FieldKind.FLOAT and type(f) is not FieldSpec else ())),
              f.kind in _INT_LISTS, f.kind) for f in spec.fields)
-        known = self._types[type_name] = (spec, checks)
+        # What a value FieldSpec.validate accepts cannot have the wrong JSON type, but for
+        # whole numbers written as floats inside a list (validate takes [3.0, 3.0], the
+        # type check does not) and for a field subclass's own validate: those fields are
+        # checked even when the config resolves (see _validate).
+        unsettled = () if spec is None else tuple(
+            check for check, f in zip(checks, spec.fields)
+            if f.kind in _INT_LISTS or type(f) is not FieldSpec)
+        known = self._types[type_name] = (spec, checks, unsettled)
+        if spec is not None:  # the catalogue's types only: a file's own names come and go
+            _TYPE_CHECKS[type_name] = known
         return known
 
+    def _validate(self, spec: LayerSpec, type_name: str, config: dict[str, Any], name: str,
+                  known: _TypeChecks) -> dict[str, Any] | None:
+        """Refuse a field value of the wrong JSON type (see :meth:`_check_types`); return
+        ``spec.resolve_config(config)`` when it succeeds (propagation takes it from
+        ``LayerGraph.validated_configs`` instead of resolving the config again), else
+        ``None``: an out-of-range value is left to propagation, which flags the layer and
+        words the problem. A resolved config has every field of a kind validate settles
+        of a right type: only the others are checked then, in field order as always, so
+        the first wrong field is the one reported either way."""
+        try:
+            resolved = spec.resolve_config(config)
+        except Exception:  # noqa: BLE001 - propagation reports it (a rule's bug included)
+            self._check_types(type_name, config, name, known[1])
+            return None
+        if known[2]:
+            self._check_types(type_name, config, name, known[2])
+        return resolved
+
     def _check_types(self, type_name: str, config: dict[str, Any], name: str,
-                     known: _TypeChecks | None = None) -> None:
+                     checks: tuple[_Check, ...]) -> None:
         """Refuse a value whose JSON type cannot be right for the catalogue field (units
-        given as text, kernel_size as an object ...). Out-of-range values are left to
-        propagation, which flags the layer without refusing the file."""
-        if known is None:
-            known = self._types.get(type_name) or self._type_checks(type_name)
+        given as text, kernel_size as an object ...); ``checks``: those of the fields to
+        check (see :meth:`_type_checks`). Out-of-range values are left to propagation,
+        which flags the layer without refusing the file."""
         get = config.get
-        for field_name, surely_ok, int_list, kind in known[1]:
+        for field_name, surely_ok, int_list, kind in checks:
             value = get(field_name)
             t = type(value)
             if t in surely_ok or (int_list and t is list
@@ -538,7 +587,9 @@ class _Builder:
                                 f"type: expected {_KIND_TEXT[kind]}, got {_short(value)}")
 
     def _trainable(self, cfg: dict[str, Any], name: str) -> bool:
-        value = cfg.get("trainable", True)
+        return self._trainable_value(cfg.get("trainable", True), name)
+
+    def _trainable_value(self, value: Any, name: str) -> bool:
         if not isinstance(value, bool):
             raise self.fail(f"layer {name!r}: trainable must be true or false, got {_short(value)}")
         return value
@@ -558,11 +609,12 @@ class _Builder:
                 for i, ref in enumerate(refs):
                     # The common case first: a layer of the same scope, no alias in between
                     # (what _resolve finds first too).
+                    layer, node, tensor, _ = ref
                     src = None
-                    if not alias or (scope.id, ref[0], ref[1], ref[2]) not in alias:
-                        src = nodes.get((ref[0], ref[1]))
+                    if not alias or (scope.id, layer, node, tensor) not in alias:
+                        src = nodes.get((layer, node))
                     if src is not None:
-                        append((src, node_id, i, ref[2]))
+                        append((src, node_id, i, tensor))
                     else:
                         src, tensor = self._resolve(scope, ref, name)
                         append((src, node_id, i, tensor))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.keras_compat import (
@@ -42,6 +42,77 @@ PARAMLAB_KEYS = frozenset({"constant"})
 # What a node's config may hold that is no constructor argument: dropped on export (call
 # options go to the call, the inbound node's kwargs).
 _NOT_ARGUMENTS = KERAS2_ONLY | PARAMLAB_KEYS | frozenset(CALL_OPTIONS)
+#: tf.keras 2 layers that Keras 3 removed, and what to use instead: the exports keep their
+#: class names (their counts are the file's), which Keras 3 cannot load.
+KERAS2_ONLY_LAYERS = {
+    "CuDNNLSTM": "the nearest is LSTM, whose bias is 4·units where cuDNN's is 8·units: "
+                 "4·units fewer parameters",
+    "CuDNNGRU": "the nearest is GRU with reset_after=True, whose 2·3·units bias is cuDNN's: "
+                "the same count",
+    "RandomHeight": "no Keras 3 layer stretches the height by a random factor",
+    "RandomWidth": "no Keras 3 layer stretches the width by a random factor",
+}
+
+
+def keras2_only_class(type_name: str, config: dict[str, Any]) -> str | None:
+    """The first class of :data:`KERAS2_ONLY_LAYERS` that a layer is or wraps
+    (``Bidirectional(CuDNNLSTM)``, an RNN's cells: the :data:`NESTED_KEYS`), or ``None``."""
+    if type_name in KERAS2_ONLY_LAYERS:
+        return type_name
+    stack = [config.get(key) for key in NESTED_KEYS]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            if value.get("class_name") in KERAS2_ONLY_LAYERS:
+                return str(value["class_name"])
+            inner = value.get("config")
+            if isinstance(inner, dict):
+                stack.extend(inner.get(key) for key in NESTED_KEYS)
+    return None
+
+
+class KerasGap(NamedTuple):
+    """A layer that a Keras export cannot rebuild as Keras 3 would need it."""
+
+    name: str
+    type: str
+    reason: str
+
+
+def keras3_gaps(graph: LayerGraph, target: str) -> list[KerasGap]:
+    """The layers of ``graph`` that Keras 3 cannot rebuild from the export ``target``
+    (``"keras-json"`` or ``"keras-code"``), each with the reason, in topological order:
+
+    * a tf.keras 2 layer Keras 3 removed (:data:`KERAS2_ONLY_LAYERS`): written with its
+      class name, which Keras 3 does not have;
+    * a layer type the catalogue does not know (a custom class, ``Lambda``): the JSON keeps
+      it as the file had it, which Keras rebuilds only with that code available; the code
+      export writes a placeholder (``layers.Identity``) marked ``# TODO``.
+    """
+    gaps = []
+    for n in graph.topological_order():
+        d = graph.raw(n)
+        type_name = d["type"]
+        if d.get("shared_with") is not None:
+            continue  # a later call: its layer is reported once
+        legacy = keras2_only_class(type_name, d["config"])
+        if legacy is not None:
+            inside = "" if legacy == type_name else f"its wrapped {legacy} is "
+            reason = (f"{inside}tf.keras 2 only: Keras 3 has no {legacy} "
+                      f"({KERAS2_ONLY_LAYERS[legacy]})")
+        elif get_spec(type_name) is None:
+            reason = ("written as a placeholder (layers.Identity, marked TODO): ParamLab "
+                      "never has a layer's code" if target == "keras-code" else
+                      "kept as the file had it: Keras rebuilds it only with its code (a "
+                      "registered custom class, or a Lambda's function with safe_mode=False)")
+        else:
+            continue
+        gaps.append(KerasGap(d["name"], type_name, reason))
+    return gaps
+
+
 #: Module of the Keras 3 operations (``keras.ops``) the catalogue lists as "Operations".
 OP_MODULE = "keras.src.ops.numpy"
 

@@ -269,3 +269,45 @@ def test_operations_with_constants_export_as_keras_ops():
     assert entries["multiply"]["inbound_nodes"][0]["args"][1] == 2.0
     again = parse_keras_config(json.loads(to_keras_json(graph)))
     assert _rows(again) == _rows(graph)
+
+
+def test_cli_keras_exports_name_the_layers_keras3_cannot_rebuild(capsys):
+    """tf.keras 2's CuDNNLSTM/CuDNNGRU (also inside Bidirectional) keep their class names,
+    which Keras 3 does not have: both Keras exports still write the model (exit 0) and
+    name each such layer on stderr; the code marks it TODO."""
+    from paramlab.core import cli
+
+    path = str(DATA / "keras2" / "hb_sequence_tf2.json")
+    for target in ("keras-json", "keras-code"):
+        assert cli.main(["export", path, "--to", target]) == 0
+        out, err = capsys.readouterr()
+        assert "4 layers Keras 3 may not rebuild from this export:" in err
+        lines = [line.strip() for line in err.splitlines()[1:]]
+        assert [line.split(":")[0] for line in lines] == [
+            "cu_lstm (CuDNNLSTM)", "bi_cu_lstm (Bidirectional)", "cu_gru (CuDNNGRU)",
+            "cu_lstm_frozen (CuDNNLSTM)"]
+        assert "its wrapped CuDNNLSTM is tf.keras 2 only" in lines[1]
+        # cu_lstm: CuDNNLSTM(24) on 32 features has 5,568 parameters in tf_keras 2.21 (the
+        # file's figures); Keras's LSTM formula 4·24·(32 + 24 + 1) = 5,472 is 4·24 fewer.
+        assert "4·units fewer parameters" in lines[0]
+    assert "# TODO: 'bi_cu_lstm' wraps a CuDNNLSTM, a tf.keras 2 layer" in out
+    assert cli.main(["export", "lenet", "--to", "keras-json"]) == 0
+    assert capsys.readouterr()[1] == ""
+
+
+def test_cli_keras_exports_name_layers_whose_code_paramlab_never_has(capsys):
+    from paramlab.core import cli
+
+    path = str(DATA / "realworld" / "files" / "recommender_strings.json")
+    assert cli.main(["export", path, "--to", "keras-code"]) == 0
+    err = capsys.readouterr()[1]
+    assert "lambda (Lambda): written as a placeholder (layers.Identity, marked TODO)" in err
+    assert cli.main(["export", path, "--to", "keras-json"]) == 0
+    assert "lambda (Lambda): kept as the file had it" in capsys.readouterr()[1]
+
+
+def test_keras3_has_none_of_the_layers_the_exports_call_keras2_only():
+    keras = pytest.importorskip("keras")
+    from paramlab.core.io.keras_json_export import KERAS2_ONLY_LAYERS
+
+    assert [name for name in KERAS2_ONLY_LAYERS if hasattr(keras.layers, name)] == []
