@@ -523,10 +523,10 @@ def _plain_rows(graph: LayerGraph, order: Sequence[str],
     ``order``, as the general path builds them, without the row bookkeeping that only
     nested models, shared calls, "Connected to" and the next incremental summary need.
     ``None`` as soon as a layer belongs to a nested model or shares weights."""
-    raw = graph.raw
+    node = graph.nx_graph._node  # graph.raw without its call: every id of order is a node
     rows = []
     for n in order:
-        d = raw(n)
+        d = node[n]
         if d.get("group") is not None or d.get("shared_with") is not None:
             return None
         rows.append(_one_layer_row(d, n, (n,), result_of(n), (), (), torch, graph))

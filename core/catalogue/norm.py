@@ -12,6 +12,7 @@ SpectralNormalization the wrapped layer's (inference).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from paramlab.core.catalogue.common import axes_field, axis_dim, min_rank, normalize_axis
@@ -35,16 +36,23 @@ def _keep_shape_checked_axis(layer: str):
 
 
 def _bn_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
-    # Keras BatchNormalization.build: gamma, beta, moving_mean, moving_variance
-    # (+ moving_stddev, renorm_mean, renorm_stddev with renorm=True), all (C,).
     c = axis_dim(one_input(inputs), config["axis"], "BatchNormalization")
+    return _bn_weight_list(c, config["scale"], config["center"], config["renorm"])
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _bn_weight_list(c: int, scale: bool, center: bool, renorm: bool) -> tuple[WeightSpec, ...]:
+    # Keras BatchNormalization.build: gamma, beta, moving_mean, moving_variance
+    # (+ moving_stddev, renorm_mean, renorm_stddev with renorm=True), all (C,). Memoised
+    # (weights are values): the layers propagation's repeated-layer memo cannot share
+    # (other input shapes) still repeat a few channel counts (DenseNet121: about half).
     w = []
-    if config["scale"]:
+    if scale:
         w.append(WeightSpec("gamma", (c,)))
-    if config["center"]:
+    if center:
         w.append(WeightSpec("beta", (c,)))
     w += [WeightSpec("moving_mean", (c,), False), WeightSpec("moving_variance", (c,), False)]
-    if config["renorm"]:
+    if renorm:
         w += [WeightSpec(n, (c,), False)
               for n in ("moving_stddev", "renorm_mean", "renorm_stddev")]
     return tuple(w)

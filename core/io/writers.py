@@ -39,7 +39,6 @@ import io
 import json
 import os
 from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import Any
 
 from paramlab.core.budget import DTYPES, training_budget
@@ -390,10 +389,12 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
     line = _LAYER_LINE[torch]
     enc = _encode_str
     shapes: dict[Any, str] = {}
+    types: dict[str, str] = {}  # a model has a few layer types, each encoded once
     lines = []
     for r in summary.rows:
-        name, type_, shape, several, trainable, non_trainable, total, error, note = \
-            _JSON_FIELDS(r)
+        # A row is a named tuple: its fields by position, in one step (_ROW_FIELDS).
+        (_, name, type_, shape, trainable, non_trainable, total, _, error, _, _, _, _, _, _,
+         buffers, note, several, macs, elements, _) = r
         if shape is None:
             shape_text = "null"
         else:
@@ -401,20 +402,29 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
             shape_text = shapes.get(key)  # type: ignore[assignment]
             if shape_text is None:
                 shape_text = shapes[key] = _encode_row(_json_shape(r))
+        type_text = types.get(type_)
+        if type_text is None:
+            type_text = types[type_] = enc(type_)
         if batch_size == 1:
-            macs, flops, elements = r.macs, r.flops, r.activation_elements
+            flops = r.flops
         else:
             macs, flops, elements = _scaled_costs(r, batch_size)
-        values = (enc(name), enc(type_), shape_text, trainable, non_trainable, total,
+        values = (enc(name), type_text, shape_text, trainable, non_trainable, total,
                   "null" if error is None else enc(error), "null" if note is None else enc(note),
                   "null" if macs is None else macs, "null" if flops is None else flops,
                   "null" if elements is None else elements)
-        lines.append(line % (values + (r.buffers,) if torch else values))
+        lines.append(line % (values + (buffers,) if torch else values))
     return lines
 
 
-_JSON_FIELDS = attrgetter("name", "type", "output_shape", "output_shapes", "trainable",
-                          "non_trainable", "total", "error", "note")
+# The order of SummaryRow's fields _json_layer_lines unpacks; checked once here, so that a
+# change to SummaryRow cannot silently shift a column.
+_ROW_FIELDS = ("node_id", "name", "type", "output_shape", "trainable", "non_trainable", "total",
+               "connected_to", "error", "severity", "layer_trainable", "source",
+               "keras_connected_to", "members", "is_group", "buffers", "note", "output_shapes",
+               "macs", "activation_elements", "pytorch")
+if SummaryRow._fields != _ROW_FIELDS:  # pragma: no cover - a guard for whoever edits SummaryRow
+    raise ImportError(f"writers._json_layer_lines expects SummaryRow fields {_ROW_FIELDS}")
 
 
 def format_json(summary: Summary, batch_size: int = 1) -> str:
