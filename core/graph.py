@@ -206,10 +206,11 @@ class LayerGraph:
         if not pred:
             return []
         if len(pred) == 1:
-            (u, keys), = pred.items()
+            u, = pred  # (unpacking the keys builds no items view and no pairs)
+            keys = pred[u]
             if len(keys) == 1:
-                (k, attrs), = keys.items()
-                return [(u, k, attrs.get("output", 0))]
+                k, = keys
+                return [(u, k, keys[k].get("output", 0))]
         tensors = [(u, k, attrs.get("output", 0)) for u, keys in pred.items()
                    for k, attrs in keys.items()]
         tensors.sort(key=_BY_INDEX)

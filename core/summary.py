@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any, NamedTuple, Union
 
@@ -50,6 +50,7 @@ from paramlab.core.pytorch import KERAS, NO_EQUIVALENT, PYTORCH, reconciliation,
 from paramlab.core.text import format_number
 from paramlab.core.types import Severity, Shape, format_outputs
 
+INPUT_TYPE = "InputLayer"  # the type of the rows whose tensor is a model input
 _SEVERITY_RANK = {Severity.ERROR.value: 3, Severity.UNRESOLVED.value: 2,
                   Severity.WARNING.value: 1, None: 0}
 
@@ -120,7 +121,7 @@ class SummaryRow(NamedTuple):
     @property
     def is_input(self) -> bool:
         """True for an InputLayer row (its tensor is the model's input, not an activation)."""
-        return self.type == "InputLayer"
+        return self.type == INPUT_TYPE
 
     @property
     def formula(self) -> str:
@@ -220,7 +221,7 @@ class Summary:
     def macs(self) -> int:
         """Multiply-accumulates of one forward pass at batch 1: the sum over the rows whose
         MACs are known (see :attr:`unknown_cost_rows`)."""
-        return sum(m for m in map(_MACS, self.rows) if m is not None)
+        return sum(filter(None, map(_MACS, self.rows)))  # None (unknown) and 0 add nothing
 
     @property
     def flops(self) -> int:
@@ -245,15 +246,13 @@ class Summary:
         over the rows (every writer reads both)."""
         if self.top_level_elements is not None:
             return self.top_level_elements
-        activations = inputs = 0
-        for r in self.rows:
-            elements = r.activation_elements
-            if elements is not None:
-                if r.is_input:
-                    inputs += elements
-                else:
-                    activations += elements
-        return activations, inputs
+        # Known elements of every row, and of the input rows (a row's type is INPUT_TYPE,
+        # as SummaryRow.is_input says), in C loops (None, unknown, and 0 add nothing).
+        rows = self.rows
+        known = sum(filter(None, map(_ELEMENTS, rows)))
+        inputs = sum(filter(None, compress(map(_ELEMENTS, rows),
+                                           map(INPUT_TYPE.__eq__, map(_TYPE, rows)))))
+        return known - inputs, inputs
 
     @cached_property
     def unknown_cost_rows(self) -> int:
@@ -264,6 +263,8 @@ class Summary:
 
 _SEVERITY = attrgetter("severity")
 _MACS = attrgetter("macs")
+_ELEMENTS = attrgetter("activation_elements")
+_TYPE = attrgetter("type")
 
 
 def partial_note(unresolved: int) -> str:
