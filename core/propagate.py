@@ -491,11 +491,14 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
     n_in = len(inputs)
     wrong_output = None
     # Most inputs read the first output of a single-output layer: its output_shape.
+    in_shapes: list[Any] | tuple[Any, ...]
     if n_in == 1:
         r = done[inputs[0][0]]
-        in_shapes: list[Any] = [r.output_shape]
         if inputs[0][2] or r.output_shapes is not None:
+            in_shapes = [r.output_shape]
             wrong_output = _pick_outputs(graph, node_id, inputs, done, in_shapes)
+        else:
+            in_shapes = (r.output_shape,)  # already the tuple `shapes` below (no list)
     else:
         in_shapes = []
         plain = True
@@ -546,7 +549,7 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                 # finds an earlier equal layer's slot, or files this layer's empty one,
                 # which the end of this function fills (an error leaves it empty).
                 slot = same.setdefault(
-                    (d["type"], shapes, first, layer_trainable, spec.field_values(config)), [])
+                    (spec.type, shapes, first, layer_trainable, spec.field_values(config)), [])
             except TypeError:  # a field value that cannot be hashed: compute it
                 slot = None
             if slot:
