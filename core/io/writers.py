@@ -371,12 +371,16 @@ _encode_row = _row_encoder()
 _encode_str = json.encoder.encode_basestring
 
 
-def _layer_line_format(torch: bool) -> str:
+def _layer_line_formats(torch: bool) -> tuple[str, str]:
+    """The format of a layer line, ``    {"name": %s, ..., "activation_elements": %s}``, in
+    two parts: the name, type and output shape, whose last ``%s`` takes the rest (the
+    counts and costs, which many rows repeat: each distinct rest is formatted once)."""
     keys = _JSON_ROW_KEYS + (("buffers",) if torch else ())
-    return "    {" + ", ".join(f'"{k}": %s' for k in keys) + "}"
+    return ("    {" + "".join(f'"{k}": %s, ' for k in keys[:3]) + "%s",
+            ", ".join(f'"{k}": %s' for k in keys[3:]) + "}")
 
 
-_LAYER_LINE = {False: _layer_line_format(False), True: _layer_line_format(True)}
+_LAYER_LINE = {False: _layer_line_formats(False), True: _layer_line_formats(True)}
 
 
 def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
@@ -386,10 +390,11 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
     encoder's own C function, a number is ``str`` of the int as the encoder writes it, and
     an output shape is encoded once per distinct shape."""
     torch = _torch(summary)
-    line = _LAYER_LINE[torch]
+    head, rest = _LAYER_LINE[torch]
     enc = _encode_str
     shapes: dict[Any, str] = {}
     types: dict[str, str] = {}  # a model has a few layer types, each encoded once
+    rests: dict[tuple[Any, ...], str] = {}
     lines = []
     for r in summary.rows:
         # A row is a named tuple: its fields by position, in one step (_ROW_FIELDS).
@@ -406,14 +411,21 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
         if type_text is None:
             type_text = types[type_] = enc(type_)
         if batch_size == 1:
-            flops = r.flops
+            flops = None  # read below, if this rest is new (it follows from the MACs)
         else:
             macs, flops, elements = _scaled_costs(r, batch_size)
-        values = (enc(name), type_text, shape_text, trainable, non_trainable, total,
-                  "null" if error is None else enc(error), "null" if note is None else enc(note),
-                  "null" if macs is None else macs, "null" if flops is None else flops,
-                  "null" if elements is None else elements)
-        lines.append(line % (values + (buffers,) if torch else values))
+        costs = (trainable, non_trainable, total, error, note, macs, elements, buffers)
+        rest_text = rests.get(costs)
+        if rest_text is None:
+            if batch_size == 1:
+                flops = r.flops
+            values = (trainable, non_trainable, total,
+                      "null" if error is None else enc(error),
+                      "null" if note is None else enc(note),
+                      "null" if macs is None else macs, "null" if flops is None else flops,
+                      "null" if elements is None else elements)
+            rest_text = rests[costs] = rest % (values + (buffers,) if torch else values)
+        lines.append(head % (enc(name), type_text, shape_text, rest_text))
     return lines
 
 
