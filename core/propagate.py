@@ -318,7 +318,7 @@ def propagate(graph: LayerGraph, previous: PropagationResult | None = None) -> P
                 changes[n] = None
     done = _Overlay(changes, old)
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
-    same: dict[tuple[Any, ...], list[LayerResult]] = {}
+    same: dict[tuple[Any, ...], str] = {}
     for n in ordered:
         prev = old.get(n)
         if prev is not None and n not in direct:
@@ -344,7 +344,7 @@ def _full(graph: LayerGraph, order_list: list[str]) -> PropagationResult:
     results: dict[str, LayerResult] = {}
     tally = _Tally()
     memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]] = {}
-    same: dict[tuple[Any, ...], list[LayerResult]] = {}
+    same: dict[tuple[Any, ...], str] = {}
     node = graph.nx_graph._node  # graph.raw without its call, for every layer
     add = tally.add
     for n in order_list:
@@ -435,7 +435,7 @@ def _fail(node_id: str, spec: Any, in_shapes: list[Any], message: str,
 def _compute_call(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult],
                   memo: dict[tuple[Any, ...], tuple[dict[str, Any], LayerResult]],
                   d: dict[str, Any] | None = None,
-                  same: dict[tuple[Any, ...], list[LayerResult]] | None = None) -> LayerResult:
+                  same: dict[tuple[Any, ...], str] | None = None) -> LayerResult:
     """:func:`_compute`, except that a shared call (``shared_with``) whose owner, inputs,
     config, trainability and group equal an earlier call's reuses that call's result: a
     layer called 100,000 times is computed once per distinct input shape. Only results
@@ -480,10 +480,10 @@ def _compute(graph: LayerGraph, node_id: str, done: Mapping[str, LayerResult]) -
 
 def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                  done: Mapping[str, LayerResult],
-                 same: dict[tuple[Any, ...], list[LayerResult]] | None = None) -> LayerResult:
-    """Layer ``node_id``'s result (``d``: its ``graph.raw``). ``same``: this run's results
-    of ``fields_only`` layers, by type, input shapes, axis order, trainability and field
-    values: a layer equal to an earlier one on all of these takes that one's shapes,
+                 same: dict[tuple[Any, ...], str] | None = None) -> LayerResult:
+    """Layer ``node_id``'s result (``d``: its ``graph.raw``). ``same``: the id of the first
+    ``fields_only`` layer of this run (its result is in ``done``) by type, input shapes, axis
+    order, trainability and field values: a layer equal to it on all of these takes its shapes,
     weights, counts and costs instead of running the rules again (``LayerSpec.fields_only``;
     about half the layers of a keras.applications model repeat an earlier one)."""
     spec = _CATALOGUE_GET(d["type"])
@@ -541,19 +541,19 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
         # channels_first: the rules see channels-last shapes (see core.catalogue.conv).
         first = rules_see_channels_last(spec, config)
         rule_in = to_channels_last(shapes) if first else shapes
-        slot = None
+        layer_trainable = None
         if same is not None and spec.fields_only and d.get("shared_with") is None:
             layer_trainable = _trainable(graph, d)
             try:
                 # The key is hashed once (a tuple does not keep its hash): setdefault
-                # finds an earlier equal layer's slot, or files this layer's empty one,
-                # which the end of this function fills (an error leaves it empty).
-                slot = same.setdefault(
-                    (spec.type, shapes, first, layer_trainable, spec.field_values(config)), [])
+                # files this layer's id under it, or gives the id of the earlier equal
+                # layer, whose result is in ``done`` (computed again if it failed).
+                seen = same.setdefault(
+                    (spec.type, shapes, first, layer_trainable, spec.field_values(config)),
+                    node_id)
             except TypeError:  # a field value that cannot be hashed: compute it
-                slot = None
-            if slot:
-                hit = slot[0]
+                seen = node_id
+            if seen is not node_id and (hit := done[seen]).diagnostic is None:
                 return _new_result(node_id, shapes, hit.output_shape, hit.weights,
                                    hit.trainable, hit.non_trainable, None, None, True,
                                    None if spec.torch is None else (
@@ -596,16 +596,13 @@ def _compute_raw(graph: LayerGraph, node_id: str, d: dict[str, Any],
                                spec, rule_in, config, None, 0, 0),
                            macs=macs, activation_elements=elements, output_shapes=all_out)
     # A frozen nested model freezes all its layers (Keras: model.trainable = False).
-    if slot is None:
+    if layer_trainable is None:
         layer_trainable = _trainable(graph, d)
     trainable, non_trainable = count_weights(weights, layer_trainable)
     torch = None if spec.torch is None else (spec, rule_in, config, layer_trainable,
                                              trainable, non_trainable)
-    r = _new_result(node_id, shapes, out, weights, trainable, non_trainable, None,
-                    None, True, torch, macs, elements, None, all_out)
-    if slot is not None:
-        slot.append(r)
-    return r
+    return _new_result(node_id, shapes, out, weights, trainable, non_trainable, None,
+                       None, True, torch, macs, elements, None, all_out)
 
 
 def _pick_outputs(graph: LayerGraph, node_id: str, inputs: list[tuple[str, int, int]],
