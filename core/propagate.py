@@ -661,8 +661,10 @@ def is_layer_trainable(graph: LayerGraph, node_id: str) -> bool:
 
 def _trainable(graph: LayerGraph, d: dict[str, Any]) -> bool:
     """:func:`is_layer_trainable` of the layer whose ``graph.raw`` is ``d``."""
+    if not d["trainable"]:
+        return False
     group = d.get("group")
-    return bool(d["trainable"]) and (group is None or not graph.is_group_frozen(group))
+    return group is None or not graph.is_group_frozen(group)
 
 
 def count_weights(weights: tuple[WeightSpec, ...], layer_trainable: bool) -> tuple[int, int]:
