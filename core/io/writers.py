@@ -371,16 +371,19 @@ _encode_row = _row_encoder()
 _encode_str = json.encoder.encode_basestring
 
 
-def _layer_line_formats(torch: bool) -> tuple[str, str]:
-    """The format of a layer line, ``    {"name": %s, ..., "activation_elements": %s}``, in
-    two parts: the name, type and output shape, whose last ``%s`` takes the rest (the
-    counts and costs, which many rows repeat: each distinct rest is formatted once)."""
+def _layer_rest_format(torch: bool) -> str:
+    """The format of a layer line after its name, type and output shape: the counts and
+    costs, ``"trainable": %s, ..., "activation_elements": %s}``, which many rows repeat
+    (each distinct rest is formatted once). The line's start, the first three keys, is an
+    f-string in :func:`_json_layer_lines` (one allocation; a ``%`` format parses its
+    template on every row)."""
     keys = _JSON_ROW_KEYS + (("buffers",) if torch else ())
-    return ("    {" + "".join(f'"{k}": %s, ' for k in keys[:3]) + "%s",
-            ", ".join(f'"{k}": %s' for k in keys[3:]) + "}")
+    return ", ".join(f'"{k}": %s' for k in keys[3:]) + "}"
 
 
-_LAYER_LINE = {False: _layer_line_formats(False), True: _layer_line_formats(True)}
+_LAYER_REST = {False: _layer_rest_format(False), True: _layer_rest_format(True)}
+if _JSON_ROW_KEYS[:3] != ("name", "type", "output_shape"):  # pragma: no cover - a guard
+    raise ImportError("writers._json_layer_lines writes the keys name, type, output_shape")
 
 
 def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
@@ -390,7 +393,7 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
     encoder's own C function, a number is ``str`` of the int as the encoder writes it, and
     an output shape is encoded once per distinct shape."""
     torch = _torch(summary)
-    head, rest = _LAYER_LINE[torch]
+    rest = _LAYER_REST[torch]
     enc = _encode_str
     shapes: dict[Any, str] = {}
     types: dict[str, str] = {}  # a model has a few layer types, each encoded once
@@ -425,7 +428,8 @@ def _json_layer_lines(summary: Summary, batch_size: int) -> list[str]:
                       "null" if macs is None else macs, "null" if flops is None else flops,
                       "null" if elements is None else elements)
             rest_text = rests[costs] = rest % (values + (buffers,) if torch else values)
-        lines.append(head % (enc(name), type_text, shape_text, rest_text))
+        lines.append(f'    {{"name": {enc(name)}, "type": {type_text}, '
+                     f'"output_shape": {shape_text}, {rest_text}')
     return lines
 
 
