@@ -118,11 +118,11 @@ class Diagnostic:
 
 
 def format_shape(shape: Shape | None) -> str:
-    """Render a shape as Keras's summary does: ``(None, 28, 28, 8)``; ``?`` when unknown."""
+    """Render a shape as Keras 3's summary does (``summary_utils.format_layer_shape``):
+    ``(None, 28, 28, 8)``, and a rank-1 shape without Python's trailing comma, ``(None)``;
+    ``?`` when unknown."""
     if shape is None:
         return "?"
-    if len(shape) == 1:
-        return f"({_dim(shape[0])},)"
     return "(" + ", ".join(_dim(d) for d in shape) + ")"
 
 
