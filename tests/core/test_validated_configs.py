@@ -21,9 +21,9 @@ from paramlab.core.catalogue.keras_compat import from_keras_config
 from paramlab.core.errors import LayerError, ModelFileError
 from paramlab.core.io.keras_graph import _Builder
 from paramlab.core.io.keras_import import parse_keras_config, read_keras_config
+from paramlab.core.io.writers import format_summary
 from paramlab.core.propagate import propagate
 from paramlab.core.summary import summarize
-from paramlab.core.io.writers import format_summary
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = sorted([*(DATA / "keras").glob("*.json"), *(DATA / "keras2").glob("*.json"),
