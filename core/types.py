@@ -23,7 +23,27 @@ def fast_frozen_init(cls: type) -> None:
     a few weights per layer. Assignment after construction still raises
     ``FrozenInstanceError`` (``__setattr__`` is untouched); eq, hash, repr,
     ``dataclasses.replace`` and pickling are the dataclass's own."""
-    params, body, env = [], [], {}
+    env: dict[str, Any] = {}
+    params = _init_parameters(cls, env)
+    body = []
+    for i, f in enumerate(fields(cls)):
+        env[f"_s{i}"] = cls.__dict__[f.name].__set__
+        body.append(f"    _s{i}(self, {f.name})")
+    src = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body)
+    exec(src, env)  # noqa: S102 - source built above from the dataclass's own fields
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]
+
+
+def _init_parameters(cls: type, env: dict[str, Any]) -> list[str]:
+    """The parameter list of the ``__init__`` dataclasses would write for ``cls`` (each
+    default bound in ``env`` as ``_d<i>``), for the generated functions above and below.
+
+    Raises:
+        TypeError: a field has a default factory or is not an ``__init__`` parameter.
+    """
+    params = []
     for i, f in enumerate(fields(cls)):
         if f.default_factory is not MISSING or not f.init:
             raise TypeError(f"{cls.__name__}.{f.name}: only plain fields are supported")
@@ -32,13 +52,7 @@ def fast_frozen_init(cls: type) -> None:
             params.append(f"{f.name}=_d{i}")
         else:
             params.append(f.name)
-        env[f"_s{i}"] = cls.__dict__[f.name].__set__
-        body.append(f"    _s{i}(self, {f.name})")
-    src = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body)
-    exec(src, env)  # noqa: S102 - source built above from the dataclass's own fields
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[misc]
+    return params
 
 
 def frozen_builder(cls: type) -> Callable[..., Any]:
@@ -53,16 +67,9 @@ def frozen_builder(cls: type) -> Callable[..., Any]:
     instance: frozen, equal to ``cls(...)``, with the same eq, hash, repr and pickling."""
     slots = cls.__slots__  # type: ignore[attr-defined]
     twin = type(f"_{cls.__name__}Draft", (), {"__slots__": slots, "__module__": cls.__module__})
-    params, body, env = [], ["    self = _twin()"], {"_twin": twin, "_cls": cls}
-    for i, f in enumerate(fields(cls)):
-        if f.default_factory is not MISSING or not f.init:
-            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields are supported")
-        if f.default is not MISSING:
-            env[f"_d{i}"] = f.default
-            params.append(f"{f.name}=_d{i}")
-        else:
-            params.append(f.name)
-        body.append(f"    self.{f.name} = {f.name}")
+    env: dict[str, Any] = {"_twin": twin, "_cls": cls}
+    params = _init_parameters(cls, env)
+    body = ["    self = _twin()"] + [f"    self.{f.name} = {f.name}" for f in fields(cls)]
     body += ["    self.__class__ = _cls", "    return self"]
     src = f"def build_{cls.__name__}({', '.join(params)}):\n" + "\n".join(body)
     exec(src, env)  # noqa: S102 - source built above from the dataclass's own fields
