@@ -43,7 +43,14 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
 def loads_config(data: bytes | str, path: str | Path, what: str = "model config") -> dict[str, Any]:
-    """Parse JSON text that must hold one JSON object.
+    """Parse JSON text that must hold one JSON object: :func:`parse_config`'s object."""
+    return parse_config(data, path, what)[0]
+
+
+def parse_config(data: bytes | str, path: str | Path,
+                 what: str = "model config") -> tuple[dict[str, Any], bool]:
+    """Parse JSON text that must hold one JSON object; also whether orjson parsed it, which
+    refuses ``NaN`` and infinity: then every float in the object is finite.
 
     Args:
         data: UTF-8 bytes or text.
@@ -51,7 +58,7 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
         what: What the text is, for the error message.
 
     Returns:
-        The parsed object (a dict).
+        The parsed object (a dict), and True when orjson parsed it.
 
     Raises:
         ModelFileError: too large, not UTF-8, not JSON, nested too deeply, or not an object.
@@ -69,7 +76,7 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
         except _orjson.JSONDecodeError:
             obj = None
         if type(obj) is dict:
-            return obj
+            return obj, True
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -89,7 +96,7 @@ def loads_config(data: bytes | str, path: str | Path, what: str = "model config"
     if not isinstance(obj, dict):
         raise ModelFileError(path, f"the {what} must be a JSON object, got a "
                                    f"{type(obj).__name__}")
-    return obj
+    return obj, False
 
 
 def _parse(data: str, path: str | Path, what: str) -> Any:

@@ -26,6 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+try:  # a dependency; without it every layer is converted and checked on its own
+    from orjson import dumps as _dumps
+except ImportError:  # pragma: no cover
+    _dumps = None
+
 from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.keras_compat import from_keras_config, implicit_input_shape
 from paramlab.core.errors import GraphError, LayerError, ModelFileError
@@ -66,6 +71,11 @@ NO_CALL = Call((), (), NO_OPTIONS)  # a layer called with nothing (an input, a f
 _NO_SOURCE: tuple[dict[str, Any], tuple[TensorRef, ...]] = ({}, ())
 _INTS_ONLY = frozenset({int})
 _TYPE_CHECKS: dict[str, _TypeChecks] = {}  # type name -> its checks (see _type_checks)
+_ABSENT = object()
+# (class name, module, frozen scope, number of inputs, the config's JSON text with a null
+# name) -> (type, converted config, trainability, spec, resolved config): see _repeat_key.
+_RepeatKey = tuple[Any, Any, bool, int, bytes]
+_Made = tuple[str, dict[str, Any], bool, LayerSpec, "dict[str, Any] | None"]
 
 
 @dataclass
@@ -88,21 +98,24 @@ class _Scope:
         self.plain = self.owner is None and not self.suffix and self.group is None
 
 
-def build_graph(obj: Any, path: str | Path, owned: bool = False) -> LayerGraph:
+def build_graph(obj: Any, path: str | Path, owned: bool = False,
+                finite: bool = False) -> LayerGraph:
     """Build the graph of a Keras model config (``json.loads(model.to_json())``).
 
     ``owned=True``: ``obj`` was parsed for this call only and is not used again, so layer
-    configs may keep its containers instead of copying them (faster).
+    configs may keep its containers instead of copying them (faster). ``finite=True``: every
+    float in ``obj`` is finite (orjson parsed it), so a layer config's JSON text tells it
+    from every other (see ``_Builder._repeat_key``).
 
     Raises:
         ModelFileError: not a model config, or malformed (wrong types, unknown or dangling
             references, a cycle, duplicate names).
     """
-    return _Builder(path, owned).build(obj)
+    return _Builder(path, owned, finite).build(obj)
 
 
 class _Builder:
-    def __init__(self, path: str | Path, owned: bool = False) -> None:
+    def __init__(self, path: str | Path, owned: bool = False, finite: bool = False) -> None:
         self.path = path
         self.graph = LayerGraph()
         self.scopes = 0
@@ -135,6 +148,10 @@ class _Builder:
         self.owner_of: dict[str, str] = {}  # shared call's node id -> owner's node id
         # node id -> (spec, resolved config), for propagation (see _validate)
         self.validated = self.graph.validated_configs
+        # Layers whose file config equals an earlier layer's but for the name (most layers
+        # of a keras.applications model): what the first one was converted and checked to.
+        self.repeats: dict[_RepeatKey, _Made] = {}
+        self.finite = finite and _dumps is not None
 
     def fail(self, detail: str) -> ModelFileError:
         return ModelFileError(self.path, detail)
@@ -383,11 +400,21 @@ class _Builder:
         if k > 1 and not call.constants:
             template = self.templates.get((scope.id, name, len(inputs)))
         resolved = None
+        first = None  # the key this layer's making is filed under (see _repeat_key)
         if template is not None:
             # A later call of a shared layer: the same class, config and trainability as
             # its first shared call, converted and checked once (a layer called 100,000
             # times is imported in bulk).
             type_name, config, trainable, spec, cfg = template
+            config = dict(config)
+        elif (k == 0 and self.finite and not call.constants
+              and (call.options is NO_OPTIONS or not call.options)
+              and type(cfg := layer.get("config")) is dict
+              and (first := self._repeat_key(layer, cfg, scope.frozen, len(inputs))) is not None
+              and (made := self.repeats.get(first)) is not None):
+            # The same file config as an earlier layer's but for the name: made alike, from
+            # the same conversion and checks (the resolved config is shared, read-only).
+            type_name, config, trainable, spec, resolved = made
             config = dict(config)
         else:
             cls = layer.get("class_name")
@@ -425,6 +452,8 @@ class _Builder:
             if trainable is not True and trainable is not False:
                 trainable = self._trainable_value(trainable, name)  # refuses it, in one place
             trainable = trainable and not scope.frozen
+            if first is not None and spec is not None:
+                self.repeats[first] = (type_name, config, trainable, spec, resolved)
             if k == 1 and not is_op:
                 # The template's config is this node's own (not copied): nothing changes a
                 # node's config before every call has copied it (see above).
@@ -450,6 +479,28 @@ class _Builder:
             self.pending.append((node_id, scope, inputs, name, layer))
         if spec is None:
             self.opaque.append((node_id, cfg))
+
+    def _repeat_key(self, layer: dict[str, Any], cfg: dict[str, Any], frozen: bool,
+                    n_inputs: int) -> _RepeatKey | None:
+        """The key under which a layer made from ``layer`` is filed in ``self.repeats``: its
+        class name, module, frozen scope, number of inputs and the JSON text of its config
+        with a null name (orjson, at C speed: cheaper than converting and checking the
+        config again); ``None`` when the config cannot be written as JSON. Two layers
+        with the same key are made alike, but for the name: equal JSON texts mean equal
+        configs when every float is finite (``finite``; orjson writes NaN as null).
+        ``cfg`` is left as it was."""
+        name = cfg.get("name", _ABSENT)
+        cfg["name"] = None
+        try:
+            return (layer.get("class_name"), layer.get("module"), frozen, n_inputs,
+                    _dumps(cfg))
+        except TypeError:  # orjson's JSONEncodeError: a value JSON cannot hold
+            return None
+        finally:
+            if name is _ABSENT:
+                del cfg["name"]
+            else:
+                cfg["name"] = name
 
     def _check_class(self, cls: Any, name: str) -> None:
         """Refuse a class_name that is not a non-empty string of a sane length; remember

@@ -22,6 +22,7 @@ from paramlab.core.errors import ModelFileError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_archive import (
     loads_config,
+    parse_config,
     read_json_file,
     read_keras_archive,
     sniff,
@@ -57,7 +58,7 @@ def read_keras_config(path: str | Path, data: bytes | None = None) -> dict[str, 
 
 
 def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
-                       owned: bool = False) -> LayerGraph:
+                       owned: bool = False, finite: bool = False) -> LayerGraph:
     """Build the graph of an already-parsed Keras model config.
 
     Args:
@@ -66,6 +67,9 @@ def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
         source: Where it came from, for error messages.
         owned: ``obj`` was parsed for this call and is not used afterwards: the graph may
             share its containers instead of copying them (``load_keras`` passes True).
+        finite: every float in ``obj`` is finite (orjson parsed it): layers whose configs
+            equal an earlier layer's but for the name are then recognised by their JSON
+            text, and converted and checked once (see ``core.io.keras_graph``).
 
     Returns:
         A new graph named as the model. Its layers have no canvas positions (a Keras file
@@ -77,7 +81,7 @@ def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
             dangling inbound reference, a cycle, duplicate layer names, absurd nesting).
     """
     try:
-        graph = build_graph(obj, source, owned)
+        graph = build_graph(obj, source, owned, finite)
     except RecursionError:
         raise ModelFileError(source, "the model config is nested too deeply") from None
     log.info("imported %s: %d layers", source, len(graph))
@@ -91,6 +95,9 @@ def load_keras(path: str | Path, data: bytes | None = None) -> LayerGraph:
     Raises:
         ModelFileError: see :func:`read_keras_config` and :func:`parse_keras_config`.
     """
+    if data is not None and sniff_bytes(data) == "json":
+        obj, finite = parse_config(data, path)  # read_keras_config's case, and how it parsed
+        return parse_keras_config(obj, str(path), owned=True, finite=finite)
     return parse_keras_config(read_keras_config(path, data), str(path), owned=True)
 
 

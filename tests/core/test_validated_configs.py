@@ -1,6 +1,8 @@
 """The importer validates each layer's config once and hands the resolved config to
 propagation (``LayerGraph.validated_configs``); with an owned tree it converts configs in
-place. Both are speed-ups only: these tests check that what is refused, what is built and
+place; with a tree orjson parsed (``finite``) a layer whose config equals an earlier one's
+but for the name is made from the earlier one's conversion and checks. All are speed-ups
+only: these tests check that what is refused, what is built and
 what propagation computes stay exactly as before, and that every config edit drops the
 importer's resolved config.
 """
@@ -19,8 +21,9 @@ from hypothesis import strategies as st
 from paramlab.core.catalogue import CATALOGUE, get_spec
 from paramlab.core.catalogue.keras_compat import from_keras_config
 from paramlab.core.errors import LayerError, ModelFileError
+from paramlab.core.io.keras_archive import parse_config
 from paramlab.core.io.keras_graph import _Builder
-from paramlab.core.io.keras_import import parse_keras_config, read_keras_config
+from paramlab.core.io.keras_import import load_keras, parse_keras_config, read_keras_config
 from paramlab.core.io.writers import format_summary
 from paramlab.core.propagate import propagate
 from paramlab.core.summary import summarize
@@ -129,9 +132,9 @@ def _fingerprint(graph) -> Any:
     return nodes, edges, graph.groups
 
 
-def _outputs(obj: Any, owned: bool, resolved: bool = True) -> Any:
+def _outputs(obj: Any, owned: bool, resolved: bool = True, finite: bool = False) -> Any:
     try:
-        graph = parse_keras_config(obj, "f.json", owned=owned)
+        graph = parse_keras_config(obj, "f.json", owned=owned, finite=finite)
     except ModelFileError as exc:
         return str(exc)
     if not resolved:
@@ -147,7 +150,9 @@ def _outputs(obj: Any, owned: bool, resolved: bool = True) -> Any:
 def test_owned_import_equals_a_copying_one(path: Path) -> None:
     """An owned tree converted in place gives the graph, results and summary of a tree the
     importer copies, and a tree it does not own is left as it was; propagation gives the
-    same results from the importer's resolved configs as from its own."""
+    same results from the importer's resolved configs as from its own; and so does an
+    import that makes repeated configs once (``finite``), which leaves the tree as it was
+    too (the name it nulls while keying a config is put back in its place)."""
     try:
         obj = read_keras_config(path)
     except ModelFileError:
@@ -157,6 +162,91 @@ def test_owned_import_equals_a_copying_one(path: Path) -> None:
     assert json.dumps(obj) == before
     assert _outputs(copy.deepcopy(obj), owned=True) == copied
     assert _outputs(obj, owned=False, resolved=False) == copied
+    finite = parse_config(path.read_bytes(), path)[1]
+    assert _outputs(copy.deepcopy(obj), owned=True, finite=finite) == copied
+    assert _outputs(obj, owned=False, finite=finite) == copied
+    assert json.dumps(obj) == before
+
+
+def _dense(name: str, source: str, **config: Any) -> dict[str, Any]:
+    tensor = {"class_name": "__keras_tensor__", "config": {
+        "shape": [None, 8], "keras_history": [source, 0, 0]}}
+    return {"class_name": "Dense", "name": name,
+            "config": {"name": name, "trainable": True, "units": 4, **config},
+            "inbound_nodes": [{"args": [tensor], "kwargs": {}}]}
+
+
+def _functional(name: str, layers: list[Any], inputs: list[str], output: str,
+                **config: Any) -> dict[str, Any]:
+    return {"class_name": "Functional", "config": {
+        "name": name, "layers": layers, "input_layers": [[i, 0, 0] for i in inputs],
+        "output_layers": [[output, 0, 0]], **config}}
+
+
+def _input(name: str) -> dict[str, Any]:
+    return {"class_name": "InputLayer", "name": name,
+            "config": {"name": name, "batch_shape": [None, 8]}, "inbound_nodes": []}
+
+
+def test_a_repeated_config_is_made_once_and_counted_as_keras_counts_it() -> None:
+    """Dense(4) on 8 features: (8 + 1) x 4 = 36 weights (Keras's Dense.build: kernel
+    (8, 4), bias (4,)). Three layers with one config but for the name share one resolved
+    config; a fourth with other units does not."""
+    obj = _functional("m", [_input("x"), _dense("d1", "x"), _dense("d2", "x"),
+                            _dense("d3", "x"), _dense("d4", "x", units=5)], ["x"], "d1")
+    graph = parse_keras_config(copy.deepcopy(obj), owned=True, finite=True)
+    kept = {name: graph.validated_configs[graph.id_of(name)][1]
+            for name in ("d1", "d2", "d3", "d4")}
+    assert kept["d2"] is kept["d1"] and kept["d3"] is kept["d1"]
+    assert kept["d4"] is not kept["d1"] and kept["d4"]["units"] == 5
+    configs = [graph.raw(graph.id_of(n))["config"] for n in ("d1", "d2", "d3")]
+    assert configs[0] == configs[1] == configs[2]
+    assert configs[0] is not configs[1]  # each node owns its config (edits stay its own)
+    layers = propagate(graph).layers
+    assert [layers[graph.id_of(n)].trainable for n in ("d1", "d2", "d3", "d4")] == [
+        36, 36, 36, 45]
+    assert _outputs(copy.deepcopy(obj), owned=True, finite=True) == _outputs(obj, owned=False)
+
+
+def test_a_repeated_config_in_a_frozen_nested_model_is_not_the_same_layer() -> None:
+    """A nested model saved with trainable false freezes its layers (Keras:
+    model.trainable = False): its Dense(4) on 8 features has 36 non-trainable weights, and
+    the top model's Dense with the same config has 36 trainable ones."""
+    inner = _functional("enc", [_input("enc_in"), _dense("inner", "enc_in")], ["enc_in"],
+                        "inner", trainable=False)
+    inner["name"] = "enc"
+    tensor = {"class_name": "__keras_tensor__", "config": {
+        "shape": [None, 8], "keras_history": ["x", 0, 0]}}
+    inner["inbound_nodes"] = [{"args": [tensor], "kwargs": {}}]
+    inner["config"]["trainable"] = False
+    obj = _functional("m", [_input("x"), inner, _dense("outer", "x")], ["x"], "outer")
+    graph = parse_keras_config(obj, owned=True, finite=True)
+    result = propagate(graph)
+    assert (result.trainable, result.non_trainable) == (36, 36)
+    inner_id = next(n for n in graph.layer_ids() if graph.raw(n)["name"] == "inner")
+    assert graph.raw(inner_id)["trainable"] is False
+    assert graph.raw(graph.id_of("outer"))["trainable"] is True
+
+
+def test_nan_and_null_configs_are_never_taken_for_each_other(tmp_path: Path) -> None:
+    """orjson writes NaN as null, so the JSON texts of these two configs are equal; a file
+    with NaN is parsed by the stdlib (orjson refuses it), and its layers are then made one
+    by one, each flagged with its own value."""
+    layers = [_input("x"),
+              {"class_name": "LayerNormalization", "name": "a", "config": {
+                  "name": "a", "epsilon": None},
+               "inbound_nodes": _dense("a", "x")["inbound_nodes"]},
+              {"class_name": "LayerNormalization", "name": "b", "config": {
+                  "name": "b", "epsilon": math.nan},
+               "inbound_nodes": _dense("b", "x")["inbound_nodes"]}]
+    path = tmp_path / "nan.json"
+    path.write_text(json.dumps(_functional("m", layers, ["x"], "a")))  # writes NaN
+    assert parse_config(path.read_bytes(), path)[1] is False
+    graph = load_keras(path)
+    layers_out = propagate(graph).layers
+    a, b = layers_out[graph.id_of("a")], layers_out[graph.id_of("b")]
+    assert a.diagnostic.message == "epsilon is required, got None"
+    assert b.diagnostic.message == "epsilon must be a finite number, got nan"
 
 
 def _model(units: Any = 8) -> dict[str, Any]:
