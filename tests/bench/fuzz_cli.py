@@ -72,8 +72,11 @@ def seeds() -> list[Seed]:
 
 # ---------------------------------------------------------------------------- mutations
 def _paths(obj: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every path (keys and indices) to a value in a JSON document."""
+    """Every path (keys and indices) to a value in a JSON document, down to 60 levels (a
+    mutation may have nested an absurdly deep value: its depths are not walked)."""
     out = [prefix]
+    if len(prefix) >= 60:
+        return out
     if isinstance(obj, dict):
         for k, v in obj.items():
             out.extend(_paths(v, prefix + (k,)))
@@ -97,7 +100,9 @@ def _mutate_json(rng: random.Random, doc: Any) -> str:
         key = path[-1]
         action = rng.random()
         if action < 0.6:
-            parent[key] = rng.choice(ABSURD)
+            # a copy: a later mutation must not change ABSURD itself (shared by every
+            # case: it grew, nested and once held itself)
+            parent[key] = copy.deepcopy(rng.choice(ABSURD))
         elif action < 0.75:
             marker = f"__NUMBER_{rng.randrange(10**6)}__"
             parent[key] = marker
