@@ -16,6 +16,21 @@ so to keep Keras's element order, so a Dense after it sees the features in the s
 Keras's asymmetric ``padding="same"`` (stride > 1) and ``"causal"`` become an explicit
 ``nn.functional.pad``.
 
+``data_format="channels_first"`` layers: a Keras channels_first tensor ``(N, C, *spatial)``
+is already PyTorch's layout, so such a layer takes its inputs of rank 3 or more in Keras's
+own order (``.movedim(1, -1)`` undoes the move above) and holds its output so; that is the
+channels-first form of the channels-last tensor its rules see (propagation hands them
+channels-last shapes, ``core.shapes.to_channels_last``), so the same code serves both once
+the shapes are read channels-last. Every other layer takes Keras's last axis at 1 as above
+(``.movedim(-1, 1)`` on such a tensor), which also keeps its ``axis`` fields right
+(BatchNormalization, Concatenate); layers that are the identity at inference or act element
+by element (Add, ReLU, ...) keep the order they are given when their inputs agree. A model
+input that only channels_first layers read is taken in Keras's order, and an output such a
+layer holds is returned so: ``PyTorchExport.keras_order`` and the file's header name them,
+all of them ``(N, C, *spatial)`` as Keras has them. Flatten(data_format="channels_first")
+moves the channels last before flattening, as Keras does; a layer's softmax activation runs
+over Keras's last axis (``dim=-1`` in Keras's order).
+
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
 ``center=False``) too. A layer with no PyTorch equivalent becomes a ``NoPyTorchEquivalent``
@@ -38,7 +53,7 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
 from paramlab.core.propagate import PropagationResult, propagate
 from paramlab.core.pytorch import TorchMapping, TorchModule
-from paramlab.core.shapes import conv_output_length
+from paramlab.core.shapes import conv_output_length, rules_see_channels_last, to_channels_last
 from paramlab.core.summary import layer_counts
 from paramlab.core.types import Shape
 
@@ -75,11 +90,17 @@ class PyTorchExport:
         source: Python source of the module (imports only ``torch``).
         class_name: Name of the ``nn.Module`` subclass it defines.
         unsupported: Layers exported as ``NoPyTorchEquivalent`` placeholders.
+        keras_order: Names of the model's inputs and outputs (rank 3 or more) that
+            ``forward`` takes or returns in Keras's own axis order, as the
+            channels_first layers they feed or come from hold them (already
+            ``(N, C, *spatial)``); the others are Keras's channels-last tensors with the
+            last axis moved to 1.
     """
 
     source: str
     class_name: str
     unsupported: tuple[Unsupported, ...] = field(default=())
+    keras_order: tuple[str, ...] = field(default=())
 
 
 class _Unsupported(Exception):
@@ -115,6 +136,9 @@ class _Writer:
         self.locals: set[str] = {"self", "torch", "nn", "super"}  # forward's variables
         self.attr: dict[str, str] = {}  # owner id -> attribute name
         self.var: dict[str, str] = {}  # node id -> forward variable of its output
+        # node id -> how forward holds its output if of rank >= 3: "cl" (Keras's last axis
+        # moved to 1) or "keras" (Keras's own order, for channels_first layers)
+        self.layout: dict[str, str] = {}
         self.init: list[str] = []
         self.body: list[str] = []
         self.unsupported: list[Unsupported] = []
@@ -126,12 +150,18 @@ class _Writer:
         for n in input_nodes(g):
             self.var[n] = self._name(g.raw(n)["name"], self.locals)
             args.append(self.var[n])
+            # an input only channels_first layers read is taken as they want it
+            consumers = [dst for dst, _ in g.outputs(n)]
+            keep = bool(consumers) and all(self._channels_first(c) for c in consumers)
+            self._set_layout(n, "keras" if keep else "cl")
         for n in result.order:
             d = g.raw(n)
             if d["type"] == "InputLayer":
                 continue
             self._layer(n)
         outs = [self.var[n] for n in output_nodes(g) if n in self.var]
+        keras_order = tuple(g.raw(n)["name"] for n in input_nodes(g) + output_nodes(g)
+                            if n in self.var and self._held_as_keras(n))
         cls = _class_name(g.name)
         totals = [layer_counts(g, n, r, True) for n, r in result.layers.items()]
         trainable = sum(t for t, _, _ in totals)
@@ -145,6 +175,10 @@ class _Writer:
             "# Inputs and outputs are channels-first (N, C, *spatial); sequences are",
             "# (N, features, steps). Keras's own layout is channels-last.",
         ]
+        if keras_order:
+            header.append("# Taken or returned in Keras's own order, as channels_first layers "
+                          "hold them")
+            header.append(f"# (already (N, C, *spatial)): {_comment(', '.join(keras_order))}.")
         if self.unsupported:
             header.append("# Layers with no PyTorch equivalent (placeholders that raise "
                           "NotImplementedError):")
@@ -167,7 +201,7 @@ class _Writer:
                   "    print(model)",
                   '    print("parameters:", sum(p.numel() for p in model.parameters()))',
                   ""]
-        return PyTorchExport("\n".join(lines), cls, tuple(self.unsupported))
+        return PyTorchExport("\n".join(lines), cls, tuple(self.unsupported), keras_order)
 
     # ------------------------------------------------------------------ one layer
     def _layer(self, n: str) -> None:
@@ -177,23 +211,59 @@ class _Writer:
         owner, k = self.calls[n]
         out = self._name(d["name"], self.locals)
         self.var[n] = out
-        ins = [self.var[src] for src, _ in g.inputs(n)]
         if r.output_shape is None:
+            self.layout[n] = "cl"
             self.body.append(f"{out} = None  # {_comment(d['name'])}: not computed in ParamLab")
             return
+        sources = [src for src, _ in g.inputs(n)]
+        layout = self._takes(n, sources)
+        ins = [self._held(src, len(shape), layout)
+               for src, shape in zip(sources, r.input_shapes)]
+        self._set_layout(n, layout)
         counts = r.torch
         mapping = counts.mapping if counts is not None else TorchMapping(
             unsupported=f"unknown layer type {d['type']!r}")
         try:
             if mapping.unsupported is not None:
                 raise _Unsupported(mapping.unsupported)
-            lines = self._forward(n, d["type"], ins, mapping, owner)
+            lines = self._forward(n, d["type"], ins, mapping, owner, self._channels_first(n))
         except _Unsupported as exc:
             attr = self._attribute(owner, None, reason=str(exc))
             lines = [f"{out} = self.{attr}({', '.join(ins)})"]
         if k:
             lines[-1] += f"  # call {k} of the shared layer {_comment(g.raw(owner)['name'])}"
         self.body.extend(lines)
+
+    def _channels_first(self, n: str) -> bool:
+        # the config as written: a layer ParamLab could not compute may not resolve
+        return self.g.raw(n)["config"].get("data_format") == "channels_first"
+
+    def _takes(self, n: str, sources: list[str]) -> str:
+        """The layout ``n`` takes its inputs in (and holds its output in): "keras" for a
+        channels_first layer, the inputs' own for layers that do not care (identity at
+        inference, elementwise ones) when they agree, else "cl"."""
+        if self._channels_first(n):
+            return "keras"
+        d = self.g.raw(n)
+        layouts = {self.layout[src] for src in sources}
+        if len(layouts) == 1 and (d["type"] in IDENTITY_AT_INFERENCE
+                                  or _elementwise(d["type"], _config(self.g, n))):
+            return layouts.pop()
+        return "cl"
+
+    def _set_layout(self, n: str, layout: str) -> None:
+        shape = self.result.layers[n].output_shape if n in self.result.layers else None
+        self.layout[n] = layout if shape is not None and len(shape) >= 3 else "cl"
+
+    def _held_as_keras(self, n: str) -> bool:
+        return self.layout.get(n) == "keras"
+
+    def _held(self, src: str, rank: int, layout: str) -> str:
+        """``src``'s variable in ``layout`` (a tensor of ``rank`` axes)."""
+        x = self.var[src]
+        if rank < 3 or self.layout[src] == layout:
+            return x
+        return _last(x) if layout == "keras" else f"{x}.movedim(-1, 1)"
 
     def _attribute(self, owner: str, module: str | TorchModule | TorchMapping | None,
                    reason: str | None = None) -> str:
@@ -243,29 +313,42 @@ class _Writer:
 
     # ------------------------------------------------------------------ forward code
     def _forward(self, n: str, t: str, ins: list[str], mapping: TorchMapping,
-                 owner: str) -> list[str]:
+                 owner: str, channels_first: bool = False) -> list[str]:
+        """Forward lines of layer ``n``. The code reads Keras's shapes channels-last and
+        the tensors ``ins`` held channels-first. A channels_first layer
+        (``channels_first``) gets its inputs in Keras's order, (N, C, *spatial): the
+        channels-first form of the channels-last tensors its rules see, so the same code
+        serves it once its shapes are read channels-last."""
         g = self.g
         r = self.result.layers[n]
         cfg = _config(g, n)
         out = self.var[n]
         x = ins[0] if ins else ""
         in_shapes = r.input_shapes
+        out_shape = r.output_shape or ()
+        if channels_first:
+            from paramlab.core.catalogue import get_spec
+
+            if not rules_see_channels_last(get_spec(t), cfg):
+                raise _Unsupported(f"data_format='channels_first' {t} (its axes follow Keras's "
+                                   "own order)")
+            in_shapes = to_channels_last(tuple(in_shapes))
+            out_shape = to_channels_last((out_shape,))[0]
         shape = in_shapes[0] if in_shapes else ()
         rank = len(shape)
-        out_rank = len(r.output_shape or ())
+        out_rank = len(out_shape)
         module = mapping.modules[0] if mapping.modules else None
         if t in IDENTITY_AT_INFERENCE:  # whatever the axis order
             return [f"{out} = {x}  # {t}: {mapping.note}"]
-        if cfg.get("data_format") == "channels_first":
-            # The code below holds every Keras channels-last tensor channels-first; a
-            # channels_first layer's tensors would need the other bookkeeping.
-            raise _Unsupported("data_format='channels_first' is not translated yet")
 
         def call(arg: str, what: Any = None) -> str:
             return f"self.{self._attribute(owner, what if what is not None else mapping)}({arg})"
 
         def act(expr: str) -> str:
-            source = activation_source(cfg.get("activation"), expr)
+            name = cfg.get("activation")
+            if channels_first and out_rank >= 3 and name in ("softmax", "log_softmax"):
+                return f"torch.{name}({expr}, dim=-1)"  # Keras's last axis, here too
+            source = activation_source(name, expr)
             if source is None:
                 raise _Unsupported(f"activation {cfg.get('activation')!r}")
             return source
@@ -280,7 +363,7 @@ class _Writer:
             padded = self._pad(x, shape, cfg, mapping)
             return [f"{out} = {act(call(padded))}"]
         if re.fullmatch(r"Conv[123]DTranspose", t):
-            return [f"{out} = {act(self._transpose(n, x, shape, cfg, mapping, owner))}"]
+            return [f"{out} = {act(self._transpose(x, shape, out_shape, cfg, mapping, owner))}"]
         if re.fullmatch(r"(Max|Average)Pooling[123]D", t):
             return [f"{out} = {self._pool(t, x, shape, cfg, call)}"]
         if t == "Resizing":  # nn.Upsample(size=(height, width))
@@ -439,12 +522,11 @@ class _Writer:
         return (f"{call(f'nn.functional.pad({x}, {flat!r})')} / "
                 f"{call(f'nn.functional.pad({ones}, {flat!r})')}")
 
-    def _transpose(self, n: str, x: str, shape: Shape, cfg: dict[str, Any],
+    def _transpose(self, x: str, shape: Shape, out_shape: Shape, cfg: dict[str, Any],
                    mapping: TorchMapping, owner: str) -> str:
         """ConvTranspose with Keras's output length: PyTorch's full output
         ``(L - 1)·s + (k - 1)·d + 1`` cropped (``same``) or extended with
-        ``output_padding`` to the length ParamLab computed."""
-        out_shape = self.result.layers[n].output_shape or ()
+        ``output_padding`` to the length ParamLab computed (shapes channels-last)."""
         rank = len(shape) - 2
         strides, kernel = cfg["strides"], cfg["kernel_size"]
         dilation = cfg["dilation_rate"]
@@ -521,6 +603,15 @@ def _config(graph: LayerGraph, n: str) -> dict[str, Any]:
     d = graph.raw(n)
     spec = get_spec(d["type"])
     return spec.resolve_config(d["config"]) if spec is not None else dict(d["config"])
+
+
+def _elementwise(t: str, cfg: dict[str, Any]) -> bool:
+    """Whether layer type ``t`` acts element by element (any axis order gives the same)."""
+    if t in _BINARY:
+        return isinstance(cfg.get("constant", 0), (int, float))
+    if t in ("Activation", "ReLU", "LeakyReLU", "ELU", "Dropout"):
+        return cfg.get("activation") not in ("softmax", "log_softmax")
+    return t in ("Average", "Maximum", "Minimum")
 
 
 def _last(x: str) -> str:

@@ -54,18 +54,10 @@ EXPECTED_UNSUPPORTED = {
     "keras:hb_hashing": {**{f"hashing{s}": "no torch.nn module hashes"
                             for s in ("", "_1", "_2", "_3", "_4")},
                          "hashed_crossing": "no module", "hashed_crossing_1": "no module"},
-    # the export does not translate channels_first layers yet
-    "keras:hb_image_resize_cf": {name: "channels_first" for name in (
-        "resizing", "center_crop", "random_crop", "conv2d", "global_average_pooling2d")},
+    # channels_first models: only the layers without a module at all
+    "keras:hb_image_resize_cf": {"random_crop": "RandomCrop: a torchvision transform"},
     "keras:hb_augment_cf": {"auto_contrast_1": "AutoContrast",
-                            "contrast_limited_adaptive_histogram_equalization": "CLAHE",
-                            "conv2d": "channels_first"},
-    "keras:hb_adaptive_pooling_cf": {f"{layer}{r}d": "channels_first" for r in (1, 2, 3)
-                                     for layer in ("adaptive_average_pooling",
-                                                   "adaptive_max_pooling", "conv")} | {
-        f"conv{r}d_1": "channels_first" for r in (1, 2, 3)},
-    "keras:hb_zero_padding1d": {"zero_padding1d_1": "channels_first",
-                                "conv1d_1": "channels_first"},
+                            "contrast_limited_adaptive_histogram_equalization": "CLAHE"},
     # cat2's layers: RNN over unlike cells or with return_state, a cell frozen alone; no
     # module for an untied ReversibleEmbedding, RMSNormalization off the trailing axes,
     # lookups, text and audio preprocessing; the export does not write SpectralNormalization
@@ -88,9 +80,14 @@ EXPECTED_UNSUPPORTED = {
 META = {"example:vgg16", "keras:VGG16"}
 
 
-def _channels_first(shape: tuple) -> list[int]:
+def _channels_first(shape: tuple, keras_order: bool = False) -> list[int]:
+    """Keras's ``shape`` (batch 1) as ``forward`` takes or returns it: the last axis moved
+    to 1, unless the tensor feeds or comes from channels_first layers (``keras_order``),
+    which Keras already holds (N, C, *spatial)."""
     dims = [1] + list(shape[1:])
-    return [dims[0], dims[-1]] + dims[1:-1] if len(dims) >= 3 else dims
+    if keras_order or len(dims) < 3:
+        return dims
+    return [dims[0], dims[-1]] + dims[1:-1]
 
 
 def _case(key: str, path: Path, tmp: Path) -> dict:
@@ -107,7 +104,8 @@ def _case(key: str, path: Path, tmp: Path) -> dict:
         "key": key, "file": str(target), "cls": export.class_name, "meta": key in META,
         # an input of unknown length (hb_text_audio's stream) runs 16 steps long
         "inputs": [[16 if d is None else d for d in _channels_first(
-            result.layers[n].output_shape)] for n in input_nodes(graph)],
+            result.layers[n].output_shape, graph.raw(n)["name"] in export.keras_order)]
+            for n in input_nodes(graph)],
         "want": {"parameters": summary.total - missing,
                  "trainable": summary.trainable - sum(
                      r.trainable for r in summary.rows if r.name in placeholders),
@@ -115,7 +113,8 @@ def _case(key: str, path: Path, tmp: Path) -> dict:
                  # (SpectralNormalization's u and v)
                  "buffers": summary.buffers - sum(
                      r.buffers for r in summary.rows if r.name in placeholders),
-                 "outputs": [_channels_first(result.layers[n].output_shape)
+                 "outputs": [_channels_first(result.layers[n].output_shape,
+                                             graph.raw(n)["name"] in export.keras_order)
                              for n in output_nodes(graph)]},
     }
 
@@ -429,3 +428,129 @@ def test_tied_reversible_embedding_exports_both_calls(tmp_path) -> None:
     assert sum(p.numel() for p in net.parameters()) == 408
     with torch.no_grad():
         assert tuple(net(torch.zeros(1, 10)).shape) == (1, 50, 10)
+
+
+# ---------------------------------------------------------------------------- channels_first
+_CF = {"data_format": "channels_first"}
+
+
+def _chain(g: LayerGraph, start: str, layers: list[tuple[str, str, dict]]) -> str:
+    prev = start
+    for t, name, config in layers:
+        node = g.add_layer(t, name, config)
+        g.connect(prev, node)
+        prev = node
+    return prev
+
+
+def test_channels_first_conv_pool_flatten_dense_source() -> None:
+    """Conv2D -> MaxPooling2D -> Flatten -> Dense, all channels_first, on (None, 3, 8, 7):
+    Keras holds the image (N, C, H, W), PyTorch's own layout, so ``forward`` takes it as it
+    is and the convolution, its padding (Keras's 'same' with strides 2 pads H = 8 by (0, 1)
+    and W = 7 by (1, 1)) and the pooling need no movedim; Flatten(data_format=
+    'channels_first') moves the channels last before flattening, as Keras does
+    (keras/src/layers/reshaping/flatten.py), so Dense sees Keras's feature order."""
+    g = LayerGraph("cf")
+    img = g.add_layer("InputLayer", "img", {"shape": (3, 8, 7)})
+    _chain(g, img, [
+        ("Conv2D", "conv", {"filters": 4, "kernel_size": (3, 3), "strides": (2, 2),
+                            "padding": "same", "activation": "relu", **_CF}),
+        ("MaxPooling2D", "pool", {"pool_size": (2, 2), **_CF}),
+        ("Flatten", "flatten", dict(_CF)), ("Dense", "dense", {"units": 5})])
+    export = to_pytorch_code(g)
+    src = export.source
+    assert export.unsupported == () and export.keras_order == ("img",)
+    assert "self.conv = nn.Conv2d(3, 4, kernel_size=(3, 3), stride=(2, 2))" in src
+    assert "self.dense = nn.Linear(16, 5)" in src
+    forward = src[src.index("    def forward(self, img):"):src.index("        return dense")]
+    assert [line.strip() for line in forward.splitlines() if "=" in line] == [
+        "conv = torch.relu(self.conv(nn.functional.pad(img, (1, 1, 0, 1))))",
+        "pool = self.pool(conv)",
+        "flatten = self.flatten(pool.movedim(1, -1))",
+        "dense = self.dense(flatten)"]
+    assert "# (already (N, C, *spatial)): img." in src
+
+
+def test_channels_first_layers_beside_channels_last_ones() -> None:
+    """An input read by a channels_last layer too is held channels-last-moved (the last
+    axis at 1): the channels_first Conv2D gets it back in Keras's order with movedim(1, -1);
+    a BatchNormalization (axis -1) after that convolution gets Keras's last axis at 1 with
+    movedim(-1, 1), as every channels_last layer does; the convolution's own output stays in
+    Keras's order and says so."""
+    g = LayerGraph("mixed")
+    img = g.add_layer("InputLayer", "img", {"shape": (3, 8, 7)})
+    conv_cf = _chain(g, img, [("Conv2D", "conv_cf", {"filters": 2, "kernel_size": (1, 1),
+                                                     **_CF})])
+    _chain(g, img, [("Conv2D", "conv_cl", {"filters": 2, "kernel_size": (1, 1)})])
+    _chain(g, conv_cf, [("BatchNormalization", "bn", {})])
+    g.connect(conv_cf, g.add_layer("Activation", "out_cf", {"activation": "relu"}))
+    export = to_pytorch_code(g)
+    src = export.source
+    assert export.keras_order == ("out_cf",)
+    assert "conv_cf = self.conv_cf(img.movedim(1, -1))" in src
+    assert "conv_cl = self.conv_cl(img)" in src
+    assert "bn = self.bn(conv_cf.movedim(-1, 1))" in src
+    assert "self.bn = nn.BatchNorm2d(7," in src  # Keras's last axis of (None, 2, 8, 7)
+    assert "out_cf = self.out_cf(conv_cf)" in src  # nn.ReLU, elementwise: any order
+
+
+def _cf_and_cl_models(fmt: str) -> LayerGraph:
+    """The same layers, channels_last or channels_first, on an 8x7 RGB image: padding
+    'same' with strides, average pooling over a padded border (Keras divides by the real
+    elements), zero padding, upsampling and cropping (one output) and Flatten -> Dense (the
+    other)."""
+    cf = {"data_format": fmt}
+    g = LayerGraph(fmt)
+    shape = (3, 8, 7) if fmt == "channels_first" else (8, 7, 3)
+    img = g.add_layer("InputLayer", "img", {"shape": shape})
+    pool = _chain(g, img, [
+        ("Conv2D", "conv", {"filters": 4, "kernel_size": (3, 3), "strides": (2, 2),
+                            "padding": "same", "activation": "tanh", **cf}),
+        ("AveragePooling2D", "pool", {"pool_size": (3, 3), "strides": (2, 2),
+                                      "padding": "same", **cf})])
+    _chain(g, pool, [("ZeroPadding2D", "pad", {"padding": ((1, 0), (0, 2)), **cf}),
+                     ("UpSampling2D", "up", {"size": (2, 3), **cf}),
+                     ("Cropping2D", "crop", {"cropping": ((1, 2), (3, 0)), **cf})])
+    _chain(g, pool, [("Flatten", "flatten", dict(cf)), ("Dense", "dense", {"units": 5})])
+    return g
+
+
+def test_channels_first_module_computes_what_the_channels_last_one_does(tmp_path) -> None:
+    """A channels_first model and its channels_last twin, with the same weights (PyTorch's
+    conv and linear weights do not depend on Keras's data_format, and Flatten orders the
+    features channels-last in both), give the same outputs on the same image: the
+    channels_last module takes and returns Keras's (N, H, W, C) tensors with C moved to
+    axis 1, the channels_first one Keras's own (N, C, H, W) tensors, the same ones."""
+    torch = pytest.importorskip("torch")
+    nets, exports = {}, {}
+    for fmt in ("channels_last", "channels_first"):
+        g = _cf_and_cl_models(fmt)
+        exports[fmt] = to_pytorch_code(g)
+        assert exports[fmt].unsupported == ()
+        nets[fmt] = _instantiate(exports[fmt], tmp_path)
+    assert exports["channels_first"].keras_order == ("img", "crop")  # dense: rank 2
+    assert exports["channels_last"].keras_order == ()
+    torch.manual_seed(0)
+    for p in nets["channels_last"].parameters():
+        torch.nn.init.normal_(p)
+    nets["channels_first"].load_state_dict(nets["channels_last"].state_dict())
+    keras_cl = torch.rand(2, 8, 7, 3)  # a Keras channels_last batch
+    with torch.no_grad():
+        crop_cl, dense_cl = nets["channels_last"](keras_cl.movedim(-1, 1))
+        crop_cf, dense_cf = nets["channels_first"](keras_cl.permute(0, 3, 1, 2))
+    # Keras's shapes: (None, 3, 9, 4) channels_last, (None, 4, 3, 9) channels_first
+    assert crop_cl.shape == crop_cf.shape == (2, 4, 3, 9)
+    assert dense_cl.shape == dense_cf.shape == (2, 5)
+    assert torch.allclose(crop_cl, crop_cf) and torch.allclose(dense_cl, dense_cf)
+    assert dense_cl.abs().max() > 0.1  # not a trivial zero
+
+
+def test_channels_first_softmax_is_over_keras_last_axis() -> None:
+    """Keras applies a layer's softmax activation over the last axis of its output: W for
+    a channels_first Conv2D's (N, C, H, W), held as is, so dim=-1 (dim=1, the channels,
+    for channels_last)."""
+    g = LayerGraph("soft")
+    img = g.add_layer("InputLayer", "img", {"shape": (3, 8, 7)})
+    _chain(g, img, [("Conv2D", "conv", {"filters": 2, "kernel_size": (1, 1),
+                                        "activation": "softmax", **_CF})])
+    assert "conv = torch.softmax(self.conv(img), dim=-1)" in to_pytorch_code(g).source
