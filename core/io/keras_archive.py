@@ -122,6 +122,16 @@ def read_json_file(path: str | Path) -> dict[str, Any]:
     Raises:
         ModelFileError: unreadable, too large, or not a JSON object.
     """
+    return parse_json_file(path)[0]
+
+
+def parse_json_file(path: str | Path) -> tuple[dict[str, Any], bool]:
+    """:func:`read_json_file`'s object, and whether orjson parsed it (see
+    :func:`parse_config`).
+
+    Raises:
+        ModelFileError: unreadable, too large, or not a JSON object.
+    """
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -132,7 +142,7 @@ def read_json_file(path: str | Path) -> dict[str, Any]:
             data = read_sized(f, size, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ModelFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    return loads_config(data, path)
+    return parse_config(data, path)
 
 
 def read_sized(f: BinaryIO, size: int, limit: int) -> bytes:

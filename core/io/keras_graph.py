@@ -488,12 +488,15 @@ class _Builder:
         config again); ``None`` when the config cannot be written as JSON. Two layers
         with the same key are made alike, but for the name: equal JSON texts mean equal
         configs when every float is finite (``finite``; orjson writes NaN as null).
-        ``cfg`` is left as it was."""
+        ``cfg`` is left as it was. ``None`` too for a class name or module that is not a
+        string (a key must hash; _layer's checks word the problem)."""
+        cls, module = layer.get("class_name"), layer.get("module")
+        if type(cls) is not str or (module is not None and type(module) is not str):
+            return None
         name = cfg.get("name", _ABSENT)
         cfg["name"] = None
         try:
-            return (layer.get("class_name"), layer.get("module"), frozen, n_inputs,
-                    _dumps(cfg))
+            return (cls, module, frozen, n_inputs, _dumps(cfg))
         except TypeError:  # orjson's JSONEncodeError: a value JSON cannot hold
             return None
         finally:

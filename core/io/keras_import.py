@@ -23,6 +23,7 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_archive import (
     loads_config,
     parse_config,
+    parse_json_file,
     read_json_file,
     read_keras_archive,
     sniff,
@@ -95,8 +96,9 @@ def load_keras(path: str | Path, data: bytes | None = None) -> LayerGraph:
     Raises:
         ModelFileError: see :func:`read_keras_config` and :func:`parse_keras_config`.
     """
-    if data is not None and sniff_bytes(data) == "json":
-        obj, finite = parse_config(data, path)  # read_keras_config's case, and how it parsed
+    if (sniff(path) if data is None else sniff_bytes(data)) == "json":
+        # read_keras_config's JSON case, and whether orjson parsed it (see build_graph)
+        obj, finite = parse_json_file(path) if data is None else parse_config(data, path)
         return parse_keras_config(obj, str(path), owned=True, finite=finite)
     return parse_keras_config(read_keras_config(path, data), str(path), owned=True)
 

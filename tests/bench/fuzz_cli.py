@@ -193,6 +193,8 @@ def run_case(i: int, path: Path, argv: list[str]) -> Outcome:
         problems.append(f"traceback ({type(escaped).__name__}: {str(escaped)[:100]})")
     if "Traceback" in text_err or "Traceback" in text_out:
         problems.append("traceback")
+    if "internal error" in text_err:  # one line, but a bug's words, not the problem's
+        problems.append("internal error")
     if code == 1 and len(text_err.splitlines()) != 1:
         problems.append(f"{len(text_err.splitlines())} stderr lines for exit status 1")
     long = max((len(line) for line in (text_out + text_err).splitlines()), default=0)

@@ -331,3 +331,25 @@ def test_a_frozen_rnn_converted_in_place_keeps_its_cells_trainable() -> None:
     d = graph.raw(graph.id_of("rnn"))
     assert d["trainable"] is False
     assert d["config"]["cell"]["config"]["trainable"] is True
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("class_name", ["Dense"], "class_name must be a non-empty string, got ['Dense']"),
+    ("class_name", {"a": 1}, "class_name must be a non-empty string, got {'a': 1}"),
+    ("module", ["keras.layers"], None)])
+def test_a_class_name_or_module_that_cannot_be_a_key_is_checked_as_before(
+        tmp_path: Path, key: str, value: Any, message: str | None) -> None:
+    """A repeated layer is found by a key holding its class name and module: values that
+    cannot be hashed take the long way, and get the class check's own message."""
+    obj = _functional("m", [_input("x"), _dense("d1", "x"), _dense("d2", "x")], ["x"], "d1")
+    obj["config"]["layers"][2][key] = value
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(obj))
+    assert parse_config(path.read_bytes(), path)[1] is True
+    if message is None:  # a module that is not a string: the layer is read as usual
+        graph = load_keras(path)
+        assert propagate(graph).layers[graph.id_of("d2")].trainable == 36
+    else:
+        with pytest.raises(ModelFileError) as exc:
+            load_keras(path)
+        assert str(exc.value).endswith(f"layer 'd2': {message}")
