@@ -18,7 +18,9 @@ The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) a
   ``num_batches_tracked`` when ``track_running_stats``. ``affine`` gives both or neither, so
   Keras's ``center=False`` (or ``scale=False``) is exported as ``affine=True`` with that
   tensor kept at its initial value (``requires_grad=False``): the same function, and the
-  frozen tensor counts as a non-trainable parameter.
+  frozen tensor counts as a non-trainable parameter. Keras's ``axis`` must be the channels:
+  the last axis, or axis 1 of a tensor with spatial axes (channels_first models), which is
+  dim 1 in PyTorch's layout (:func:`norm_channel_axis`; nn.GroupNorm likewise).
 * ``nn.LayerNorm`` (normalization.py): ``weight``, ``bias`` of ``normalized_shape`` with
   ``elementwise_affine`` (``bias=False`` drops the bias, PyTorch ≥ 2.1); ``nn.RMSNorm``
   (PyTorch ≥ 2.4): ``weight`` only. ``nn.GroupNorm(num_groups, num_channels)``: ``weight``,
@@ -114,11 +116,21 @@ def _one(module: TorchModule, note: str | None = None) -> TorchMapping:
     return TorchMapping((module,), None, note)
 
 
-def _channels(x: Shape, layer: str) -> int:
-    c = x[-1]
+def _channels(x: Shape, layer: str, axis: int = -1) -> int:
+    c = x[axis]
     if c is None:
         raise LayerError(f"{layer}: the channel axis must be known")
     return c
+
+
+def norm_channel_axis(x: Shape, axis: int) -> int | None:
+    """The axis of ``x`` that ``nn.BatchNormNd`` / ``nn.GroupNorm`` can normalise as the
+    channels when Keras normalises ``axis``: the last (channels-last, held channels-first by
+    the export) or, on a tensor with spatial axes, axis 1 (a channels_first model's
+    channels, where PyTorch's layout is Keras's own); ``None`` for any other axis."""
+    rank = len(x)
+    a = axis + rank if axis < 0 else axis
+    return a if a == rank - 1 or (a == 1 and rank >= 3) else None
 
 
 def _check_activation(config: Config, layer: str) -> str | None:
@@ -399,14 +411,16 @@ def _bn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     x = one_input(inputs)
     rank = len(x)
     axis = config["axis"]
-    if (axis + rank if axis < 0 else axis) != rank - 1:
+    channel_axis = norm_channel_axis(x, axis)
+    if channel_axis is None:
         return _unsupported(f"BatchNormalization over axis {axis}, not the channels: "
-                            "nn.BatchNormNd normalises dim 1 of channels-first input")
+                            "nn.BatchNormNd normalises the channels, Keras's last axis or "
+                            "axis 1 of channels_first input")
     if config["renorm"]:
         return _unsupported("batch renormalization (renorm=True) has no nn.BatchNorm option")
     if rank > 5:
         return _unsupported(f"nn.BatchNorm3d takes at most 3 spatial axes, got {x}")
-    c = _channels(x, "BatchNormalization")
+    c = _channels(x, "BatchNormalization", channel_axis)
     affine = config["scale"] or config["center"]
     # PyTorch's momentum weights the new batch; Keras's weights the old average.
     module = batch_norm(max(rank - 2, 1), c, affine, True, config["scale"], config["center"],
@@ -464,10 +478,11 @@ def _ln(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
 
 def _gn(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     x = one_input(inputs)
-    rank = len(x)
-    if (config["axis"] + rank if config["axis"] < 0 else config["axis"]) != rank - 1:
-        return _unsupported("GroupNormalization over an axis other than the channels")
-    c = _channels(x, "GroupNormalization")
+    channel_axis = norm_channel_axis(x, config["axis"])
+    if channel_axis is None:
+        return _unsupported("GroupNormalization over an axis other than the channels (the "
+                            "last, or axis 1 of channels_first input)")
+    c = _channels(x, "GroupNormalization", channel_axis)
     groups = c if config["groups"] == -1 else config["groups"]
     affine = config["scale"] or config["center"]
     return _one(group_norm(groups, c, affine, config["scale"], config["center"],

@@ -21,15 +21,19 @@ is already PyTorch's layout, so such a layer takes its inputs of rank 3 or more 
 own order (``.movedim(1, -1)`` undoes the move above) and holds its output so; that is the
 channels-first form of the channels-last tensor its rules see (propagation hands them
 channels-last shapes, ``core.shapes.to_channels_last``), so the same code serves both once
-the shapes are read channels-last. Every other layer takes Keras's last axis at 1 as above
-(``.movedim(-1, 1)`` on such a tensor), which also keeps its ``axis`` fields right
-(BatchNormalization, Concatenate); layers that are the identity at inference or act element
-by element (Add, ReLU, ...) keep the order they are given when their inputs agree. A model
-input that only channels_first layers read is taken in Keras's order, and an output such a
-layer holds is returned so: ``PyTorchExport.keras_order`` and the file's header name them,
-all of them ``(N, C, *spatial)`` as Keras has them. Flatten(data_format="channels_first")
-moves the channels last before flattening, as Keras does; a layer's softmax activation runs
-over Keras's last axis (``dim=-1`` in Keras's order).
+the shapes are read channels-last. BatchNormalization and GroupNormalization over axis 1
+of a tensor with spatial axes (a channels_first model's channels; ``norm_channel_axis`` in
+``pytorch_rules``) run in Keras's order too: nn.BatchNormNd and nn.GroupNorm normalise
+dim 1. Every other layer takes Keras's last axis at 1 as above (``.movedim(-1, 1)`` on such
+a tensor), which also keeps its ``axis`` fields right; layers that are the identity at
+inference or act element by element (Add, ReLU, ...) and Concatenate (on Keras's axis,
+``dim=1`` for a channels_first model's channels) keep the order they are given when their
+inputs agree. A model input that only layers running in Keras's order read is taken so, and
+an output such a layer holds is returned so: ``PyTorchExport.keras_order`` and the file's
+header name them, all of them ``(N, C, *spatial)`` as Keras has them.
+Flatten(data_format="channels_first") moves the channels last before flattening, as Keras
+does; a layer's softmax activation runs over Keras's last axis (``dim=-1`` in Keras's
+order).
 
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
@@ -48,7 +52,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
-from paramlab.core.catalogue.pytorch_rules import activation_source, torch_dim
+from paramlab.core.catalogue.pytorch_rules import activation_source, norm_channel_axis, torch_dim
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
 from paramlab.core.propagate import PropagationResult, propagate
@@ -92,9 +96,9 @@ class PyTorchExport:
         unsupported: Layers exported as ``NoPyTorchEquivalent`` placeholders.
         keras_order: Names of the model's inputs and outputs (rank 3 or more) that
             ``forward`` takes or returns in Keras's own axis order, as the
-            channels_first layers they feed or come from hold them (already
-            ``(N, C, *spatial)``); the others are Keras's channels-last tensors with the
-            last axis moved to 1.
+            channels_first layers (or normalisations over axis 1) they feed or come from
+            hold them (already ``(N, C, *spatial)``); the others are Keras's tensors with
+            the last axis moved to 1.
     """
 
     source: str
@@ -150,9 +154,9 @@ class _Writer:
         for n in input_nodes(g):
             self.var[n] = self._name(g.raw(n)["name"], self.locals)
             args.append(self.var[n])
-            # an input only channels_first layers read is taken as they want it
+            # an input only layers running in Keras's order read is taken so
             consumers = [dst for dst, _ in g.outputs(n)]
-            keep = bool(consumers) and all(self._channels_first(c) for c in consumers)
+            keep = bool(consumers) and all(self._runs_in_keras_order(c) for c in consumers)
             self._set_layout(n, "keras" if keep else "cl")
         for n in result.order:
             d = g.raw(n)
@@ -226,7 +230,7 @@ class _Writer:
         try:
             if mapping.unsupported is not None:
                 raise _Unsupported(mapping.unsupported)
-            lines = self._forward(n, d["type"], ins, mapping, owner, self._channels_first(n))
+            lines = self._forward(n, d["type"], ins, mapping, owner, layout)
         except _Unsupported as exc:
             attr = self._attribute(owner, None, reason=str(exc))
             lines = [f"{out} = self.{attr}({', '.join(ins)})"]
@@ -238,16 +242,29 @@ class _Writer:
         # the config as written: a layer ParamLab could not compute may not resolve
         return self.g.raw(n)["config"].get("data_format") == "channels_first"
 
+    def _runs_in_keras_order(self, n: str) -> bool:
+        """A channels_first layer, or a BatchNormalization / GroupNormalization over axis 1
+        of a tensor with spatial axes (a channels_first model's channels: dim 1 of Keras's
+        own order is what nn.BatchNormNd / nn.GroupNorm normalise)."""
+        if self._channels_first(n):
+            return True
+        r = self.result.layers.get(n)
+        if (self.g.raw(n)["type"] not in ("BatchNormalization", "GroupNormalization")
+                or r is None or r.output_shape is None or len(r.output_shape) < 3):
+            return False
+        return norm_channel_axis(r.output_shape, _config(self.g, n)["axis"]) == 1
+
     def _takes(self, n: str, sources: list[str]) -> str:
         """The layout ``n`` takes its inputs in (and holds its output in): "keras" for a
-        channels_first layer, the inputs' own for layers that do not care (identity at
-        inference, elementwise ones) when they agree, else "cl"."""
-        if self._channels_first(n):
+        layer that runs in Keras's order, the inputs' own for layers that do not care
+        (identity at inference, elementwise ones, Concatenate) when they agree, else
+        "cl"."""
+        if self._runs_in_keras_order(n):
             return "keras"
-        d = self.g.raw(n)
+        t = self.g.raw(n)["type"]
         layouts = {self.layout[src] for src in sources}
-        if len(layouts) == 1 and (d["type"] in IDENTITY_AT_INFERENCE
-                                  or _elementwise(d["type"], _config(self.g, n))):
+        if len(layouts) == 1 and (t in IDENTITY_AT_INFERENCE or t == "Concatenate"
+                                  or _elementwise(t, _config(self.g, n))):
             return layouts.pop()
         return "cl"
 
@@ -313,15 +330,16 @@ class _Writer:
 
     # ------------------------------------------------------------------ forward code
     def _forward(self, n: str, t: str, ins: list[str], mapping: TorchMapping,
-                 owner: str, channels_first: bool = False) -> list[str]:
-        """Forward lines of layer ``n``. The code reads Keras's shapes channels-last and
-        the tensors ``ins`` held channels-first. A channels_first layer
-        (``channels_first``) gets its inputs in Keras's order, (N, C, *spatial): the
+                 owner: str, layout: str = "cl") -> list[str]:
+        """Forward lines of layer ``n``, its inputs ``ins`` held in ``layout``. The code
+        reads Keras's shapes channels-last and the tensors held channels-first. A
+        channels_first layer gets its inputs in Keras's order, (N, C, *spatial): the
         channels-first form of the channels-last tensors its rules see, so the same code
         serves it once its shapes are read channels-last."""
         g = self.g
         r = self.result.layers[n]
         cfg = _config(g, n)
+        channels_first = self._channels_first(n)
         out = self.var[n]
         x = ins[0] if ins else ""
         in_shapes = r.input_shapes
@@ -433,7 +451,12 @@ class _Writer:
                 expr = f"{fn}({expr}, {other})"
             return [f"{out} = {expr}"]
         if t == "Concatenate":
-            return [f"{out} = torch.cat([{', '.join(ins)}], dim={torch_dim(cfg['axis'], rank)})"]
+            axis = cfg["axis"]
+            if layout == "cl":
+                dim = torch_dim(axis, rank)
+            else:  # Keras's own order: its axis
+                dim = axis + rank if axis < 0 else axis
+            return [f"{out} = torch.cat([{', '.join(ins)}], dim={dim})"]
         if t == "Dot":
             return self._dot(out, ins, in_shapes, cfg)
         if t == "CustomScaleLayer":

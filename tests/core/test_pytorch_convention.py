@@ -185,3 +185,30 @@ def test_every_catalogue_type_has_a_rule() -> None:
                                              (-1, 3, 1), (1, 3, 2)])
 def test_torch_dim_channels_first(axis: int, rank: int, dim: int) -> None:
     assert pr.torch_dim(axis, rank) == dim
+
+
+@pytest.mark.parametrize("key, layer, config", [
+    ("batchnorm2d", "BatchNormalization", {"axis": 1}),
+    ("groupnorm", "GroupNormalization", {"groups": 4, "axis": 1})])
+def test_normalisation_over_axis_1_of_channels_first_input(key: str, layer: str,
+                                                           config: dict) -> None:
+    """Keras's BatchNormalization(axis=1) / GroupNormalization(axis=1) on a channels_first
+    (None, 16, 8, 8) normalise its channels, dim 1 of PyTorch's layout: the file's
+    nn.BatchNorm2d(16) / nn.GroupNorm(4, 16), with its tensors (the channels_last entry's
+    input (8, 8, 16) moved). Axis 2 of the same tensor has no equivalent."""
+    entry = MODULES[key]
+    h, w, c = entry["keras_equivalent"]["input_shape"]
+    g = LayerGraph()
+    src = g.add_layer("InputLayer", config={"shape": [c, h, w]})
+    node = g.add_layer(layer, config=config)
+    other = g.add_layer(layer, config={**config, "axis": 2})
+    g.connect(src, node)
+    g.connect(src, other)
+    result = propagate(g)
+    counts = result.layers[node].torch
+    assert counts.equivalent, counts.mapping.unsupported
+    assert (counts.trainable, counts.non_trainable, counts.buffers) == (
+        entry["trainable_params"], entry["non_trainable_params"], entry["buffer_elements"])
+    assert ([(t.name, t.shape) for t in counts.mapping.parameters],
+            [(t.name, t.shape) for t in counts.mapping.buffers]) == _want(entry)
+    assert not result.layers[other].torch.equivalent

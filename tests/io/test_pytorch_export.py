@@ -471,6 +471,31 @@ def test_channels_first_conv_pool_flatten_dense_source() -> None:
     assert "# (already (N, C, *spatial)): img." in src
 
 
+def test_channels_first_batch_normalization_on_axis_1() -> None:
+    """Conv2D(8, 3) -> BatchNormalization(axis=1) -> MaxPooling2D(2) -> Flatten -> Dense,
+    channels_first on (None, 3, 32, 32), as tf.keras 2 models were written: axis 1 is the
+    channels Keras holds at dim 1, what nn.BatchNorm2d(8) normalises, so the tensors stay in
+    Keras's order up to Flatten. A BatchNormalization over axis 2 is a placeholder saying
+    why."""
+    g = LayerGraph("cf_bn")
+    img = g.add_layer("InputLayer", "img", {"shape": (3, 32, 32)})
+    conv = _chain(g, img, [("Conv2D", "conv", {"filters": 8, "kernel_size": (3, 3), **_CF})])
+    _chain(g, conv, [("BatchNormalization", "bn", {"axis": 1}),
+                     ("MaxPooling2D", "pool", {"pool_size": (2, 2), **_CF}),
+                     ("Flatten", "flatten", dict(_CF)), ("Dense", "dense", {"units": 10})])
+    _chain(g, conv, [("BatchNormalization", "bn_rows", {"axis": 2})])
+    export = to_pytorch_code(g)
+    src = export.source
+    assert "self.bn = nn.BatchNorm2d(8, eps=0.001, momentum=0.01)" in src
+    assert "self.dense = nn.Linear(1800, 10)" in src
+    for line in ("conv = self.conv(img)", "bn = self.bn(conv)", "pool = self.pool(bn)",
+                 "flatten = self.flatten(pool.movedim(1, -1))", "dense = self.dense(flatten)"):
+        assert f"        {line}\n" in src
+    assert [(u.name, u.reason) for u in export.unsupported] == [(
+        "bn_rows", "BatchNormalization over axis 2, not the channels: nn.BatchNormNd "
+        "normalises the channels, Keras's last axis or axis 1 of channels_first input")]
+
+
 def test_channels_first_layers_beside_channels_last_ones() -> None:
     """An input read by a channels_last layer too is held channels-last-moved (the last
     axis at 1): the channels_first Conv2D gets it back in Keras's order with movedim(1, -1);
@@ -496,18 +521,22 @@ def test_channels_first_layers_beside_channels_last_ones() -> None:
 
 def _cf_and_cl_models(fmt: str) -> LayerGraph:
     """The same layers, channels_last or channels_first, on an 8x7 RGB image: padding
-    'same' with strides, average pooling over a padded border (Keras divides by the real
-    elements), zero padding, upsampling and cropping (one output) and Flatten -> Dense (the
-    other)."""
+    'same' with strides, BatchNormalization and Concatenate on the channels (axis -1 or 1),
+    average pooling over a padded border (Keras divides by the real elements), zero padding,
+    upsampling and cropping (one output) and Flatten -> Dense (the other)."""
+    first = fmt == "channels_first"
     cf = {"data_format": fmt}
     g = LayerGraph(fmt)
-    shape = (3, 8, 7) if fmt == "channels_first" else (8, 7, 3)
-    img = g.add_layer("InputLayer", "img", {"shape": shape})
-    pool = _chain(g, img, [
+    img = g.add_layer("InputLayer", "img", {"shape": (3, 8, 7) if first else (8, 7, 3)})
+    conv = _chain(g, img, [
         ("Conv2D", "conv", {"filters": 4, "kernel_size": (3, 3), "strides": (2, 2),
-                            "padding": "same", "activation": "tanh", **cf}),
-        ("AveragePooling2D", "pool", {"pool_size": (3, 3), "strides": (2, 2),
-                                      "padding": "same", **cf})])
+                            "padding": "same", "activation": "tanh", **cf})])
+    bn = _chain(g, conv, [("BatchNormalization", "bn", {"axis": 1 if first else -1})])
+    cat = g.add_layer("Concatenate", "cat", {"axis": 1 if first else -1})
+    g.connect(bn, cat, 0)
+    g.connect(conv, cat, 1)
+    pool = _chain(g, cat, [("AveragePooling2D", "pool", {"pool_size": (3, 3), "strides": (2, 2),
+                                                         "padding": "same", **cf})])
     _chain(g, pool, [("ZeroPadding2D", "pad", {"padding": ((1, 0), (0, 2)), **cf}),
                      ("UpSampling2D", "up", {"size": (2, 3), **cf}),
                      ("Cropping2D", "crop", {"cropping": ((1, 2), (3, 0)), **cf})])
@@ -527,19 +556,24 @@ def test_channels_first_module_computes_what_the_channels_last_one_does(tmp_path
         g = _cf_and_cl_models(fmt)
         exports[fmt] = to_pytorch_code(g)
         assert exports[fmt].unsupported == ()
-        nets[fmt] = _instantiate(exports[fmt], tmp_path)
+        nets[fmt] = _instantiate(exports[fmt], tmp_path).eval()
     assert exports["channels_first"].keras_order == ("img", "crop")  # dense: rank 2
+    # Keras's order all along: Flatten's movedim is the only one
+    assert exports["channels_first"].source.count(".movedim(") == 1
+    assert "cat = torch.cat([bn, conv], dim=1)" in exports["channels_first"].source
     assert exports["channels_last"].keras_order == ()
     torch.manual_seed(0)
     for p in nets["channels_last"].parameters():
         torch.nn.init.normal_(p)
+    for b in (nets["channels_last"].bn.running_mean, nets["channels_last"].bn.running_var):
+        b.uniform_(0.5, 1.5)
     nets["channels_first"].load_state_dict(nets["channels_last"].state_dict())
     keras_cl = torch.rand(2, 8, 7, 3)  # a Keras channels_last batch
     with torch.no_grad():
         crop_cl, dense_cl = nets["channels_last"](keras_cl.movedim(-1, 1))
         crop_cf, dense_cf = nets["channels_first"](keras_cl.permute(0, 3, 1, 2))
-    # Keras's shapes: (None, 3, 9, 4) channels_last, (None, 4, 3, 9) channels_first
-    assert crop_cl.shape == crop_cf.shape == (2, 4, 3, 9)
+    # Keras's shapes: (None, 3, 9, 8) channels_last, (None, 8, 3, 9) channels_first
+    assert crop_cl.shape == crop_cf.shape == (2, 8, 3, 9)
     assert dense_cl.shape == dense_cf.shape == (2, 5)
     assert torch.allclose(crop_cl, crop_cf) and torch.allclose(dense_cl, dense_cf)
     assert dense_cl.abs().max() > 0.1  # not a trivial zero
