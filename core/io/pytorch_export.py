@@ -638,8 +638,12 @@ def _elementwise(t: str, cfg: dict[str, Any]) -> bool:
 
 
 def _last(x: str) -> str:
-    """``x`` (channels-first) with the channels moved last, as Keras holds it."""
-    return f"{x}.movedim(1, -1)"
+    """``x`` (channels-first) with the channels moved last, as Keras holds it. ``x`` is a
+    forward variable, or one :meth:`_Writer._held` moved the other way just before (a
+    tensor held in Keras's order, for a layer that works on Keras's last axis): that move
+    is dropped instead of undone."""
+    undo = ".movedim(-1, 1)"
+    return x[:-len(undo)] if x.endswith(undo) else f"{x}.movedim(1, -1)"
 
 
 def _path(name: str) -> str:

@@ -500,8 +500,8 @@ def test_channels_first_layers_beside_channels_last_ones() -> None:
     """An input read by a channels_last layer too is held channels-last-moved (the last
     axis at 1): the channels_first Conv2D gets it back in Keras's order with movedim(1, -1);
     a BatchNormalization (axis -1) after that convolution gets Keras's last axis at 1 with
-    movedim(-1, 1), as every channels_last layer does; the convolution's own output stays in
-    Keras's order and says so."""
+    movedim(-1, 1), as every channels_last layer does (a Dense, on Keras's last axis, takes it
+    as it is); the convolution's own output stays in Keras's order and says so."""
     g = LayerGraph("mixed")
     img = g.add_layer("InputLayer", "img", {"shape": (3, 8, 7)})
     conv_cf = _chain(g, img, [("Conv2D", "conv_cf", {"filters": 2, "kernel_size": (1, 1),
@@ -509,9 +509,12 @@ def test_channels_first_layers_beside_channels_last_ones() -> None:
     _chain(g, img, [("Conv2D", "conv_cl", {"filters": 2, "kernel_size": (1, 1)})])
     _chain(g, conv_cf, [("BatchNormalization", "bn", {})])
     g.connect(conv_cf, g.add_layer("Activation", "out_cf", {"activation": "relu"}))
+    _chain(g, conv_cf, [("Dense", "dense", {"units": 3})])
     export = to_pytorch_code(g)
     src = export.source
     assert export.keras_order == ("out_cf",)
+    # Dense works on Keras's last axis, where the convolution's output already has it
+    assert "dense = self.dense(conv_cf).movedim(-1, 1)" in src
     assert "conv_cf = self.conv_cf(img.movedim(1, -1))" in src
     assert "conv_cl = self.conv_cl(img)" in src
     assert "bn = self.bn(conv_cf.movedim(-1, 1))" in src
