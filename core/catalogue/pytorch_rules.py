@@ -498,8 +498,6 @@ def _rnn_module(type_name: str, features: int, config: Config,
     or why there is none."""
     if config.get("stateful"):
         return f"stateful {type_name}: PyTorch keeps no state between calls"
-    if config.get("return_state"):
-        return f"{type_name}(return_state=True) returns its states too"
     act = config.get("activation")
     kwargs: dict[str, Any] = {}
     if type_name == "SimpleRNN":

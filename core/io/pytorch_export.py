@@ -35,6 +35,16 @@ Flatten(data_format="channels_first") moves the channels last before flattening,
 does; a layer's softmax activation runs over Keras's last axis (``dim=-1`` in Keras's
 order).
 
+Layers with several outputs: a recurrent layer (SimpleRNN, LSTM, GRU, CuDNNLSTM/GRU, an RNN
+over equal cells) or a Bidirectional with ``return_state`` calls its module once and gives
+each of Keras's states its own variable (``lstm_h, lstm_c = lstm_h_n[0], lstm_c_n[0]``; see
+``_Writer._states``); MultiHeadAttention with ``return_attention_scores`` gives its scores
+``(N, heads, Tq, Tk)`` from ``need_weights=True, average_attn_weights=False``, held as every
+tensor of rank 3 or more (Keras's last axis at 1). A consumer reads the output its edge names
+(``LayerGraph.output_index``); the states are rank 2, the same in every layout. A placeholder
+with several outputs is unpacked into as many variables; another layer type with several
+outputs is a placeholder.
+
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
 ``center=False``) too. A layer with no PyTorch equivalent becomes a ``NoPyTorchEquivalent``
@@ -62,6 +72,9 @@ from paramlab.core.summary import layer_counts
 from paramlab.core.types import Shape
 
 PLACEHOLDER = "NoPyTorchEquivalent"
+# Layers whose further outputs (return_state's states, attention scores) the export writes.
+_MULTI_OUTPUT = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "CuDNNLSTM", "CuDNNGRU",
+                           "Bidirectional", "MultiHeadAttention"})
 # Attribute names an nn.Module already uses (a layer called "forward" gets "forward_").
 _RESERVED = frozenset({
     "forward", "training", "parameters", "buffers", "children", "modules", "train", "eval",
@@ -140,6 +153,9 @@ class _Writer:
         self.locals: set[str] = {"self", "torch", "nn", "super"}  # forward's variables
         self.attr: dict[str, str] = {}  # owner id -> attribute name
         self.var: dict[str, str] = {}  # node id -> forward variable of its output
+        # (node id, output index >= 1) -> forward variable of that output (return_state's
+        # states, MultiHeadAttention's scores); output 0 is ``var``
+        self.extra: dict[tuple[str, int], str] = {}
         # node id -> how forward holds its output if of rank >= 3: "cl" (Keras's last axis
         # moved to 1) or "keras" (Keras's own order, for channels_first layers)
         self.layout: dict[str, str] = {}
@@ -219,10 +235,10 @@ class _Writer:
             self.layout[n] = "cl"
             self.body.append(f"{out} = None  # {_comment(d['name'])}: not computed in ParamLab")
             return
-        sources = [src for src, _ in g.inputs(n)]
-        layout = self._takes(n, sources)
-        ins = [self._held(src, len(shape), layout)
-               for src, shape in zip(sources, r.input_shapes)]
+        tensors = [(src, k) for src, _, k in g.input_tensors(n)]
+        layout = self._takes(n, tensors)
+        ins = [self._held(src, len(shape), layout, k)
+               for (src, k), shape in zip(tensors, r.input_shapes)]
         self._set_layout(n, layout)
         counts = r.torch
         mapping = counts.mapping if counts is not None else TorchMapping(
@@ -230,10 +246,16 @@ class _Writer:
         try:
             if mapping.unsupported is not None:
                 raise _Unsupported(mapping.unsupported)
+            if r.output_shapes is not None and len(r.output_shapes) > 1 and (
+                    d["type"] not in _MULTI_OUTPUT):
+                raise _Unsupported(f"{d['type']} with {len(r.output_shapes)} outputs: the "
+                                   "export writes its first only")
             lines = self._forward(n, d["type"], ins, mapping, owner, layout)
         except _Unsupported as exc:
             attr = self._attribute(owner, None, reason=str(exc))
-            lines = [f"{out} = self.{attr}({', '.join(ins)})"]
+            # a placeholder stands for every output: its consumers read their own
+            targets = ", ".join([out] + self._extra_outputs(n))
+            lines = [f"{targets} = self.{attr}({', '.join(ins)})"]
         if k:
             lines[-1] += f"  # call {k} of the shared layer {_comment(g.raw(owner)['name'])}"
         self.body.extend(lines)
@@ -254,15 +276,15 @@ class _Writer:
             return False
         return norm_channel_axis(r.output_shape, _config(self.g, n)["axis"]) == 1
 
-    def _takes(self, n: str, sources: list[str]) -> str:
-        """The layout ``n`` takes its inputs in (and holds its output in): "keras" for a
-        layer that runs in Keras's order, the inputs' own for layers that do not care
-        (identity at inference, elementwise ones, Concatenate) when they agree, else
-        "cl"."""
+    def _takes(self, n: str, tensors: list[tuple[str, int]]) -> str:
+        """The layout ``n`` takes its inputs ``(source, output index)`` in (and holds its
+        output in): "keras" for a layer that runs in Keras's order, the inputs' own for
+        layers that do not care (identity at inference, elementwise ones, Concatenate)
+        when they agree, else "cl"."""
         if self._runs_in_keras_order(n):
             return "keras"
         t = self.g.raw(n)["type"]
-        layouts = {self.layout[src] for src in sources}
+        layouts = {self._layout_of(src, k) for src, k in tensors}
         if len(layouts) == 1 and (t in IDENTITY_AT_INFERENCE or t == "Concatenate"
                                   or _elementwise(t, _config(self.g, n))):
             return layouts.pop()
@@ -275,12 +297,32 @@ class _Writer:
     def _held_as_keras(self, n: str) -> bool:
         return self.layout.get(n) == "keras"
 
-    def _held(self, src: str, rank: int, layout: str) -> str:
-        """``src``'s variable in ``layout`` (a tensor of ``rank`` axes)."""
-        x = self.var[src]
-        if rank < 3 or self.layout[src] == layout:
+    def _layout_of(self, src: str, k: int) -> str:
+        """How ``forward`` holds output ``k`` of ``src``: a layer's further outputs (states,
+        attention scores) are held as every "cl" tensor is."""
+        return self.layout[src] if k == 0 else "cl"
+
+    def _held(self, src: str, rank: int, layout: str, k: int = 0) -> str:
+        """Output ``k`` of ``src`` as a variable in ``layout`` (a tensor of ``rank`` axes).
+        A layer that was not computed has no variable for its further outputs: its
+        ``None`` stands for them."""
+        x = self.var[src] if k == 0 else self.extra.get((src, k), self.var[src])
+        if rank < 3 or self._layout_of(src, k) == layout:
             return x
         return _last(x) if layout == "keras" else f"{x}.movedim(-1, 1)"
+
+    def _extra_outputs(self, n: str) -> list[str]:
+        """The variables of ``n``'s outputs 1, 2, ... (created on first use): ``lstm_h``,
+        ``lstm_c``; ``bi_forward_h``, ...; ``mha_scores``."""
+        shapes = self.result.layers[n].output_shapes
+        count = len(shapes) - 1 if shapes is not None else 0
+        names = [self.extra[(n, k)] for k in range(1, count + 1) if (n, k) in self.extra]
+        if count and not names:
+            out = self.var[n]
+            for k, suffix in enumerate(_output_suffixes(self.g, n, count), 1):
+                self.extra[(n, k)] = self._name(f"{out}_{suffix}", self.locals)
+                names.append(self.extra[(n, k)])
+        return names
 
     def _attribute(self, owner: str, module: str | TorchModule | TorchMapping | None,
                    reason: str | None = None) -> str:
@@ -428,15 +470,21 @@ class _Writer:
             return [f"{out} = {logits}" + (".movedim(-1, 1)" if rank >= 3 else "")]
         if t in ("SimpleRNN", "LSTM", "GRU", "RNN", "CuDNNLSTM", "CuDNNGRU"):  # same keys
             seq = _last(x) + (".flip(1)" if cfg.get("go_backwards") else "")
-            lines = [f"{out}, _ = {call(seq)}"]
+            states, lines = self._states(n, out, call(seq), module)
             lines.append(f"{out} = {out}.movedim(-1, 1)" if cfg["return_sequences"]
                          else f"{out} = {out}[:, -1]")
-            return lines
+            return lines + states
         if t == "Bidirectional":
-            return self._bidirectional(n, x, cfg, call)
+            return self._bidirectional(n, x, cfg, call, module)
         if t == "MultiHeadAttention":
             q, v = ins[0], ins[1]
             k = ins[2] if len(ins) > 2 else v
+            scores = self._extra_outputs(n)
+            if scores:  # return_attention_scores: Keras's (N, heads, Tq, Tk), per head
+                weights = call(f"{_last(q)}, {_last(k)}, {_last(v)}, need_weights=True, "
+                               "average_attn_weights=False")
+                return [f"{out}, {scores[0]} = {weights}", f"{out} = {out}.movedim(-1, 1)",
+                        f"{scores[0]} = {scores[0]}.movedim(-1, 1)"]
             return [f"{out} = {call(f'{_last(q)}, {_last(k)}, {_last(v)}, need_weights=False')}"
                     "[0].movedim(-1, 1)"]
         if t in _BINARY and (len(ins) >= 2 or "constant" in cfg):
@@ -578,14 +626,41 @@ class _Writer:
             expr += "[:, :, " + ", ".join(f"{a}:{b}" for a, b in crops) + "]"
         return expr
 
-    def _bidirectional(self, n: str, x: str, cfg: dict[str, Any], call: Any) -> list[str]:
+    def _states(self, n: str, out: str, call: str, module: TorchModule | None
+                ) -> tuple[list[str], list[str]]:
+        """The recurrent module's call (``out, _ = self.lstm(seq)``) and, with
+        ``return_state``, the lines giving each of Keras's states its variable:
+        nn.LSTM returns ``(seq, (h_n, c_n))``, nn.GRU / nn.RNN ``(seq, h_n)``, h_n of shape
+        ``(num_layers * directions, N, H)``: the final state of each layer, or of each
+        direction, forward first. That is Keras's order: a stacked RNN lists each cell's
+        states in turn (h, c per LSTMCell), Bidirectional the forward layer's states then
+        the backward one's (keras/src/layers/rnn/bidirectional.py). The backward
+        direction's final state is the one after t = 0, where Keras's backward layer
+        ends too; a go_backwards layer runs on the flipped sequence, so its final state
+        is Keras's as well."""
+        names = self._extra_outputs(n)
+        if not names:
+            return [], [f"{out}, _ = {call}"]
+        lstm = module is not None and module.cls == "LSTM"
+        h_n = self._name(f"{out}_h_n", self.locals)
+        if lstm:
+            c_n = self._name(f"{out}_c_n", self.locals)
+            exprs = [e for i in range(len(names) // 2) for e in (f"{h_n}[{i}]", f"{c_n}[{i}]")]
+            first = f"{out}, ({h_n}, {c_n}) = {call}"
+        else:
+            exprs = [f"{h_n}[{i}]" for i in range(len(names))]
+            first = f"{out}, {h_n} = {call}"
+        return [f"{', '.join(names)} = {', '.join(exprs)}"], [first]
+
+    def _bidirectional(self, n: str, x: str, cfg: dict[str, Any], call: Any,
+                       module: TorchModule | None) -> list[str]:
         from paramlab.core.catalogue.recurrent import WRAPPED_DEFAULT, nested, rnn_cells
 
         _, inner, cls = nested(cfg, WRAPPED_DEFAULT["Bidirectional"])
         out = self.var[n]
         # Bidirectional(RNN(cell)): the units of its (single, as the torch rule requires) cell
         units = rnn_cells(inner)[-1].config["units"] if cls == "RNN" else inner["units"]
-        lines = [f"{out}, _ = {call(_last(x))}"]
+        states, lines = self._states(n, out, call(_last(x)), module)
         if inner["return_sequences"]:
             fwd, bwd = f"{out}[..., :{units}]", f"{out}[..., {units}:]"
         else:  # Keras keeps each direction's last step: the backward one is at t = 0
@@ -597,7 +672,7 @@ class _Writer:
             expr = out
         lines.append(f"{out} = {expr}" + (".movedim(-1, 1)" if inner["return_sequences"]
                                           else ""))
-        return lines
+        return lines + states
 
     def _dot(self, out: str, ins: list[str], shapes: Sequence[Shape],
              cfg: dict[str, Any]) -> list[str]:
@@ -618,6 +693,39 @@ class _Writer:
         else:
             return f"{x}.unsqueeze(2).expand(-1, -1, {cfg['n']})"
         return f"{expr}.movedim(-1, 1)" if out_rank >= 3 else expr
+
+
+def _output_suffixes(graph: LayerGraph, n: str, count: int) -> list[str]:
+    """Names for the ``count`` outputs after the first of layer ``n``, in Keras's order:
+    ``h`` (and ``c`` for LSTM), numbered per cell for a stacked RNN, ``forward_`` /
+    ``backward_`` for Bidirectional, ``scores`` for MultiHeadAttention; ``output_k``
+    otherwise."""
+    from paramlab.core.catalogue.recurrent import (
+        _N_STATES, WRAPPED_DEFAULT, nested, rnn_cells)
+    from paramlab.core.errors import ParamLabError
+
+    def states(t: str, cfg: dict[str, Any]) -> list[str]:
+        if t == "RNN":
+            kinds = [_N_STATES.get(c.spec.type, 0) for c in rnn_cells(cfg)]
+        else:
+            kinds = [2 if "LSTM" in t else 1]
+        tags = [str(i + 1) if len(kinds) > 1 else "" for i in range(len(kinds))]
+        return [s + tag for k, tag in zip(kinds, tags) for s in ("h", "c")[:k]]
+
+    t = graph.raw(n)["type"]
+    try:
+        cfg = _config(graph, n)
+        if t == "MultiHeadAttention":
+            names = ["scores"]
+        elif t == "Bidirectional":
+            _, inner_cfg, inner_type = nested(cfg, WRAPPED_DEFAULT["Bidirectional"])
+            inner = states(inner_type, inner_cfg)
+            names = [f"{side}_{s}" for side in ("forward", "backward") for s in inner]
+        else:
+            names = states(t, cfg)
+    except (ParamLabError, KeyError, TypeError, ValueError, IndexError):
+        names = []
+    return names if len(names) == count else [f"output_{k}" for k in range(1, count + 1)]
 
 
 def _config(graph: LayerGraph, n: str) -> dict[str, Any]:

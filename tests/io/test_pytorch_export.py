@@ -58,12 +58,12 @@ EXPECTED_UNSUPPORTED = {
     "keras:hb_image_resize_cf": {"random_crop": "RandomCrop: a torchvision transform"},
     "keras:hb_augment_cf": {"auto_contrast_1": "AutoContrast",
                             "contrast_limited_adaptive_histogram_equalization": "CLAHE"},
-    # cat2's layers: RNN over unlike cells or with return_state, a cell frozen alone; no
-    # module for an untied ReversibleEmbedding, RMSNormalization off the trailing axes,
-    # lookups, text and audio preprocessing; the export does not write SpectralNormalization
+    # cat2's layers: RNN over unlike cells, a cell frozen alone; no module for an untied
+    # ReversibleEmbedding, RMSNormalization off the trailing axes, lookups, text and audio
+    # preprocessing; the export does not write SpectralNormalization (rnn_lstm and
+    # bi_lstm_cell, return_state=True, are nn.LSTM with their states)
     "keras:hb_rnn_cell": {n: "no single nn.RNN/LSTM/GRU" for n in (
-        "rnn_lstm", "rnn_list", "bi_lstm_cell", "rnn_stacked", "rnn_two_lstm",
-        "rnn_cell_frozen")},
+        "rnn_list", "rnn_stacked", "rnn_two_lstm", "rnn_cell_frozen")},
     "keras:hb_rnn_cell_seq": {"rnn_seq_stack": "unlike cells"},
     "keras:hb_norm_embed": {
         "remb_untied": "tie_weights=False", "rms_axes": "axes [1, 2]",
@@ -591,3 +591,167 @@ def test_channels_first_softmax_is_over_keras_last_axis() -> None:
     _chain(g, img, [("Conv2D", "conv", {"filters": 2, "kernel_size": (1, 1),
                                         "activation": "softmax", **_CF})])
     assert "conv = torch.softmax(self.conv(img), dim=-1)" in to_pytorch_code(g).source
+
+
+# ---------------------------------------------------------------------------- several outputs
+def _states_model() -> tuple[LayerGraph, dict[str, str]]:
+    """On a (None, 7, 4) sequence: LSTM(5, return_state=True) -> [last step, h, c];
+    GRU(3, return_sequences=True, return_state=True, go_backwards=True) -> [sequence, h];
+    Bidirectional(LSTM(2, return_sequences=True, return_state=True)) -> [sequence (4
+    features), forward h, forward c, backward h, backward c] (Keras 3's order,
+    keras/src/layers/rnn/bidirectional.py: ``(output,) + states``, forward then backward);
+    the states (and the LSTM's output) feed a Concatenate, then a Dense; the GRU's and the
+    Bidirectional's sequences and the Concatenate are also returned (through Dropout, the
+    identity at inference: a layer something reads is not a model output here)."""
+    g = LayerGraph("states")
+    x = g.add_layer("InputLayer", "seq", {"shape": [7, 4]})
+    ids = {"lstm": g.add_layer("LSTM", "lstm", {"units": 5, "return_state": True}),
+           "gru": g.add_layer("GRU", "gru", {"units": 3, "return_sequences": True,
+                                             "return_state": True, "go_backwards": True}),
+           "bi": g.add_layer("Bidirectional", "bi", {"layer": {"class_name": "LSTM", "config": {
+               "units": 2, "return_sequences": True, "return_state": True}}})}
+    for node in ids.values():
+        g.connect(x, node)
+    cat = g.add_layer("Concatenate", "states_cat", {"axis": -1})
+    for src, output in [("lstm", 0), ("lstm", 1), ("lstm", 2), ("gru", 1), ("bi", 1),
+                        ("bi", 2), ("bi", 3), ("bi", 4)]:
+        g.connect(ids[src], cat, output=output)
+    dense = g.add_layer("Dense", "dense", {"units": 6})
+    g.connect(cat, dense)
+    ids.update(cat=cat, dense=dense)
+    for src in ("gru", "bi", "cat"):
+        ids[f"{src}_out"] = g.add_layer("Dropout", f"{src}_out", {"rate": 0.5})
+        g.connect(ids[src], ids[f"{src}_out"])
+    return g, ids
+
+
+def test_return_state_layers_give_each_consumer_its_state() -> None:
+    """Keras returns [output, h] (GRU, SimpleRNN), [output, h, c] (LSTM); nn.LSTM returns
+    (seq, (h_n, c_n)), nn.GRU (seq, h_n), h_n of shape (directions, N, H): each state gets
+    a variable, and the Concatenate reads the ones its edges name, in its input order."""
+    g, ids = _states_model()
+    result = propagate(g)
+    assert result.layers[ids["bi"]].output_shapes == (
+        (None, 7, 4), (None, 2), (None, 2), (None, 2), (None, 2))
+    export = to_pytorch_code(g, result)
+    src = export.source
+    assert export.unsupported == ()
+    assert "self.lstm = nn.LSTM(4, 5, batch_first=True)" in src
+    assert "self.bi = nn.LSTM(4, 2, batch_first=True, bidirectional=True)" in src
+    forward = src[src.index("    def forward(self, seq):"):src.index("        return ")]
+    assert [line.strip() for line in forward.splitlines()[1:]] == [
+        "lstm, (lstm_h_n, lstm_c_n) = self.lstm(seq.movedim(1, -1))",
+        "lstm = lstm[:, -1]",
+        "lstm_h, lstm_c = lstm_h_n[0], lstm_c_n[0]",
+        "gru, gru_h_n = self.gru(seq.movedim(1, -1).flip(1))",
+        "gru = gru.movedim(-1, 1)",
+        "gru_h = gru_h_n[0]",
+        "bi, (bi_h_n, bi_c_n) = self.bi(seq.movedim(1, -1))",
+        "bi = bi.movedim(-1, 1)",
+        "bi_forward_h, bi_forward_c, bi_backward_h, bi_backward_c = "
+        "bi_h_n[0], bi_c_n[0], bi_h_n[1], bi_c_n[1]",
+        "states_cat = torch.cat([lstm, lstm_h, lstm_c, gru_h, bi_forward_h, bi_forward_c, "
+        "bi_backward_h, bi_backward_c], dim=1)",
+        "dense = self.dense(states_cat)",
+        "gru_out = self.gru_out(gru)", "bi_out = self.bi_out(bi)",
+        "cat_out = self.cat_out(states_cat)"]
+    assert "        return (dense, gru_out, bi_out, cat_out)\n" in src
+
+
+def test_placeholder_with_several_outputs_names_each_of_them() -> None:
+    """An RNN over unlike cells (GRUCell(2) then LSTMCell(3)) has no single torch module;
+    with return_state Keras returns [output, h1, h2, c2]: the placeholder's call stands for
+    each of them, so every consumer reads its own variable."""
+    g = LayerGraph("unlike")
+    x = g.add_layer("InputLayer", "seq", {"shape": [7, 4]})
+    rnn = g.add_layer("RNN", "rnn", {"cell": [
+        {"class_name": "GRUCell", "config": {"units": 2}},
+        {"class_name": "LSTMCell", "config": {"units": 3}}], "return_state": True})
+    g.connect(x, rnn)
+    cat = g.add_layer("Concatenate", "cat")
+    g.connect(rnn, cat, output=3)
+    g.connect(rnn, cat, output=1)
+    export = to_pytorch_code(g)
+    assert [u.name for u in export.unsupported] == ["rnn"]
+    assert "rnn, rnn_h1, rnn_h2, rnn_c2 = self.rnn(seq)" in export.source
+    assert "cat = torch.cat([rnn_c2, rnn_h1], dim=1)" in export.source
+
+
+def _mha_scores_model() -> tuple[LayerGraph, str]:
+    g = LayerGraph("mha_scores")
+    q = g.add_layer("InputLayer", "q", {"shape": [5, 8]})
+    v = g.add_layer("InputLayer", "v", {"shape": [6, 8]})
+    mha = g.add_layer("MultiHeadAttention", "mha", {"num_heads": 2, "key_dim": 4,
+                                                    "return_attention_scores": True})
+    g.connect(q, mha, 0)
+    g.connect(v, mha, 1)
+    relu = g.add_layer("Activation", "scores_relu", {"activation": "relu"})
+    g.connect(mha, relu, output=1)
+    g.connect(mha, g.add_layer("Dropout", "mha_out", {"rate": 0.1}))
+    return g, mha
+
+
+def test_attention_scores_are_the_second_output() -> None:
+    """MultiHeadAttention(return_attention_scores=True): Keras returns [output, scores],
+    scores (None, heads, Tq, Tk); nn.MultiheadAttention with need_weights=True,
+    average_attn_weights=False gives (N, heads, Tq, Tk), held like every tensor of rank 3
+    or more (Keras's last axis, Tk, at 1)."""
+    g, mha = _mha_scores_model()
+    result = propagate(g)
+    assert result.layers[mha].output_shapes == ((None, 5, 8), (None, 2, 5, 6))
+    export = to_pytorch_code(g, result)
+    src = export.source
+    assert export.unsupported == ()
+    for line in ("mha, mha_scores = self.mha(q.movedim(1, -1), v.movedim(1, -1), "
+                 "v.movedim(1, -1), need_weights=True, average_attn_weights=False)",
+                 "mha = mha.movedim(-1, 1)", "mha_scores = mha_scores.movedim(-1, 1)",
+                 "scores_relu = self.scores_relu(mha_scores)", "mha_out = self.mha_out(mha)",
+                 "return (scores_relu, mha_out)"):
+        assert f"        {line}\n" in src
+
+
+def test_return_state_module_counts_shapes_and_states(tmp_path) -> None:
+    """With torch: the exported module of :func:`_states_model` has ParamLab's
+    PyTorch-convention parameter count (nn.LSTM(4, 5) 4·5·(4 + 5) + 2·20 = 220, nn.GRU(4, 3)
+    3·3·(4 + 3) + 2·9 = 81, nn.LSTM(4, 2, bidirectional=True) 2·(4·2·(4 + 2) + 2·8) = 128,
+    nn.Linear(26, 6) 162: 591), returns
+    ParamLab's output shapes, and its states are the ones Keras returns: h is the last
+    step the layer computed (the GRU's sequence ends with it, go_backwards or not; the
+    LSTM's output is its h), the Bidirectional's forward h its output's forward half at the
+    last step, the backward h its backward half at step 0."""
+    torch = pytest.importorskip("torch")
+    g, ids = _states_model()
+    result = propagate(g)
+    export = to_pytorch_code(g, result)
+    net = _instantiate(export, tmp_path).eval()
+    summary = summarize(g, result, convention="pytorch")
+    assert sum(p.numel() for p in net.parameters()) == summary.total == 591
+    torch.manual_seed(0)
+    with torch.no_grad():
+        outputs = net(torch.randn(2, 4, 7))
+    assert [list(t.shape) for t in outputs] == [
+        [2] + _channels_first(result.layers[ids[k]].output_shape)[1:]
+        for k in ("dense", "gru_out", "bi_out", "cat_out")]
+    _, gru, bi, cat = outputs  # gru, bi: (N, features, steps)
+    lstm, lstm_h, lstm_c, gru_h = cat[:, :5], cat[:, 5:10], cat[:, 10:15], cat[:, 15:18]
+    fwd_h, bwd_h = cat[:, 18:20], cat[:, 22:24]
+    assert torch.allclose(lstm, lstm_h) and not torch.allclose(lstm_h, lstm_c)
+    assert torch.allclose(gru_h, gru[:, :, -1])
+    assert torch.allclose(fwd_h, bi[:, :2, -1]) and torch.allclose(bwd_h, bi[:, 2:, 0])
+    assert gru_h.abs().min() > 1e-4 and bwd_h.abs().min() > 1e-4  # not trivial zeros
+
+
+def test_attention_scores_module_shapes(tmp_path) -> None:
+    """With torch: the scores come back as ParamLab's (None, 2, 5, 6) with its last axis
+    at 1, and they are attention weights: each query's scores over the 6 keys sum to 1."""
+    torch = pytest.importorskip("torch")
+    g, mha = _mha_scores_model()
+    result = propagate(g)
+    net = _instantiate(to_pytorch_code(g, result), tmp_path).eval()
+    assert sum(p.numel() for p in net.parameters()) == summarize(
+        g, result, convention="pytorch").total
+    with torch.no_grad():
+        scores, out = net(torch.randn(3, 8, 5), torch.randn(3, 8, 6))
+    assert list(out.shape) == [3, 8, 5] and list(scores.shape) == [3, 6, 2, 5]
+    assert torch.allclose(scores.sum(dim=1), torch.ones(3, 2, 5))
+
