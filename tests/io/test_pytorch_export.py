@@ -11,6 +11,10 @@ ParamLab's output shapes with the channels moved to axis 1. The two VGG16 models
 parameters) are built and run on PyTorch's ``meta`` device (shapes without memory or
 arithmetic), to keep the test quick; every other model runs for real.
 
+Layers with several outputs (return_state, attention scores) are checked against Keras's
+own outputs: tests/data/keras_numeric/states.json holds a model, its weights, an input and
+what Keras 3.15.1 computed; the exported module, given the same weights, computes the same.
+
 Models with placeholder layers are EXPECTED_UNSUPPORTED, each with its reason: their
 forward raises NotImplementedError naming the layer, and their parameter count is
 ParamLab's minus the (Keras) count of the placeholder layers.
@@ -755,3 +759,83 @@ def test_attention_scores_module_shapes(tmp_path) -> None:
     assert list(out.shape) == [3, 8, 5] and list(scores.shape) == [3, 6, 2, 5]
     assert torch.allclose(scores.sum(dim=1), torch.ones(3, 2, 5))
 
+
+# Keras weight (path prefix) -> (attribute of the exported module, torch suffix, cell kind)
+_KERAS_CELLS = {
+    "lstm/lstm_cell": ("lstm", "_l0", "lstm"), "gru/gru_cell": ("gru", "_l0", "gru"),
+    "bi/forward_lstm/lstm_cell": ("bi", "_l0", "lstm"),
+    "bi/backward_lstm/lstm_cell": ("bi", "_l0_reverse", "lstm"),
+    "bg/forward_gru/gru_cell": ("bg", "_l0", "gru"),
+    "bg/backward_gru/gru_cell": ("bg", "_l0_reverse", "gru"),
+    "sl/stacked_rnn_cells/lstm_cell": ("sl", "_l0", "lstm"),
+    "sl/stacked_rnn_cells/lstm_cell_1": ("sl", "_l1", "lstm"),
+    "sg/stacked_rnn_cells_1/gru_cell": ("sg", "_l0", "gru"),
+    "sg/stacked_rnn_cells_1/gru_cell_1": ("sg", "_l1", "gru")}
+
+
+def _load_keras_weights(net, weights: dict, torch) -> None:
+    """Keras's weights into the exported module. LSTM: the same gate order (i, f, c/g, o),
+    kernels transposed, Keras's one bias as bias_ih and bias_hh zero. GRU (reset_after):
+    Keras's gates z, r, h are PyTorch's r, z, n, and its (2, 3·units) bias is bias_ih,
+    bias_hh. MultiHeadAttention: the (E, heads, key_dim) query / key / value kernels are
+    in_proj_weight's three row blocks, the (heads, key_dim, E) output kernel out_proj's."""
+    import numpy as np
+
+    def gates(a, axis):  # Keras z, r, h -> PyTorch r, z, n
+        z, r, h = np.split(np.asarray(a, dtype=np.float32), 3, axis=axis)
+        return np.concatenate([r, z, h], axis=axis)
+
+    def put(tensor, value) -> None:
+        tensor.data.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)))
+
+    for prefix, (attr, suffix, kind) in _KERAS_CELLS.items():
+        module = getattr(net, attr)
+        kernel, recurrent, bias = (np.asarray(weights[f"{prefix}/{w}"], dtype=np.float32)
+                                   for w in ("kernel", "recurrent_kernel", "bias"))
+        if kind == "gru":
+            kernel, recurrent = gates(kernel, 1), gates(recurrent, 1)
+            bias_ih, bias_hh = gates(bias[0], 0), gates(bias[1], 0)
+        else:
+            bias_ih, bias_hh = bias, np.zeros_like(bias)
+        for name, value in (("weight_ih", kernel.T), ("weight_hh", recurrent.T),
+                            ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
+            put(getattr(module, name + suffix), value)
+    mha = {k.split("/", 1)[1]: np.asarray(v, dtype=np.float32)
+           for k, v in weights.items() if k.startswith("mha/")}
+    e = mha["query/kernel"].shape[0]
+    put(net.mha.in_proj_weight, np.concatenate(
+        [mha[f"{p}/kernel"].reshape(e, -1).T for p in ("query", "key", "value")]))
+    put(net.mha.in_proj_bias, np.concatenate(
+        [mha[f"{p}/bias"].reshape(-1) for p in ("query", "key", "value")]))
+    put(net.mha.out_proj.weight, mha["attention_output/kernel"].reshape(-1, e).T)
+    put(net.mha.out_proj.bias, mha["attention_output/bias"])
+
+
+def test_states_and_scores_equal_keras(tmp_path) -> None:
+    """With torch: tests/data/keras_numeric/states.json (tests/data/gen/
+    keras_numeric_states.py, Keras 3.15.1 with JAX) holds a model whose LSTM, GRU
+    (go_backwards), Bidirectional LSTM and GRU (merge_mode='sum'), RNNs over two LSTMCells
+    and two GRUCells, and MultiHeadAttention return their states / scores, its weights, an
+    input and Keras's outputs. Imported, exported and given the same weights, the PyTorch
+    module returns Keras's outputs: the states side by side (in the order the Concatenate's
+    edges name them), the sequences and the scores (last axis moved to 1)."""
+    torch = pytest.importorskip("torch")
+    record = json.loads((DATA / "keras_numeric" / "states.json").read_text(encoding="utf-8"))
+    model = tmp_path / "states.json"
+    model.write_text(json.dumps(record["config"]), encoding="utf-8")
+    graph = load_model(model)
+    result = propagate(graph)
+    export = to_pytorch_code(graph, result)
+    assert export.unsupported == ()
+    assert [graph.raw(n)["name"] for n in output_nodes(graph)] == record["output_names"]
+    net = _instantiate(export, tmp_path).eval()
+    assert sum(p.numel() for p in net.parameters()) == summarize(
+        graph, result, convention="pytorch").total
+    _load_keras_weights(net, record["weights"], torch)
+    with torch.no_grad():
+        got = net(torch.tensor(record["input"]).movedim(-1, 1))
+    for name, mine, keras in zip(record["output_names"], got, record["outputs"]):
+        want = torch.tensor(keras)
+        mine = mine.movedim(1, -1) if mine.dim() >= 3 else mine
+        assert mine.shape == want.shape, name
+        assert torch.allclose(mine, want, atol=1e-5), (name, (mine - want).abs().max())
