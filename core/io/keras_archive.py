@@ -116,18 +116,9 @@ def _parse(data: str, path: str | Path, what: str) -> Any:
         raise ModelFileError(path, f"the {what}: {json_value_error(exc)}") from None
 
 
-def read_json_file(path: str | Path) -> dict[str, Any]:
-    """Read a Keras JSON file (``model.to_json()`` output).
-
-    Raises:
-        ModelFileError: unreadable, too large, or not a JSON object.
-    """
-    return parse_json_file(path)[0]
-
-
 def parse_json_file(path: str | Path) -> tuple[dict[str, Any], bool]:
-    """:func:`read_json_file`'s object, and whether orjson parsed it (see
-    :func:`parse_config`).
+    """Read a Keras JSON file (``model.to_json()`` output): its object, and whether orjson
+    parsed it (see :func:`parse_config`).
 
     Raises:
         ModelFileError: unreadable, too large, or not a JSON object.
@@ -155,8 +146,9 @@ def read_sized(f: BinaryIO, size: int, limit: int) -> bytes:
     return data
 
 
-def read_keras_archive(path: str | Path) -> dict[str, Any]:
-    """Read ``config.json`` from a Keras 3 ``.keras`` archive (a zip).
+def parse_keras_archive(path: str | Path) -> tuple[dict[str, Any], bool]:
+    """``config.json`` of a Keras 3 ``.keras`` archive (a zip), and whether orjson parsed
+    it (see :func:`parse_config`).
 
     The member's declared size is checked before reading, and reading stops after
     :data:`MAX_CONFIG_BYTES` whatever the header says (a zip can lie about sizes).
@@ -190,7 +182,7 @@ def read_keras_archive(path: str | Path) -> dict[str, Any]:
         raise ModelFileError(path, f"cannot read the archive: {exc.strerror or exc}") from None
     except RuntimeError as exc:  # an encrypted member
         raise ModelFileError(path, f"cannot read {ARCHIVE_CONFIG}: {exc}") from None
-    return loads_config(data, path, f"{ARCHIVE_CONFIG} of the archive")
+    return parse_config(data, path, f"{ARCHIVE_CONFIG} of the archive")
 
 
 def sniff(path: str | Path) -> str:

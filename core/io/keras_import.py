@@ -21,11 +21,9 @@ from typing import Any
 from paramlab.core.errors import ModelFileError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_archive import (
-    loads_config,
     parse_config,
     parse_json_file,
-    read_json_file,
-    read_keras_archive,
+    parse_keras_archive,
     sniff,
     sniff_bytes,
 )
@@ -50,12 +48,19 @@ def read_keras_config(path: str | Path, data: bytes | None = None) -> dict[str, 
         ModelFileError: the file is missing, unreadable, corrupt, too large, or holds no
             model config.
     """
+    return _read_config(path, data)[0]
+
+
+def _read_config(path: str | Path, data: bytes | None) -> tuple[dict[str, Any], bool]:
+    """:func:`read_keras_config`'s dict, and whether orjson parsed it (then every float in
+    it is finite, which :func:`parse_keras_config`'s ``finite`` needs). An ``.h5`` file's
+    config comes from a child process: not worth the flag, so False."""
     kind = sniff(path) if data is None else sniff_bytes(data)
     if kind == "zip":
-        return read_keras_archive(path)
+        return parse_keras_archive(path)
     if kind == "hdf5":
-        return read_h5_config(path)
-    return read_json_file(path) if data is None else loads_config(data, path)
+        return read_h5_config(path), False
+    return parse_json_file(path) if data is None else parse_config(data, path)
 
 
 def parse_keras_config(obj: dict[str, Any], source: str = "<memory>",
@@ -96,11 +101,8 @@ def load_keras(path: str | Path, data: bytes | None = None) -> LayerGraph:
     Raises:
         ModelFileError: see :func:`read_keras_config` and :func:`parse_keras_config`.
     """
-    if (sniff(path) if data is None else sniff_bytes(data)) == "json":
-        # read_keras_config's JSON case, and whether orjson parsed it (see build_graph)
-        obj, finite = parse_json_file(path) if data is None else parse_config(data, path)
-        return parse_keras_config(obj, str(path), owned=True, finite=finite)
-    return parse_keras_config(read_keras_config(path, data), str(path), owned=True)
+    obj, finite = _read_config(path, data)
+    return parse_keras_config(obj, str(path), owned=True, finite=finite)
 
 
 __all__ = ["KERAS_EXTENSIONS", "load_keras", "parse_keras_config", "read_keras_config"]

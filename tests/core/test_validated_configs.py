@@ -353,3 +353,26 @@ def test_a_class_name_or_module_that_cannot_be_a_key_is_checked_as_before(
         with pytest.raises(ModelFileError) as exc:
             load_keras(path)
         assert str(exc.value).endswith(f"layer 'd2': {message}")
+
+
+
+def test_a_keras_archive_takes_the_repeated_config_step_with_the_same_results(
+        tmp_path: Path) -> None:
+    """A .keras archive's config.json (orjson parses it: finite) goes through the same
+    step as a JSON file: repeated configs share one resolved config, and the graph,
+    results and summary equal an import that converts every layer on its own."""
+    import zipfile
+
+    obj = _functional("m", [_input("x"), _dense("d1", "x"), _dense("d2", "x")], ["x"], "d1")
+    path = tmp_path / "m.keras"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("config.json", json.dumps(obj))
+    graph = load_keras(path)
+    kept = graph.validated_configs
+    assert kept[graph.id_of("d2")][1] is kept[graph.id_of("d1")][1]
+    fingerprint = _fingerprint(graph)
+    result = propagate(graph)
+    assert result.trainable == 2 * 36  # Dense(4) on 8 features, twice
+    assert (fingerprint, [repr(result.layers[n]) for n in graph.layer_ids()],
+            format_summary(summarize(graph, result, expand_groups=True), "json")) == \
+        _outputs(obj, owned=False)
