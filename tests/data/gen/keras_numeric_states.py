@@ -50,6 +50,11 @@ def main(folder: Path) -> None:
     keras.utils.set_random_seed(6)
     model = build()
     inp = np.random.RandomState(0).randn(2, 7, 4).astype("float32")
+    write_record(model, inp, folder / "states.json")
+
+
+def write_record(model: keras.Model, inp: np.ndarray, path: Path) -> None:
+    """``model``'s config, weights, ``inp`` and its outputs on it, as JSON at ``path``."""
     outputs = model.predict(inp, verbose=0)
     record = {
         "config": json.loads(model.to_json()),
@@ -59,7 +64,7 @@ def main(folder: Path) -> None:
         "outputs": [np.asarray(o).tolist() for o in outputs],
         "keras": keras.__version__, "backend": keras.backend.backend(),
     }
-    (folder / "states.json").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
