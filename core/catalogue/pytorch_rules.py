@@ -36,7 +36,9 @@ The tensors follow PyTorch 2.x's own ``__init__`` code (``torch/nn/modules/``) a
   (docs of ``nn.GRU``); with ``activation="tanh"`` and ``recurrent_activation="sigmoid"``
   it matches exactly, its ``(2, 3·H)`` bias being ``bias_ih`` and ``bias_hh`` (only the
   gate order differs: Keras z, r, h; PyTorch r, z, n). ``GRU(reset_after=False)`` applies
-  the reset gate before the recurrent product: no PyTorch equivalent.
+  the reset gate before the recurrent product: no PyTorch equivalent; nor have activations
+  other than tanh / sigmoid (nn.RNN: tanh or relu). Such layers keep Keras's count; the code
+  export runs them as a loop over the steps on Keras's own tensors (:func:`loop_parts`).
 * ``nn.MultiheadAttention(E, heads)`` (activation.py): ``in_proj_weight (3E, E)``,
   ``in_proj_bias (3E,)`` (``q_proj_weight``, ``k_proj_weight (E, kdim)``,
   ``v_proj_weight (E, vdim)`` when key/value sizes differ from E), ``out_proj.weight (E, E)``,
@@ -60,7 +62,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
-from paramlab.core.errors import LayerError
+from paramlab.core.errors import LayerError, ParamLabError
 from paramlab.core.pytorch import TorchMapping, TorchModule, TorchTensor
 from paramlab.core.spec import Config, one_input
 from paramlab.core.types import Shape
@@ -498,22 +500,74 @@ def _rnn_module(type_name: str, features: int, config: Config,
     or why there is none."""
     if config.get("stateful"):
         return f"stateful {type_name}: PyTorch keeps no state between calls"
-    act = config.get("activation")
+    reason = _loop_reason(type_name, config)
+    if reason is not None:
+        return reason
     kwargs: dict[str, Any] = {}
+    if type_name == "SimpleRNN" and config.get("activation") == "relu":
+        kwargs["nonlinearity"] = "relu"
+    return rnn(_RNN_CLASS[type_name], features, config["units"], num_layers,
+               config["use_bias"], bidirectional, **kwargs)
+
+
+def _loop_reason(type_name: str, config: Config) -> str | None:
+    """Why nn.RNN / nn.LSTM / nn.GRU cannot run a plain recurrent layer's own recurrence
+    (its activations; GRU's reset-before form), or ``None``. Such a layer has no torch
+    module (Keras's count stands), but the PyTorch export can run it as a loop over the time
+    steps on Keras's own tensors (:func:`loop_parts`)."""
+    act = config.get("activation")
     if type_name == "SimpleRNN":
         if act not in ("tanh", "relu"):
             return f"SimpleRNN's activation {act!r}: nn.RNN offers tanh or relu only"
-        if act == "relu":
-            kwargs["nonlinearity"] = "relu"
-    else:
-        if act != "tanh" or config.get("recurrent_activation") != "sigmoid":
-            return (f"{type_name} with activation={act!r}, recurrent_activation="
-                    f"{config.get('recurrent_activation')!r}: PyTorch's is tanh/sigmoid only")
+        return None
+    if act != "tanh" or config.get("recurrent_activation") != "sigmoid":
+        return (f"{type_name} with activation={act!r}, recurrent_activation="
+                f"{config.get('recurrent_activation')!r}: PyTorch's is tanh/sigmoid only")
     if type_name == "GRU" and not config["reset_after"]:
         return ("GRU(reset_after=False) applies the reset gate before the recurrent product; "
                 "nn.GRU only has the reset-after form (Keras 3's default)")
-    return rnn(_RNN_CLASS[type_name], features, config["units"], num_layers,
-               config["use_bias"], bidirectional, **kwargs)
+    return None
+
+
+def loop_parts(type_name: str, config: Config) -> tuple[tuple[str, dict[str, Any]], ...] | None:
+    """The plain recurrent layers ``(type, resolved config)`` a layer runs — itself, the
+    cell of an ``RNN`` over one cell, or a Bidirectional's forward then backward layer —
+    when the only thing keeping it from nn.RNN / nn.LSTM / nn.GRU is
+    :func:`_loop_reason` (activations other than tanh / sigmoid, ``GRU(reset_after=False)``)
+    and every activation has a PyTorch function (:func:`activation_source`); ``None``
+    otherwise (stateful, unlike or stacked cells, ``merge_mode=None``, ...). Its count is
+    Keras's (no torch module): the export holds Keras's own tensors."""
+    try:
+        if type_name in _RNN_CLASS:
+            parts: list[tuple[str, dict[str, Any]]] = [(type_name, dict(config))]
+        elif type_name == "RNN":
+            plain = _cells_as_layer(config)
+            if isinstance(plain, str) or plain[2] != 1:
+                return None
+            parts = [(plain[0], plain[1])]
+        elif type_name == "Bidirectional":
+            from paramlab.core.catalogue.recurrent import _bidirectional_parts
+
+            both = [_plain_part(part) for part in _bidirectional_parts(config)]
+            if config["merge_mode"] is None or any(isinstance(p, str) for p in both):
+                return None
+            parts = [(p[2], p[1]) for p in both]  # type: ignore[index]
+            if parts[0][0] != parts[1][0] or any(
+                    parts[0][1].get(k) != parts[1][1].get(k)
+                    for k in _CELL_KEYS + ("return_sequences",)):
+                return None
+        else:
+            return None
+    except (ParamLabError, KeyError, TypeError, ValueError, IndexError):
+        return None
+    for t, cfg in parts:
+        if t not in _RNN_CLASS or cfg.get("stateful") or _loop_reason(t, cfg) is None:
+            return None
+        names = [cfg.get("activation")] + ([] if t == "SimpleRNN"
+                                           else [cfg.get("recurrent_activation")])
+        if any(activation_source(a, "x") is None for a in names):
+            return None
+    return tuple(parts)
 
 
 _CELL_KEYS = ("units", "use_bias", "activation", "recurrent_activation", "reset_after")

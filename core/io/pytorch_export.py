@@ -45,6 +45,17 @@ tensor of rank 3 or more (Keras's last axis at 1). A consumer reads the output i
 with several outputs is unpacked into as many variables; another layer type with several
 outputs is a placeholder.
 
+Recurrent layers nn.RNN / nn.LSTM / nn.GRU cannot run (``pytorch_rules.loop_parts``:
+activations other than tanh / sigmoid, such as Keras 2's default
+``recurrent_activation="hard_sigmoid"``; ``GRU(reset_after=False)``), also inside a
+Bidirectional or as an RNN over one such cell, run as a loop over the time steps: the file
+defines ``KerasLSTM`` / ``KerasGRU`` / ``KerasSimpleRNN`` (those it uses), holding Keras's own
+``kernel``, ``recurrent_kernel`` and ``bias`` (Keras's count, which the PyTorch convention
+keeps for these layers) and applying the layer's activations (``activation_source``; Keras
+3's hard_sigmoid is ``nn.functional.hardsigmoid``), and ``_Writer._loop`` calls them as Keras
+does (go_backwards, return_sequences, states, the merge of both directions); the header
+names them.
+
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
 ``center=False``) too. A layer with no PyTorch equivalent becomes a ``NoPyTorchEquivalent``
@@ -62,7 +73,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
-from paramlab.core.catalogue.pytorch_rules import activation_source, norm_channel_axis, torch_dim
+from paramlab.core.catalogue.pytorch_rules import (
+    activation_source, loop_parts, norm_channel_axis, torch_dim)
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
 from paramlab.core.propagate import PropagationResult, propagate
@@ -162,6 +174,9 @@ class _Writer:
         self.init: list[str] = []
         self.body: list[str] = []
         self.unsupported: list[Unsupported] = []
+        self.loops: set[str] = set()  # the Keras* loop classes the file needs
+        self.looped: list[str] = []  # the layers run by them
+        self.hard_sigmoid = False  # whether one of them uses hard_sigmoid
 
     # ------------------------------------------------------------------ driver
     def write(self, source: str, version: str) -> PyTorchExport:
@@ -199,11 +214,22 @@ class _Writer:
             header.append("# Taken or returned in Keras's own order, as channels_first layers "
                           "hold them")
             header.append(f"# (already (N, C, *spatial)): {_comment(', '.join(keras_order))}.")
+        if self.looped:
+            header.append("# Recurrent layers nn.LSTM / nn.GRU / nn.RNN cannot run, looped over the "
+                          "steps with")
+            header.append("# Keras's own tensors and activations: "
+                          f"{_comment(', '.join(self.looped))}.")
+        if self.hard_sigmoid:
+            header.append("# hard_sigmoid is Keras 3's, relu6(x + 3) / 6; tf.keras 2 computed "
+                          "clip(0.2 * x + 0.5, 0, 1).")
         if self.unsupported:
             header.append("# Layers with no PyTorch equivalent (placeholders that raise "
                           "NotImplementedError):")
             header += [f"#   {u.name} ({u.type}): {_comment(u.reason)}" for u in self.unsupported]
         lines = header + ["import torch", "from torch import nn", "", ""]
+        for kind in ("SimpleRNN", "LSTM", "GRU"):
+            if kind in self.loops:
+                lines += _LOOP_CLASSES[kind] + ["", ""]
         if self.unsupported:
             lines += _PLACEHOLDER_CLASS + ["", ""]
         lines += [f"class {cls}(nn.Module):",
@@ -244,13 +270,16 @@ class _Writer:
         mapping = counts.mapping if counts is not None else TorchMapping(
             unsupported=f"unknown layer type {d['type']!r}")
         try:
-            if mapping.unsupported is not None:
+            parts = (loop_parts(d["type"], _config(g, n))
+                     if mapping.unsupported is not None and d["type"] in _MULTI_OUTPUT else None)
+            if mapping.unsupported is not None and parts is None:
                 raise _Unsupported(mapping.unsupported)
             if r.output_shapes is not None and len(r.output_shapes) > 1 and (
                     d["type"] not in _MULTI_OUTPUT):
                 raise _Unsupported(f"{d['type']} with {len(r.output_shapes)} outputs: the "
                                    "export writes its first only")
-            lines = self._forward(n, d["type"], ins, mapping, owner, layout)
+            lines = (self._loop(n, ins[0], owner, parts) if parts is not None
+                     else self._forward(n, d["type"], ins, mapping, owner, layout))
         except _Unsupported as exc:
             attr = self._attribute(owner, None, reason=str(exc))
             # a placeholder stands for every output: its consumers read their own
@@ -670,9 +699,71 @@ class _Writer:
                 "mul": f"{fwd} * {bwd}", "ave": f"({fwd} + {bwd}) / 2"}[merge]
         if merge == "concat" and inner["return_sequences"]:
             expr = out
-        lines.append(f"{out} = {expr}" + (".movedim(-1, 1)" if inner["return_sequences"]
-                                          else ""))
+        lines.append(f"{out} = {_sequence(expr, merge, inner['return_sequences'])}")
         return lines + states
+
+    def _loop(self, n: str, x: str, owner: str,
+              parts: tuple[tuple[str, dict[str, Any]], ...]) -> list[str]:
+        """A recurrent layer nn.RNN / LSTM / GRU cannot run (``loop_parts``: activations
+        other than tanh / sigmoid, GRU(reset_after=False)) as the file's ``KerasLSTM`` /
+        ``KerasGRU`` / ``KerasSimpleRNN``, a loop over the time steps on Keras's own tensors
+        (kernel, recurrent_kernel, bias) with the layer's activations; one per direction
+        (``nn.ModuleList``, forward then backward) for a Bidirectional. Each returns the
+        whole sequence of h and its final states; go_backwards, return_sequences, the
+        states and the merge follow Keras (keras/src/layers/rnn/rnn.py, bidirectional.py:
+        the backward layer runs on the reversed input, its sequence flipped back)."""
+        features = self.result.layers[n].input_shapes[0][-1]
+        exprs = [_loop_module(t, features, cfg) for t, cfg in parts]
+        self.loops.update(t for t, _ in parts)
+        if len(exprs) == 1:
+            module = exprs[0]
+        elif exprs[0] == exprs[1]:
+            module = f"nn.ModuleList([{exprs[0]} for _ in range(2)])  # forward, backward"
+        else:
+            module = f"nn.ModuleList([{', '.join(exprs)}])  # forward, backward"
+        self.looped.append(self.g.raw(owner)["name"])
+        self.hard_sigmoid |= any("hard_sigmoid" in (c.get("activation"),
+                                                    c.get("recurrent_activation"))
+                                 for _, c in parts)
+        attr = self._attribute(owner, module)
+        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
+        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
+            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        out = self.var[n]
+        seq = _last(x)
+        names = self._extra_outputs(n)
+        cfg = _config(self.g, n)
+        if len(parts) == 1:
+            flip = ".flip(1)" if cfg.get("go_backwards") else ""
+            lines = ([f"{out}, {', '.join(names)} = self.{attr}({seq}{flip})"] if names
+                     else [f"{out} = self.{attr}({seq}{flip})[0]"])
+            lines.append(f"{out} = {out}.movedim(-1, 1)" if cfg["return_sequences"]
+                         else f"{out} = {out}[:, -1]")
+            return lines
+        inner = parts[0][1]
+        # Keras's backward copy has go_backwards=True; a given backward_layer its own
+        back = bool(parts[1][1].get("go_backwards")) if cfg.get("backward_layer") else True
+        half = len(names) // 2
+        lines = []
+        sides = []
+        for i, (side, flips) in enumerate((("forward", inner.get("go_backwards")),
+                                           ("backward", back))):
+            var = self._name(f"{out}_{side}", self.locals)
+            call = f"self.{attr}[{i}]({seq}{'.flip(1)' if flips else ''})"
+            states = names[half * i:half * (i + 1)]
+            lines.append(f"{var}, {', '.join(states)} = {call}" if states
+                         else f"{var} = {call}[0]")
+            sides.append(var)
+        fwd, bwd = sides
+        if inner["return_sequences"]:
+            bwd = f"{bwd}.flip(1)"  # Keras flips the backward sequence back
+        else:
+            fwd, bwd = f"{fwd}[:, -1]", f"{bwd}[:, -1]"
+        merge = cfg["merge_mode"]
+        expr = {"concat": f"torch.cat([{fwd}, {bwd}], dim=-1)", "sum": f"{fwd} + {bwd}",
+                "mul": f"{fwd} * {bwd}", "ave": f"({fwd} + {bwd}) / 2"}[merge]
+        lines.append(f"{out} = {_sequence(expr, merge, inner['return_sequences'])}")
+        return lines
 
     def _dot(self, out: str, ins: list[str], shapes: Sequence[Shape],
              cfg: dict[str, Any]) -> list[str]:
@@ -693,6 +784,34 @@ class _Writer:
         else:
             return f"{x}.unsqueeze(2).expand(-1, -1, {cfg['n']})"
         return f"{expr}.movedim(-1, 1)" if out_rank >= 3 else expr
+
+
+def _sequence(expr: str, merge: str, sequences: bool) -> str:
+    """A Bidirectional's merged output ``expr``; with return_sequences its last axis moved
+    to 1 (the whole sum, product or mean, not its last operand)."""
+    if not sequences:
+        return expr
+    return f"{expr}.movedim(-1, 1)" if merge == "concat" else f"({expr}).movedim(-1, 1)"
+
+
+def _loop_module(t: str, features: int, cfg: dict[str, Any]) -> str:
+    """``KerasLSTM(4, 3, torch.tanh, nn.functional.hardsigmoid)``: the loop class of a
+    plain recurrent layer, with its activations as PyTorch functions."""
+    args = [str(features), str(cfg["units"]), _function(cfg.get("activation"))]
+    if t != "SimpleRNN":
+        args.append(_function(cfg.get("recurrent_activation")))
+    if not cfg.get("use_bias", True):
+        args.append("use_bias=False")
+    if t == "GRU" and not cfg.get("reset_after", True):
+        args.append("reset_after=False")
+    return f"Keras{t}({', '.join(args)})"
+
+
+def _function(name: str | None) -> str:
+    """A Keras activation as a PyTorch callable: ``torch.tanh``, ``lambda x: ...``."""
+    source = activation_source(name, "x") or "x"
+    match = re.fullmatch(r"([\w.]+)\(x\)", source)
+    return match.group(1) if match else f"lambda x: {source}"
 
 
 def _output_suffixes(graph: LayerGraph, n: str, count: int) -> list[str]:
@@ -784,6 +903,110 @@ def _class_name(name: str) -> str:
 def _comment(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", str(text))
 
+
+_LOOP_INIT = [
+    "        self.kernel = nn.Parameter(torch.empty(features, {g} * units))",
+    "        self.recurrent_kernel = nn.Parameter(torch.empty(units, {g} * units))",
+    "        bias = nn.Parameter(torch.zeros({bias})) if use_bias else None",
+    '        self.register_parameter("bias", bias)',
+    "        nn.init.xavier_uniform_(self.kernel)  # Keras's initialisers",
+    "        nn.init.orthogonal_(self.recurrent_kernel)",
+]
+# Keras's recurrences step by step (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py:
+# gates i, f, c, o and z, r, h along the kernels' last axis; GRU's bias (2, 3·units), input
+# and recurrent, with reset_after, else (3·units,) on the input only).
+_LOOP_CLASSES = {
+    "SimpleRNN": [
+        "class KerasSimpleRNN(nn.Module):",
+        '    """Keras SimpleRNN step by step: h = activation(x @ kernel + bias + h @ '
+        'recurrent_kernel).',
+        '    Takes (N, steps, features); returns the sequence of h (N, steps, units) and h."""',
+        "",
+        "    def __init__(self, features, units, activation, use_bias=True):",
+        "        super().__init__()",
+        "        self.units, self.activation = units, activation",
+        *[line.format(g=1, bias="units") for line in _LOOP_INIT],
+        "",
+        "    def forward(self, x):",
+        "        xs = x @ self.kernel if self.bias is None else x @ self.kernel + self.bias",
+        "        h = x.new_zeros(x.shape[0], self.units)",
+        "        outputs = []",
+        "        for x_t in xs.unbind(1):",
+        "            h = self.activation(x_t + h @ self.recurrent_kernel)",
+        "            outputs.append(h)",
+        "        return torch.stack(outputs, 1), h",
+    ],
+    "LSTM": [
+        "class KerasLSTM(nn.Module):",
+        '    """Keras LSTM step by step with its own activations (nn.LSTM is tanh / sigmoid '
+        'only).',
+        "    Takes (N, steps, features); returns the sequence of h (N, steps, units), h and "
+        'c."""',
+        "",
+        "    def __init__(self, features, units, activation, recurrent_activation, "
+        "use_bias=True):",
+        "        super().__init__()",
+        "        self.units = units",
+        "        self.activation, self.recurrent_activation = activation, recurrent_activation",
+        *[line.format(g=4, bias="4 * units") for line in _LOOP_INIT],
+        "",
+        "    def forward(self, x):",
+        "        xs = x @ self.kernel if self.bias is None else x @ self.kernel + self.bias",
+        "        h = c = x.new_zeros(x.shape[0], self.units)",
+        "        outputs = []",
+        "        for x_t in xs.unbind(1):",
+        "            i, f, g, o = (x_t + h @ self.recurrent_kernel).chunk(4, dim=-1)",
+        "            c = (self.recurrent_activation(f) * c",
+        "                 + self.recurrent_activation(i) * self.activation(g))",
+        "            h = self.recurrent_activation(o) * self.activation(c)",
+        "            outputs.append(h)",
+        "        return torch.stack(outputs, 1), h, c",
+    ],
+    "GRU": [
+        "class KerasGRU(nn.Module):",
+        '    """Keras GRU step by step with its own activations; reset_after=False applies '
+        "the reset",
+        "    gate before the recurrent product (nn.GRU has only reset_after=True, tanh and "
+        "sigmoid).",
+        '    Takes (N, steps, features); returns the sequence of h (N, steps, units) and h."""',
+        "",
+        "    def __init__(self, features, units, activation, recurrent_activation, "
+        "use_bias=True,",
+        "                 reset_after=True):",
+        "        super().__init__()",
+        "        self.units, self.reset_after = units, reset_after",
+        "        self.activation, self.recurrent_activation = activation, recurrent_activation",
+        "        bias_shape = (2, 3 * units) if reset_after else (3 * units,)",
+        *[line.format(g=3, bias="bias_shape") for line in _LOOP_INIT],
+        "",
+        "    def forward(self, x):",
+        "        xs = x @ self.kernel",
+        "        if self.bias is not None:",
+        "            xs = xs + (self.bias[0] if self.reset_after else self.bias)",
+        "        h = x.new_zeros(x.shape[0], self.units)",
+        "        kernel_zr = self.recurrent_kernel[:, :2 * self.units]",
+        "        kernel_h = self.recurrent_kernel[:, 2 * self.units:]",
+        "        outputs = []",
+        "        for x_t in xs.unbind(1):",
+        "            x_z, x_r, x_h = x_t.chunk(3, dim=-1)",
+        "            if self.reset_after:",
+        "                inner = h @ self.recurrent_kernel",
+        "                if self.bias is not None:",
+        "                    inner = inner + self.bias[1]",
+        "                h_z, h_r, h_h = inner.chunk(3, dim=-1)",
+        "            else:",
+        "                h_z, h_r = (h @ kernel_zr).chunk(2, dim=-1)",
+        "            z = self.recurrent_activation(x_z + h_z)",
+        "            r = self.recurrent_activation(x_r + h_r)",
+        "            if self.reset_after:",
+        "                candidate = self.activation(x_h + r * h_h)",
+        "            else:",
+        "                candidate = self.activation(x_h + (r * h) @ kernel_h)",
+        "            h = z * h + (1 - z) * candidate",
+        "            outputs.append(h)",
+        "        return torch.stack(outputs, 1), h",
+    ],
+}
 
 _PLACEHOLDER_CLASS = [
     f"class {PLACEHOLDER}(nn.Module):",

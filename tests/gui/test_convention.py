@@ -98,14 +98,14 @@ def test_csv_export_follows_the_switch(make_window, tmp_path):
 
 def test_export_pytorch_code_from_the_menu(make_window, dialogs, tmp_path):
     window = make_window(None)
-    assert window.files.open_path(str(DATA / "keras" / "hb_rnn.json"))
-    dialogs.save_path = str(tmp_path / "rnn")
+    assert window.files.open_path(str(DATA / "keras" / "hb_conv2d.json"))
+    dialogs.save_path = str(tmp_path / "conv")
     window.convention.export_pytorch.trigger()
-    text = (tmp_path / "rnn.py").read_text()
+    text = (tmp_path / "conv.py").read_text()
     assert text.startswith("# PyTorch module for the model")
-    assert "NoPyTorchEquivalent('gru_1'" in text
+    assert "NoPyTorchEquivalent('p_re_lu_1'" in text  # one alpha per element
     report = window._pytorch_export_report
-    assert "gru_1 (GRU)" in report.informativeText()
+    assert "p_re_lu_1 (PReLU)" in report.informativeText()
     report.close()
 
 

@@ -15,6 +15,10 @@ Layers with several outputs (return_state, attention scores) are checked against
 own outputs: tests/data/keras_numeric/states.json holds a model, its weights, an input and
 what Keras 3.15.1 computed; the exported module, given the same weights, computes the same.
 
+Recurrent layers nn.LSTM / nn.GRU / nn.RNN cannot run (activations other than tanh /
+sigmoid, GRU(reset_after=False)) are loops over the steps on Keras's own tensors, checked
+the same way against tests/data/keras_numeric/loops.json.
+
 Models with placeholder layers are EXPECTED_UNSUPPORTED, each with its reason: their
 forward raises NotImplementedError naming the layer, and their parameter count is
 ParamLab's minus the (Keras) count of the placeholder layers.
@@ -49,7 +53,6 @@ EXPECTED_UNSUPPORTED = {
         "gaussian_noise": "GaussianNoise: no torch.nn module",
         "layer_normalization_1": "LayerNormalization over axis 1, not the trailing axes"},
     "keras:hb_conv2d": {"p_re_lu_1": "PReLU with one alpha per element (no shared_axes)"},
-    "keras:hb_rnn": {"gru_1": "GRU(reset_after=False): nn.GRU only resets after"},
     "keras:hb_image_resize": {"random_crop": "RandomCrop: a torchvision transform"},
     "keras:hb_augment": {"auto_contrast_1": "AutoContrast: no torch.nn module",
                          "contrast_limited_adaptive_histogram_equalization": "CLAHE"},
@@ -248,9 +251,9 @@ def test_shared_layer_is_one_attribute_called_twice_and_merges_follow_the_graph(
 
 
 def test_placeholder_for_a_layer_without_equivalent() -> None:
-    export = to_pytorch_code(load_model(DATA / "keras" / "hb_rnn.json"))
-    assert [(u.name, u.type) for u in export.unsupported] == [("gru_1", "GRU")]
-    assert "self.gru_1 = NoPyTorchEquivalent('gru_1', 'GRU'," in export.source
+    export = to_pytorch_code(load_model(DATA / "keras" / "hb_conv2d.json"))
+    assert [(u.name, u.type) for u in export.unsupported] == [("p_re_lu_1", "PReLU")]
+    assert "self.p_re_lu_1 = NoPyTorchEquivalent('p_re_lu_1', 'PReLU'," in export.source
     assert "raise NotImplementedError" in export.source
 
 
@@ -271,11 +274,11 @@ def test_names_are_sanitised() -> None:
 def test_cli_export_pytorch_reports_placeholders(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "model.py"
-    code = cli.main(["export", str(DATA / "keras" / "hb_rnn.json"), "--to", "pytorch",
+    code = cli.main(["export", str(DATA / "keras" / "hb_conv2d.json"), "--to", "pytorch",
                      "--output", str(out)])
     _, err = capsys.readouterr()
     assert code == 0 and out.read_text().startswith("# PyTorch module")
-    assert "1 layer with no PyTorch equivalent" in err and "gru_1 (GRU)" in err
+    assert "1 layer with no PyTorch equivalent" in err and "p_re_lu_1 (PReLU)" in err
 
 
 @pytest.mark.parametrize("target, start", [("keras-code", "# Keras 3 model 'lenet'"),
@@ -820,18 +823,30 @@ def test_states_and_scores_equal_keras(tmp_path) -> None:
     module returns Keras's outputs: the states side by side (in the order the Concatenate's
     edges name them), the sequences and the scores (last axis moved to 1)."""
     torch = pytest.importorskip("torch")
-    record = json.loads((DATA / "keras_numeric" / "states.json").read_text(encoding="utf-8"))
-    model = tmp_path / "states.json"
+    record, graph, result, net = _keras_numeric("states.json", tmp_path)
+    assert sum(p.numel() for p in net.parameters()) == summarize(
+        graph, result, convention="pytorch").total
+    _load_keras_weights(net, record["weights"], torch)
+    _assert_keras_outputs(net, record, torch)
+
+
+def _keras_numeric(name: str, tmp_path: Path) -> tuple:
+    """tests/data/keras_numeric/``name``: its record, the model imported from its config,
+    the propagation result and the exported module (torch needed), with no placeholder and
+    the model's outputs in Keras's order."""
+    record = json.loads((DATA / "keras_numeric" / name).read_text(encoding="utf-8"))
+    model = tmp_path / name
     model.write_text(json.dumps(record["config"]), encoding="utf-8")
     graph = load_model(model)
     result = propagate(graph)
     export = to_pytorch_code(graph, result)
     assert export.unsupported == ()
     assert [graph.raw(n)["name"] for n in output_nodes(graph)] == record["output_names"]
-    net = _instantiate(export, tmp_path).eval()
-    assert sum(p.numel() for p in net.parameters()) == summarize(
-        graph, result, convention="pytorch").total
-    _load_keras_weights(net, record["weights"], torch)
+    return record, graph, result, _instantiate(export, tmp_path).eval()
+
+
+def _assert_keras_outputs(net, record: dict, torch) -> None:
+    """The module's outputs on the record's input (last axis moved to 1) are Keras's."""
     with torch.no_grad():
         got = net(torch.tensor(record["input"]).movedim(-1, 1))
     for name, mine, keras in zip(record["output_names"], got, record["outputs"]):
@@ -839,3 +854,74 @@ def test_states_and_scores_equal_keras(tmp_path) -> None:
         mine = mine.movedim(1, -1) if mine.dim() >= 3 else mine
         assert mine.shape == want.shape, name
         assert torch.allclose(mine, want, atol=1e-5), (name, (mine - want).abs().max())
+
+
+def test_recurrent_loops_equal_keras(tmp_path) -> None:
+    """With torch: tests/data/keras_numeric/loops.json (tests/data/gen/keras_numeric_loops.py,
+    Keras 3.15.1 with JAX) holds a model whose recurrent layers nn.LSTM / nn.GRU / nn.RNN
+    cannot run — LSTM with recurrent_activation='hard_sigmoid' (go_backwards, return_state)
+    or activation='relu' (return_sequences), GRU(reset_after=False) (go_backwards,
+    return_sequences, return_state; hard_sigmoid without bias), GRU(reset_after=True) with
+    hard_sigmoid, SimpleRNN('sigmoid'), Bidirectional LSTM (hard_sigmoid, sequences and
+    states) and GRU(reset_after=False, merge_mode='ave'), RNN(LSTMCell(hard_sigmoid)) with
+    its states — its weights, an input and Keras's outputs. The export runs each as a loop
+    over the steps on Keras's own tensors (no placeholder); given Keras's weights as they
+    are, it returns Keras's outputs, and holds exactly ParamLab's PyTorch-convention count
+    (Keras's own for these layers)."""
+    torch = pytest.importorskip("torch")
+    record, graph, result, net = _keras_numeric("loops.json", tmp_path)
+    assert sum(p.numel() for p in net.parameters()) == summarize(
+        graph, result, convention="pytorch").total == summarize(graph, result).total
+    params = dict(net.named_parameters())
+    assert len(params) == len(record["weights"])
+    for path, value in record["weights"].items():
+        layer, *middle, name = path.split("/")
+        side = {"forward": ".0", "backward": ".1"}.get(middle[0].split("_")[0], "")
+        params[f"{layer}{side}.{name}"].data.copy_(torch.tensor(value))
+    _assert_keras_outputs(net, record, torch)
+
+
+def test_recurrent_layers_torch_cannot_run_are_loops_in_forward() -> None:
+    """LSTM(recurrent_activation='hard_sigmoid', go_backwards, return_state) and
+    Bidirectional(GRU(reset_after=False), merge_mode='sum') are the file's KerasLSTM /
+    KerasGRU (written once, only when used) on Keras's tensors; a stateful one stays a
+    placeholder; a model without such layers gets no loop class."""
+    g = LayerGraph("loops")
+    x = g.add_layer("InputLayer", "seq", {"shape": [7, 4]})
+    hs = g.add_layer("LSTM", "hs", {"units": 3, "recurrent_activation": "hard_sigmoid",
+                                    "go_backwards": True, "return_state": True})
+    bi = g.add_layer("Bidirectional", "bi", {"merge_mode": "sum", "layer": {
+        "class_name": "GRU", "config": {"units": 2, "reset_after": False}}})
+    st = g.add_layer("LSTM", "st", {"units": 2, "activation": "relu", "stateful": True})
+    cat = g.add_layer("Concatenate", "cat")
+    for layer in (hs, bi, st):
+        g.connect(x, layer)
+    g.connect(hs, cat, output=2)
+    g.connect(bi, cat)
+    export = to_pytorch_code(g)
+    src = export.source
+    assert [u.name for u in export.unsupported] == ["st"]
+    assert src.count("class KerasLSTM(nn.Module):") == src.count("class KerasGRU(nn.Module):") == 1
+    assert "class KerasSimpleRNN" not in src
+    assert "self.hs = KerasLSTM(4, 3, torch.tanh, nn.functional.hardsigmoid)" in src
+    assert ("self.bi = nn.ModuleList([KerasGRU(4, 2, torch.tanh, torch.sigmoid, "
+            "reset_after=False) for _ in range(2)])  # forward, backward") in src
+    start = src.index("    def forward(self, seq):")
+    forward = src[start:src.index("        return ", start)]
+    assert [line.strip() for line in forward.splitlines()[1:]] == [
+        "hs, hs_h, hs_c = self.hs(seq.movedim(1, -1).flip(1))",
+        "hs = hs[:, -1]",
+        "bi_forward = self.bi[0](seq.movedim(1, -1))[0]",
+        "bi_backward = self.bi[1](seq.movedim(1, -1).flip(1))[0]",
+        "bi = bi_forward[:, -1] + bi_backward[:, -1]",
+        "st = self.st(seq)",
+        "cat = torch.cat([hs_c, bi], dim=1)"]
+    assert "looped over the steps with\n# Keras's own tensors and activations: hs, bi." in src
+    assert "# hard_sigmoid is Keras 3's, relu6(x + 3) / 6; tf.keras 2 computed" in src
+    # nn.GRU(bidirectional=True), merge_mode="sum", sequences: the whole sum moves axes
+    rnn = to_pytorch_code(load_model(DATA / "keras" / "hb_rnn.json")).source
+    assert ("bidirectional_1 = (bidirectional_1[..., :6] + bidirectional_1[..., 6:])"
+            ".movedim(-1, 1)") in rnn
+    assert "self.gru_1 = KerasGRU(20, 12, torch.tanh, torch.sigmoid, reset_after=False)" in rnn
+    plain = to_pytorch_code(load_model("bn_mlp")).source
+    assert "Keras" + "LSTM" not in plain and "looped" not in plain
