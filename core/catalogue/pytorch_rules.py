@@ -529,6 +529,23 @@ def _loop_reason(type_name: str, config: Config) -> str | None:
     return None
 
 
+#: Added to the "no equivalent" reason of a layer the code export runs as a loop anyway.
+LOOP_NOTE = "; ParamLab's PyTorch export runs it as a loop over the steps on Keras's own tensors"
+
+
+def _loop_noted(type_name: str, rule: TorchRule) -> TorchRule:
+    """``rule``, whose "no PyTorch equivalent" reason also says when the code export runs
+    the layer as a loop over the steps all the same (:func:`loop_parts`): the panels and
+    the exported file then say the same thing."""
+    def noted(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
+        mapping = rule(inputs, config)
+        if mapping.unsupported is not None and loop_parts(type_name, config) is not None:
+            return TorchMapping(mapping.modules, mapping.unsupported + LOOP_NOTE,
+                                mapping.note)
+        return mapping
+    return noted
+
+
 def loop_parts(type_name: str, config: Config) -> tuple[tuple[str, dict[str, Any]], ...] | None:
     """The plain recurrent layers ``(type, resolved config)`` a layer runs — itself, the
     cell of an ``RNN`` over one cell, or a Bidirectional's forward then backward layer —
@@ -917,6 +934,8 @@ def _rules() -> dict[str, TorchRule]:
         rules[name] = _rnn_rule(name)
     for name in ("CuDNNLSTM", "CuDNNGRU"):
         rules[name] = _cudnn_rule(name)
+    for name in ("SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional"):
+        rules[name] = _loop_noted(name, rules[name])
     for name, transform in IDENTITY_AT_INFERENCE.items():
         rules[name] = _functional(
             f"identity at inference; for training, torchvision.transforms.v2.{transform} in "

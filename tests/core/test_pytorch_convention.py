@@ -212,3 +212,26 @@ def test_normalisation_over_axis_1_of_channels_first_input(key: str, layer: str,
     assert ([(t.name, t.shape) for t in counts.mapping.parameters],
             [(t.name, t.shape) for t in counts.mapping.buffers]) == _want(entry)
     assert not result.layers[other].torch.equivalent
+
+
+@pytest.mark.parametrize(("config", "looped"), [
+    ({"units": 4, "recurrent_activation": "hard_sigmoid"}, True),  # Keras 2's default
+    ({"units": 4, "activation": "relu"}, True),
+    ({"units": 4, "recurrent_activation": "hard_sigmoid", "stateful": True}, False),
+])
+def test_a_layer_the_export_loops_says_so_and_keeps_keras_count(config: dict,
+                                                                 looped: bool) -> None:
+    """nn.LSTM is tanh / sigmoid only: such an LSTM has no PyTorch equivalent (Keras's
+    count, (8 + 4 + 1)·16 = 208, stays), and its reason says when the code export runs it
+    as a loop over the steps all the same (never for a stateful layer, which stays a
+    placeholder), so the properties panel and the exported file agree."""
+    g = LayerGraph()
+    src = g.add_layer("InputLayer", config={"shape": [10, 8]})
+    node = g.add_layer("LSTM", config=config)
+    g.connect(src, node)
+    r = propagate(g).layers[node]
+    reason = r.torch.mapping.unsupported
+    assert not r.torch.equivalent and r.torch.trainable == (8 + 4 + 1) * 16 == 208
+    assert reason.endswith(pr.LOOP_NOTE) is looped
+    line = reconciliation(r.torch, r.weights, r.trainable, r.non_trainable)
+    assert ("runs it as a loop over the steps" in line) is looped
