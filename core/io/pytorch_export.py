@@ -72,9 +72,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
 from paramlab.core.catalogue.pytorch_rules import (
-    activation_source, loop_parts, norm_channel_axis, torch_dim)
+    activation_source,
+    loop_parts,
+    norm_channel_axis,
+    torch_dim,
+)
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
 from paramlab.core.propagate import PropagationResult, propagate
@@ -416,8 +421,6 @@ class _Writer:
         in_shapes = r.input_shapes
         out_shape = r.output_shape or ()
         if channels_first:
-            from paramlab.core.catalogue import get_spec
-
             if not rules_see_channels_last(get_spec(t), cfg):
                 raise _Unsupported(f"data_format='channels_first' {t} (its axes follow Keras's "
                                    "own order)")
@@ -819,8 +822,7 @@ def _output_suffixes(graph: LayerGraph, n: str, count: int) -> list[str]:
     ``h`` (and ``c`` for LSTM), numbered per cell for a stacked RNN, ``forward_`` /
     ``backward_`` for Bidirectional, ``scores`` for MultiHeadAttention; ``output_k``
     otherwise."""
-    from paramlab.core.catalogue.recurrent import (
-        _N_STATES, WRAPPED_DEFAULT, nested, rnn_cells)
+    from paramlab.core.catalogue.recurrent import _N_STATES, WRAPPED_DEFAULT, nested, rnn_cells
     from paramlab.core.errors import ParamLabError
 
     def states(t: str, cfg: dict[str, Any]) -> list[str]:
@@ -848,8 +850,6 @@ def _output_suffixes(graph: LayerGraph, n: str, count: int) -> list[str]:
 
 
 def _config(graph: LayerGraph, n: str) -> dict[str, Any]:
-    from paramlab.core.catalogue import get_spec
-
     d = graph.raw(n)
     spec = get_spec(d["type"])
     return spec.resolve_config(d["config"]) if spec is not None else dict(d["config"])
