@@ -131,6 +131,10 @@ class LayerGraph:
         # {"type": "Functional", "trainable": True, "collapsed": True}. Layers name their
         # group in their ``group`` attribute.
         self.groups: dict[str, dict[str, Any]] = {}
+        # The model's outputs an imported file declares, as (layer id, output index), in
+        # its order (core.model_outputs, which every view reads). Edits never rewrite it:
+        # a deleted layer's entry is skipped while it is gone and is back after undo.
+        self.declared_outputs: list[tuple[str, int]] = []
         # Node id -> (spec, ``spec.resolve_config(config)``) of layers whose config an
         # importer validated while building the graph (core.io.keras_graph): propagation
         # takes each one once instead of resolving the config a second time. Every config

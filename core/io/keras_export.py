@@ -36,9 +36,9 @@ from paramlab.core.io.keras_json_export import (
     keras_arguments,
     needs_trainable_flag,
     op_class,
-    output_nodes,
     to_keras_json,
 )
+from paramlab.core.model_outputs import model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 
 
@@ -100,7 +100,8 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
                     + (f"  # call {k} of the shared layer {graph.raw(owner)['name']!r}"
                        if k else ""))
     ins = [out_var[n] for n in input_nodes(graph)]
-    outs = [out_var[n] for n in output_nodes(graph)]
+    outs = [_output_expr(out_var[n], result, n, k, graph.raw(n)["type"])
+            for n, k in model_outputs(graph, result.layers)]
     body.append(f"return keras.Model(inputs={_seq(ins)}, outputs={_seq(outs)}, "
                 f"name={_literal(graph.name)})")
     lines = [

@@ -173,13 +173,15 @@ class _Builder:
         self.graph.name = name if isinstance(name, str) and name else "model"
         self.top_layers = cfg.get("layers")
         top = self._new_scope(None, False, None, "")
-        self._model(obj, top, depth=0, input_refs=None)
+        outputs = self._model(obj, top, depth=0, input_refs=None)
         self.graph.add_layers(self.rows)
         self.rows.clear()
         self._connect()
         self._record_opaque_shapes()
         if self.group_calls:
             self._record_group_outputs()
+        if outputs and obj.get("class_name") != "Sequential":
+            self._record_model_outputs(top, outputs)
         return self.graph
 
     @property
@@ -745,6 +747,17 @@ class _Builder:
         for group, calls in declared.items():
             if calls:
                 self.graph.groups[group]["outputs"] = calls
+
+    def _record_model_outputs(self, top: _Scope, outputs: list[TensorRef]) -> None:
+        """Keep the top model's declared outputs (``output_layers``) in
+        ``graph.declared_outputs`` as ``(layer id, output index)`` (see
+        ``core.model_outputs``). Outputs that name no layer, or loop between nested models,
+        are not kept: the outputs are then inferred from the connections."""
+        try:
+            self.graph.declared_outputs = [self._resolve(top, ref, "the model's outputs")
+                                           for ref in outputs]
+        except ModelFileError:
+            pass
 
     def _record_opaque_shapes(self) -> None:
         """Give each opaque layer the output shape the file records for it: the shape of

@@ -3,7 +3,8 @@
 The config is a Functional model (``keras/src/models/functional.py`` ``get_config``): one
 entry per layer with ``inbound_nodes`` of ``{"args": [...], "kwargs": {}}`` holding
 ``__keras_tensor__`` records; ``input_layers`` are the InputLayers, ``output_layers`` the
-layers nothing consumes. Layer names are the graph's; arguments are the catalogue's
+model's outputs (``core.model_outputs``: an imported file's declared outputs, else every
+tensor of the layers nothing consumes). Layer names are the graph's; arguments are the catalogue's
 normalised values in Keras's form (``core.catalogue.keras_compat.to_keras_config``).
 
 What does not survive the trip: a nested model is written flattened (its layers keep their
@@ -28,6 +29,7 @@ from paramlab.core.catalogue.recurrent import DEFAULT_CELL
 from paramlab.core.errors import LayerError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_calls import CALL_OPTIONS
+from paramlab.core.model_outputs import model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 
 log = logging.getLogger(__name__)
@@ -201,14 +203,6 @@ def freeze_nested(arguments: dict[str, Any]) -> dict[str, Any]:
             for k, v in arguments.items()}
 
 
-def output_nodes(graph: LayerGraph) -> list[str]:
-    """The model's outputs: layers nothing consumes, except InputLayers and a dangling
-    Embedding mask (``NotEqual``), in topological order."""
-    g = graph.nx_graph
-    return [n for n in graph.topological_order()
-            if g.out_degree(n) == 0 and graph.raw(n)["type"] not in ("InputLayer", "NotEqual")]
-
-
 def input_nodes(graph: LayerGraph) -> list[str]:
     """The model's inputs: its InputLayers, in topological order."""
     return [n for n in graph.topological_order() if graph.raw(n)["type"] == "InputLayer"]
@@ -269,8 +263,8 @@ def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) ->
             "trainable": True,
             "layers": [entries[n] for n in order],
             "input_layers": [[graph.raw(n)["name"], 0, 0] for n in input_nodes(graph)],
-            "output_layers": [[graph.raw(calls[n][0])["name"], calls[n][1], 0]
-                              for n in output_nodes(graph)],
+            "output_layers": [[graph.raw(calls[n][0])["name"], calls[n][1], k]
+                              for n, k in model_outputs(graph, result.layers)],
         },
         "registered_name": "Functional",
     }

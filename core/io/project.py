@@ -13,6 +13,7 @@ reads)::
       ],
       "groups": {"vgg16": {"type": "Functional", "trainable": false, "collapsed": true,
                            "outputs": [[["n19", 0]]]}},   # outputs: optional, see below
+      "outputs": [["n7", 0], ["n5", 1]],   # optional, see below
       "edges": [{"src": "n1", "dst": "n2", "index": 0}]   (plus "output": k when the edge
       carries output tensor k > 0 of a multi-output layer, e.g. an LSTM's state_h)
     }
@@ -22,7 +23,10 @@ for the catalogue's tuple fields (``kernel_size``, ``strides``, ``shape`` ...). 
 saved in insertion order, which is the tie-break of the topological order, so a loaded
 model lists its layers as the saved one did. A group's ``outputs`` are an imported nested
 model's declared outputs, per call, as ``[layer id, output index]`` (``core.group_outputs``);
-a group without them infers its outputs from its connections.
+a group without them infers its outputs from its connections. The top-level ``outputs`` are
+an imported model's declared outputs, ``[layer id, output index]`` in Keras's order
+(``LayerGraph.declared_outputs``, ``core.model_outputs``); without them the model puts out
+what nothing consumes.
 
 Every problem found while reading — unreadable file, not JSON, truncated, wrong types,
 missing or unknown ``format_version``, duplicate ids or names, edges to unknown layers,
@@ -77,9 +81,13 @@ def graph_to_dict(graph: LayerGraph) -> dict[str, Any]:
     edges = [{"src": u, "dst": v, "index": k} | (
                  {"output": graph.output_index(u, v, k)} if graph.output_index(u, v, k) else {})
              for u, v, k in sorted(graph.edges(), key=_edge_order(graph))]
-    return {"format_version": FORMAT_VERSION, "name": graph.name, "layers": layers,
-            "groups": {name: dict(meta) for name, meta in graph.groups.items()},
-            "edges": edges}
+    data = {"format_version": FORMAT_VERSION, "name": graph.name, "layers": layers,
+            "groups": {name: dict(meta) for name, meta in graph.groups.items()}}
+    declared = [[n, k] for n, k in graph.declared_outputs if n in graph]
+    if declared:
+        data["outputs"] = declared
+    data["edges"] = edges
+    return data
 
 
 def dumps_project(graph: LayerGraph) -> str:
@@ -95,11 +103,13 @@ def dumps_project(graph: LayerGraph) -> str:
         head = (f'{{\n  "format_version": {FORMAT_VERSION},\n  "name": '
                 + json.dumps(data["name"], ensure_ascii=False) + ",\n")
         groups = json.dumps(data["groups"], ensure_ascii=False)
+        outputs = (f',\n  "outputs": {json.dumps(data["outputs"])}' if "outputs" in data
+                   else "")
     except (TypeError, ValueError) as exc:
         raise ModelFileError(MEMORY, f"the model holds a value that JSON cannot store: {exc}") \
             from None
     return (head + '  "layers": [\n' + layers + ("\n" if layers else "")
-            + '  ],\n  "groups": ' + groups + ',\n  "edges": [\n' + edges
+            + '  ],\n  "groups": ' + groups + outputs + ',\n  "edges": [\n' + edges
             + ("\n" if edges else "") + "  ]\n}\n")
 
 
@@ -297,7 +307,27 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
             graph.connect(src, dst, index, output)
         except GraphError as exc:
             raise bad(f"{where}: {exc}") from None
+    graph.declared_outputs = _outputs(data.get("outputs", []), graph, bad)
     return graph
+
+
+def _outputs(value: Any, graph: LayerGraph, bad: Any) -> list[tuple[str, int]]:
+    """The document's ``outputs``: a list of ``[layer id, output index]``."""
+    if not isinstance(value, list):
+        raise bad(f"'outputs' must be a list, found {_kind(value)}")
+    outs = []
+    for i, ref in enumerate(value):
+        where = f"output {i + 1}"
+        if not isinstance(ref, list) or len(ref) != 2:
+            raise bad(f"{where}: expected [layer id, output index], found {elide_value(ref)}")
+        node_id, k = ref
+        if not isinstance(node_id, str) or node_id not in graph:
+            raise bad(f"{where}: names unknown layer id {_q(node_id)}")
+        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+            raise bad(f"{where}: the output index must be a whole number 0 or more, "
+                      f"found {elide_value(k)}")
+        outs.append((node_id, k))
+    return outs
 
 
 def _normalise(type_name: str, config: dict[str, Any]) -> dict[str, Any]:

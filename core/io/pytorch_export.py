@@ -81,7 +81,8 @@ from paramlab.core.catalogue.pytorch_rules import (
     torch_dim,
 )
 from paramlab.core.graph import LayerGraph
-from paramlab.core.io.keras_json_export import call_map, input_nodes, output_nodes
+from paramlab.core.io.keras_json_export import call_map, input_nodes
+from paramlab.core.model_outputs import model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 from paramlab.core.pytorch import TorchMapping, TorchModule
 from paramlab.core.shapes import conv_output_length, rules_see_channels_last, to_channels_last
@@ -199,8 +200,12 @@ class _Writer:
             if d["type"] == "InputLayer":
                 continue
             self._layer(n)
-        outs = [self.var[n] for n in output_nodes(g) if n in self.var]
-        keras_order = tuple(g.raw(n)["name"] for n in input_nodes(g) + output_nodes(g)
+        # the model's outputs in Keras's order; a layer's further outputs are held "cl"
+        model_outs = [(n, k) for n, k in model_outputs(g, result.layers) if n in self.var]
+        outs = [self.var[n] if k == 0 else self.extra.get((n, k), self.var[n])
+                for n, k in model_outs]
+        keras_order = tuple(g.raw(n)["name"] for n in input_nodes(g)
+                            + [n for n, k in model_outs if k == 0]
                             if n in self.var and self._held_as_keras(n))
         cls = _class_name(g.name)
         totals = [layer_counts(g, n, r, True) for n, r in result.layers.items()]

@@ -36,9 +36,10 @@ import pytest
 
 from paramlab.core import cli
 from paramlab.core.graph import LayerGraph
-from paramlab.core.io.keras_json_export import input_nodes, output_nodes
+from paramlab.core.io.keras_json_export import input_nodes
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.pytorch_export import to_pytorch_code
+from paramlab.core.model_outputs import model_outputs
 from paramlab.core.propagate import propagate
 from paramlab.core.resources import example_path, list_examples
 from paramlab.core.summary import summarize
@@ -97,6 +98,11 @@ def _channels_first(shape: tuple, keras_order: bool = False) -> list[int]:
     return [dims[0], dims[-1]] + dims[1:-1]
 
 
+def _output_shape(r, k: int) -> tuple:
+    """The shape of output ``k`` of a layer with result ``r``."""
+    return (r.output_shapes or (r.output_shape,))[k]
+
+
 def _case(key: str, path: Path, tmp: Path) -> dict:
     graph = load_model(path)
     result = propagate(graph)
@@ -120,9 +126,9 @@ def _case(key: str, path: Path, tmp: Path) -> dict:
                  # (SpectralNormalization's u and v)
                  "buffers": summary.buffers - sum(
                      r.buffers for r in summary.rows if r.name in placeholders),
-                 "outputs": [_channels_first(result.layers[n].output_shape,
-                                             graph.raw(n)["name"] in export.keras_order)
-                             for n in output_nodes(graph)]},
+                 "outputs": [_channels_first(_output_shape(result.layers[n], k),
+                                             k == 0 and graph.raw(n)["name"] in export.keras_order)
+                             for n, k in model_outputs(graph, result.layers)]},
     }
 
 
@@ -841,7 +847,8 @@ def _keras_numeric(name: str, tmp_path: Path) -> tuple:
     result = propagate(graph)
     export = to_pytorch_code(graph, result)
     assert export.unsupported == ()
-    assert [graph.raw(n)["name"] for n in output_nodes(graph)] == record["output_names"]
+    assert [graph.raw(n)["name"] for n, _ in model_outputs(graph, result.layers)] \
+        == record["output_names"]
     return record, graph, result, _instantiate(export, tmp_path).eval()
 
 
