@@ -224,7 +224,9 @@ def bool_field(name: str, default: bool, doc: str = "") -> FieldSpec:
 
 
 def choice_field(name: str, default: Any, choices: tuple[Any, ...], doc: str = "") -> FieldSpec:
-    return FieldSpec(name, FieldKind.CHOICE, default, choices=choices, doc=doc)
+    # A choice that lists None (Bidirectional's merge_mode) accepts None as a value.
+    return FieldSpec(name, FieldKind.CHOICE, default, choices=choices, optional=None in choices,
+                     doc=doc)
 
 
 def ints_field(name: str, default: Any, rank: int, minimum: int | None = 1,

@@ -552,7 +552,7 @@ def loop_parts(type_name: str, config: Config) -> tuple[tuple[str, dict[str, Any
     when the only thing keeping it from nn.RNN / nn.LSTM / nn.GRU is
     :func:`_loop_reason` (activations other than tanh / sigmoid, ``GRU(reset_after=False)``)
     and every activation has a PyTorch function (:func:`activation_source`); ``None``
-    otherwise (stateful, unlike or stacked cells, ``merge_mode=None``, ...). Its count is
+    otherwise (stateful, unlike or stacked cells, ...). Its count is
     Keras's (no torch module): the export holds Keras's own tensors."""
     try:
         if type_name in _RNN_CLASS:
@@ -566,7 +566,7 @@ def loop_parts(type_name: str, config: Config) -> tuple[tuple[str, dict[str, Any
             from paramlab.core.catalogue.recurrent import _bidirectional_parts
 
             both = [_plain_part(part) for part in _bidirectional_parts(config)]
-            if config["merge_mode"] is None or any(isinstance(p, str) for p in both):
+            if any(isinstance(p, str) for p in both):
                 return None
             parts = [(p[2], p[1]) for p in both]  # type: ignore[index]
             if parts[0][0] != parts[1][0] or any(
@@ -699,8 +699,6 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     fwd, bwd = parts  # type: ignore[misc]
     if fwd[2] not in _RNN_CLASS:
         return _unsupported(f"Bidirectional({fwd[2]}): no PyTorch recurrent module")
-    if config["merge_mode"] is None:
-        return _unsupported("Bidirectional(merge_mode=None) returns two tensors")
     same = fwd[2] == bwd[2] and all(
         fwd[1].get(k) == bwd[1].get(k) for k in ("units", "use_bias", "activation",
                                                  "recurrent_activation", "reset_after",
@@ -713,7 +711,9 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
         return _unsupported(module)
     note = (_CUDNN_NOTE.format(originals[0][2]) if originals[0][2] != fwd[2] and
             originals[0][2] != "RNN" else _RNN_NOTES[fwd[2]])
-    return _one(module, note + "; bidirectional=True holds both directions")
+    split = ("; merge_mode=None: the forward and backward outputs are the output's two "
+             "halves" if config["merge_mode"] is None else "")
+    return _one(module, note + "; bidirectional=True holds both directions" + split)
 
 
 def _spectral(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:

@@ -6,7 +6,8 @@ Output: the last step ``(None, units)``, or every step ``(None, timesteps, units
 ``return_sequences``. With ``return_state`` Keras returns
 the last states too, as more outputs (``extra_outputs``): LSTM ``[output, state_h,
 state_c]``, GRU and SimpleRNN ``[output, state]``, each state ``(None, units)``;
-Bidirectional ``[output, *forward states, *backward states]`` (5 tensors for an LSTM).
+Bidirectional ``[output, *forward states, *backward states]`` (5 tensors for an LSTM),
+with ``merge_mode=None`` ``[forward, backward, *forward states, *backward states]``.
 
 Weights follow each cell's ``build``: ``kernel (features, g·units)``,
 ``recurrent_kernel (units, g·units)`` and ``bias (g·units,)`` with g = 1 (SimpleRNN),
@@ -465,10 +466,16 @@ def _bidirectional_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
 
 def _bidirectional_states(inputs: tuple[Shape, ...], config: Config, out: Shape
                           ) -> tuple[Shape, ...]:
-    """Keras ``Bidirectional.call`` with ``return_state``: the forward layer's states, then
-    the backward layer's (LSTM: h, c, h, c)."""
+    """The outputs of Keras's ``Bidirectional.call`` after the first: with
+    ``merge_mode=None`` the backward layer's output (``[forward, backward]``, the backward
+    sequence flipped back into time order); with ``return_state`` then the forward layer's
+    states and the backward layer's (LSTM: h, c, h, c)."""
+    parts = _bidirectional_parts(config)
     states: tuple[Shape, ...] = ()
-    for spec, cfg, _ in _bidirectional_parts(config):
+    if config["merge_mode"] is None:
+        bwd = parts[1]
+        states = (bwd[0].output_shape(inputs, bwd[1]),)
+    for spec, cfg, _ in parts:
         if spec.extra_outputs is not None:
             states += spec.extra_outputs(inputs, cfg, spec.output_shape(inputs, cfg))
     return states
@@ -536,7 +543,8 @@ SPECS = tuple(rnn_spec(t) for t in ("SimpleRNN", "LSTM", "GRU", *CUDNN)) \
     LayerSpec(
         "Bidirectional", "Recurrent",
         (choice_field("merge_mode", "concat", ("concat", "sum", "mul", "ave", None),
-                      doc="How the forward and backward outputs are combined."),),
+                      doc="How the forward and backward outputs are combined (None: "
+                          "both returned, forward first)."),),
         _bidirectional_shape, _bidirectional_weights, macs=_bidirectional_macs,
         extra_outputs=_bidirectional_states,
         doc="Runs a recurrent layer (its 'layer' config; LSTM(32) by default) forwards and a "

@@ -38,7 +38,9 @@ order).
 Layers with several outputs: a recurrent layer (SimpleRNN, LSTM, GRU, CuDNNLSTM/GRU, an RNN
 over equal cells) or a Bidirectional with ``return_state`` calls its module once and gives
 each of Keras's states its own variable (``lstm_h, lstm_c = lstm_h_n[0], lstm_c_n[0]``; see
-``_Writer._states``); MultiHeadAttention with ``return_attention_scores`` gives its scores
+``_Writer._states``); a Bidirectional with ``merge_mode=None`` gives its forward and backward
+outputs a variable each (the halves of the bidirectional module's output, or each direction's
+loop), before its states; MultiHeadAttention with ``return_attention_scores`` gives its scores
 ``(N, heads, Tq, Tk)`` from ``need_weights=True, average_attn_weights=False``, held as every
 tensor of rank 3 or more (Keras's last axis at 1). A consumer reads the output its edge names
 (``LayerGraph.output_index``); the states are rank 2, the same in every layout. A placeholder
@@ -663,8 +665,8 @@ class _Writer:
             expr += "[:, :, " + ", ".join(f"{a}:{b}" for a, b in crops) + "]"
         return expr
 
-    def _states(self, n: str, out: str, call: str, module: TorchModule | None
-                ) -> tuple[list[str], list[str]]:
+    def _states(self, n: str, out: str, call: str, module: TorchModule | None,
+                skip: int = 0) -> tuple[list[str], list[str]]:
         """The recurrent module's call (``out, _ = self.lstm(seq)``) and, with
         ``return_state``, the lines giving each of Keras's states its variable:
         nn.LSTM returns ``(seq, (h_n, c_n))``, nn.GRU / nn.RNN ``(seq, h_n)``, h_n of shape
@@ -674,8 +676,9 @@ class _Writer:
         the backward one's (keras/src/layers/rnn/bidirectional.py). The backward
         direction's final state is the one after t = 0, where Keras's backward layer
         ends too; a go_backwards layer runs on the flipped sequence, so its final state
-        is Keras's as well."""
-        names = self._extra_outputs(n)
+        is Keras's as well. ``skip``: further outputs before the states (a Bidirectional
+        with ``merge_mode=None``: its backward output)."""
+        names = self._extra_outputs(n)[skip:]
         if not names:
             return [], [f"{out}, _ = {call}"]
         lstm = module is not None and module.cls == "LSTM"
@@ -697,12 +700,18 @@ class _Writer:
         out = self.var[n]
         # Bidirectional(RNN(cell)): the units of its (single, as the torch rule requires) cell
         units = rnn_cells(inner)[-1].config["units"] if cls == "RNN" else inner["units"]
-        states, lines = self._states(n, out, call(_last(x)), module)
+        merge = cfg["merge_mode"]
+        split = merge is None  # [forward, backward, *states]
+        states, lines = self._states(n, out, call(_last(x)), module, skip=int(split))
         if inner["return_sequences"]:
             fwd, bwd = f"{out}[..., :{units}]", f"{out}[..., {units}:]"
         else:  # Keras keeps each direction's last step: the backward one is at t = 0
             fwd, bwd = f"{out}[:, -1, :{units}]", f"{out}[:, 0, {units}:]"
-        merge = cfg["merge_mode"]
+        if split:  # the backward half first: it reads ``out`` before ``out`` is replaced
+            backward = self._extra_outputs(n)[0]
+            lines += [f"{backward} = {_sequence(bwd, 'concat', inner['return_sequences'])}",
+                      f"{out} = {_sequence(fwd, 'concat', inner['return_sequences'])}"]
+            return lines + states
         expr = {"concat": f"torch.cat([{fwd}, {bwd}], dim=-1)", "sum": f"{fwd} + {bwd}",
                 "mul": f"{fwd} * {bwd}", "ave": f"({fwd} + {bwd}) / 2"}[merge]
         if merge == "concat" and inner["return_sequences"]:
@@ -751,12 +760,18 @@ class _Writer:
         inner = parts[0][1]
         # Keras's backward copy has go_backwards=True; a given backward_layer its own
         back = bool(parts[1][1].get("go_backwards")) if cfg.get("backward_layer") else True
+        merge = cfg["merge_mode"]
+        # merge_mode=None: [forward, backward, *states], each direction its own output
+        outputs = [out, names[0]] if merge is None else None
+        if merge is None:
+            names = names[1:]
         half = len(names) // 2
         lines = []
         sides = []
         for i, (side, flips) in enumerate((("forward", inner.get("go_backwards")),
                                            ("backward", back))):
-            var = self._name(f"{out}_{side}", self.locals)
+            var = (outputs[i] if outputs is not None
+                   else self._name(f"{out}_{side}", self.locals))
             call = f"self.{attr}[{i}]({seq}{'.flip(1)' if flips else ''})"
             states = names[half * i:half * (i + 1)]
             lines.append(f"{var}, {', '.join(states)} = {call}" if states
@@ -767,7 +782,10 @@ class _Writer:
             bwd = f"{bwd}.flip(1)"  # Keras flips the backward sequence back
         else:
             fwd, bwd = f"{fwd}[:, -1]", f"{bwd}[:, -1]"
-        merge = cfg["merge_mode"]
+        if outputs is not None:
+            seqs = inner["return_sequences"]
+            return lines + [f"{var} = {_sequence(expr, 'concat', seqs)}"
+                            for var, expr in zip(outputs, (fwd, bwd))]
         expr = {"concat": f"torch.cat([{fwd}, {bwd}], dim=-1)", "sum": f"{fwd} + {bwd}",
                 "mul": f"{fwd} * {bwd}", "ave": f"({fwd} + {bwd}) / 2"}[merge]
         lines.append(f"{out} = {_sequence(expr, merge, inner['return_sequences'])}")
@@ -845,8 +863,9 @@ def _output_suffixes(graph: LayerGraph, n: str, count: int) -> list[str]:
             names = ["scores"]
         elif t == "Bidirectional":
             _, inner_cfg, inner_type = nested(cfg, WRAPPED_DEFAULT["Bidirectional"])
-            inner = states(inner_type, inner_cfg)
-            names = [f"{side}_{s}" for side in ("forward", "backward") for s in inner]
+            inner = states(inner_type, inner_cfg) if inner_cfg.get("return_state") else []
+            names = ([] if cfg["merge_mode"] is not None else ["backward"]) + [
+                f"{side}_{s}" for side in ("forward", "backward") for s in inner]
         else:
             names = states(t, cfg)
     except (ParamLabError, KeyError, TypeError, ValueError, IndexError):

@@ -196,3 +196,29 @@ def test_activation_elements_sum_over_every_output():
     r = propagate(g).layers[lstm]
     assert r.output_shapes == ((None, 5, 9), (None, 9), (None, 9))
     assert r.activation_elements == 5 * 9 + 9 + 9
+
+
+def test_bidirectional_merge_mode_none_is_keras_figures():
+    """tests/data/keras_numeric/split.json (Keras 3.15.1): Bidirectional(merge_mode=None)
+    returns [forward, backward, *forward states, *backward states]; every layer's output
+    shapes and count, from Keras's own model, and its consumers' "Connected to" indices.
+    merge_mode=None is a value of the field (it was refused as missing)."""
+    from pathlib import Path
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "data" / "keras_numeric"
+                         / "split.json").read_text(encoding="utf-8"))
+    g = parse_keras_config(record["config"])
+    result = propagate(g)
+    summary = summarize(g, result)
+    rows = {r.name: r for r in summary.rows}
+    assert set(rows) == set(record["layers"])
+    for name, keras in record["layers"].items():
+        r = result.layers[g.id_of(name)]
+        shapes = r.output_shapes or (r.output_shape,)
+        assert [list(s) for s in shapes] == keras["output_shapes"], name
+        assert r.total == keras["count_params"], name
+    assert summary.total == sum(k["count_params"] for k in record["layers"].values())
+    assert rows["seq_cat"].keras_connected_to == ("bl[0][1]", "bl[0][0]", "bs[0][0]",
+                                                  "hl[0][1]")
+    assert rows["bs"].shape_text == ("[(None, 7, 2), (None, 7, 2), (None, 2), (None, 2), "
+                                     "(None, 2), (None, 2)]")

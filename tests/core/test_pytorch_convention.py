@@ -235,3 +235,38 @@ def test_a_layer_the_export_loops_says_so_and_keeps_keras_count(config: dict,
     assert reason.endswith(pr.LOOP_NOTE) is looped
     line = reconciliation(r.torch, r.weights, r.trainable, r.non_trainable)
     assert ("runs it as a loop over the steps" in line) is looped
+
+
+@pytest.mark.parametrize(("key", "inner", "directions"), [
+    ("lstm_1layer_bidir", {"class_name": "LSTM", "config": {"units": 24}}, 1),
+    ("lstm_1layer_bidir", {"class_name": "LSTM", "config": {"units": 24,
+                                                            "return_sequences": True,
+                                                            "return_state": True}}, 1),
+    # nn.GRU(32, 20) is the file's unidirectional entry: bidirectional=True adds the same
+    # tensors again with a _reverse suffix (torch.nn.GRU's documented weight_ih_l[k]_reverse)
+    ("gru", {"class_name": "GRU", "config": {"units": 20, "return_state": True}}, 2),
+])
+def test_bidirectional_merge_mode_none_is_the_bidirectional_module(
+        key: str, inner: dict, directions: int) -> None:
+    """Bidirectional(merge_mode=None) returns both directions apart; its module is the same
+    nn.LSTM / nn.GRU(bidirectional=True) as the merged layer's (PyTorch's figures), while
+    Keras's count and output shapes (forward, backward, then the states) stay Keras's."""
+    entry = MODULES[key]
+    g = LayerGraph()
+    src = g.add_layer("InputLayer", config={"shape": [10, 32]})
+    node = g.add_layer("Bidirectional", config={"merge_mode": None, "layer": inner})
+    g.connect(src, node)
+    r = propagate(g).layers[node]
+    assert r.diagnostic is None and r.torch.equivalent
+    assert r.torch.trainable == directions * entry["trainable_params"]
+    assert r.torch.mapping.modules[0].kwargs == (("batch_first", True),
+                                                 ("bidirectional", True))
+    assert "merge_mode=None" in r.torch.mapping.note
+    units, cfg = inner["config"]["units"], inner["config"]
+    out = (None, 10, units) if cfg.get("return_sequences") else (None, units)
+    states = (None, units) if cfg.get("return_state") else None
+    n_states = 0 if states is None else 2 * (2 if inner["class_name"] == "LSTM" else 1)
+    assert r.output_shapes == (out, out) + (states,) * n_states
+    # Keras: 2·4·24·(32 + 24 + 1) = 10,944 (the file's keras_equivalent), GRU 2·3·20·(32
+    # + 20 + 2) = 6,480
+    assert r.trainable == (10944 if inner["class_name"] == "LSTM" else 6480)

@@ -64,3 +64,32 @@ def test_ports_follow_return_state(lstm_canvas, qtbot):
     assert [p.label for p in lstm.output_ports] == [""]
     doc.undo_stack.undo()
     assert len(lstm.output_ports) == 3
+
+
+def test_bidirectional_merge_mode_none_from_the_combo_gives_two_outputs(qtbot, window, ui):
+    """Bidirectional's merge_mode combo offers None (Keras: the forward and backward outputs
+    apart, [(None, 32), (None, 32)] for the default LSTM(32) on (None, 5, 4)); choosing it
+    is one undoable edit (it was refused as "merge_mode is required") and the layer gets a
+    port per tensor."""
+    from PySide6.QtCore import Qt
+
+    editor = window.editor
+    seq = editor.add_layer("InputLayer", (900, 0))
+    node = editor.add_layer("Bidirectional", (900, 200))  # a palette drop
+    assert editor.set_field(seq, "shape", (5, 4)) and editor.connect(seq, node)
+    editor.rename(node, "bi")
+    window.select_ids([node])
+    combo = window.properties.field_editors["merge_mode"].combo
+    assert combo.currentText() == "concat"
+    assert ui.row_text(window, "bi")["Output shape"] == "(None, 64)"
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_End)  # None is the last choice
+    graph = window.document.graph
+    assert "merge_mode" in graph.raw(node)["config"]
+    assert graph.raw(node)["config"]["merge_mode"] is None
+    assert ui.row_text(window, "bi")["Output shape"] == "[(None, 32), (None, 32)]"
+    item = window.canvas.canvas_scene().layer_item(node)
+    assert [p.label for p in item.output_ports] == ["(None, 32)"] * 2
+    window.acts.undo.trigger()
+    assert graph.raw(node)["config"].get("merge_mode", "concat") == "concat"
+    assert ui.row_text(window, "bi")["Output shape"] == "(None, 64)"

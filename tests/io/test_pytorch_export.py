@@ -782,12 +782,13 @@ _KERAS_CELLS = {
     "sg/stacked_rnn_cells_1/gru_cell_1": ("sg", "_l1", "gru")}
 
 
-def _load_keras_weights(net, weights: dict, torch) -> None:
+def _load_keras_weights(net, weights: dict, torch, cells: dict = _KERAS_CELLS) -> None:
     """Keras's weights into the exported module. LSTM: the same gate order (i, f, c/g, o),
     kernels transposed, Keras's one bias as bias_ih and bias_hh zero. GRU (reset_after):
     Keras's gates z, r, h are PyTorch's r, z, n, and its (2, 3·units) bias is bias_ih,
     bias_hh. MultiHeadAttention: the (E, heads, key_dim) query / key / value kernels are
-    in_proj_weight's three row blocks, the (heads, key_dim, E) output kernel out_proj's."""
+    in_proj_weight's three row blocks, the (heads, key_dim, E) output kernel out_proj's.
+    ``cells``: which recurrent cells (Keras path prefix) go where."""
     import numpy as np
 
     def gates(a, axis):  # Keras z, r, h -> PyTorch r, z, n
@@ -797,7 +798,7 @@ def _load_keras_weights(net, weights: dict, torch) -> None:
     def put(tensor, value) -> None:
         tensor.data.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)))
 
-    for prefix, (attr, suffix, kind) in _KERAS_CELLS.items():
+    for prefix, (attr, suffix, kind) in cells.items():
         module = getattr(net, attr)
         kernel, recurrent, bias = (np.asarray(weights[f"{prefix}/{w}"], dtype=np.float32)
                                    for w in ("kernel", "recurrent_kernel", "bias"))
@@ -811,6 +812,8 @@ def _load_keras_weights(net, weights: dict, torch) -> None:
             put(getattr(module, name + suffix), value)
     mha = {k.split("/", 1)[1]: np.asarray(v, dtype=np.float32)
            for k, v in weights.items() if k.startswith("mha/")}
+    if not mha:
+        return
     e = mha["query/kernel"].shape[0]
     put(net.mha.in_proj_weight, np.concatenate(
         [mha[f"{p}/kernel"].reshape(e, -1).T for p in ("query", "key", "value")]))
@@ -913,9 +916,7 @@ def test_recurrent_layers_torch_cannot_run_are_loops_in_forward() -> None:
     assert "self.hs = KerasLSTM(4, 3, torch.tanh, nn.functional.hardsigmoid)" in src
     assert ("self.bi = nn.ModuleList([KerasGRU(4, 2, torch.tanh, torch.sigmoid, "
             "reset_after=False) for _ in range(2)])  # forward, backward") in src
-    start = src.index("    def forward(self, seq):")
-    forward = src[start:src.index("        return ", start)]
-    assert [line.strip() for line in forward.splitlines()[1:]] == [
+    assert _forward_lines(src) == [
         "hs, hs_h, hs_c = self.hs(seq.movedim(1, -1).flip(1))",
         "hs = hs[:, -1]",
         "bi_forward = self.bi[0](seq.movedim(1, -1))[0]",
@@ -932,3 +933,103 @@ def test_recurrent_layers_torch_cannot_run_are_loops_in_forward() -> None:
     assert "self.gru_1 = KerasGRU(20, 12, torch.tanh, torch.sigmoid, reset_after=False)" in rnn
     plain = to_pytorch_code(load_model("bn_mlp")).source
     assert "Keras" + "LSTM" not in plain and "looped" not in plain
+
+
+def _forward_lines(src: str) -> list[str]:
+    """The statements of ``forward(self, seq)`` in an exported file, before its return."""
+    start = src.index("    def forward(self, seq):")
+    return [line.strip() for line in src[start:src.index("        return ", start)]
+            .splitlines()[1:]]
+
+
+def _split_model() -> LayerGraph:
+    """Bidirectional(merge_mode=None) of LSTM(3, return_sequences, return_state) through
+    nn.LSTM and of GRU(2, reset_after=False) through the KerasGRU loop, their outputs taken
+    by index: backward before forward into a Concatenate, the LSTM's backward c state."""
+    g = LayerGraph("split")
+    ids = {"x": g.add_layer("InputLayer", "seq", {"shape": [7, 4]})}
+    ids["bl"] = g.add_layer("Bidirectional", "bl", {"merge_mode": None, "layer": {
+        "class_name": "LSTM", "config": {"units": 3, "return_sequences": True,
+                                         "return_state": True}}})
+    ids["gr"] = g.add_layer("Bidirectional", "gr", {"merge_mode": None, "layer": {
+        "class_name": "GRU", "config": {"units": 2, "reset_after": False}}})
+    ids["seq_cat"] = g.add_layer("Concatenate", "seq_cat")
+    ids["cat"] = g.add_layer("Concatenate", "cat")
+    g.connect(ids["x"], ids["bl"])
+    g.connect(ids["x"], ids["gr"])
+    g.connect(ids["bl"], ids["seq_cat"], 0, output=1)
+    g.connect(ids["bl"], ids["seq_cat"], 1, output=0)
+    for i, (src, k) in enumerate((("gr", 1), ("gr", 0), ("bl", 5))):
+        g.connect(ids[src], ids["cat"], i, output=k)
+    return g
+
+
+def test_bidirectional_merge_mode_none_splits_into_both_directions() -> None:
+    """Keras's Bidirectional(merge_mode=None) returns [forward, backward, *forward states,
+    *backward states] (keras/src/layers/rnn/bidirectional.py): through nn.LSTM the two are
+    the output's halves (the backward sequence already in time order, its last step at
+    t = 0 without return_sequences), through the loop classes each direction's own output
+    (the backward sequence flipped back); each consumer reads its own index."""
+    export = to_pytorch_code(_split_model())
+    assert export.unsupported == ()
+    src = export.source
+    assert "self.bl = nn.LSTM(4, 3, batch_first=True, bidirectional=True)" in src
+    assert _forward_lines(src) == [
+        "bl, (bl_h_n, bl_c_n) = self.bl(seq.movedim(1, -1))",
+        "bl_backward = bl[..., 3:].movedim(-1, 1)",
+        "bl = bl[..., :3].movedim(-1, 1)",
+        ("bl_forward_h, bl_forward_c, bl_backward_h, bl_backward_c = "
+         "bl_h_n[0], bl_c_n[0], bl_h_n[1], bl_c_n[1]"),
+        "gr = self.gr[0](seq.movedim(1, -1))[0]",
+        "gr_backward = self.gr[1](seq.movedim(1, -1).flip(1))[0]",
+        "gr = gr[:, -1]",
+        "gr_backward = gr_backward[:, -1]",
+        "seq_cat = torch.cat([bl_backward, bl], dim=1)",
+        "cat = torch.cat([gr_backward, gr, bl_backward_c], dim=1)"]
+    last = LayerGraph("last")
+    x = last.add_layer("InputLayer", "seq", {"shape": [7, 4]})
+    bg = last.add_layer("Bidirectional", "bg", {"merge_mode": None, "layer": {
+        "class_name": "GRU", "config": {"units": 2}}})
+    out = last.add_layer("Subtract", "out")
+    last.connect(x, bg)
+    last.connect(bg, out, 0, output=1)
+    last.connect(bg, out, 1, output=0)
+    src = to_pytorch_code(last).source
+    assert ("        bg, _ = self.bg(seq.movedim(1, -1))\n"
+            "        bg_backward = bg[:, 0, 2:]\n"
+            "        bg = bg[:, -1, :2]\n"
+            "        out = bg_backward - bg\n") in src
+
+
+def test_bidirectional_merge_mode_none_equals_keras(tmp_path) -> None:
+    """With torch: tests/data/keras_numeric/split.json (tests/data/gen/
+    keras_numeric_split.py, Keras 3.15.1 with JAX) holds Bidirectional(merge_mode=None)
+    layers — LSTM(3) and LSTM(2) with return_sequences (the second with return_state),
+    GRU(2, return_state), GRU(3) through nn.LSTM / nn.GRU(bidirectional=True); LSTM(2,
+    hard_sigmoid, sequences and states) and GRU(2, reset_after=False) through the loop
+    classes — whose forward and backward outputs and states feed Concatenates and Dense
+    layers by index. Given Keras's weights, the export returns Keras's outputs, and holds
+    ParamLab's PyTorch-convention count."""
+    torch = pytest.importorskip("torch")
+    record, graph, result, net = _keras_numeric("split.json", tmp_path)
+    assert sum(p.numel() for p in net.parameters()) == summarize(
+        graph, result, convention="pytorch").total
+    cells = {}
+    for path in record["weights"]:
+        layer, side, cell, _ = (path.split("/") + ["", ""])[:4]
+        if layer in ("bl", "bg", "bs", "bn") and path.endswith("/kernel"):
+            cells[f"{layer}/{side}/{cell}"] = (
+                layer, "_l0" if side.startswith("forward") else "_l0_reverse", cell[:-5])
+    assert len(cells) == 8
+    _load_keras_weights(net, record["weights"], torch, cells)
+    params = dict(net.named_parameters())
+    for path, value in record["weights"].items():
+        layer, *middle, name = path.split("/")
+        value = torch.tensor(value)
+        if layer in ("hl", "gr"):  # the loop classes hold Keras's own tensors
+            side = ".0" if middle[0].startswith("forward") else ".1"
+            params[f"{layer}{side}.{name}"].data.copy_(value)
+        elif layer.startswith("dense"):
+            params[f"{layer}.{'weight' if name == 'kernel' else name}"].data.copy_(
+                value.T if name == "kernel" else value)
+    _assert_keras_outputs(net, record, torch)

@@ -53,8 +53,17 @@ def main(folder: Path) -> None:
     write_record(model, inp, folder / "states.json")
 
 
-def write_record(model: keras.Model, inp: np.ndarray, path: Path) -> None:
-    """``model``'s config, weights, ``inp`` and its outputs on it, as JSON at ``path``."""
+def seed_biases(model: keras.Model) -> None:
+    """Non-zero biases (seeded), so a bias in the wrong place shows."""
+    for w in model.weights:
+        if w.path.endswith("/bias"):
+            w.assign(np.random.RandomState(1).uniform(-0.5, 0.5, w.shape).astype("float32"))
+
+
+def write_record(model: keras.Model, inp: np.ndarray, path: Path,
+                 extra: dict | None = None) -> None:
+    """``model``'s config, weights, ``inp`` and its outputs on it (and ``extra``'s keys), as
+    JSON at ``path``."""
     outputs = model.predict(inp, verbose=0)
     record = {
         "config": json.loads(model.to_json()),
@@ -63,6 +72,7 @@ def write_record(model: keras.Model, inp: np.ndarray, path: Path) -> None:
         "output_names": list(model.output_names),
         "outputs": [np.asarray(o).tolist() for o in outputs],
         "keras": keras.__version__, "backend": keras.backend.backend(),
+        **(extra or {}),
     }
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
 
