@@ -14,7 +14,8 @@ The Keras exports always use the true Keras configuration, whatever convention t
 shows. Without ``--output`` the text goes to standard output; with it, the file is written
 atomically.
 
-Exit status: 0 written; 1 the model could not be read or the file not written (one line on
+Exit status: 0 written; 1 the model could not be read, a layer cannot be written (an
+InputLayer whose shape a project file left null), or the file not written (one line on
 stderr); 2 bad usage; 3 ``--to pytorch`` on a model whose layers have errors (nothing
 written: fix the layers first).
 """
@@ -25,7 +26,7 @@ import logging
 import sys
 from typing import TextIO
 
-from paramlab.core.errors import ParamLabError
+from paramlab.core.errors import ModelFileError, ParamLabError
 from paramlab.core.funnel import explain
 from paramlab.core.io.atomic import atomic_write_text
 from paramlab.core.io.loader import load_model, resolve
@@ -58,7 +59,8 @@ def export_text(target: str, model: str) -> tuple[str, list[str], bool]:
     and whether some layers have errors.
 
     Raises:
-        ParamLabError: the model cannot be read.
+        ParamLabError: the model cannot be read (``ModelFileError``), or a layer cannot be
+            written (``LayerError``: see ``keras_json_export.input_shape``).
     """
     graph = load_model(model)
     result = propagate(graph)
@@ -82,8 +84,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     err = err or sys.stderr
     try:
         text, notes, broken = export_text(args.to, args.model)
-    except ParamLabError as exc:
+    except ModelFileError as exc:  # names the file itself
         print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_FILE
+    except ParamLabError as exc:  # a layer the target cannot be written without
+        print(f"{PROG}: error: {quote_path(args.model)}: cannot export the model: {exc}",
+              file=err)
         return EXIT_FILE
     except Exception as exc:  # an exporter bug must still end in one clear line
         log.debug("exporting %s failed", args.model, exc_info=True)

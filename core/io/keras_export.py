@@ -31,6 +31,7 @@ from paramlab.core.io.keras_json_export import (
     call_map,
     freeze_nested,
     input_nodes,
+    input_shape,
     is_op,
     keras2_only_class,
     keras_arguments,
@@ -62,7 +63,7 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
         if d["type"] == "InputLayer":
             var = names.new(d["name"])
             out_var[n] = var
-            args = [f"shape={_literal(tuple(d['config'].get('shape', ())))}"]
+            args = [f"shape={_literal(input_shape(graph, n))}"]
             if isinstance(d["config"].get("dtype"), str) and d["config"]["dtype"] != "float32":
                 args.append(f"dtype={_literal(d['config']['dtype'])}")
             args.append(f"name={_literal(d['name'])}")

@@ -31,6 +31,7 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_calls import CALL_OPTIONS
 from paramlab.core.model_outputs import model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
+from paramlab.core.text import elide_name, elide_value
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,22 @@ def freeze_nested(arguments: dict[str, Any]) -> dict[str, Any]:
             for k, v in arguments.items()}
 
 
+def input_shape(graph: LayerGraph, node_id: str) -> tuple[int | None, ...]:
+    """The ``shape`` of InputLayer ``node_id`` (no batch axis), as ``keras.Input`` takes it.
+
+    Raises:
+        LayerError: the shape is not a list of whole numbers and ``None`` (a project file
+            that sets it to null or to text): no Keras model can be written without it.
+    """
+    d = graph.raw(node_id)
+    shape = d["config"].get("shape", ())
+    if not isinstance(shape, (list, tuple)) or not all(
+            v is None or (type(v) is int and v >= 0) for v in shape):
+        raise LayerError(f"layer {elide_name(d['name'])!r}: the InputLayer's shape must be a list of "
+                         f"whole numbers, got {elide_value(shape)}")
+    return tuple(shape)
+
+
 def input_nodes(graph: LayerGraph) -> list[str]:
     """The model's inputs: its InputLayers, in topological order."""
     return [n for n in graph.topological_order() if graph.raw(n)["type"] == "InputLayer"]
@@ -281,7 +298,7 @@ def _layer_entry(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
     d = graph.raw(node_id)
     name = d["name"]
     if d["type"] == "InputLayer":
-        shape = d["config"].get("shape", ())
+        shape = input_shape(graph, node_id)
         dtype = d["config"].get("dtype")
         config = {"batch_shape": [None, *shape], "dtype": dtype if isinstance(dtype, str)
                   else "float32", "sparse": False, "ragged": False, "name": name}

@@ -1,14 +1,15 @@
 """Seeded mutation fuzzing of every input format through every command (a script; the CI
 test ``tests/io/test_fuzz_cli.py`` runs a few hundred of the same cases):
 
-    python tests/bench/fuzz_cli.py --cases 5000 [--seed 12] [--render-every 10]
+    python tests/bench/fuzz_cli.py --cases 5000 [--seed 12] [--render-every 10] [--export-every 7]
 
 Seeds: a ParamLab project, Keras 3 and Keras 2 JSON, a ``.keras`` archive and a legacy
 ``.h5`` file (tests/data). Each case mutates one seed, either structurally (a value
 replaced by an absurd one: a 400-digit or 5000-digit number, 1e308, NaN, a lone surrogate,
 a 300,000-element list, a 100,000-character string, a deep list; a key deleted; an element
 duplicated) or as bytes (flipped, truncated, spliced), and runs it through ``paramlab
-summary`` in one of the four text formats, or ``render`` (PNG), in-process via
+summary`` in one of the four text formats, ``render`` (PNG) or ``export`` (PyTorch code,
+Keras code or Keras JSON, to a file), in-process via
 ``paramlab.gui.app.main``. The contract checked on every case (README, "Reliability"):
 exit status 0, 1 or 3; no traceback; exactly one stderr line for exit status 1; no output
 line over 20,000 characters; done within 10 s.
@@ -207,8 +208,11 @@ def run_case(i: int, path: Path, argv: list[str]) -> Outcome:
     return Outcome(i, argv, code, seconds, problems)
 
 
+EXPORTS = ("pytorch", "keras-code", "keras-json")
+
+
 def fuzz(cases: int, seed: int, folder: Path, render_every: int = 10,
-         h5_every: int = 25) -> list[Outcome]:
+         h5_every: int = 25, export_every: int = 0) -> list[Outcome]:
     """Run ``cases`` seeded cases in ``folder``; return their outcomes."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     rng = random.Random(seed)
@@ -224,6 +228,9 @@ def fuzz(cases: int, seed: int, folder: Path, render_every: int = 10,
         path.write_bytes(data)
         if render_every and i % render_every == render_every - 1:
             argv = ["render", str(path), "--output", str(folder / "out.png")]
+        elif export_every and i % export_every == export_every - 1:
+            argv = ["export", str(path), "--to", rng.choice(EXPORTS),
+                    "--output", str(folder / "out.py")]
         else:
             argv = ["summary", str(path), "--format", rng.choice(FORMATS)]
             if rng.random() < 0.2:
@@ -241,14 +248,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--render-every", type=int, default=10,
                         help="every Nth case runs render instead of summary (0: never)")
+    parser.add_argument("--export-every", type=int, default=7,
+                        help="every Nth case (not rendered) runs export instead of summary "
+                             "(0: never)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        outcomes = fuzz(args.cases, args.seed, Path(folder), args.render_every)
+        outcomes = fuzz(args.cases, args.seed, Path(folder), args.render_every,
+                        export_every=args.export_every)
     total = time.perf_counter() - t0
     histogram = collections.Counter(o.code for o in outcomes)
     commands = collections.Counter(o.argv[0] if o.argv[0] == "render" else
-                                   f"summary --format {o.argv[3]}" for o in outcomes)
+                                   f"{o.argv[0]} {o.argv[2]} {o.argv[3]}" for o in outcomes)
     slowest = max(outcomes, key=lambda o: o.seconds)
     bad = [o for o in outcomes if o.problems]
     print(f"{len(outcomes)} cases (seed {args.seed}) in {total:.1f} s")

@@ -317,6 +317,32 @@ def test_cli_keras_exports_name_layers_whose_code_paramlab_never_has(capsys):
     assert "lambda (Lambda): kept as the file had it" in capsys.readouterr()[1]
 
 
+@pytest.mark.parametrize("shape", [None, "32x32", [32, -1], [32, 2.5]])
+@pytest.mark.parametrize("target", ["keras-json", "keras-code"])
+def test_cli_keras_exports_refuse_an_input_without_a_shape_in_one_line(
+        shape, target, tmp_path, capsys):
+    """A project whose InputLayer shape is null or not whole numbers (the summary shows '?'
+    and exits 3): no Keras model can be written; one line names the file and the layer (it
+    was an internal TypeError, found by tests/bench/fuzz_cli.py --export-every)."""
+    from paramlab.core import cli
+    from paramlab.core.text import elide_value
+
+    doc = json.loads((DATA / "project_v1_lenet.json").read_text(encoding="utf-8"))
+    assert doc["layers"][0]["type"] == "InputLayer"
+    doc["layers"][0]["config"]["shape"] = shape
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert cli.main(["summary", str(path)]) == 3
+    capsys.readouterr()
+    assert cli.main(["export", str(path), "--to", target, "--output", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr()[1]
+    want = elide_value(tuple(shape) if isinstance(shape, list) else shape)  # read as a tuple
+    assert err.splitlines() == [(
+        f"paramlab: error: {path}: cannot export the model: layer 'input_layer': the "
+        f"InputLayer's shape must be a list of whole numbers, got {want}")]
+    assert not (tmp_path / "o").exists()
+
+
 def test_keras3_has_none_of_the_layers_the_exports_call_keras2_only():
     keras = pytest.importorskip("keras")
     from paramlab.core.io.keras_json_export import KERAS2_ONLY_LAYERS
