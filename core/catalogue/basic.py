@@ -218,14 +218,11 @@ def _einsum(x: Shape, config: Config) -> tuple[Shape, tuple, tuple | None]:
                      for i, c in enumerate(out_spec) if i >= first)
         if elision != "left":
             bias += (1,) * elided
-    # The output tensor's shape is the einsum's: an axis shared with the input keeps the
-    # input's length (the docstring's "abc,cd->abd" on (None, 32, 128) gives (None, 32, 64)).
-    dims = [x[in_index[c]] if c in in_index else out[out_index[c]] for c in out_spec]
-    if elision == "left":
-        result = tuple(x[:elided]) + tuple(dims)
-    else:
-        result = tuple(dims) + tuple(x[len(x) - elided:])
-    return (None,) + result[1:], tuple(kernel), bias
+    # The output shape is output_shape as given, the batch and elided axes filled in from
+    # the input (compute_output_shape returns _analyze_einsum_string's full_output_shape):
+    # a None in output_shape stays None even where the input's axis is known ("abc,cd->abd",
+    # (None, 64) on (None, 32, 128) gives (None, None, 64) in Keras 3.15.1).
+    return (None,) + tuple(out[1:]), tuple(kernel), bias
 
 
 def _einsum_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
@@ -241,7 +238,14 @@ def _einsum_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
     offset = len(x) - len(in_spec) if elision == "left" else 0
     lengths = {c: x[i + offset] for i, c in enumerate(in_spec)}
     lengths.update((c, d) for c, d in zip(w_spec, kernel) if lengths.get(c) is None)
-    return size(out[1:]) * size(d for c, d in lengths.items() if c not in out_spec)
+    # An output axis output_shape leaves None (Keras's output shape keeps it None) still
+    # runs over the input's length.
+    dims = list(out)
+    shift = len(out) - len(out_spec) if elision == "left" else 0
+    for i, c in enumerate(out_spec):
+        if dims[i + shift] is None and i + shift:
+            dims[i + shift] = lengths.get(c)
+    return size(dims[1:]) * size(d for c, d in lengths.items() if c not in out_spec)
 
 
 def _einsum_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:

@@ -54,9 +54,12 @@ def _concat_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
             raise LayerError(f"Concatenate needs inputs of the same rank, got {_listed(inputs)}")
     axis = normalize_axis(config["axis"], rank, "Concatenate")
     # The joined axis is the sum of the inputs' lengths (unknown if one is); every other
-    # axis takes the length the inputs know (None: unknown), and known lengths must match.
-    # An input equal to the first on those axes (the usual case) is one comparison.
+    # axis is the first input's, even where it is None and another input knows the length
+    # (Concatenate.compute_output_shape starts from input_shape[0]); known lengths must
+    # match (Concatenate.build skips the Nones). An input equal to the first on those axes
+    # (the usual case) is one comparison.
     out = list(first)
+    known = list(first)
     joined: int | None = 0
     head, tail = first[:axis], first[axis + 1:]
     for s in inputs:
@@ -64,9 +67,9 @@ def _concat_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         joined = None if d is None or joined is None else joined + d
         if s[:axis] != head or s[axis + 1:] != tail:
             for i, d in enumerate(s):
-                if d != out[i] and i and i != axis:
-                    if out[i] is None:
-                        out[i] = d
+                if d != known[i] and i and i != axis:
+                    if known[i] is None:
+                        known[i] = d
                     elif d is not None:
                         raise LayerError(f"Concatenate (axis {config['axis']}) needs inputs "
                                          f"whose other axes match, got {_listed(inputs)}")

@@ -288,17 +288,20 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
      40 + 8 + 12 + 4 + 20 + 4 + 40 + 5, 0),
     # core/einsum_dense.py docstring examples: "ab,bc->ac" (64, bias c) on (None, 32) ->
     # (None, 64), kernel (32, 64) + bias (64,); "abc,cd->abd" (None, 64) on (None, 32, 128)
-    # -> (None, 32, 64), kernel (128, 64) + bias (64,); "...x,xy->...y" likewise.
+    # -> kernel (128, 64) + bias (64,), and Keras 3.15.1's output shape is output_shape's,
+    # (None, None, 64), not the docstring's (None, 32, 64) (compute_output_shape returns
+    # _analyze_einsum_string's full_output_shape; tests/data/keras/oracle_fixes.json);
+    # "...x,xy->...y" fills the elided axis from the input: (None, 32, 64).
     ("EinsumDense", {"equation": "ab,bc->ac", "output_shape": 64, "bias_axes": "c"},
      ((None, 32),), (None, 64), 32 * 64 + 64, 0),
     ("EinsumDense", {"equation": "abc,cd->abd", "output_shape": (None, 64), "bias_axes": "d"},
-     ((None, 32, 128),), (None, 32, 64), 128 * 64 + 64, 0),
+     ((None, 32, 128),), (None, None, 64), 128 * 64 + 64, 0),
     ("EinsumDense", {"equation": "...x,xy->...y", "output_shape": 64, "bias_axes": "y"},
      ((None, 32, 128),), (None, 32, 64), 128 * 64 + 64, 0),
     # _analyze_einsum_string: a kernel axis from output_shape, bias over two axes
     # ("abc,cde->abde", (None, 16, 64), bias "de"): kernel (128, 16, 64), bias (16, 64).
     ("EinsumDense", {"equation": "abc,cde->abde", "output_shape": (None, 16, 64),
-                     "bias_axes": "de"}, ((None, 32, 128),), (None, 32, 16, 64),
+                     "bias_axes": "de"}, ((None, 32, 128),), (None, None, 16, 64),
      128 * 16 * 64 + 16 * 64, 0),
     # preprocessing/category_encoding.py compute_output_shape: one_hot on (batch, 1) ->
     # (batch, num_tokens); multi_hot on (batch, 2) -> (batch, num_tokens).
@@ -343,6 +346,11 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
     ("Dot", {"axes": 1}, ((None, 8), (None, 8)), (None, 1), 0, 0),
     # merging/concatenate.py: axis 1 of (b, 4, 3) and (b, 2, 3) -> (b, 6, 3).
     ("Concatenate", {"axis": 1}, ((None, 4, 3), (None, 2, 3)), (None, 6, 3), 0, 0),
+    # merging/concatenate.py compute_output_shape: the other axes are the first input's,
+    # None included, whatever the later inputs know (Keras 3.15.1 gives (None, None, 10);
+    # tests/data/keras/oracle_fixes.json); build only checks the known lengths agree.
+    ("Concatenate", {"axis": -1}, ((None, None, 8), (None, 4, 2)), (None, None, 10), 0, 0),
+    ("Concatenate", {"axis": -1}, ((None, 4, 2), (None, None, 8)), (None, 4, 10), 0, 0),
     # Merge layers broadcast a 1-long axis (base_merge._compute_elemwise_op_output_shape).
     ("Add", {}, ((None, 4, 3), (None, 1, 3)), (None, 4, 3), 0, 0),
     ("Maximum", {}, ((None, 4, 3), (None, 4, 3), (None, 4, 3)), (None, 4, 3), 0, 0),

@@ -102,6 +102,17 @@ def test_mac_rule(type_: str, config: dict, inputs: list, macs: int) -> None:
     assert r.activation_elements == elements
 
 
+def test_einsum_none_in_output_shape_still_costs_the_input_positions() -> None:
+    # Keras keeps output_shape's None in the output shape (None, None, 64); the einsum
+    # still runs over the input's 32 positions, so the MACs are known; the activation
+    # elements (from the output shape) are not.
+    g, layer = single("EinsumDense", {"equation": "abc,cd->abd", "output_shape": (None, 64)},
+                      [(32, 128)])
+    r = propagate(g).layers[layer]
+    assert r.output_shape == (None, None, 64)
+    assert (r.macs, r.activation_elements) == (32 * 64 * 128, None)
+
+
 def test_unknown_length_gives_unknown_cost_not_a_guess() -> None:
     g, layer = single("LSTM", {"units": 6}, [(None, 4)])
     r = propagate(g).layers[layer]

@@ -1,0 +1,64 @@
+"""Writes ``tests/data/keras_oracle/<name>.json`` (+ ``.summary.txt``): small models, built
+with real Keras, for the rules the Keras-oracle fuzz (``tests/bench/keras_oracle.py``) found
+ParamLab getting wrong. Same keys as the other reference files (tests/data/REFERENCE.md).
+
+Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects this file):
+
+    KERAS_BACKEND=jax python tests/data/gen/oracle_fixes.py [--check] [OUT_DIR]
+
+* ``oracle_einsum_concat``: EinsumDense keeps a None of its ``output_shape`` where the input
+  knows the length ("abc,cd->abd", (None, 8) on (None, 4, 2) gives (None, None, 8));
+  Concatenate takes every axis but the joined one from its first input, None included;
+  a second Concatenate of that (None, None, 13) with a (None, 1, 13) tensor, which ParamLab
+  refused while it filled in the first one's length.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import hb_image_layers as hb
+from hb_image_layers import L, keras
+
+
+def einsum_concat() -> keras.Model:
+    x = keras.Input((4, 2), name="seq")
+    e = L.EinsumDense("abc,cd->abd", output_shape=(None, 8), bias_axes="d", name="einsum")(x)
+    e2 = L.EinsumDense("abc,cde->abde", output_shape=(None, 3, 2), name="einsum_4d")(x)
+    d = L.SpatialDropout1D(0.1, name="drop")(x)
+    first_none = L.Concatenate(name="first_none")([e, d])  # (None, None, 10)
+    first_known = L.Concatenate(name="first_known")([d, e])  # (None, 4, 10)
+    conv = L.Conv1D(3, 2, name="conv")(first_none)
+    p = L.ZeroPadding1D((1, 2), name="pad")(x)  # (None, 7, 2)
+    e3 = L.EinsumDense("abc,cd->abd", output_shape=(None, 5), name="einsum_b")(x)
+    joined = L.Concatenate(name="joined")([e3, p])  # (None, None, 7)
+    pooled = L.AdaptiveAveragePooling1D(1, name="pooled")(joined)  # (None, 1, 7)
+    again = L.Concatenate(name="again")([joined, pooled])  # (None, None, 14)
+    return keras.Model(x, [first_known, conv, again, e2], name="oracle_einsum_concat")
+
+
+MODELS = {"oracle_einsum_concat": einsum_concat}
+
+
+def main(argv: list[str]) -> None:
+    out = Path(__file__).resolve().parents[1] / "keras_oracle"
+    args = [a for a in argv if a != "--check"]
+    if args:
+        out = Path(args[0])
+    for name, build in MODELS.items():
+        keras.backend.clear_session()
+        data, text = hb.reference(name, build())
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(data, separators=(",", ":")))
+        (out / f"{name}.summary.txt").write_text(text, encoding="utf-8")
+        print(f"{name}: {len(data['layers'])} layers, {data['totals']['total']:,} parameters")
+        if "--check" in argv:
+            keras.backend.clear_session()
+            hb.check(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
