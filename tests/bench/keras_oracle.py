@@ -1,0 +1,668 @@
+"""Differential fuzz with real Keras as the oracle (a script, not collected by pytest).
+
+Two steps, each in its own Python:
+
+    KERAS_BACKEND=jax KERAS_PYTHON tests/bench/keras_oracle.py generate OUT.jsonl \
+        [--models 3000] [--seed 1]
+    .venv/bin/python tests/bench/keras_oracle.py compare OUT.jsonl [--show 40]
+
+``generate`` runs where Keras 3 is installed (not ParamLab: it imports nothing of it). It builds
+seeded random small models, Sequential and Functional (branches, merges, a shared layer,
+multi-output recurrent layers), from a grammar of the Keras layers ParamLab's catalogue knows
+with random valid arguments (use_bias, strides, dilation, padding, data_format, axis,
+center/scale, ``trainable=False`` on some layers and wrappers). A layer call Keras refuses is
+dropped and another tried; a model is kept only when Keras builds it and rebuilds it from its
+own ``to_json()``. One JSON line per model: ``config`` (``json.loads(model.to_json())``),
+``layers`` (for each of the rebuilt model's ``model.layers``: name, class name, output shape(s)
+of its last call, trainable and non-trainable counts from ``trainable_weights`` /
+``non_trainable_weights``), ``totals`` and ``features`` (the layer types and arguments drawn,
+to group differences).
+
+``compare`` runs under ParamLab: each config goes through ``core.io.keras_import`` and
+``core.cli``'s JSON summary, and every layer's output shape(s) and counts and the totals are
+compared with Keras's. It prints how many models agree, differ, or are refused by ParamLab
+(exit 3 or 1, with its message), then the differences grouped by layer type, and exits 1 when
+any model differs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# ------------------------------------------------------------------------ generate (Keras)
+CF, CL = "channels_first", "channels_last"
+
+
+def _gen_layers(L: Any, rng: random.Random,
+                functional: bool) -> dict[int, list[Callable[[tuple], Any]]]:
+    """Layer factories by input rank (without the batch axis): f(shape) -> layer."""
+    ch = rng.choice
+    b = lambda: rng.random() < 0.5
+    units = lambda: rng.randint(1, 9)
+    pad = lambda: ch(["valid", "same"])
+    df = lambda: ch([CL, CF])
+
+    def conv(rank: int, kind: str) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            k = tuple(rng.randint(1, 3) for _ in range(rank))
+            strides = tuple(rng.randint(1, 2) for _ in range(rank)) if rng.random() < 0.4 else 1
+            dil = 1
+            if strides == 1 and rng.random() < 0.3:
+                dil = rng.randint(1, 2)
+            common = {"kernel_size": k, "strides": strides, "padding": pad(),
+                      "data_format": df(), "use_bias": b()}
+            if kind == "conv":
+                cls = {1: L.Conv1D, 2: L.Conv2D, 3: L.Conv3D}[rank]
+                return cls(units(), dilation_rate=dil, **common)
+            if kind == "causal":
+                return L.Conv1D(units(), kernel_size=k, strides=strides, dilation_rate=dil,
+                                padding="causal", use_bias=b())
+            if kind == "transpose":
+                cls = {1: L.Conv1DTranspose, 2: L.Conv2DTranspose, 3: L.Conv3DTranspose}[rank]
+                extra = {}
+                if rng.random() < 0.2:
+                    extra["output_padding"] = 0 if strides == 1 else tuple(
+                        rng.randint(0, max(0, s - 1)) for s in (strides,) * rank) \
+                        if isinstance(strides, int) else tuple(
+                            rng.randint(0, s - 1) for s in strides)
+                return cls(units(), dilation_rate=dil, **common, **extra)
+            if kind == "separable":
+                cls = {1: L.SeparableConv1D, 2: L.SeparableConv2D}[rank]
+                return cls(units(), depth_multiplier=rng.randint(1, 3), dilation_rate=dil,
+                           **common)
+            if kind == "depthwise":
+                cls = {1: L.DepthwiseConv1D, 2: L.DepthwiseConv2D}[rank]
+                return cls(depth_multiplier=rng.randint(1, 3), dilation_rate=dil, **common)
+            raise ValueError(kind)
+        return make
+
+    def grouped_conv(rank: int) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            data_format = df()
+            cin = shape[0] if data_format == CF else shape[-1]
+            divisors = [g for g in range(1, cin + 1) if cin % g == 0]
+            g = ch(divisors)
+            cls = {1: L.Conv1D, 2: L.Conv2D, 3: L.Conv3D}[rank]
+            return cls(g * rng.randint(1, 3), rng.randint(1, 3), groups=g,
+                       data_format=data_format, padding=pad(), use_bias=b())
+        return make
+
+    def pool(rank: int, kind: str) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            name = {"max": "MaxPooling", "avg": "AveragePooling"}[kind]
+            cls = getattr(L, f"{name}{rank}D")
+            p = tuple(rng.randint(1, 3) for _ in range(rank))
+            strides = None if b() else tuple(rng.randint(1, 3) for _ in range(rank))
+            return cls(pool_size=p, strides=strides, padding=pad(), data_format=df())
+        return make
+
+    def gpool(rank: int) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            cls = getattr(L, f"Global{ch(['Max', 'Average'])}Pooling{rank}D")
+            return cls(data_format=df(), keepdims=rng.random() < 0.3)
+        return make
+
+    def adaptive(rank: int) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            cls = getattr(L, f"Adaptive{ch(['Max', 'Average'])}Pooling{rank}D")
+            return cls(tuple(rng.randint(1, 3) for _ in range(rank)), data_format=df())
+        return make
+
+    def reshape_family(rank: int, kind: str) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            if kind == "crop":
+                cls = getattr(L, f"Cropping{rank}D")
+                arg = tuple((rng.randint(0, 1), rng.randint(0, 1)) for _ in range(rank))
+                return cls(arg[0] if rank == 1 else arg, **({} if rank == 1 else
+                                                             {"data_format": df()}))
+            if kind == "pad":
+                cls = getattr(L, f"ZeroPadding{rank}D")
+                arg = tuple((rng.randint(0, 2), rng.randint(0, 2)) for _ in range(rank))
+                return cls(arg[0] if rank == 1 else arg, data_format=df())
+            cls = getattr(L, f"UpSampling{rank}D")
+            if rank == 1:
+                return cls(rng.randint(1, 3))
+            extra = {"interpolation": ch(["nearest", "bilinear"])} if rank == 2 else {}
+            return cls(tuple(rng.randint(1, 2) for _ in range(rank)), data_format=df(),
+                       **extra)
+        return make
+
+    def norm(shape: tuple) -> Any:
+        rank = len(shape)
+        kind = ch(["bn", "ln", "gn", "rms", "unit"])
+        axes = list(range(-rank, 0))
+        if kind == "bn":
+            return L.BatchNormalization(axis=ch(axes), center=b(), scale=b())
+        if kind == "ln":
+            if rank > 1 and rng.random() < 0.3:
+                axis = sorted(rng.sample(axes, 2))
+            else:
+                axis = ch(axes)
+            return L.LayerNormalization(axis=axis, center=b(), scale=b(),
+                                        rms_scaling=rng.random() < 0.2)
+        if kind == "gn":
+            axis = ch(axes)
+            c = shape[axis]
+            return L.GroupNormalization(groups=ch([g for g in range(1, c + 1) if c % g == 0]),
+                                        axis=axis, center=b(), scale=b())
+        if kind == "rms":
+            return L.RMSNormalization(axis=ch(axes))
+        return L.UnitNormalization(axis=ch(axes))
+
+    def dense(shape: tuple) -> Any:
+        return L.Dense(units(), use_bias=b())
+
+    def einsum(shape: tuple) -> Any:
+        rank = len(shape)
+        if rank == 1:
+            return L.EinsumDense("ab,bc->ac", output_shape=units(), bias_axes=ch([None, "c"]))
+        if rank == 2:
+            eq, out, biases = ch([
+                ("abc,cd->abd", (shape[0], units()), [None, "d"]),
+                ("abc,cde->abde", (shape[0], units(), units()), [None, "de", "e", "d"]),
+                ("abc,cd->abd", (None, units()), [None, "d"]),
+            ])
+            return L.EinsumDense(eq, output_shape=out, bias_axes=ch(biases))
+        return L.Dense(units(), use_bias=b())
+
+    def rnn(shape: tuple) -> Any:
+        cls = ch([L.LSTM, L.GRU, L.SimpleRNN])
+        kw: dict[str, Any] = {"return_sequences": b(), "use_bias": b()}
+        if rng.random() < 0.25:
+            kw["return_state"] = True
+        if cls is L.GRU and b():
+            kw["reset_after"] = b()
+        if cls is L.LSTM and rng.random() < 0.2:
+            kw["unit_forget_bias"] = b()
+        if rng.random() < 0.2:
+            kw["go_backwards"] = True
+        layer = cls(units(), **kw)
+        if rng.random() < 0.3:
+            modes = ["concat", "sum", "mul", "ave"] + ([None] if functional else [])
+            return L.Bidirectional(layer, merge_mode=ch(modes))
+        return layer
+
+    def convlstm(rank: int) -> Callable[[tuple], Any]:
+        def make(shape: tuple) -> Any:
+            cls = getattr(L, f"ConvLSTM{rank}D")
+            return cls(units(), rng.randint(1, 3), padding=pad(), data_format=df(),
+                       return_sequences=b(), use_bias=b(), strides=rng.randint(1, 2))
+        return make
+
+    def td(shape: tuple) -> Any:
+        inner_rank = len(shape) - 1
+        if inner_rank == 1:
+            inner = L.Dense(units(), use_bias=b())
+        elif inner_rank == 2:
+            inner = ch([L.Conv1D(units(), 2, use_bias=b()), L.LayerNormalization(),
+                        L.Flatten()])
+        else:
+            inner = ch([L.Conv2D(units(), 2, use_bias=b()), L.MaxPooling2D(),
+                        L.BatchNormalization()])
+        return L.TimeDistributed(inner)
+
+    def mha(shape: tuple) -> Any:
+        kw: dict[str, Any] = {"num_heads": rng.randint(1, 3), "key_dim": rng.randint(1, 5),
+                              "use_bias": b()}
+        if b():
+            kw["value_dim"] = rng.randint(1, 5)
+        if rng.random() < 0.3:
+            kw["output_shape"] = units()
+        return L.MultiHeadAttention(**kw)
+
+    def gqa(shape: tuple) -> Any:
+        kv = rng.randint(1, 2)
+        return L.GroupQueryAttention(head_dim=rng.randint(1, 4), num_query_heads=kv * 2,
+                                     num_key_value_heads=kv, use_bias=b())
+
+    def attention(shape: tuple) -> Any:
+        if b():
+            return L.Attention(use_scale=b(), score_mode=ch(["dot", "concat"]))
+        return L.AdditiveAttention(use_scale=b())
+
+    def flat_like(shape: tuple) -> Any:
+        kind = ch(["flatten", "reshape", "permute", "dropout", "act", "prelu", "rescale"])
+        if kind == "flatten":
+            return L.Flatten()
+        if kind == "reshape":
+            n = 1
+            for d in shape:
+                n *= d
+            divs = [d for d in range(1, n + 1) if n % d == 0]
+            d = ch(divs)
+            target = ch([(n,), (d, n // d), (-1, d)])
+            return L.Reshape(target)
+        if kind == "permute":
+            dims = list(range(1, len(shape) + 1))
+            rng.shuffle(dims)
+            return L.Permute(tuple(dims))
+        if kind == "dropout":
+            return ch([L.Dropout(0.2), L.GaussianNoise(0.1), L.ActivityRegularization(),
+                       L.Identity()])
+        if kind == "act":
+            return ch([L.Activation("relu"), L.ReLU(), L.LeakyReLU(), L.ELU(), L.Softmax()])
+        if kind == "prelu":
+            shared = None
+            if len(shape) > 1 and b():
+                shared = sorted(rng.sample(range(1, len(shape) + 1),
+                                           rng.randint(1, len(shape) - 1)))
+            return L.PReLU(shared_axes=shared)
+        return L.Rescaling(1 / 255.0)
+
+    def repeat(shape: tuple) -> Any:
+        return L.RepeatVector(rng.randint(1, 4))
+
+    def spatial_dropout(shape: tuple) -> Any:
+        return getattr(L, f"SpatialDropout{len(shape) - 1}D")(0.2)
+
+    def image_pre(shape: tuple) -> Any:
+        data_format = df()
+        kind = ch(["resize", "crop", "center", "flip", "zoom"])
+        if kind == "resize":
+            return L.Resizing(rng.randint(2, 9), rng.randint(2, 9), data_format=data_format)
+        if kind == "crop":
+            return L.RandomCrop(rng.randint(2, 6), rng.randint(2, 6), data_format=data_format)
+        if kind == "center":
+            return L.CenterCrop(rng.randint(2, 6), rng.randint(2, 6), data_format=data_format)
+        if kind == "zoom":
+            return L.RandomZoom(0.1, data_format=data_format)
+        return L.RandomFlip(data_format=data_format)
+
+    def extras(shape: tuple) -> Any:
+        rank = len(shape)
+        kind = ch(["lora", "spectral", "renorm", "normalization", "masking", "dot_mha"])
+        if kind == "lora":
+            return L.Dense(units(), use_bias=b(), lora_rank=rng.randint(1, 3))
+        if kind == "spectral":
+            inner = (L.Dense(units(), use_bias=b()) if rank < 2 or b() else
+                     L.Conv1D(units(), 2, use_bias=b()) if rank == 2 else
+                     L.Conv2D(units(), 2, use_bias=b()) if rank == 3 else
+                     L.Dense(units()))
+            return L.SpectralNormalization(inner, power_iterations=rng.randint(1, 2))
+        if kind == "renorm":
+            return L.BatchNormalization(axis=ch(list(range(-rank, 0))), renorm=True,
+                                        center=b(), scale=b())
+        if kind == "normalization":
+            if b():
+                return L.Normalization(axis=-1, mean=[0.5] * shape[-1],
+                                       variance=[2.0] * shape[-1])
+            return L.Normalization(axis=ch([-1, None] + list(range(-rank, 0))))
+        if kind == "masking":
+            return L.Masking(0.0)
+        if rank >= 2:
+            return L.MultiHeadAttention(num_heads=rng.randint(1, 2), key_dim=2,
+                                        attention_axes=ch([None, (1,)] if rank == 2 else
+                                                          [(1,), (2,), (1, 2)]))
+        return L.Dense(units())
+
+    return {
+        1: [dense, dense, einsum, norm, flat_like, repeat, extras],
+        2: [dense, einsum, norm, flat_like, conv(1, "conv"), conv(1, "conv"),
+            conv(1, "causal"), conv(1, "transpose"), conv(1, "separable"),
+            conv(1, "depthwise"), grouped_conv(1), pool(1, "max"), pool(1, "avg"), gpool(1),
+            adaptive(1), reshape_family(1, "crop"), reshape_family(1, "pad"),
+            reshape_family(1, "up"), rnn, rnn, rnn, td, mha, gqa, attention, spatial_dropout,
+            extras],
+        3: [dense, norm, flat_like, conv(2, "conv"), conv(2, "conv"), conv(2, "transpose"),
+            conv(2, "separable"), conv(2, "depthwise"), grouped_conv(2), pool(2, "max"),
+            pool(2, "avg"), gpool(2), adaptive(2), reshape_family(2, "crop"),
+            reshape_family(2, "pad"), reshape_family(2, "up"), convlstm(1), td,
+            spatial_dropout, image_pre, mha, extras],
+        4: [dense, norm, flat_like, conv(3, "conv"), conv(3, "transpose"), grouped_conv(3),
+            pool(3, "max"), pool(3, "avg"), gpool(3), adaptive(3), reshape_family(3, "crop"),
+            reshape_family(3, "pad"), reshape_family(3, "up"), convlstm(2), td,
+            spatial_dropout, extras],
+    }
+
+
+def _features(layer: Any) -> list[str]:
+    """The layer's type and the arguments drawn, for grouping differences."""
+    cfg = layer.get_config()
+    keep = ("use_bias", "data_format", "padding", "strides", "dilation_rate", "groups", "axis",
+            "center", "scale", "return_sequences", "return_state", "reset_after", "merge_mode",
+            "depth_multiplier", "keepdims", "trainable", "output_padding", "rms_scaling",
+            "interpolation", "shared_axes", "score_mode", "use_scale", "bias_axes",
+            "equation", "output_shape", "value_dim")
+    out = [type(layer).__name__]
+    for k in keep:
+        if k in cfg:
+            out.append(f"{type(layer).__name__}.{k}={json.dumps(cfg[k])}")
+    inner = getattr(layer, "layer", None) or getattr(layer, "forward_layer", None)
+    if inner is not None:
+        out += [f"{type(layer).__name__}>{f}" for f in _features(inner)]
+    return out
+
+
+def _shape(t: Any) -> list:
+    return list(t.shape)
+
+
+def _figures(model: Any) -> dict[str, Any]:
+    layers = []
+    for layer in model.layers:
+        outs = layer._inbound_nodes[-1].output_tensors
+        shape = _shape(outs[0]) if len(outs) == 1 else [_shape(t) for t in outs]
+        tr = sum(_size(w) for w in layer.trainable_weights)
+        nt = sum(_size(w) for w in layer.non_trainable_weights)
+        layers.append({"name": layer.name, "class_name": type(layer).__name__,
+                       "output_shape": shape, "trainable": tr, "non_trainable": nt})
+    # totals: the layers' sums, as the reference files define them (REFERENCE.md);
+    # model_totals: model.trainable_weights / non_trainable_weights, which model.summary()
+    # prints. They differ when a layer built from a config with trainable=False owns
+    # sub-layers (MultiHeadAttention's EinsumDense, a recurrent layer's cell): its own
+    # trainable_weights are empty, but its sub-layers' variables keep trainable=True, and
+    # the model collects variables by their flag.
+    tr = sum(layer["trainable"] for layer in layers)
+    nt = sum(layer["non_trainable"] for layer in layers)
+    mtr = sum(_size(w) for w in model.trainable_weights)
+    mnt = sum(_size(w) for w in model.non_trainable_weights)
+    return {"layers": layers, "totals": {"trainable": tr, "non_trainable": nt, "total": tr + nt},
+            "model_totals": {"trainable": mtr, "non_trainable": mnt, "total": mtr + mnt}}
+
+
+def _size(w: Any) -> int:
+    n = 1
+    for d in w.shape:
+        n *= int(d)
+    return n
+
+
+def _random_input_shape(rng: random.Random) -> tuple:
+    rank = rng.choice([1, 2, 2, 3, 3, 4])
+    return tuple(rng.randint(2, 9) if i < rank - 1 else rng.randint(1, 6)
+                 for i in range(rank))
+
+
+def _try_apply(make: Callable, x: Any, rng: random.Random, keras: Any) -> Any:
+    """(layer, output) of one factory on tensor x, or None when Keras refuses it."""
+    try:
+        layer = make(tuple(x.shape[1:]))
+        if rng.random() < 0.12:
+            layer.trainable = False
+        if type(layer).__name__ in ("MultiHeadAttention", "GroupedQueryAttention"):
+            y = layer(x, x)
+        elif type(layer).__name__ in ("Attention", "AdditiveAttention"):
+            y = layer([x, x])
+        else:
+            y = layer(x)
+    except Exception:  # noqa: BLE001 - Keras refuses this draw: try another
+        return None
+    ys = y if isinstance(y, (list, tuple)) else [y]
+    for t in ys:
+        if any(d is not None and (d <= 0 or d > 4096) for d in t.shape[1:]):
+            return None
+    return layer, y
+
+
+def _merge(L: Any, rng: random.Random, a: Any, c: Any) -> Any:
+    """A merge of tensors a and c that Keras accepts, or None."""
+    choices = []
+    if a.shape == c.shape:
+        choices += [L.Add(), L.Subtract(), L.Multiply(), L.Average(), L.Maximum(), L.Minimum()]
+    if len(a.shape) == len(c.shape):
+        choices.append(L.Concatenate(axis=rng.choice([-1, 1])))
+    if len(a.shape) in (2, 3) and a.shape == c.shape:
+        axes = 1 if len(a.shape) == 2 else rng.choice([1, 2, (1, 1), (2, 2), (1, 2), (2, 1)])
+        choices.append(L.Dot(axes=axes, normalize=rng.random() < 0.5))
+    rng.shuffle(choices)
+    for m in choices:
+        try:
+            return m([a, c])
+        except Exception:  # noqa: BLE001, S112 - Keras refuses: try the next merge
+            continue
+    return None
+
+
+def build_model(keras: Any, rng: random.Random, index: int) -> tuple[Any, list[str]] | None:
+    """One random model and the features drawn, or None when nothing valid came out."""
+    L = keras.layers
+    functional = rng.random() < 0.6
+    factories = _gen_layers(L, rng, functional)
+    features: list[str] = ["Functional" if functional else "Sequential"]
+    seq_layers = []
+    if rng.random() < 0.15:
+        # integer tokens first: Embedding (mask_zero adds Keras's NotEqual op to a Functional
+        # config), ReversibleEmbedding or CategoryEncoding
+        shape = (rng.randint(2, 9),)
+        inp = keras.Input(shape, dtype="int32")
+        kind = rng.choice(["embedding", "embedding", "reversible", "category"])
+        if kind == "embedding":
+            first = L.Embedding(rng.randint(2, 30), rng.randint(1, 8),
+                                mask_zero=rng.random() < 0.3,
+                                **({"lora_rank": 2} if rng.random() < 0.2 else {}))
+        elif kind == "reversible":
+            first = L.ReversibleEmbedding(rng.randint(2, 30), rng.randint(1, 8),
+                                          tie_weights=rng.random() < 0.5)
+        else:
+            first = L.CategoryEncoding(num_tokens=rng.randint(2, 30),
+                                       output_mode=rng.choice(["multi_hot", "count"]))
+        if rng.random() < 0.12:
+            first.trainable = False
+        try:
+            x = first(inp)
+        except Exception:  # noqa: BLE001 - Keras refuses this draw
+            return None
+        features += _features(first)
+        seq_layers.append(first)
+    else:
+        shape = _random_input_shape(rng)
+        inp = keras.Input(shape)
+        x = inp
+    outputs = []
+    steps = rng.randint(1, 6)
+    for _ in range(steps):
+        rank = len(x.shape) - 1
+        pool = factories.get(rank)
+        if not pool:
+            break
+        if functional and rng.random() < 0.25:
+            got = [_try_apply(rng.choice(pool), x, rng, keras) for _ in range(2)]
+            if all(got):
+                m = None
+                for a_, c_ in [(got[0][1], got[1][1])]:
+                    if isinstance(a_, (list, tuple)) or isinstance(c_, (list, tuple)):
+                        continue
+                    m = _merge(L, rng, a_, c_)
+                if m is not None:
+                    features += _features(got[0][0]) + _features(got[1][0]) + ["merge"]
+                    x = m
+                    continue
+        for _attempt in range(6):
+            got = _try_apply(rng.choice(pool), x, rng, keras)
+            if got:
+                break
+        else:
+            continue
+        layer, y = got
+        features += _features(layer)
+        if isinstance(y, (list, tuple)):
+            if not functional:
+                return None
+            outputs += list(y[1:])
+            y = y[0]
+        if functional and rng.random() < 0.08 and len(y.shape) == len(x.shape) \
+                and y.shape == x.shape:
+            # a shared layer: the same layer again on its own output
+            try:
+                y = layer(y)
+                features.append("shared")
+            except Exception:  # noqa: BLE001, S110 - not shareable here
+                pass
+        seq_layers.append(layer)
+        x = y
+    if not seq_layers:
+        return None
+    if functional:
+        model = keras.Model(inp, [x, *outputs] if outputs else x, name=f"oracle_{index}")
+    else:
+        model = keras.Sequential([keras.Input(shape), *seq_layers], name=f"oracle_{index}")
+    return model, features
+
+
+def generate(out: Path, models: int, seed: int) -> None:
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    import warnings
+
+    import keras
+    warnings.filterwarnings("ignore")
+    rng = random.Random(seed)
+    kept = tried = 0
+    with out.open("w", encoding="utf-8") as f:
+        while kept < models:
+            tried += 1
+            keras.utils.clear_session()
+            try:
+                built = build_model(keras, rng, kept)
+            except Exception:  # noqa: BLE001, S112 - e.g. Sequential refuses a layer: skip
+                continue
+            if built is None:
+                continue
+            model, features = built
+            try:
+                text = model.to_json()
+                again = keras.models.model_from_json(text)
+                figures = _figures(again)
+            except Exception:  # noqa: BLE001, S112 - Keras cannot rebuild its own JSON: skip
+                continue
+            f.write(json.dumps({"config": json.loads(text), **figures,
+                                "features": sorted(set(features))}) + "\n")
+            kept += 1
+            if kept % 250 == 0:
+                print(f"{kept} models ({tried} drawn)", file=sys.stderr, flush=True)
+    print(f"generated {kept} models from {tried} draws (seed {seed}) -> {out}")
+
+
+# ------------------------------------------------------------------------ compare (ParamLab)
+def paramlab_figures(config: dict) -> tuple[int, dict | None, str]:
+    """(exit status, JSON summary, stderr) of ``paramlab summary`` on ``config``."""
+    import io
+    import tempfile
+
+    from paramlab.core import cli
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as tmp:
+        json.dump(config, tmp)
+    try:
+        args = cli.build_parser().parse_args(["summary", tmp.name, "--format", "json"])
+        out, err = io.StringIO(), io.StringIO()
+        status = cli.run(args, out, err)
+    finally:
+        os.unlink(tmp.name)
+    text = out.getvalue()
+    return status, (json.loads(text) if text else None), err.getvalue()
+
+
+def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
+    """[(layer type, text)] of every difference between ParamLab's summary and Keras's."""
+    problems = []
+    rows = {row["name"]: row for row in got["layers"]}
+    for layer in ref["layers"]:
+        row = rows.pop(layer["name"], None)
+        if row is None:
+            problems.append((layer["class_name"], f"{layer['name']}: no row"))
+            continue
+        mine = (row["output_shape"], row["trainable"], row["non_trainable"])
+        keras = (layer["output_shape"], layer["trainable"], layer["non_trainable"])
+        if mine != keras:
+            problems.append((layer["class_name"], (f"{layer['name']}: ParamLab {mine}, "
+                                                   f"Keras {keras} {row['error'] or ''}")))
+    for name, row in rows.items():
+        if row["type"] != "InputLayer" or row["total"]:
+            problems.append((row["type"], f"{name}: a row Keras's model.layers lacks"))
+    mine = tuple(got["totals"][k] for k in ("trainable", "non_trainable", "total"))
+    keras = (sum(layer["trainable"] for layer in ref["layers"]),
+             sum(layer["non_trainable"] for layer in ref["layers"]))
+    keras += (sum(keras),)
+    if mine != keras:
+        problems.append(("totals", f"ParamLab {mine}, Keras's layers {keras}"))
+    return problems
+
+
+def model_totals_differ(got: dict, ref: dict) -> bool:
+    """Whether ParamLab's totals differ from Keras's model.trainable_weights /
+    non_trainable_weights (``model.summary()``'s totals; see ``_figures``)."""
+    t = ref.get("model_totals", ref["totals"])
+    return tuple(got["totals"][k] for k in ("trainable", "non_trainable", "total")) != (
+        t["trainable"], t["non_trainable"], t["total"])
+
+
+def _layer_config(config: dict, name: str) -> dict | None:
+    for layer in config["config"]["layers"]:
+        if layer["config"].get("name") == name:
+            return layer["config"]
+    return None
+
+
+def compare(path: Path, show: int) -> int:
+    import logging
+    logging.disable(logging.CRITICAL)
+    agree = 0
+    differ: dict[str, list[str]] = defaultdict(list)
+    refused: Counter[str] = Counter()
+    refused_examples: dict[str, str] = {}
+    differ_models = quirk = 0
+    n = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        n += 1
+        rec = json.loads(line)
+        status, got, err = paramlab_figures(rec["config"])
+        if status in (1, 3) or got is None:
+            msgs = err.strip().splitlines() or ["?"]
+            if got is not None:
+                msgs = [f"{r['type']}: {r['error']}" for r in got["layers"] if r["error"]]
+            key = msgs[0][:110] if msgs else "?"
+            refused[key.split(":")[0]] += 1
+            refused_examples.setdefault(key.split(":")[0], f"model {n - 1}: {key}")
+            continue
+        problems = diff_model(got, rec)
+        quirk += not problems and model_totals_differ(got, rec)
+        if not problems:
+            agree += 1
+            continue
+        differ_models += 1
+        for kind, text in problems:
+            cfg = _layer_config(rec["config"], text.split(":")[0])
+            differ[kind].append(f"model {n - 1}: {text}"
+                                + (f"\n      config {json.dumps(cfg)[:400]}" if cfg else ""))
+    print(f"{n} models: {agree} agree, {differ_models} differ, "
+          f"{sum(refused.values())} refused by ParamLab")
+    print(f"({quirk} of those agreeing differ from model.summary()'s totals only: a layer "
+          "frozen in its config whose sub-layers' weights Keras's model still trains)")
+    for kind, items in sorted(differ.items(), key=lambda kv: -len(kv[1])):
+        print(f"\n== {kind}: {len(items)} difference(s)")
+        for text in items[:max(1, show // max(1, len(differ)))]:
+            print("  " + text)
+    if refused:
+        print("\nrefused:")
+        for key, count in refused.most_common():
+            print(f"  {count:5d}  {refused_examples[key]}")
+    return 1 if differ_models else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="build random models with Keras; write OUT.jsonl")
+    gen.add_argument("out", type=Path)
+    gen.add_argument("--models", type=int, default=3000)
+    gen.add_argument("--seed", type=int, default=1)
+    cmp = sub.add_parser("compare", help="compare ParamLab's figures with Keras's")
+    cmp.add_argument("path", type=Path)
+    cmp.add_argument("--show", type=int, default=40)
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        generate(args.out, args.models, args.seed)
+        return 0
+    return compare(args.path, args.show)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
