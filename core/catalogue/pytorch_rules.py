@@ -569,7 +569,7 @@ def loop_parts(type_name: str, config: Config) -> tuple[tuple[str, dict[str, Any
             if any(isinstance(p, str) for p in both):
                 return None
             parts = [(p[2], p[1]) for p in both]  # type: ignore[index]
-            if parts[0][0] != parts[1][0] or any(
+            if _directions_reason(config) or parts[0][0] != parts[1][0] or any(
                     parts[0][1].get(k) != parts[1][1].get(k)
                     for k in _CELL_KEYS + ("return_sequences",)):
                 return None
@@ -692,6 +692,9 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
     from paramlab.core.catalogue.recurrent import _bidirectional_parts
 
     originals = _bidirectional_parts(config)
+    reason = _directions_reason(config)
+    if reason:
+        return _unsupported(reason)
     parts = [_plain_part(part) for part in originals]
     for part in parts:
         if isinstance(part, str):
@@ -713,7 +716,40 @@ def _bidirectional(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:
             originals[0][2] != "RNN" else _RNN_NOTES[fwd[2]])
     split = ("; merge_mode=None: the forward and backward outputs are the output's two "
              "halves" if config["merge_mode"] is None else "")
+    if bidirectional_directions(config)[0]:
+        split += ("; the forward layer has go_backwards=True and the backward one runs "
+                  "forwards: the module runs on the time-reversed sequence, as Keras's do")
     return _one(module, note + "; bidirectional=True holds both directions" + split)
+
+
+def bidirectional_directions(config: Config) -> tuple[bool, bool]:
+    """Whether a Bidirectional's forward and its backward layer run over the reversed
+    sequence (``go_backwards``). A given ``backward_layer`` has its own; Keras's copy of the
+    forward layer the opposite of the forward's: tf.keras 2 sets ``not go_backwards``
+    (keras/layers/rnn/bidirectional.py, ``_recreate_layer_from_config``); Keras 3 sets
+    ``True`` (keras/src/layers/rnn/bidirectional.py), so it refuses a forward layer with
+    ``go_backwards=True`` and no ``backward_layer``: both Kerases require the two to differ.
+
+    Raises:
+        LayerError: the wrapped layer is malformed (as ``_bidirectional_parts``).
+    """
+    from paramlab.core.catalogue.recurrent import _bidirectional_parts
+
+    fwd, bwd = _bidirectional_parts(config)
+    forward = bool(fwd[1].get("go_backwards"))
+    if config.get("backward_layer"):
+        return forward, bool(bwd[1].get("go_backwards"))
+    return forward, not forward
+
+
+def _directions_reason(config: Config) -> str | None:
+    """Why a Bidirectional's directions have no translation: both its layers run the same
+    way, which Keras refuses (``_verify_layer_config``: they must differ)."""
+    forward, backward = bidirectional_directions(config)
+    if forward != backward:
+        return None
+    return (f"Bidirectional whose forward and backward layers both have go_backwards="
+            f"{forward}: Keras refuses it (the two must differ)")
 
 
 def _spectral(inputs: tuple[Shape, ...], config: Config) -> TorchMapping:

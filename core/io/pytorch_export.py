@@ -58,6 +58,13 @@ keeps for these layers) and applying the layer's activations (``activation_sourc
 does (go_backwards, return_sequences, states, the merge of both directions); the header
 names them.
 
+A Bidirectional runs each layer as Keras does: the forward layer over x, the backward one over
+x reversed, its sequence flipped back into time order. When the forward layer has
+``go_backwards=True`` (its backward layer then runs forwards: tf.keras 2's copy of it, or a
+given ``backward_layer``), each layer runs the other way, and Keras still flips the backward
+layer's sequence: the bidirectional module runs on ``x.flip(1)``, the loops each on the
+sequence their layer reads. Layers going the same way, which Keras refuses, are a placeholder.
+
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
 ``center=False``) too. A layer with no PyTorch equivalent becomes a ``NoPyTorchEquivalent``
@@ -78,6 +85,7 @@ from paramlab.core.catalogue import get_spec
 from paramlab.core.catalogue.image import IDENTITY_AT_INFERENCE
 from paramlab.core.catalogue.pytorch_rules import (
     activation_source,
+    bidirectional_directions,
     loop_parts,
     norm_channel_axis,
     torch_dim,
@@ -702,7 +710,10 @@ class _Writer:
         units = rnn_cells(inner)[-1].config["units"] if cls == "RNN" else inner["units"]
         merge = cfg["merge_mode"]
         split = merge is None  # [forward, backward, *states]
-        states, lines = self._states(n, out, call(_last(x)), module, skip=int(split))
+        # a forward layer with go_backwards=True (its backward layer then runs forwards):
+        # both directions on the reversed sequence are Keras's two layers on x
+        flip = ".flip(1)" if bidirectional_directions(cfg)[0] else ""
+        states, lines = self._states(n, out, call(_last(x) + flip), module, skip=int(split))
         if inner["return_sequences"]:
             fwd, bwd = f"{out}[..., :{units}]", f"{out}[..., {units}:]"
         else:  # Keras keeps each direction's last step: the backward one is at t = 0
@@ -728,7 +739,8 @@ class _Writer:
         (``nn.ModuleList``, forward then backward) for a Bidirectional. Each returns the
         whole sequence of h and its final states; go_backwards, return_sequences, the
         states and the merge follow Keras (keras/src/layers/rnn/rnn.py, bidirectional.py:
-        the backward layer runs on the reversed input, its sequence flipped back)."""
+        each direction runs on the reversed input when its layer goes backwards,
+        ``bidirectional_directions``, and the backward layer's sequence is flipped)."""
         features = self.result.layers[n].input_shapes[0][-1]
         exprs = [_loop_module(t, features, cfg) for t, cfg in parts]
         self.loops.update(t for t, _ in parts)
@@ -758,8 +770,6 @@ class _Writer:
                          else f"{out} = {out}[:, -1]")
             return lines
         inner = parts[0][1]
-        # Keras's backward copy has go_backwards=True; a given backward_layer its own
-        back = bool(parts[1][1].get("go_backwards")) if cfg.get("backward_layer") else True
         merge = cfg["merge_mode"]
         # merge_mode=None: [forward, backward, *states], each direction its own output
         outputs = [out, names[0]] if merge is None else None
@@ -768,8 +778,8 @@ class _Writer:
         half = len(names) // 2
         lines = []
         sides = []
-        for i, (side, flips) in enumerate((("forward", inner.get("go_backwards")),
-                                           ("backward", back))):
+        for i, (side, flips) in enumerate(zip(("forward", "backward"),
+                                              bidirectional_directions(cfg))):
             var = (outputs[i] if outputs is not None
                    else self._name(f"{out}_{side}", self.locals))
             call = f"self.{attr}[{i}]({seq}{'.flip(1)' if flips else ''})"

@@ -270,3 +270,52 @@ def test_bidirectional_merge_mode_none_is_the_bidirectional_module(
     # Keras: 2·4·24·(32 + 24 + 1) = 10,944 (the file's keras_equivalent), GRU 2·3·20·(32
     # + 20 + 2) = 6,480
     assert r.trainable == (10944 if inner["class_name"] == "LSTM" else 6480)
+
+
+def _bidirectional(inner: dict, backward: dict | None) -> tuple:
+    g = LayerGraph()
+    src = g.add_layer("InputLayer", config={"shape": [10, 32]})
+    config = {"layer": inner} | ({"backward_layer": backward} if backward else {})
+    node = g.add_layer("Bidirectional", config=config)
+    g.connect(src, node)
+    return propagate(g).layers[node]
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_bidirectional_with_a_reversed_forward_layer_is_the_bidirectional_module(
+        given: bool) -> None:
+    """A forward layer with go_backwards=True and a backward layer running forwards (a given
+    backward_layer, or tf.keras 2's copy: go_backwards = not the forward's): Keras runs the
+    two layers as nn.LSTM(bidirectional=True) runs on the reversed sequence, so the module
+    and PyTorch's figures are the usual ones (the file's lstm_1layer_bidir), the note says
+    so, and Keras's count is unchanged (2·4·24·(32 + 24 + 1) = 10,944)."""
+    inner = {"class_name": "LSTM", "config": {"units": 24, "go_backwards": True}}
+    backward = {"class_name": "LSTM", "config": {"units": 24}} if given else None
+    r = _bidirectional(inner, backward)
+    assert r.diagnostic is None and r.torch.equivalent
+    assert r.torch.trainable == MODULES["lstm_1layer_bidir"]["trainable_params"]
+    assert "time-reversed sequence" in r.torch.mapping.note
+    assert r.trainable == 10944
+    plain = _bidirectional({"class_name": "LSTM", "config": {"units": 24}}, None)
+    assert "time-reversed" not in plain.torch.mapping.note
+
+
+@pytest.mark.parametrize(("cls", "extra"), [("LSTM", {}), ("GRU", {"reset_after": False})])
+@pytest.mark.parametrize("backwards", [False, True])
+def test_bidirectional_with_both_layers_one_way_has_no_equivalent(
+        cls: str, extra: dict, backwards: bool) -> None:
+    """Keras refuses a Bidirectional whose backward_layer has the forward layer's
+    go_backwards (keras/src/layers/rnn/bidirectional.py ``_verify_layer_config``; tf.keras 2
+    too): no PyTorch module runs it (nor the export's loops, for a GRU(reset_after=False)),
+    and the count is Keras's."""
+    config = {"units": 24, "go_backwards": backwards, **extra}
+    r = _bidirectional({"class_name": cls, "config": config},
+                       {"class_name": cls, "config": config})
+    reason = r.torch.mapping.unsupported
+    assert not r.torch.equivalent and reason.startswith(
+        f"Bidirectional whose forward and backward layers both have go_backwards={backwards}: "
+        "Keras refuses it")
+    assert pr.loop_parts("Bidirectional", {"merge_mode": "concat", "layer": {
+        "class_name": cls, "config": config}, "backward_layer": {
+        "class_name": cls, "config": config}}) is None
+    assert r.torch.trainable == r.trainable

@@ -832,18 +832,18 @@ def test_states_and_scores_equal_keras(tmp_path) -> None:
     module returns Keras's outputs: the states side by side (in the order the Concatenate's
     edges name them), the sequences and the scores (last axis moved to 1)."""
     torch = pytest.importorskip("torch")
-    record, graph, result, net = _keras_numeric("states.json", tmp_path)
-    assert sum(p.numel() for p in net.parameters()) == summarize(
-        graph, result, convention="pytorch").total
+    record, _, _, net = _keras_numeric("states.json", tmp_path)
     _load_keras_weights(net, record["weights"], torch)
     _assert_keras_outputs(net, record, torch)
 
 
-def _keras_numeric(name: str, tmp_path: Path) -> tuple:
-    """tests/data/keras_numeric/``name``: its record, the model imported from its config,
-    the propagation result and the exported module (torch needed), with no placeholder and
-    the model's outputs in Keras's order."""
-    record = json.loads((DATA / "keras_numeric" / name).read_text(encoding="utf-8"))
+def _keras_numeric(name: str, tmp_path: Path, record: dict | None = None) -> tuple:
+    """tests/data/keras_numeric/``name`` (or ``record``, read from it and changed): its
+    record, the model imported from its config, the propagation result and the exported
+    module (torch needed), with no placeholder, the model's outputs in Keras's order and
+    the PyTorch convention's count of parameters."""
+    if record is None:
+        record = json.loads((DATA / "keras_numeric" / name).read_text(encoding="utf-8"))
     model = tmp_path / name
     model.write_text(json.dumps(record["config"]), encoding="utf-8")
     graph = load_model(model)
@@ -852,7 +852,10 @@ def _keras_numeric(name: str, tmp_path: Path) -> tuple:
     assert export.unsupported == ()
     assert [graph.raw(n)["name"] for n, _ in model_outputs(graph, result.layers)] \
         == record["output_names"]
-    return record, graph, result, _instantiate(export, tmp_path).eval()
+    net = _instantiate(export, tmp_path).eval()
+    assert sum(p.numel() for p in net.parameters()) == summarize(
+        graph, result, convention="pytorch").total
+    return record, graph, result, net
 
 
 def _assert_keras_outputs(net, record: dict, torch) -> None:
@@ -880,8 +883,7 @@ def test_recurrent_loops_equal_keras(tmp_path) -> None:
     (Keras's own for these layers)."""
     torch = pytest.importorskip("torch")
     record, graph, result, net = _keras_numeric("loops.json", tmp_path)
-    assert sum(p.numel() for p in net.parameters()) == summarize(
-        graph, result, convention="pytorch").total == summarize(graph, result).total
+    assert summarize(graph, result, convention="pytorch").total == summarize(graph, result).total
     params = dict(net.named_parameters())
     assert len(params) == len(record["weights"])
     for path, value in record["weights"].items():
@@ -1011,9 +1013,7 @@ def test_bidirectional_merge_mode_none_equals_keras(tmp_path) -> None:
     layers by index. Given Keras's weights, the export returns Keras's outputs, and holds
     ParamLab's PyTorch-convention count."""
     torch = pytest.importorskip("torch")
-    record, graph, result, net = _keras_numeric("split.json", tmp_path)
-    assert sum(p.numel() for p in net.parameters()) == summarize(
-        graph, result, convention="pytorch").total
+    record, _, _, net = _keras_numeric("split.json", tmp_path)
     cells = {}
     for path in record["weights"]:
         layer, side, cell, _ = (path.split("/") + ["", ""])[:4]
@@ -1032,4 +1032,83 @@ def test_bidirectional_merge_mode_none_equals_keras(tmp_path) -> None:
         elif layer.startswith("dense"):
             params[f"{layer}.{'weight' if name == 'kernel' else name}"].data.copy_(
                 value.T if name == "kernel" else value)
+    _assert_keras_outputs(net, record, torch)
+
+
+def test_bidirectional_with_a_reversed_forward_layer_in_forward() -> None:
+    """A forward layer with go_backwards=True and a backward one running forwards: Keras runs
+    each its own way and flips the backward layer's sequence anyway, which is the
+    bidirectional nn.LSTM on the reversed sequence; the loops run each layer on the sequence
+    it reads. Without a backward_layer (tf.keras 2) the copy runs the other way. Layers going
+    the same way (Keras refuses them) are placeholders saying so."""
+    g = LayerGraph("reversed")
+    x = g.add_layer("InputLayer", "seq", {"shape": [7, 4]})
+
+    def bi(name: str, cls: str, forward: dict, backward: dict | None, merge="concat") -> str:
+        config = {"merge_mode": merge, "layer": {"class_name": cls, "config": forward}}
+        if backward is not None:
+            config["backward_layer"] = {"class_name": cls, "config": backward}
+        node = g.add_layer("Bidirectional", name, config)
+        g.connect(x, node)
+        return node
+
+    seq = {"units": 3, "return_sequences": True}
+    bi("bl", "LSTM", {**seq, "go_backwards": True}, seq)
+    loop = {"units": 2, "reset_after": False}
+    bi("bg", "GRU", {**loop, "go_backwards": True}, None, "sum")
+    bi("same", "LSTM", seq, seq)
+    bi("same_loop", "GRU", {**loop, "go_backwards": True}, {**loop, "go_backwards": True})
+    export = to_pytorch_code(g)
+    assert [(u.name, u.reason) for u in export.unsupported] == [
+        (name, (f"Bidirectional whose forward and backward layers both have go_backwards="
+                f"{way}: Keras refuses it (the two must differ)"))
+        for name, way in (("same", False), ("same_loop", True))]
+    assert _forward_lines(export.source)[:6] == [
+        "bl, _ = self.bl(seq.movedim(1, -1).flip(1))",
+        "bl = bl.movedim(-1, 1)",
+        "bg_forward = self.bg[0](seq.movedim(1, -1).flip(1))[0]",
+        "bg_backward = self.bg[1](seq.movedim(1, -1))[0]",
+        "bg = bg_forward[:, -1] + bg_backward[:, -1]",
+        "same = self.same(seq)"]
+
+
+def _load_directions(net, weights: dict, torch) -> None:
+    """directions.json's weights into the export: the nn.LSTM / nn.GRU layers through
+    ``_load_keras_weights`` (forward layer ``_l0``, backward ``_l0_reverse``), the loop
+    classes (lh, lg, rl) by name, Keras's tensors as they are."""
+    cells, params = {}, dict(net.named_parameters())
+    for path, value in weights.items():
+        layer, side, cell, name = path.split("/")
+        forward = side.startswith("forward")
+        if layer in ("lh", "lg", "rl"):
+            params[f"{layer}.{0 if forward else 1}.{name}"].data.copy_(torch.tensor(value))
+        else:
+            cells[f"{layer}/{side}/{cell}"] = (layer, "_l0" if forward else "_l0_reverse",
+                                               cell.split("_")[0])
+    assert len(cells) == 10
+    _load_keras_weights(net, weights, torch, cells)
+
+
+def test_bidirectional_with_a_reversed_forward_layer_equals_keras(tmp_path) -> None:
+    """With torch: tests/data/keras_numeric/directions.json (tests/data/gen/
+    keras_numeric_directions.py, Keras 3.15.1 with JAX) holds Bidirectional layers whose
+    forward layer has go_backwards=True and whose backward_layer runs forwards — LSTM(3,
+    sequences) concat, GRU(2, states) sum, LSTM(2, sequences and states) and GRU(2) with
+    merge_mode=None, RNN(LSTMCell(2), sequences) through nn.LSTM / nn.GRU; LSTM(2,
+    hard_sigmoid, sequences and states) and GRU(2, reset_after=False) through the loops —
+    and RNN(LSTMCell(2, hard_sigmoid)) the usual way round (its saved backward_layer an RNN
+    with go_backwards=True). Given Keras's weights the export returns Keras's outputs and
+    holds the PyTorch-convention count. The same model as tf.keras 2 saves it, without the
+    backward layers (its copy: go_backwards = not the forward's), gives the same outputs."""
+    torch = pytest.importorskip("torch")
+    record, _, _, net = _keras_numeric("directions.json", tmp_path)
+    _load_directions(net, record["weights"], torch)
+    _assert_keras_outputs(net, record, torch)
+    for layer in record["config"]["config"]["layers"]:
+        if layer["class_name"] == "Bidirectional" and \
+                layer["config"]["layer"]["config"]["go_backwards"]:
+            del layer["config"]["backward_layer"]
+    (tmp_path / "keras2").mkdir()
+    _, _, _, net = _keras_numeric("directions.json", tmp_path / "keras2", record)
+    _load_directions(net, record["weights"], torch)
     _assert_keras_outputs(net, record, torch)
