@@ -18,7 +18,7 @@ MultiHeadAttention ``Tq·dq·H·kd + Tk·dk·H·kd + Tv·dv·H·vd`` (projection
 the gate projection ``Tq·dq·H·vd`` with ``use_gate`` (a matmul the conventions' table leaves
 out only because Keras added it later); Attention ``Tq·Tv·dq + Tq·Tv·dv`` with
 ``score_mode="dot"``, ``Tq·Tv·dv`` with ``"concat"`` and for AdditiveAttention (their scores
-are an elementwise tanh and a sum, no matmul). GroupedQueryAttention is counted as
+are an elementwise tanh and a sum, no matmul). GroupQueryAttention is counted as
 MultiHeadAttention with ``num_key_value_heads`` heads for key and value.
 """
 from __future__ import annotations
@@ -128,7 +128,7 @@ def _mha_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
 
 
 def _gqa_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> int:
-    query, value, key = _qvk(inputs, "GroupedQueryAttention")
+    query, value, key = _qvk(inputs, "GroupQueryAttention")
     hd = config["head_dim"]
     return _attention_core_macs(query, value, key, config["num_query_heads"],
                                 config["num_key_value_heads"], hd, hd, size(query[-1:]),
@@ -174,20 +174,20 @@ def _additive_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[Weight
 
 
 def _gqa_check(inputs: tuple[Shape, ...], config: Config) -> tuple[Shape, Shape, Shape]:
-    query, value, key = _qvk(inputs, "GroupedQueryAttention")
+    query, value, key = _qvk(inputs, "GroupQueryAttention")
     for name, x in (("query", query), ("value", value), ("key", key)):
         if len(x) != 3:
-            raise LayerError(f"GroupedQueryAttention: {name} must have rank 3 (batch, steps, "
+            raise LayerError(f"GroupQueryAttention: {name} must have rank 3 (batch, steps, "
                              f"features), got {format_shape(x)}")
     if config["num_query_heads"] % config["num_key_value_heads"]:
-        raise LayerError(f"GroupedQueryAttention: num_query_heads "
+        raise LayerError(f"GroupQueryAttention: num_query_heads "
                          f"({config['num_query_heads']}) must be divisible by "
                          f"num_key_value_heads ({config['num_key_value_heads']})")
     if query[-1] is not None and value[-1] is not None and query[-1] != value[-1]:
-        raise LayerError(f"GroupedQueryAttention: query and value must have the same last "
+        raise LayerError(f"GroupQueryAttention: query and value must have the same last "
                          f"axis, got {format_shape(query)} and {format_shape(value)}")
     if value[1:-1] != key[1:-1]:
-        raise LayerError(f"GroupedQueryAttention: value and key must match on every axis but "
+        raise LayerError(f"GroupQueryAttention: value and key must match on every axis but "
                          f"the last, got {format_shape(value)} and {format_shape(key)}")
     return query, value, key
 
@@ -254,7 +254,9 @@ SPECS = (
         doc="Additive (Bahdanau) attention. Parameters: one scale per query feature with "
             "use_scale."),
     LayerSpec(
-        "GroupedQueryAttention", "Attention",
+        # Keras's class is GroupedQueryAttention, exported and written in configs as
+        # GroupQueryAttention (keras.layers.GroupQueryAttention; class_name of to_json()).
+        "GroupQueryAttention", "Attention",
         (int_field("head_dim", 16, doc="Size of each attention head."),
          int_field("num_query_heads", 8, doc="Number of query heads."),
          int_field("num_key_value_heads", 2, doc="Number of key/value heads (divides "

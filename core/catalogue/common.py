@@ -30,7 +30,10 @@ class AxesField(FieldSpec):
     """An axis (int) or several axes (list of ints), stored as a tuple of ints."""
 
     def validate(self, value: Any) -> Any:
-        if value is None and self.optional:
+        # An empty list is None when None is allowed: Keras's Normalization(axis=None)
+        # stores the axis as () and its get_config writes [].
+        if self.optional and (value is None or (isinstance(value, (list, tuple))
+                                                and not value)):
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             value = (value,)

@@ -995,7 +995,7 @@ _UNSUPPORTED = {
     "Normalization": f"{_NO_MODULE}; its adapted mean and variance would be buffers",
     "Attention": f"{_NO_MODULE} for Luong attention",
     "AdditiveAttention": f"{_NO_MODULE} for Bahdanau attention",
-    "GroupedQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
+    "GroupQueryAttention": "nn.MultiheadAttention has no grouped key/value heads",
     "RandomCrop": f"{_NO_MODULE}; torchvision.transforms.v2.RandomCrop belongs in the data "
                   "pipeline",
     "AutoContrast": f"{_NO_MODULE}; torchvision.transforms.v2.functional.autocontrast in "

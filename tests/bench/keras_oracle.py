@@ -2,9 +2,13 @@
 
 Two steps, each in its own Python:
 
-    KERAS_BACKEND=jax KERAS_PYTHON tests/bench/keras_oracle.py generate OUT.jsonl \
+    KERAS_BACKEND=numpy KERAS_PYTHON tests/bench/keras_oracle.py generate OUT.jsonl \
         [--models 3000] [--seed 1]
     .venv/bin/python tests/bench/keras_oracle.py compare OUT.jsonl [--show 40]
+
+(``KERAS_PYTHON``: a Python with Keras 3, e.g. Keras 3.15.1 with JAX. The numpy backend builds
+the models about ten times faster than JAX, with the same figures: nothing is run, only
+shapes and weights are made; 100 models of seed 2 gave the same JSON lines under both.)
 
 ``generate`` runs where Keras 3 is installed (not ParamLab: it imports nothing of it). It builds
 seeded random small models, Sequential and Functional (branches, merges, a shared layer,
@@ -575,7 +579,11 @@ def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
             problems.append((layer["class_name"], (f"{layer['name']}: ParamLab {mine}, "
                                                    f"Keras {keras} {row['error'] or ''}")))
     for name, row in rows.items():
-        if row["type"] != "InputLayer" or row["total"]:
+        # model.layers leaves out InputLayer (Sequential) and the operations a Functional
+        # config lists as layers (NotEqual, Any, ops.*: Embedding's, Masking's and the
+        # merges' masks)
+        op = row["type"] in ("InputLayer", "NotEqual", "Any") or row["type"].startswith("ops.")
+        if not op or row["total"]:
             problems.append((row["type"], f"{name}: a row Keras's model.layers lacks"))
     mine = tuple(got["totals"][k] for k in ("trainable", "non_trainable", "total"))
     keras = (sum(layer["trainable"] for layer in ref["layers"]),

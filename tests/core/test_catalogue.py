@@ -44,7 +44,7 @@ _SPECIAL: dict[str, tuple] = {
     "MultiHeadAttention": ((None, 10, 16), (None, 12, 16)),
     "Attention": ((None, 10, 16), (None, 12, 16)),
     "AdditiveAttention": ((None, 10, 16), (None, 12, 16)),
-    "GroupedQueryAttention": ((None, 10, 16), (None, 12, 16)),
+    "GroupQueryAttention": ((None, 10, 16), (None, 12, 16)),
     "Subtract": ((None, 8), (None, 8)), "Dot": ((None, 8), (None, 8)),
     "CustomScaleLayer": ((None, 8, 8, 16), (None, 8, 8, 16)),
     "GroupNormalization": ((None, 8, 8, 64),),  # default groups=32 must divide the channels
@@ -283,7 +283,7 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
     # heads, 2 key/value heads, query/value features 5, key features 3:
     # query (5, 4, 2) + (4, 2); key (3, 2, 2) + (2, 2); value (5, 2, 2) + (2, 2);
     # attention_output (4, 2, 5) + (5,). compute_output_shape: the query's shape.
-    ("GroupedQueryAttention", {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
+    ("GroupQueryAttention", {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2},
      ((None, 7, 5), (None, 6, 5), (None, 6, 3)), (None, 7, 5),
      40 + 8 + 12 + 4 + 20 + 4 + 40 + 5, 0),
     # core/einsum_dense.py docstring examples: "ab,bc->ac" (64, bias c) on (None, 32) ->
@@ -316,6 +316,12 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
      0, 0),
     # Normalization.build, axis=None: mean and variance of shape () plus count: 3 weights.
     ("Normalization", {"axis": None}, ((None, 5, 3),), (None, 5, 3), 0, 3),
+    # Normalization(axis=None).get_config writes axis [] (self.axis = ()): the same layer
+    # (tests/data/keras_oracle/oracle_gqa_mask_norm.json, Keras 3.15.1: 3 non-trainable).
+    ("Normalization", {"axis": []}, ((None, 5, 3),), (None, 5, 3), 0, 3),
+    # ops.numpy.Any (Masking's mask in a Functional config): reduce_shape over axis.
+    ("Any", {"axis": -1}, ((None, 6, 4),), (None, 6), 0, 0),
+    ("Any", {"axis": [1], "keepdims": True}, ((None, 6, 4),), (None, 1, 4), 0, 0),
     # BatchNormalization.build with renorm=True adds moving_stddev, renorm_mean,
     # renorm_stddev (non-trainable): 2·C trainable, 5·C non-trainable.
     ("BatchNormalization", {"renorm": True}, ((None, 8),), (None, 8), 16, 40),
@@ -419,6 +425,7 @@ ERRORS: list[tuple[str, dict[str, Any], tuple, str]] = [
     ("Subtract", {}, ((None, 4, 3), (None, 4, 2)), "same shape"),
     ("Concatenate", {"axis": -1}, ((None, 4, 3), (None, 5, 3)), "other axes match"),
     ("Concatenate", {}, ((None, 4, 3), (None, 4)), "same rank"),
+    ("Any", {"axis": None}, ((None, 4, 3),), "reduces the batch axis"),
     ("Concatenate", {"axis": 3}, ((None, 4, 3), (None, 4, 3)), "out of range"),
     ("Dot", {"axes": -1}, ((None, 4), (None, 5)), "must equal"),
     ("Reshape", {"target_shape": (5, 5)}, ((None, 4, 4),), "holds 25 values"),

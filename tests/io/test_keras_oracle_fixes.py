@@ -16,7 +16,7 @@ FILES = sorted((DATA / "keras_oracle").glob("*.json"))
 
 
 def test_the_fixtures_are_there():
-    assert [p.stem for p in FILES] == ["oracle_einsum_concat"]
+    assert [p.stem for p in FILES] == ["oracle_einsum_concat", "oracle_gqa_mask_norm"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

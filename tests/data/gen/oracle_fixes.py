@@ -11,6 +11,10 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
   Concatenate takes every axis but the joined one from its first input, None included;
   a second Concatenate of that (None, None, 13) with a (None, 1, 13) tensor, which ParamLab
   refused while it filled in the first one's length.
+* ``oracle_gqa_mask_norm``: Keras writes GroupedQueryAttention's class_name as
+  ``GroupQueryAttention`` (ParamLab counted it as an unknown layer); Masking before a layer
+  of a Functional model adds the operations ``NotEqual`` and ``Any`` (its mask) to the
+  config; ``Normalization(axis=None)`` writes ``axis: []`` (ParamLab refused it).
 """
 from __future__ import annotations
 
@@ -40,7 +44,17 @@ def einsum_concat() -> keras.Model:
     return keras.Model(x, [first_known, conv, again, e2], name="oracle_einsum_concat")
 
 
-MODELS = {"oracle_einsum_concat": einsum_concat}
+def gqa_mask_norm() -> keras.Model:
+    x = keras.Input((6, 4), name="seq")
+    a = L.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2,
+                              name="gqa")(x, x)
+    m = L.Masking(0.0, name="masking")(a)  # the next call gets any(a != 0, axis=-1)
+    b = L.BatchNormalization(name="bn")(m)
+    n = L.Normalization(axis=None, name="norm_all")(b)  # config axis: []
+    return keras.Model(x, n, name="oracle_gqa_mask_norm")
+
+
+MODELS = {"oracle_einsum_concat": einsum_concat, "oracle_gqa_mask_norm": gqa_mask_norm}
 
 
 def main(argv: list[str]) -> None:
