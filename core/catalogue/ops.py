@@ -5,9 +5,9 @@
 ``x * y`` are imported onto the catalogue's ``Add`` and ``Multiply``, while ``x + 3.0`` and
 ``x * 0.5`` (one tensor) are ``ops.Add`` and ``ops.Multiply``. Each element-wise op here
 takes 1 or 2 tensor inputs (a Python constant operand is not an input) and broadcasts them
-like NumPy (:func:`core.shapes.broadcast`). ``Any`` reduces one tensor over ``axis``
-(``Masking`` passes ``any(x != mask_value, axis=-1)`` to the next layer as its mask). No
-weights.
+like NumPy (:func:`core.shapes.broadcast`); ``LogicalOr`` / ``LogicalAnd`` join the masks
+of merged masked tensors. ``Any`` reduces one tensor over ``axis`` (``Masking`` passes
+``any(x != mask_value, axis=-1)`` to the next layer as its mask). No weights.
 """
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ _OPS = {
     "LessEqual": "x <= y, element-wise",
     "TrueDivide": "x / y, element-wise",
     "Power": "x ** y, element-wise",
+    # Merging masked tensors (Concatenate, Add ... compute_mask) ors or ands their masks.
+    "LogicalOr": "x or y, element-wise (boolean masks)",
+    "LogicalAnd": "x and y, element-wise (boolean masks)",
     # One tensor and a Python constant (MobileNetV3's hard-swish: x + 3.0, x * (1/6)):
     # no merge layer takes a single input, so these keep the op's own name.
     "ops.Add": "x + constant (or x + y), element-wise",

@@ -17,16 +17,19 @@ with random valid arguments (use_bias, strides, dilation, padding, data_format, 
 center/scale, ``trainable=False`` on some layers and wrappers). A layer call Keras refuses is
 dropped and another tried; a model is kept only when Keras builds it and rebuilds it from its
 own ``to_json()``. One JSON line per model: ``config`` (``json.loads(model.to_json())``),
-``layers`` (for each of the rebuilt model's ``model.layers``: name, class name, output shape(s)
-of its last call, trainable and non-trainable counts from ``trainable_weights`` /
-``non_trainable_weights``), ``totals`` and ``features`` (the layer types and arguments drawn,
-to group differences).
+``layers`` (for each of the model's ``model.layers``, as built, like the reference files:
+name, class name, output shape(s) of its last call, trainable and non-trainable counts from
+``trainable_weights`` / ``non_trainable_weights``), ``totals`` (the layers' sums),
+``loaded`` (the same figures of the model Keras rebuilds from the JSON, plus
+``model_totals``, ``model.summary()``'s) and ``features`` (the layer types and arguments
+drawn, to group differences).
 
 ``compare`` runs under ParamLab: each config goes through ``core.io.keras_import`` and
 ``core.cli``'s JSON summary, and every layer's output shape(s) and counts and the totals are
 compared with Keras's. It prints how many models agree, differ, or are refused by ParamLab
 (exit 3 or 1, with its message), then the differences grouped by layer type, and exits 1 when
-any model differs.
+any model differs. Models that agree but differ from Keras's reload of the same JSON (Keras's
+own quirks, which ParamLab does not copy) are counted apart.
 """
 from __future__ import annotations
 
@@ -44,8 +47,8 @@ from typing import Any
 CF, CL = "channels_first", "channels_last"
 
 
-def _gen_layers(L: Any, rng: random.Random,
-                functional: bool) -> dict[int, list[Callable[[tuple], Any]]]:
+def _gen_layers(L: Any, rng: random.Random, functional: bool,
+                wide: bool = False) -> dict[int, list[Callable[[tuple], Any]]]:
     """Layer factories by input rank (without the batch axis): f(shape) -> layer."""
     ch = rng.choice
     b = lambda: rng.random() < 0.5
@@ -181,6 +184,10 @@ def _gen_layers(L: Any, rng: random.Random,
         kw: dict[str, Any] = {"return_sequences": b(), "use_bias": b()}
         if rng.random() < 0.25:
             kw["return_state"] = True
+            if wide and functional and rng.random() < 0.5:
+                # Bidirectional with return_state: output, then forward and backward states
+                return L.Bidirectional(cls(units(), **kw),
+                                       merge_mode=ch(["concat", "sum", "mul", "ave"]))
         if cls is L.GRU and b():
             kw["reset_after"] = b()
         if cls is L.LSTM and rng.random() < 0.2:
@@ -323,6 +330,7 @@ def _gen_layers(L: Any, rng: random.Random,
             pool(3, "max"), pool(3, "avg"), gpool(3), adaptive(3), reshape_family(3, "crop"),
             reshape_family(3, "pad"), reshape_family(3, "up"), convlstm(2), td,
             spatial_dropout, extras],
+        **({5: [convlstm(3), dense, norm, flat_like]} if wide else {}),
     }
 
 
@@ -359,10 +367,11 @@ def _figures(model: Any) -> dict[str, Any]:
                        "output_shape": shape, "trainable": tr, "non_trainable": nt})
     # totals: the layers' sums, as the reference files define them (REFERENCE.md);
     # model_totals: model.trainable_weights / non_trainable_weights, which model.summary()
-    # prints. They differ when a layer built from a config with trainable=False owns
-    # sub-layers (MultiHeadAttention's EinsumDense, a recurrent layer's cell): its own
-    # trainable_weights are empty, but its sub-layers' variables keep trainable=True, and
-    # the model collects variables by their flag.
+    # prints. In a model rebuilt from JSON they differ when a layer built from a config
+    # with trainable=False owns sub-layers (MultiHeadAttention's EinsumDense, a recurrent
+    # layer's cell): its own trainable_weights are empty, but its sub-layers' variables
+    # keep trainable=True (the trainable setter would have frozen them), and a model
+    # collects variables by their flag, a nested model included.
     tr = sum(layer["trainable"] for layer in layers)
     nt = sum(layer["non_trainable"] for layer in layers)
     mtr = sum(_size(w) for w in model.trainable_weights)
@@ -378,18 +387,45 @@ def _size(w: Any) -> int:
     return n
 
 
-def _random_input_shape(rng: random.Random) -> tuple:
-    rank = rng.choice([1, 2, 2, 3, 3, 4])
-    return tuple(rng.randint(2, 9) if i < rank - 1 else rng.randint(1, 6)
-                 for i in range(rank))
+def _random_input_shape(rng: random.Random, wide: bool = False) -> tuple:
+    rank = rng.choice([1, 2, 2, 3, 3, 4] + ([2, 3, 5] if wide else []))
+    shape = [rng.randint(2, 9) if i < rank - 1 else rng.randint(1, 6) for i in range(rank)]
+    if wide and rank > 1 and rng.random() < 0.3:
+        shape[rng.randrange(rank - 1)] = None  # a variable length (not the features)
+    return tuple(shape)
+
+
+def _nested(keras: Any, rng: random.Random, factories: dict, x: Any) -> Any:
+    """(sub-model, its output on x): 1 to 3 layers as a nested Sequential or Functional
+    model, frozen now and then; None when Keras refuses every draw."""
+    inner = keras.Input(tuple(x.shape[1:]))
+    y, layers = inner, []
+    for _ in range(rng.randint(1, 3)):
+        pool = factories.get(len(y.shape) - 1)
+        got = _try_apply(rng.choice(pool), y, rng, keras) if pool else None
+        if not got or isinstance(got[1], (list, tuple)):
+            break
+        layers.append(got[0])
+        y = got[1]
+    if not layers:
+        return None
+    try:
+        if rng.random() < 0.5:
+            sub = keras.Model(inner, y)
+        else:
+            sub = keras.Sequential([keras.Input(tuple(x.shape[1:])), *layers])
+        if rng.random() < 0.2:
+            sub.trainable = False
+        return sub, sub(x)
+    except Exception:  # noqa: BLE001 - Keras refuses this sub-model
+        return None
 
 
 def _try_apply(make: Callable, x: Any, rng: random.Random, keras: Any) -> Any:
     """(layer, output) of one factory on tensor x, or None when Keras refuses it."""
     try:
         layer = make(tuple(x.shape[1:]))
-        if rng.random() < 0.12:
-            layer.trainable = False
+        freeze = rng.random() < 0.12
         if type(layer).__name__ in ("MultiHeadAttention", "GroupedQueryAttention"):
             y = layer(x, x)
         elif type(layer).__name__ in ("Attention", "AdditiveAttention"):
@@ -398,6 +434,11 @@ def _try_apply(make: Callable, x: Any, rng: random.Random, keras: Any) -> Any:
             y = layer(x)
     except Exception:  # noqa: BLE001 - Keras refuses this draw: try another
         return None
+    if freeze:
+        # frozen once built, as a user freezes a layer: the setter then freezes the
+        # sub-layers a layer makes in build() (MultiHeadAttention's projections, a recurrent
+        # layer's cell) too; frozen before, their variables would stay trainable
+        layer.trainable = False
     ys = y if isinstance(y, (list, tuple)) else [y]
     for t in ys:
         if any(d is not None and (d <= 0 or d > 4096) for d in t.shape[1:]):
@@ -424,11 +465,14 @@ def _merge(L: Any, rng: random.Random, a: Any, c: Any) -> Any:
     return None
 
 
-def build_model(keras: Any, rng: random.Random, index: int) -> tuple[Any, list[str]] | None:
-    """One random model and the features drawn, or None when nothing valid came out."""
+def build_model(keras: Any, rng: random.Random, index: int,
+                wide: bool = False) -> tuple[Any, list[str]] | None:
+    """One random model and the features drawn, or None when nothing valid came out.
+    ``wide`` adds variable-length axes, rank-5 inputs (ConvLSTM3D), nested models, a
+    second input and Bidirectional with return_state (a different random stream)."""
     L = keras.layers
     functional = rng.random() < 0.6
-    factories = _gen_layers(L, rng, functional)
+    factories = _gen_layers(L, rng, functional, wide)
     features: list[str] = ["Functional" if functional else "Sequential"]
     seq_layers = []
     if rng.random() < 0.15:
@@ -447,25 +491,34 @@ def build_model(keras: Any, rng: random.Random, index: int) -> tuple[Any, list[s
         else:
             first = L.CategoryEncoding(num_tokens=rng.randint(2, 30),
                                        output_mode=rng.choice(["multi_hot", "count"]))
-        if rng.random() < 0.12:
-            first.trainable = False
+        freeze = rng.random() < 0.12
         try:
             x = first(inp)
         except Exception:  # noqa: BLE001 - Keras refuses this draw
             return None
+        if freeze:
+            first.trainable = False
         features += _features(first)
         seq_layers.append(first)
     else:
-        shape = _random_input_shape(rng)
+        shape = _random_input_shape(rng, wide)
         inp = keras.Input(shape)
         x = inp
     outputs = []
+    second = keras.Input(shape) if wide and functional and rng.random() < 0.2 else None
     steps = rng.randint(1, 6)
     for _ in range(steps):
         rank = len(x.shape) - 1
         pool = factories.get(rank)
         if not pool:
             break
+        if wide and functional and rng.random() < 0.12:
+            got = _nested(keras, rng, factories, x)
+            if got:
+                features.append("nested " + type(got[0]).__name__)
+                seq_layers.append(got[0])
+                x = got[1]
+                continue
         if functional and rng.random() < 0.25:
             got = [_try_apply(rng.choice(pool), x, rng, keras) for _ in range(2)]
             if all(got):
@@ -503,14 +556,26 @@ def build_model(keras: Any, rng: random.Random, index: int) -> tuple[Any, list[s
         x = y
     if not seq_layers:
         return None
+    inputs = inp
+    if second is not None:
+        pool = factories.get(len(second.shape) - 1) or []
+        got = _try_apply(rng.choice(pool), second, rng, keras) if pool else None
+        if got and not isinstance(got[1], (list, tuple)):
+            features += _features(got[0]) + ["second input"]
+            m = _merge(L, rng, x, got[1])
+            if m is None:
+                outputs.append(got[1])
+            else:
+                x = m
+            inputs = [inp, second]
     if functional:
-        model = keras.Model(inp, [x, *outputs] if outputs else x, name=f"oracle_{index}")
+        model = keras.Model(inputs, [x, *outputs] if outputs else x, name=f"oracle_{index}")
     else:
         model = keras.Sequential([keras.Input(shape), *seq_layers], name=f"oracle_{index}")
     return model, features
 
 
-def generate(out: Path, models: int, seed: int) -> None:
+def generate(out: Path, models: int, seed: int, wide: bool = False) -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     import warnings
@@ -524,7 +589,7 @@ def generate(out: Path, models: int, seed: int) -> None:
             tried += 1
             keras.utils.clear_session()
             try:
-                built = build_model(keras, rng, kept)
+                built = build_model(keras, rng, kept, wide)
             except Exception:  # noqa: BLE001, S112 - e.g. Sequential refuses a layer: skip
                 continue
             if built is None:
@@ -532,16 +597,21 @@ def generate(out: Path, models: int, seed: int) -> None:
             model, features = built
             try:
                 text = model.to_json()
-                again = keras.models.model_from_json(text)
-                figures = _figures(again)
+                figures = _figures(model)
+                # Keras's reload of its own JSON, kept apart: Sequential.from_config drops
+                # the model's trainable flag (a frozen nested Sequential comes back
+                # trainable), and a layer frozen by its config leaves its sub-layers'
+                # variables trainable (see _figures)
+                loaded = _figures(keras.models.model_from_json(text))
             except Exception:  # noqa: BLE001, S112 - Keras cannot rebuild its own JSON: skip
                 continue
-            f.write(json.dumps({"config": json.loads(text), **figures,
+            f.write(json.dumps({"config": json.loads(text), **figures, "loaded": loaded,
                                 "features": sorted(set(features))}) + "\n")
             kept += 1
             if kept % 250 == 0:
                 print(f"{kept} models ({tried} drawn)", file=sys.stderr, flush=True)
-    print(f"generated {kept} models from {tried} draws (seed {seed}) -> {out}")
+    print(f"generated {kept} models from {tried} draws (seed {seed}"
+          f"{', wide' if wide else ''}) -> {out}")
 
 
 # ------------------------------------------------------------------------ compare (ParamLab)
@@ -564,6 +634,15 @@ def paramlab_figures(config: dict) -> tuple[int, dict | None, str]:
     return status, (json.loads(text) if text else None), err.getvalue()
 
 
+def _is_operation(type_name: str) -> bool:
+    """An InputLayer or a Keras 3 operation (the catalogue's or an opaque ``ops.*``)."""
+    from paramlab.core.catalogue import get_spec
+
+    spec = get_spec(type_name)
+    return (type_name == "InputLayer" or type_name.startswith("ops.")
+            or (spec is not None and spec.category == "Operations"))
+
+
 def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
     """[(layer type, text)] of every difference between ParamLab's summary and Keras's."""
     problems = []
@@ -580,10 +659,9 @@ def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
                                                    f"Keras {keras} {row['error'] or ''}")))
     for name, row in rows.items():
         # model.layers leaves out InputLayer (Sequential) and the operations a Functional
-        # config lists as layers (NotEqual, Any, ops.*: Embedding's, Masking's and the
-        # merges' masks)
-        op = row["type"] in ("InputLayer", "NotEqual", "Any") or row["type"].startswith("ops.")
-        if not op or row["total"]:
+        # config lists as layers (NotEqual, Any, LogicalOr, ops.*: Embedding's, Masking's
+        # and the merges' masks)
+        if not _is_operation(row["type"]) or row["total"]:
             problems.append((row["type"], f"{name}: a row Keras's model.layers lacks"))
     mine = tuple(got["totals"][k] for k in ("trainable", "non_trainable", "total"))
     keras = (sum(layer["trainable"] for layer in ref["layers"]),
@@ -594,11 +672,13 @@ def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
     return problems
 
 
-def model_totals_differ(got: dict, ref: dict) -> bool:
-    """Whether ParamLab's totals differ from Keras's model.trainable_weights /
-    non_trainable_weights (``model.summary()``'s totals; see ``_figures``)."""
-    t = ref.get("model_totals", ref["totals"])
-    return tuple(got["totals"][k] for k in ("trainable", "non_trainable", "total")) != (
+def reload_differs(got: dict, ref: dict) -> bool:
+    """Whether ParamLab's figures differ from those of the model Keras rebuilds from the
+    same JSON: its layers' rows or its ``model.summary()`` totals (``_figures``)."""
+    loaded = ref.get("loaded", ref)
+    t = loaded.get("model_totals", loaded["totals"])
+    return bool(diff_model(got, loaded)) or tuple(
+        got["totals"][k] for k in ("trainable", "non_trainable", "total")) != (
         t["trainable"], t["non_trainable"], t["total"])
 
 
@@ -631,7 +711,7 @@ def compare(path: Path, show: int) -> int:
             refused_examples.setdefault(key.split(":")[0], f"model {n - 1}: {key}")
             continue
         problems = diff_model(got, rec)
-        quirk += not problems and model_totals_differ(got, rec)
+        quirk += not problems and reload_differs(got, rec)
         if not problems:
             agree += 1
             continue
@@ -642,8 +722,9 @@ def compare(path: Path, show: int) -> int:
                                 + (f"\n      config {json.dumps(cfg)[:400]}" if cfg else ""))
     print(f"{n} models: {agree} agree, {differ_models} differ, "
           f"{sum(refused.values())} refused by ParamLab")
-    print(f"({quirk} of those agreeing differ from model.summary()'s totals only: a layer "
-          "frozen in its config whose sub-layers' weights Keras's model still trains)")
+    print(f"({quirk} of those agreeing differ from the model Keras rebuilds from the same "
+          "JSON: it drops a nested Sequential's trainable=False, and a layer frozen in its "
+          "config leaves its sub-layers' weights trainable for the model)")
     for kind, items in sorted(differ.items(), key=lambda kv: -len(kv[1])):
         print(f"\n== {kind}: {len(items)} difference(s)")
         for text in items[:max(1, show // max(1, len(differ)))]:
@@ -662,12 +743,15 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("out", type=Path)
     gen.add_argument("--models", type=int, default=3000)
     gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--wide", action="store_true",
+                     help="also variable-length axes, rank-5 inputs, nested models, a second "
+                          "input, Bidirectional with return_state (another random stream)")
     cmp = sub.add_parser("compare", help="compare ParamLab's figures with Keras's")
     cmp.add_argument("path", type=Path)
     cmp.add_argument("--show", type=int, default=40)
     args = parser.parse_args(argv)
     if args.command == "generate":
-        generate(args.out, args.models, args.seed)
+        generate(args.out, args.models, args.seed, args.wide)
         return 0
     return compare(args.path, args.show)
 

@@ -322,6 +322,10 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
     # ops.numpy.Any (Masking's mask in a Functional config): reduce_shape over axis.
     ("Any", {"axis": -1}, ((None, 6, 4),), (None, 6), 0, 0),
     ("Any", {"axis": [1], "keepdims": True}, ((None, 6, 4),), (None, 1, 4), 0, 0),
+    # ops.numpy.LogicalOr / LogicalAnd (the mask of a merge of masked tensors, e.g.
+    # Average after Embedding(mask_zero=True)): broadcast_shapes of the two inputs.
+    ("LogicalOr", {}, ((None, 8), (None, 8)), (None, 8), 0, 0),
+    ("LogicalAnd", {}, ((None, 1, 8), (None, 5, 1)), (None, 5, 8), 0, 0),
     # BatchNormalization.build with renorm=True adds moving_stddev, renorm_mean,
     # renorm_stddev (non-trainable): 2·C trainable, 5·C non-trainable.
     ("BatchNormalization", {"renorm": True}, ((None, 8),), (None, 8), 16, 40),
