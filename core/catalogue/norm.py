@@ -60,9 +60,12 @@ def _bn_weight_list(c: int, scale: bool, center: bool, renorm: bool) -> tuple[We
 
 def _ln_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:
     # Keras LayerNormalization.build: shape = input lengths of the (sorted) axes; gamma when
-    # scale or rms_scaling, beta when center and not rms_scaling.
+    # scale or rms_scaling, beta when center and not rms_scaling. Without either, build
+    # makes no weight and takes an axis of unknown length.
     x = one_input(inputs)
     axes = sorted(normalize_axis(a, len(x), "LayerNormalization") for a in config["axis"])
+    if not (config["scale"] or config["center"] or config["rms_scaling"]):
+        return ()
     shape = tuple(axis_dim(x, a, "LayerNormalization") for a in axes)
     w = []
     if config["scale"] or config["rms_scaling"]:

@@ -331,6 +331,10 @@ ROWS: list[tuple[str, dict[str, Any], tuple, tuple, int, int]] = [
     ("BatchNormalization", {"renorm": True}, ((None, 8),), (None, 8), 16, 40),
     # LayerNormalization.build with rms_scaling: gamma only.
     ("LayerNormalization", {"rms_scaling": True}, ((None, 4, 6),), (None, 4, 6), 6, 0),
+    # LayerNormalization.build with neither center nor scale makes no weight: an axis of
+    # unknown length is fine (Keras 3.15.1 builds axis=-2 on (None, None, 6), 0 params).
+    ("LayerNormalization", {"axis": -2, "center": False, "scale": False}, ((None, None, 6),),
+     (None, None, 6), 0, 0),
     # Dense.enable_lora (lora_rank=2): kernel frozen (non-trainable), lora_kernel_a (3, 2)
     # and lora_kernel_b (2, 4) trainable; bias (4,) trainable.
     ("Dense", {"units": 4, "lora_rank": 2}, ((None, 3),), (None, 4), 4 + 6 + 8, 12),
