@@ -14,14 +14,17 @@ is back after undo); a declared output its layer no longer has (an LSTM whose
 ``return_state`` was turned off) is left out. A layer nothing consumes, none of whose
 remaining tensors is declared (added after the import, or whose declared state is gone),
 puts out all its tensors after the declared ones; a GRU whose state alone is declared does
-not also put out its unused sequence, and a layer of a nested model whose output the outer
-model does not use is no output of its own.
+not also put out its unused sequence. A layer of a nested model whose output the outer
+model does not use, and a Keras operation nothing consumes (the ``Any`` or ``LogicalOr`` a
+Keras 3 file lists for a mask passed as ``mask=``, which ParamLab does not wire), are no
+outputs of a model that declares its own.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from paramlab.core.catalogue import is_operation
 from paramlab.core.graph import LayerGraph
 
 #: Layer types never put out on their own account (see the module docstring).
@@ -54,7 +57,7 @@ def model_outputs(graph: LayerGraph,
     for n in graph.topological_order():
         d = graph.raw(n)
         if (g.out_degree(n) or n in declared or d["type"] in NOT_OUTPUTS
-                or (outs and d.get("group") is not None)):
+                or (outs and (d.get("group") is not None or is_operation(d["type"])))):
             continue
         outs.extend((n, k) for k in range(_count(results, n) or 1))
     return outs
@@ -63,3 +66,21 @@ def model_outputs(graph: LayerGraph,
 def output_layer_ids(graph: LayerGraph, results: Mapping[str, Any] | None = None) -> list[str]:
     """The layers :func:`model_outputs` takes tensors from, each once, in its order."""
     return list(dict.fromkeys(n for n, _ in model_outputs(graph, results)))
+
+
+def dead_operations(graph: LayerGraph, results: Mapping[str, Any] | None = None) -> set[str]:
+    """Keras operations whose result reaches no output of the model: the mask computations
+    a Keras 3 file lists when a masked tensor meets a merge or a Masking layer (``NotEqual``,
+    ``Any``, ``ExpandDims``, ``ZerosLike``, ``Concatenate`` of masks, ``LogicalOr``,
+    ``ConvertToTensor``), passed on as ``mask=``, which ParamLab does not wire. The exports
+    leave them out: Keras computes masks again by itself, and they hold no weights. Layers
+    are never left out, whatever they reach."""
+    g = graph.nx_graph
+    live = {n for n, _ in model_outputs(graph, results)}
+    stack = list(live)
+    while stack:  # every ancestor of an output
+        for src in g.pred[stack.pop()]:
+            if src not in live:
+                live.add(src)
+                stack.append(src)
+    return {n for n in g if n not in live and is_operation(graph.raw(n)["type"])}

@@ -33,6 +33,15 @@ def get_spec(type_name: str) -> LayerSpec | None:
     return CATALOGUE.get(type_name)
 
 
+def is_operation(type_name: str) -> bool:
+    """Whether ``type_name`` is a Keras operation (``x != 0``, an imported ``ops.Add``, the
+    ``Any`` of a Masking layer's mask), not a layer (``core/catalogue/ops.py``)."""
+    if type_name.startswith("ops."):
+        return True
+    spec = CATALOGUE.get(type_name)
+    return spec is not None and spec.category == "Operations"
+
+
 def specs_by_category() -> dict[str, list[LayerSpec]]:
     """Every spec, grouped by palette category, in catalogue order."""
     out: dict[str, list[LayerSpec]] = {}

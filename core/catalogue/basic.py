@@ -122,7 +122,9 @@ def regularization_spec(name: str, fields: tuple, doc: str) -> LayerSpec:
 
 
 def spatial_dropout_spec(rank: int) -> LayerSpec:
-    """The spec of ``SpatialDropout{rank}D`` (input rank ``rank + 2``, channels-last)."""
+    """The spec of ``SpatialDropout{rank}D`` (input rank ``rank + 2``). Keras's
+    SpatialDropout1D has no ``data_format`` (keras/src/layers/regularization/
+    spatial_dropout.py: channels last always); 2D and 3D take one."""
     type_name = f"SpatialDropout{rank}D"
 
     def output_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
@@ -131,7 +133,7 @@ def spatial_dropout_spec(rank: int) -> LayerSpec:
     return LayerSpec(
         type_name, "Regularization",
         (float_field("rate", 0.5, 0.0, 1.0, doc="Fraction of channels set to 0."),
-         DATA_FORMAT),
+         *((DATA_FORMAT,) if rank > 1 else ())),
         output_shape,
         doc="During training, drops whole channels (feature maps) at random. 0 parameters.")
 

@@ -39,7 +39,7 @@ from paramlab.core.io.keras_json_export import (
     op_class,
     to_keras_json,
 )
-from paramlab.core.model_outputs import model_outputs
+from paramlab.core.model_outputs import dead_operations, model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 
 
@@ -57,7 +57,10 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
     layer_var: dict[str, str] = {}  # owner id -> variable holding the layer object
     out_var: dict[str, str] = {}  # node id -> variable holding its output tensor
     body: list[str] = []
+    dead = dead_operations(graph, result.layers)
     for n in graph.topological_order():
+        if n in dead:
+            continue
         d = graph.raw(n)
         owner, k = calls[n]
         if d["type"] == "InputLayer":
@@ -80,6 +83,11 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
             # A Keras operation (x != 0, x * 2.0): keras.ops.not_equal(x, 0).
             operands = inputs + ([_literal(constant)] if len(inputs) == 1 and constant is not None
                                  else [])
+            # the operation's own arguments (Any's axis and keepdims), as keywords
+            spec = get_spec(d["type"])
+            operands += [f"{f.name}={_literal(d['config'][f.name])}"
+                         for f in (spec.fields if spec is not None else ())
+                         if f.name in d["config"]]
             body.append(f"{var} = keras.ops.{snake_case(op_class(d['type']))}"
                         f"({', '.join(operands)})")
             continue

@@ -20,6 +20,7 @@ import logging
 from typing import Any, NamedTuple
 
 from paramlab.core.catalogue import get_spec
+from paramlab.core.catalogue import is_operation as is_op
 from paramlab.core.catalogue.keras_compat import (
     NESTED_KEYS,
     set_nested_trainable,
@@ -29,15 +30,17 @@ from paramlab.core.catalogue.recurrent import DEFAULT_CELL
 from paramlab.core.errors import LayerError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_calls import CALL_OPTIONS
-from paramlab.core.model_outputs import model_outputs
+from paramlab.core.model_outputs import dead_operations, model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 from paramlab.core.text import elide_name, elide_value
 
 log = logging.getLogger(__name__)
 
 #: Keras 2 arguments that Keras 3 constructors refuse; dropped on export.
-KERAS2_ONLY = frozenset({"time_major", "renorm", "renorm_clipping", "renorm_momentum", "fused",
-                         "virtual_batch_size", "adjustment", "input_length",
+# (BatchNormalization's renorm, renorm_clipping and renorm_momentum are Keras 3's too, as
+# of 3.15: kept, since renorm's three more moving statistics are in the count.)
+KERAS2_ONLY = frozenset({"time_major", "fused", "virtual_batch_size", "adjustment",
+                         "input_length",
                          # tf.keras 2's random augmentation layers ("stateful", ...)
                          "rng_type"})
 #: Keys ParamLab adds to a node's config that are not Keras arguments.
@@ -120,15 +123,6 @@ def keras3_gaps(graph: LayerGraph, target: str) -> list[KerasGap]:
 OP_MODULE = "keras.src.ops.numpy"
 
 
-def is_op(type_name: str) -> bool:
-    """Whether ``type_name`` is a Keras operation (``x != 0``, an imported ``ops.Add``),
-    not a layer."""
-    if type_name.startswith("ops."):
-        return True
-    spec = get_spec(type_name)
-    return spec is not None and spec.category == "Operations"
-
-
 def op_class(type_name: str) -> str:
     """Keras's class name of an operation type: ``ops.Multiply`` -> ``Multiply``."""
     return type_name.removeprefix("ops.")
@@ -159,8 +153,8 @@ def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
     out = to_keras_config(d["type"], config)
     for key in _NOT_ARGUMENTS:
         out.pop(key, None)
-    if spec is not None:
-        out.pop("output_shape", None)
+    if spec is not None and all(f.name != "output_shape" for f in spec.fields):
+        out.pop("output_shape", None)  # a recorded shape, not an argument (EinsumDense's is)
     for key in NESTED_KEYS:  # Bidirectional, TimeDistributed, RNN's cell ...
         if out.get(key) is not None:
             out[key] = _with_module(out[key])
@@ -250,7 +244,10 @@ def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) ->
     entries: dict[str, dict[str, Any]] = {}
     nodes: dict[str, dict[int, dict[str, Any]]] = {}  # owner -> call number -> inbound node
     order: list[str] = []
+    dead = dead_operations(graph, result.layers)
     for n in graph.topological_order():
+        if n in dead:
+            continue
         owner, k = calls[n]
         d = graph.raw(owner)
         if owner not in entries:

@@ -60,6 +60,9 @@ FORMAT_VERSION = 2  # 2: may carry an "exercise" block (core.exercise.format); 1
 READABLE_VERSIONS = (1, 2)
 MEMORY = "<memory>"
 _TUPLE_KINDS = (FieldKind.INTS, FieldKind.SHAPE)
+#: Layer types earlier ParamLab versions saved under another name, read as today's:
+#: GroupedQueryAttention is Keras's Python class, GroupQueryAttention what Keras writes.
+RENAMED_TYPES = {"GroupedQueryAttention": "GroupQueryAttention"}
 
 
 # ---------------------------------------------------------------------------- writing
@@ -255,6 +258,7 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
         lname = _get_str(entry, "name", where, bad)
         where = f"layer {_q(lname)}"
         ltype = _get_str(entry, "type", where, bad)
+        ltype = RENAMED_TYPES.get(ltype, ltype)
         config = entry.get("config", {})
         if not isinstance(config, dict):
             raise bad(f"{where}: 'config' must be an object, found {_kind(config)}")

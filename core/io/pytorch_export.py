@@ -92,7 +92,7 @@ from paramlab.core.catalogue.pytorch_rules import (
 )
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_json_export import call_map, input_nodes
-from paramlab.core.model_outputs import model_outputs
+from paramlab.core.model_outputs import dead_operations, model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 from paramlab.core.pytorch import TorchMapping, TorchModule
 from paramlab.core.shapes import conv_output_length, rules_see_channels_last, to_channels_last
@@ -205,9 +205,10 @@ class _Writer:
             consumers = [dst for dst, _ in g.outputs(n)]
             keep = bool(consumers) and all(self._runs_in_keras_order(c) for c in consumers)
             self._set_layout(n, "keras" if keep else "cl")
+        dead = dead_operations(g, result.layers)
         for n in result.order:
             d = g.raw(n)
-            if d["type"] == "InputLayer":
+            if d["type"] == "InputLayer" or n in dead:
                 continue
             self._layer(n)
         # the model's outputs in Keras's order; a layer's further outputs are held "cl"

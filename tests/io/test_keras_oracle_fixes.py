@@ -16,7 +16,8 @@ FILES = sorted((DATA / "keras_oracle").glob("*.json"))
 
 
 def test_the_fixtures_are_there():
-    assert [p.stem for p in FILES] == ["oracle_einsum_concat", "oracle_gqa_mask_norm"]
+    assert [p.stem for p in FILES] == ["oracle_bn_renorm", "oracle_einsum_concat",
+                                       "oracle_gqa_mask_norm"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -31,3 +32,63 @@ def test_summary_equals_keras(path):
     problems = differences(got, truth)
     assert not problems, "\n".join(problems)
     assert got["totals"]["total"] == ref["totals"]["count_params"]
+
+
+def _keras_layers(path) -> dict[str, dict]:
+    """Each layer's config as Keras wrote it in the fixture."""
+    return {layer["config"]["name"]: layer["config"]
+            for layer in json.loads(path.read_text())["config"]["config"]["layers"]}
+
+
+def _exported_layers(path) -> dict[str, dict]:
+    from paramlab.core.io.keras_json_export import to_keras_dict
+    from paramlab.core.io.loader import load_model
+
+    return {layer["config"]["name"]: layer["config"]
+            for layer in to_keras_dict(load_model(path))["config"]["layers"]}
+
+
+def test_keras_json_export_keeps_what_keras_wrote():
+    """What tests/bench/export_oracle.py found the Keras exports losing or inventing, so
+    that Keras rebuilt other counts or refused the export: BatchNormalization's renorm
+    arguments (Keras 3's own; 3·C parameters), EinsumDense's output_shape, and a
+    data_format SpatialDropout1D does not take."""
+    for path, name, keys in (
+            (DATA / "keras_oracle" / "oracle_bn_renorm.json", "bn_renorm_center",
+             ("renorm", "renorm_clipping", "renorm_momentum", "scale")),
+            (DATA / "keras_oracle" / "oracle_einsum_concat.json", "einsum", ("output_shape",)),
+            (DATA / "keras_oracle" / "oracle_einsum_concat.json", "einsum_4d",
+             ("output_shape",))):
+        keras_config, exported = _keras_layers(path)[name], _exported_layers(path)[name]
+        assert {k: exported.get(k) for k in keys} == {k: keras_config[k] for k in keys}
+    path = DATA / "keras_oracle" / "oracle_einsum_concat.json"
+    assert set(_exported_layers(path)["drop"]) <= set(_keras_layers(path)["drop"]) | {
+        "trainable"}  # Keras's SpatialDropout1D config: rate, seed, name, dtype
+
+
+def test_keras_code_export_gives_any_its_axis():
+    """An operation's own arguments are keywords of its keras.ops call: Masking's mask,
+    any(x != 0, axis=-1), kept Keras's axis and keepdims (it was keras.ops.any(x), a
+    reduction over every axis). Here the mask reaches no output (Keras passes it as mask=),
+    so the exports leave it out and put out what the file declares; made an output of an
+    editor-built model, it is written with Keras's arguments."""
+    from paramlab.core.graph import LayerGraph
+    from paramlab.core.io.keras_export import to_keras_code
+    from paramlab.core.io.keras_json_export import to_keras_dict
+    from paramlab.core.io.loader import load_model
+
+    path = DATA / "keras_oracle" / "oracle_gqa_mask_norm.json"
+    keras_config = _keras_layers(path)["any"]
+    graph = load_model(path)
+    assert "keras.ops.any" not in to_keras_code(graph)
+    want = json.loads(path.read_text())["config"]["config"]["output_layers"]
+    assert to_keras_dict(graph)["config"]["output_layers"] == [want]
+    g = LayerGraph("mask")
+    x = g.add_layer("InputLayer", "x", {"shape": (6, 4)})
+    ne = g.add_layer("NotEqual", "not_equal", {"constant": 0.0})
+    a = g.add_layer("Any", "any", {"axis": keras_config["axis"],
+                                   "keepdims": keras_config["keepdims"]})
+    g.connect(x, ne)
+    g.connect(ne, a)
+    assert (f"keras.ops.any(not_equal, axis={keras_config['axis']}, "
+            f"keepdims={keras_config['keepdims']})") in to_keras_code(g)

@@ -210,3 +210,21 @@ def test_keras_files_output_layers_survive_the_json_export(name) -> None:
     want = record["config"]["config"]["output_layers"]
     want = [want] if isinstance(want[0], str) else want  # one output: Keras writes it bare
     assert to_keras_dict(load_model(path))["config"]["output_layers"] == want
+
+
+def test_a_project_saved_with_the_old_gqa_name_opens_as_keras_layer() -> None:
+    """ParamLab saved GroupQueryAttention as GroupedQueryAttention (Keras's Python class)
+    before it took Keras's config name: such a project still counts the layer, as
+    MultiHeadAttention-like projections: q (6·4·3 + 4·3) + k and v (6·2·3 + 2·3 each)
+    + output (4·3·6 + 6) = 84 + 42 + 42 + 78 = 246 for head_dim 3, 4 query heads, 2
+    key/value heads on 6 features (Keras 3.15.1's count_params() of that layer: 246)."""
+    doc = {"format_version": 2, "name": "old",
+           "layers": [{"id": "n1", "name": "x", "type": "InputLayer", "config": {"shape": [5, 6]}},
+                      {"id": "n2", "name": "gqa", "type": "GroupedQueryAttention",
+                       "config": {"head_dim": 3, "num_query_heads": 4,
+                                  "num_key_value_heads": 2}}],
+           "edges": [{"src": "n1", "dst": "n2", "index": 0},
+                     {"src": "n1", "dst": "n2", "index": 1}]}
+    graph = loads_project(json.dumps(doc))
+    assert graph.raw(graph.id_of("gqa"))["type"] == "GroupQueryAttention"
+    assert propagate(graph).total == 246

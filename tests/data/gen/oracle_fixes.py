@@ -15,6 +15,11 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
   ``GroupQueryAttention`` (ParamLab counted it as an unknown layer); Masking before a layer
   of a Functional model adds the operations ``NotEqual`` and ``Any`` (its mask) to the
   config; ``Normalization(axis=None)`` writes ``axis: []`` (ParamLab refused it).
+* ``oracle_bn_renorm``: BatchNormalization with ``renorm=True`` (Keras 3.15's own argument:
+  moving_stddev, renorm_mean and renorm_stddev are three more non-trainable (C,) weights),
+  with and without ``scale``, ``renorm_clipping`` and ``renorm_momentum`` set: the Keras
+  exports dropped renorm as a tf.keras 2 argument, so Keras rebuilt 3·C fewer parameters
+  (found by ``tests/bench/export_oracle.py``).
 """
 from __future__ import annotations
 
@@ -54,7 +59,18 @@ def gqa_mask_norm() -> keras.Model:
     return keras.Model(x, n, name="oracle_gqa_mask_norm")
 
 
-MODELS = {"oracle_einsum_concat": einsum_concat, "oracle_gqa_mask_norm": gqa_mask_norm}
+def bn_renorm() -> keras.Model:
+    x = keras.Input((5, 3), name="seq")
+    a = L.BatchNormalization(renorm=True, name="bn_renorm")(x)
+    b = L.BatchNormalization(renorm=True, scale=False, renorm_momentum=0.9,
+                             renorm_clipping={"rmax": 3.0, "rmin": 0.3, "dmax": 5.0},
+                             name="bn_renorm_center")(a)
+    c = L.BatchNormalization(name="bn_plain")(b)
+    return keras.Model(x, c, name="oracle_bn_renorm")
+
+
+MODELS = {"oracle_einsum_concat": einsum_concat, "oracle_gqa_mask_norm": gqa_mask_norm,
+          "oracle_bn_renorm": bn_renorm}
 
 
 def main(argv: list[str]) -> None:
