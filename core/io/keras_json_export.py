@@ -96,9 +96,14 @@ def keras3_gaps(graph: LayerGraph, target: str) -> list[KerasGap]:
     * a layer type the catalogue does not know (a custom class, ``Lambda``): the JSON keeps
       it as the file had it, which Keras rebuilds only with that code available; the code
       export writes a placeholder (``layers.Identity``) marked ``# TODO``.
+
+    Operations the exports leave out (:func:`core.model_outputs.dead_operations`) are none.
     """
     gaps = []
+    dead = dead_operations(graph)
     for n in graph.topological_order():
+        if n in dead:
+            continue
         d = graph.raw(n)
         type_name = d["type"]
         if d.get("shared_with") is not None:

@@ -20,6 +20,9 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
   with and without ``scale``, ``renorm_clipping`` and ``renorm_momentum`` set: the Keras
   exports dropped renorm as a tf.keras 2 argument, so Keras rebuilt 3·C fewer parameters
   (found by ``tests/bench/export_oracle.py``).
+* ``oracle_masked_merge``: a Concatenate of a masked (Embedding ``mask_zero``) and an unmasked
+  tensor: Keras writes the operations that compute the merged mask (ExpandDims, OnesLike,
+  Concatenate, Any ...), passed to the LSTM as ``mask=``; the exports leave them out.
 """
 from __future__ import annotations
 
@@ -69,8 +72,18 @@ def bn_renorm() -> keras.Model:
     return keras.Model(x, c, name="oracle_bn_renorm")
 
 
+def masked_merge() -> keras.Model:
+    tokens = keras.Input((6,), dtype="int32", name="tokens")
+    feats = keras.Input((6, 3), name="feats")
+    e = L.Embedding(20, 4, mask_zero=True, name="embed")(tokens)
+    f = L.Dense(4, name="dense")(feats)
+    c = L.Concatenate(name="concat")([e, f])  # its mask: expand_dims, ones_like, ...
+    out = L.LSTM(5, name="lstm")(c)
+    return keras.Model([tokens, feats], out, name="oracle_masked_merge")
+
+
 MODELS = {"oracle_einsum_concat": einsum_concat, "oracle_gqa_mask_norm": gqa_mask_norm,
-          "oracle_bn_renorm": bn_renorm}
+          "oracle_bn_renorm": bn_renorm, "oracle_masked_merge": masked_merge}
 
 
 def main(argv: list[str]) -> None:
