@@ -63,11 +63,6 @@ def model_outputs(graph: LayerGraph,
     return outs
 
 
-def output_layer_ids(graph: LayerGraph, results: Mapping[str, Any] | None = None) -> list[str]:
-    """The layers :func:`model_outputs` takes tensors from, each once, in its order."""
-    return list(dict.fromkeys(n for n, _ in model_outputs(graph, results)))
-
-
 def dead_operations(graph: LayerGraph, results: Mapping[str, Any] | None = None) -> set[str]:
     """Keras operations whose result reaches no output of the model: the mask computations
     a Keras 3 file lists when a masked tensor meets a merge or a Masking layer (``NotEqual``,
