@@ -440,8 +440,8 @@ def _gen_all_types(L: Any, rng: random.Random,
             layer = type(layer).from_config(cfg)
         return layer
 
-    return {1: [any_rank], 2: [any_rank, rnn_cell, rnn_cell], 3: [any_rank, image_all,
-            image_all, image_all], 4: [any_rank], 5: [any_rank]}
+    return {1: [any_rank], 2: [any_rank, rnn_cell, rnn_cell], 3: [any_rank, *[image_all] * 5],
+            4: [any_rank], 5: [any_rank]}
 
 
 def _special_start(keras: Any, L: Any, rng: random.Random,
@@ -736,6 +736,9 @@ def build_model(keras: Any, rng: random.Random, index: int, wide: bool = False,
         seq_layers.append(first)
     else:
         shape = _random_input_shape(rng, wide)
+        if all_types and len(shape) == 3 and rng.random() < 0.5:
+            # an RGB image, channels last or first (the colour layers need 3 channels)
+            shape = (*shape[:2], 3) if rng.random() < 0.5 else (3, *shape[1:])
         inp = keras.Input(shape)
         x = inp
     outputs = []
