@@ -131,6 +131,9 @@ class SummaryTableModel(QAbstractTableModel):
                 return HEADERS[section]
             if role == Qt.ItemDataRole.ToolTipRole and section == COL_TRAIN_FLAG:
                 return "The layer's trainable flag: uncheck to freeze its weights."
+            if role == Qt.ItemDataRole.ToolTipRole and section == COL_CONNECTED:
+                return ("The tensors feeding the layer, as Keras's model.summary() writes "
+                        "them: layer[call][output], e.g. lstm[0][1] for an LSTM's state_h.")
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
@@ -199,7 +202,7 @@ class SummaryTableModel(QAbstractTableModel):
     @staticmethod
     def _value(r: SummaryRow, col: int) -> Any:
         return (r.name, r.type, r.output_shape, r.trainable, r.non_trainable, r.total,
-                r.buffers, r.connected_to, r.layer_trainable)[col]
+                r.buffers, r.keras_connected_to or r.connected_to, r.layer_trainable)[col]
 
     @staticmethod
     def _display(r: SummaryRow, col: int) -> str | None:
@@ -220,7 +223,10 @@ class SummaryTableModel(QAbstractTableModel):
         if col == COL_BUFFERS:
             return style.format_count(r.buffers)
         if col == COL_CONNECTED:  # 20 names, then "… (N more)", as in the text formats
-            return join_names(r.connected_to, ", ")
+            # Keras's form, as the exported table and image write it: a plain name cannot
+            # tell an LSTM's state_h from its output, nor one call of a shared layer from
+            # another.
+            return join_names(r.keras_connected_to or r.connected_to, ", ")
         return None
 
     def _cost_data(self, r: SummaryRow, col: int, role: int) -> Any:

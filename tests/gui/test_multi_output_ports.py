@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from paramlab.core.graph import LayerGraph
 from paramlab.gui.canvas.view import CanvasView
@@ -93,3 +94,28 @@ def test_bidirectional_merge_mode_none_from_the_combo_gives_two_outputs(qtbot, w
     window.acts.undo.trigger()
     assert graph.raw(node)["config"].get("merge_mode", "concat") == "concat"
     assert ui.row_text(window, "bi")["Output shape"] == "(None, 64)"
+
+
+def test_summary_connected_to_names_each_tensor_as_keras_does(qtbot, window, ui):
+    """The summary panel's "Connected to" writes each input as Keras's model.summary()
+    does, ``layer[call][output]``: a Concatenate of an LSTM's output and its state_h reads
+    ``lstm[0][0], lstm[0][1]`` (plain names read "lstm, lstm"), as the exported table
+    and image write it; the header's tooltip explains the form."""
+    from paramlab.gui.summary_panel import COL_CONNECTED
+
+    editor = window.editor
+    x = editor.add_layer("InputLayer", (900, 0))
+    lstm = editor.add_layer("LSTM", (900, 150))
+    cat = editor.add_layer("Concatenate", (900, 300))
+    assert editor.set_field(x, "shape", (5, 4)) and editor.connect(x, lstm)
+    assert editor.set_field(lstm, "units", 9) and editor.set_field(lstm, "return_state", True)
+    assert editor.rename(lstm, "enc") and editor.rename(cat, "joined")
+    assert editor.connect(lstm, cat) and editor.connect(lstm, cat, output=1)
+    row = ui.row_text(window, "joined")
+    assert row["Connected to"] == "enc[0][0], enc[0][1]"
+    assert row["Output shape"] == "(None, 18)"
+    model = window.summary.model
+    tip = model.headerData(COL_CONNECTED, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "layer[call][output]" in tip
+    window.acts.undo.trigger()  # the state_h connection
+    assert ui.row_text(window, "joined")["Connected to"] == "enc[0][0]"

@@ -49,9 +49,11 @@ def test_shared_calls_fold_into_one_node_and_expand_as_view_state(
     rows = window.summary.model.summary.rows
     assert [r.node_id for r in rows] == [graph.id_of("in"), owner]  # as Keras lists it
     assert rows[1].trainable == 72
-    model = window.summary.model  # its 50 inputs, elided as in the text formats
+    # its 50 inputs as Keras's summary writes them (call k reads call k-1's output), elided
+    # as in the text formats
+    model = window.summary.model
     cell = model.data(model.index(1, COL_CONNECTED), Qt.ItemDataRole.DisplayRole)
-    assert cell == ", ".join(["in"] + ["d"] * 19) + ", … (30 more)"
+    assert cell == ", ".join(["in[0][0]"] + [f"d[{k}][0]" for k in range(19)]) + ", … (30 more)"
 
     # expand: 50 nodes for d, at 50 different places, 50 connections
     _choose(scene, owner, "Expand the 50 Calls of d")
