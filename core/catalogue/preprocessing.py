@@ -60,8 +60,13 @@ def _category_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
         raise LayerError("CategoryEncoding needs num_tokens")
     if len(x) > 3:
         raise LayerError(f"CategoryEncoding takes inputs of rank 1 to 3, got {format_shape(x)}")
-    if len(x) == 1:  # one token per sample (Keras's call expands it to (batch, 1))
-        return (None, n)
+    if len(x) == 1 and config["output_mode"] != "one_hot":
+        # numerical_utils.encode_categorical_inputs takes a rank-1 input as one sample's
+        # tokens: multi_hot / count of (batch,) is (num_tokens,), no batch axis (one_hot
+        # of (batch,) is (batch, num_tokens), below)
+        raise LayerError(f"CategoryEncoding: output_mode {config['output_mode']!r} on an "
+                         f"input without features {format_shape(x)} gives no batch axis in "
+                         "Keras; give it a shape (batch, tokens)")
     if config["output_mode"] == "one_hot" and x[-1] != 1:
         return tuple(x) + (n,)
     if config["output_mode"] == "one_hot" and len(x) == 1:

@@ -464,6 +464,10 @@ ERRORS: list[tuple[str, dict[str, Any], tuple, str]] = [
     ("RandomColorDegeneration", {}, ((None, 32, 32, 1),), "3 channels"),
     ("Discretization", {"bin_boundaries": None}, ((None, 4),), "bin_boundaries or num_bins"),
     ("LayerScale", {"projection_dim": 8}, ((None, 4, 4, 16),), "must equal"),
+    # keras/src/utils/numerical_utils.py encode_categorical_inputs: a rank-1 input is one
+    # sample's tokens, so multi_hot of (batch,) is (num_tokens,) (oracle_category_batchless).
+    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "multi_hot"}, ((None,),),
+     "no batch axis"),
     ("Softmax", {"axis": 0}, ((None, 4),), "out of range"),
     ("EinsumDense", {"equation": "ab*bc"}, ((None, 4),), "equation must look like"),
     ("EinsumDense", {"equation": "abc,cd->abd", "output_shape": 8}, ((None, 4, 3),),

@@ -12,13 +12,16 @@ import pytest
 from tests.conftest import DATA
 from tests.io.test_realworld_corpus import differences, summary_json
 
-FILES = sorted((DATA / "keras_oracle").glob("*.json"))
+ALL = sorted((DATA / "keras_oracle").glob("*.json"))
+#: Fixtures with a layer whose Keras output has no batch axis: ParamLab refuses that layer.
+BATCHLESS = {"oracle_category_batchless": ("multi_hot", "count")}
+FILES = [p for p in ALL if p.stem not in BATCHLESS]
 
 
 def test_the_fixtures_are_there():
-    assert [p.stem for p in FILES] == ["oracle_bn_renorm", "oracle_einsum_concat",
-                                       "oracle_gqa_mask_norm", "oracle_layer_scale",
-                                       "oracle_masked_merge"]
+    assert [p.stem for p in ALL] == ["oracle_bn_renorm", "oracle_category_batchless",
+                                     "oracle_einsum_concat", "oracle_gqa_mask_norm",
+                                     "oracle_layer_scale", "oracle_masked_merge"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -33,6 +36,24 @@ def test_summary_equals_keras(path):
     problems = differences(got, truth)
     assert not problems, "\n".join(problems)
     assert got["totals"]["total"] == ref["totals"]["count_params"]
+
+
+def test_batchless_encodings_are_refused_the_others_equal_keras():
+    """CategoryEncoding of a (batch,) input: Keras gives one_hot (None, 5) but multi_hot and
+    count (5,), the whole batch taken as one sample's tokens. ParamLab shows the one_hot row
+    as Keras does and refuses the other two with a sentence naming the layer (it showed
+    (None, 5) for them)."""
+    path = DATA / "keras_oracle" / "oracle_category_batchless.json"
+    ref = {layer["name"]: layer for layer in json.loads(path.read_text())["layers"]}
+    status, got, err = summary_json(path)
+    assert status == 3, err
+    rows = {row["name"]: row for row in got["layers"]}
+    assert rows["one_hot"]["output_shape"] == ref["one_hot"]["output_shape"] == [None, 5]
+    assert rows["one_hot"]["error"] is None
+    for name in BATCHLESS["oracle_category_batchless"]:
+        assert ref[name]["output_shape"] == [5]  # Keras: no batch axis
+        assert f"output_mode '{name}'" in rows[name]["error"]
+        assert "no batch axis" in rows[name]["error"]
 
 
 def _keras_layers(path) -> dict[str, dict]:

@@ -27,6 +27,11 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
   by gamma ``(projection_dim,)`` with broadcasting: projection_dim 1 on 5 features keeps
   (None, 4, 5) with 1 parameter, and 6 on a last axis of 1 gives (None, 4, 6) (ParamLab
   refused both: "must equal the input's last axis"). Found by ``--all-types``.
+* ``oracle_category_batchless``: CategoryEncoding of a rank-1 input (batch,): one_hot gives
+  (None, 5), but multi_hot and count take the whole input as one sample's tokens and give
+  (5,), no batch axis (compute_output_shape; encode_categorical_inputs at run time too).
+  ParamLab said (None, 5); now it refuses the layer, as it does Hashing's and
+  Discretization's batchless encodings. Found by a lookup-layer probe of the fuzz.
 """
 from __future__ import annotations
 
@@ -97,6 +102,14 @@ def layer_scale() -> keras.Model:
     return keras.Model(x, d, name="oracle_layer_scale")
 
 
+def category_batchless() -> keras.Model:
+    tokens = keras.Input((), dtype="int32", name="tokens")
+    one_hot = L.CategoryEncoding(5, output_mode="one_hot", name="one_hot")(tokens)
+    multi_hot = L.CategoryEncoding(5, output_mode="multi_hot", name="multi_hot")(tokens)
+    count = L.CategoryEncoding(5, output_mode="count", name="count")(tokens)
+    return keras.Model(tokens, [one_hot, multi_hot, count], name="oracle_category_batchless")
+
+
 def _custom_objects() -> dict:
     """keras.applications layers Keras does not register for deserialisation."""
     from keras.src.applications.convnext import LayerScale
@@ -106,7 +119,7 @@ def _custom_objects() -> dict:
 
 MODELS = {"oracle_einsum_concat": einsum_concat, "oracle_gqa_mask_norm": gqa_mask_norm,
           "oracle_bn_renorm": bn_renorm, "oracle_masked_merge": masked_merge,
-          "oracle_layer_scale": layer_scale}
+          "oracle_layer_scale": layer_scale, "oracle_category_batchless": category_batchless}
 
 
 def main(argv: list[str]) -> None:
