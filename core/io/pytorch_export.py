@@ -558,14 +558,17 @@ class _Writer:
         if t == "CustomScaleLayer":
             return [f"{out} = {ins[0]} + {ins[1]} * {cfg['scale']!r}"]
         if t in ("Reshape", "Permute", "RepeatVector"):
-            return [f"{out} = {self._reshape(t, x, rank, out_rank, cfg)}"]
+            return [f"{out} = {self._reshape(t, x, rank, out_shape, cfg)}"]
         if re.fullmatch(r"ZeroPadding[123]D", t):
             pads = _pad_args(cfg["padding"])
             return [f"{out} = nn.functional.pad({x}, {pads!r})"]
         if re.fullmatch(r"Cropping[123]D", t):
             crop = cfg["cropping"]
-            slices = [f"{crop[2 * i]}:{shape[1 + i] - crop[2 * i + 1]}"
-                      for i in range(rank - 2)]
+            # an axis of unknown length is cut from its end (``-2``; ``""`` keeps it all)
+            ends = [str(shape[1 + i] - crop[2 * i + 1]) if shape[1 + i] is not None
+                    else str(-crop[2 * i + 1]) if crop[2 * i + 1] else ""
+                    for i in range(rank - 2)]
+            slices = [f"{crop[2 * i]}:{end}" for i, end in enumerate(ends)]
             return [f"{out} = {x}[:, :, {', '.join(slices)}]"]
         if re.fullmatch(r"UpSampling[123]D", t):
             size = cfg["size"] if isinstance(cfg["size"], tuple) else (cfg["size"],)
@@ -811,11 +814,17 @@ class _Writer:
             a, b = (f"nn.functional.normalize({a}, dim=1)", f"nn.functional.normalize({b}, dim=1)")
         return [f"{out} = ({a} * {b}).sum(dim=1, keepdim=True)"]
 
-    def _reshape(self, t: str, x: str, rank: int, out_rank: int, cfg: dict[str, Any]) -> str:
+    def _reshape(self, t: str, x: str, rank: int, out_shape: Shape, cfg: dict[str, Any]) -> str:
         src = _last(x) if rank >= 3 else x
+        out_rank = len(out_shape)
         if t == "Reshape":
             target = tuple(-1 if d is None else d for d in cfg["target_shape"])
-            expr = f"{src}.reshape(-1, {', '.join(str(d) for d in target)})"
+            if -1 not in target:
+                expr = f"{src}.reshape(-1, {', '.join(str(d) for d in target)})"
+            elif None not in out_shape[1:]:  # Keras's -1 resolved: the batch axis infers
+                expr = f"{src}.reshape(-1, {', '.join(str(d) for d in out_shape[1:])})"
+            else:  # torch.reshape infers one axis only: keep the batch axis as it is
+                expr = f"{src}.flatten(1).unflatten(1, {target!r})"
         elif t == "Permute":
             expr = f"{src}.permute(0, {', '.join(str(d) for d in cfg['dims'])})"
         else:
