@@ -31,7 +31,7 @@ from paramlab.core.fields import (
     shape_field,
     str_field,
 )
-from paramlab.core.shapes import require_known
+from paramlab.core.shapes import broadcast, require_known
 from paramlab.core.spec import NO_INPUT, Config, LayerSpec, one_input
 from paramlab.core.types import Shape, WeightSpec, format_shape
 
@@ -105,11 +105,19 @@ def _reversible_macs(inputs: tuple[Shape, ...], out: Shape, config: Config) -> i
 
 
 def _layer_scale_shape(inputs: tuple[Shape, ...], config: Config) -> Shape:
+    # convnext.LayerScale.call is x * gamma, gamma of shape (projection_dim,): NumPy
+    # broadcasting (keras.src.ops.operation_utils.broadcast_shapes), so a projection_dim
+    # of 1 keeps the input's shape and an input axis of 1 stretches to projection_dim.
     x = one_input(inputs)
-    if x[-1] is not None and x[-1] != config["projection_dim"]:
-        raise LayerError(f"LayerScale: projection_dim ({config['projection_dim']}) must equal "
-                         f"the input's last axis ({x[-1]})")
-    return x
+    dim = config["projection_dim"]
+    if len(x) < 2:
+        # gamma would broadcast against the batch axis
+        raise LayerError("LayerScale needs an input with a feature axis, got only the batch "
+                         "axis")
+    if x[-1] is not None and 1 not in (x[-1], dim) and x[-1] != dim:
+        raise LayerError(f"LayerScale: projection_dim ({dim}) must equal the input's last "
+                         f"axis ({x[-1]}), or one of them be 1")
+    return broadcast((x, (dim,)), "LayerScale")
 
 
 def _layer_scale_weights(inputs: tuple[Shape, ...], config: Config) -> tuple[WeightSpec, ...]:

@@ -3,8 +3,9 @@
 Two steps, each in its own Python:
 
     KERAS_BACKEND=numpy KERAS_PYTHON tests/bench/keras_oracle.py generate OUT.jsonl \
-        [--models 3000] [--seed 1]
+        [--models 3000] [--seed 1] [--wide] [--all-types]
     .venv/bin/python tests/bench/keras_oracle.py compare OUT.jsonl [--show 40]
+    .venv/bin/python tests/bench/keras_oracle.py coverage OUT.jsonl [MORE.jsonl ...]
 
 (``KERAS_PYTHON``: a Python with Keras 3, e.g. Keras 3.15.1 with JAX. The numpy backend builds
 the models about ten times faster than JAX, with the same figures: nothing is run, only
@@ -23,6 +24,20 @@ name, class name, output shape(s) of its last call, trainable and non-trainable 
 ``loaded`` (the same figures of the model Keras rebuilds from the JSON, plus
 ``model_totals``, ``model.summary()``'s) and ``features`` (the layer types and arguments
 drawn, to group differences).
+
+``--all-types`` (another random stream) adds the rest of the catalogue's types that Keras 3.15.1
+has: keras.ops operations (arithmetic, comparisons, logical, any; their output shapes are
+compared too), RNN over cells, ConvNeXt's LayerScale and StochasticDepth, CustomScaleLayer,
+GaussianDropout, AlphaDropout, Discretization, every image augmentation layer, audio inputs
+(MelSpectrogram, STFTSpectrogram), integer and string inputs (Hashing, HashedCrossing,
+IntegerLookup, StringLookup, TextVectorization). The lookup and hashing layers need TensorFlow
+installed beside Keras (any backend; without it they are never drawn, and the stream differs):
+``pip install keras==3.15.1 tensorflow-cpu jax==0.10.2 scipy`` (Keras's numpy backend imports
+jax and scipy).
+
+``coverage`` (under ParamLab) counts, per catalogue type, the layers of that type in the
+generated models (wrapped and nested layers included), and lists apart the types Keras 3.15.1
+does not have (``NOT_APPLICABLE``); it exits 1 when a type Keras has is missing.
 
 ``compare`` runs under ParamLab: each config goes through ``core.io.keras_import`` and
 ``core.cli``'s JSON summary, and every layer's output shape(s) and counts and the totals are
@@ -334,6 +349,187 @@ def _gen_layers(L: Any, rng: random.Random, functional: bool,
     }
 
 
+def _gen_all_types(L: Any, rng: random.Random,
+                   functional: bool) -> dict[int, list[Callable[[tuple], Any]]]:
+    """The layer factories ``--all-types`` adds (by input rank), so that every catalogue
+    type Keras 3.15.1 can build appears: ConvNeXt's LayerScale and StochasticDepth
+    (keras.src.applications.convnext), GaussianDropout, AlphaDropout, RNN over cells,
+    Discretization and every image preprocessing layer, with random valid arguments."""
+    from keras.src.applications import convnext
+
+    ch = rng.choice
+    b = lambda: rng.random() < 0.5
+    units = lambda: rng.randint(1, 9)
+    df = lambda: ch([CL, CF])
+
+    def any_rank(shape: tuple) -> Any:
+        kind = ch(["scale", "depth", "gdrop", "adrop", "disc"])
+        if kind == "scale":
+            # projection_dim: the features, or 1 (broadcasts) now and then
+            return convnext.LayerScale(ch([1e-6, 0.1]), ch([shape[-1]] * 3 + [1]))
+        if kind == "depth":
+            return convnext.StochasticDepth(ch([0.0, 0.1, 0.5]))
+        if kind == "gdrop":
+            return L.GaussianDropout(ch([0.1, 0.5]))
+        if kind == "adrop":
+            extra = {}
+            if b():
+                extra["noise_shape"] = [None] + [ch([1, d]) for d in shape]
+            return L.AlphaDropout(ch([0.1, 0.5]), **extra)
+        bounds = sorted(rng.sample([-1.0, 0.0, 0.5, 1.0, 2.0], rng.randint(1, 4)))
+        mode = ch(["int", "int", "one_hot", "multi_hot", "count"])
+        return L.Discretization(bin_boundaries=bounds, output_mode=mode)
+
+    def rnn_cell(shape: tuple) -> Any:
+        cells = [ch([L.LSTMCell, L.GRUCell, L.SimpleRNNCell])(units(), use_bias=b())
+                 for _ in range(ch([1, 1, 2]))]
+        kw: dict[str, Any] = {"return_sequences": b(), "go_backwards": rng.random() < 0.2}
+        if functional and rng.random() < 0.25:
+            kw["return_state"] = True
+        layer = L.RNN(cells[0] if len(cells) == 1 and b() else cells, **kw)
+        if rng.random() < 0.2 and not kw.get("return_state"):
+            return L.Bidirectional(layer, merge_mode=ch(["concat", "sum"]))
+        return layer
+
+    vr = lambda: ch([(0, 255), (0, 1)])
+    image = {
+        "RandomRotation": lambda: L.RandomRotation(ch([0.1, (-0.2, 0.3)]),
+                                                   fill_mode=ch(["reflect", "constant"])),
+        "RandomTranslation": lambda: L.RandomTranslation(0.1, ch([0.1, (-0.2, 0.2)])),
+        "RandomContrast": lambda: L.RandomContrast(ch([0.1, 0.5])),
+        "RandomBrightness": lambda: L.RandomBrightness(ch([0.1, (-0.2, 0.3)])),
+        "AugMix": lambda: L.AugMix(value_range=vr(), num_chains=rng.randint(1, 3),
+                                   chain_depth=rng.randint(1, 3)),
+        "AutoContrast": lambda: L.AutoContrast(value_range=vr()),
+        "ContrastLimitedAdaptiveHistogramEqualization": lambda:
+            L.ContrastLimitedAdaptiveHistogramEqualization(value_range=(0, 255)),
+        "CutMix": lambda: L.CutMix(ch([0.5, 1.0])),
+        "MixUp": lambda: L.MixUp(ch([0.2, 0.5])),
+        "RandAugment": lambda: L.RandAugment(value_range=vr(), num_ops=rng.randint(1, 3)),
+        "RandomColorDegeneration": lambda: L.RandomColorDegeneration(ch([0.2, 0.5])),
+        "RandomColorJitter": lambda: L.RandomColorJitter(
+            brightness_factor=ch([None, 0.2]), contrast_factor=ch([None, 0.5])),
+        "RandomElasticTransform": lambda: L.RandomElasticTransform(ch([0.5, 1.0])),
+        "RandomErasing": lambda: L.RandomErasing(ch([0.5, 1.0])),
+        "RandomGaussianBlur": lambda: L.RandomGaussianBlur(kernel_size=ch([3, 5])),
+        "RandomGrayscale": lambda: L.RandomGrayscale(ch([0.2, 0.5])),
+        "RandomHue": lambda: L.RandomHue(ch([0.2, 0.5]), value_range=vr()),
+        "RandomInvert": lambda: L.RandomInvert(ch([0.5, 1.0]), value_range=vr()),
+        "RandomPerspective": lambda: L.RandomPerspective(ch([0.5, 1.0])),
+        "RandomPosterization": lambda: L.RandomPosterization(ch([1, 4, (2, 6)])),
+        "RandomSaturation": lambda: L.RandomSaturation(ch([0.2, 0.5])),
+        "RandomSharpness": lambda: L.RandomSharpness(ch([0.2, 0.5])),
+        "RandomShear": lambda: L.RandomShear(ch([0.1, 0.3]), ch([0.0, 0.2])),
+        "Solarization": lambda: L.Solarization(ch([0.0, 0.5]), ch([0.0, 0.5])),
+        "MaxNumBoundingBoxes": lambda: L.MaxNumBoundingBoxes(rng.randint(1, 5)),
+    }
+    takes_df = {"RandomRotation", "RandomTranslation", "RandomBrightness", "AugMix",
+                "CutMix", "MixUp", "RandAugment", "RandomColorDegeneration",
+                "RandomColorJitter", "RandomElasticTransform", "RandomErasing",
+                "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+                "RandomPerspective", "RandomPosterization", "RandomSaturation",
+                "RandomSharpness", "RandomShear"}
+
+    def image_all(shape: tuple) -> Any:
+        name = ch(sorted(image))
+        layer = image[name]()
+        if name in takes_df and b():
+            # data_format is not among every layer's arguments: rebuild with it
+            cfg = layer.get_config()
+            cfg["data_format"] = df()
+            layer = type(layer).from_config(cfg)
+        return layer
+
+    return {1: [any_rank], 2: [any_rank, rnn_cell, rnn_cell], 3: [any_rank, *[image_all] * 5],
+            4: [any_rank], 5: [any_rank]}
+
+
+def _special_start(keras: Any, L: Any, rng: random.Random,
+                   functional: bool) -> tuple[Any, Any, Any] | None:
+    """``--all-types``: (input, first layer, its output) for inputs other than floats of
+    small shapes: audio (MelSpectrogram, STFTSpectrogram), integer tokens (Hashing,
+    IntegerLookup, HashedCrossing) and strings (StringLookup, TextVectorization, Hashing).
+    The lookup and hashing layers need TensorFlow installed (under any backend)."""
+    ch = rng.choice
+    kind = ch(["mel", "stft", "hashing", "integer", "crossing", "string", "text"])
+    if kind == "mel":
+        inp = keras.Input((rng.randint(64, 600),))
+        fft = ch([32, 64, 128])
+        first = L.MelSpectrogram(fft_length=fft, sequence_stride=rng.randint(8, 64),
+                                 sequence_length=ch([None, fft // 2, fft]),
+                                 num_mel_bins=rng.randint(4, 32),
+                                 power_to_db=rng.random() < 0.5)
+    elif kind == "stft":
+        inp = keras.Input((rng.randint(64, 600), rng.randint(1, 2)))
+        frame = ch([16, 32, 64])
+        first = L.STFTSpectrogram(
+            mode=ch(["log", "magnitude", "psd", "real", "imag", "angle", "stft"]),
+            frame_length=frame, frame_step=ch([None, rng.randint(4, frame)]),
+            fft_length=ch([None, frame, 2 * frame]), padding=ch(["valid", "same"]),
+            expand_dims=rng.random() < 0.3, data_format=ch([CL, CF]))
+    elif kind == "hashing":
+        inp = keras.Input((rng.randint(1, 6),), dtype=ch(["int32", "string"]))
+        first = L.Hashing(rng.randint(2, 20),
+                          output_mode=ch(["int", "one_hot", "multi_hot", "count"]))
+    elif kind == "integer":
+        inp = keras.Input((rng.randint(1, 6),), dtype="int64")
+        vocab = sorted(rng.sample(range(1, 50), rng.randint(1, 8)))
+        first = L.IntegerLookup(vocabulary=vocab, num_oov_indices=rng.randint(0, 2),
+                                output_mode=ch(["int", "one_hot", "multi_hot", "count"]),
+                                invert=False)
+    elif kind == "crossing":
+        if not functional:
+            return None
+        n = rng.randint(1, 4)
+        inp = [keras.Input((n,), dtype="int64"), keras.Input((n,), dtype="int64")]
+        first = L.HashedCrossing(rng.randint(2, 20), output_mode=ch(["int", "one_hot"]))
+        return inp, first, first(inp)
+    elif kind == "string":
+        inp = keras.Input((rng.randint(1, 6),), dtype="string")
+        vocab = rng.sample(["a", "b", "c", "d", "e", "f"], rng.randint(1, 5))
+        first = L.StringLookup(vocabulary=vocab,
+                               output_mode=ch(["int", "one_hot", "multi_hot", "count"]))
+    else:
+        inp = keras.Input(ch([(1,), ()]), dtype="string")
+        vocab = rng.sample(["a", "b", "c", "d", "e", "f"], rng.randint(1, 5))
+        mode = ch(["int", "int", "multi_hot", "count", "tf_idf"])
+        kw: dict[str, Any] = {"vocabulary": vocab, "output_mode": mode}
+        if mode == "int":
+            kw["output_sequence_length"] = ch([None, rng.randint(1, 8)])
+        if mode == "tf_idf":
+            kw["idf_weights"] = [1.0] * len(vocab)
+        if rng.random() < 0.3:
+            kw["ngrams"] = 2
+        first = L.TextVectorization(**kw)
+    return inp, first, first(inp)
+
+
+def _op_step(keras: Any, rng: random.Random, x: Any) -> tuple[Any, list, list[str]]:
+    """``--all-types``, Functional: a Keras 3 operation on x (keras.ops: arithmetic goes
+    on, comparisons and logical ops become extra outputs). (new x, extra outputs,
+    features); the other operand is x, a constant, or Dense(1)(x) (broadcast)."""
+    ops = keras.ops
+    ch = rng.choice
+    other_kind = ch(["self", "constant", "broadcast"])
+    other = {"self": lambda: x, "constant": lambda: ch([0.5, 2.0]),
+             "broadcast": lambda: keras.layers.Dense(1)(x)}[other_kind]()
+    name = ch(["add", "subtract", "multiply", "true_divide", "power", "equal", "not_equal",
+               "greater", "greater_equal", "less", "less_equal", "logical"])
+    features = [f"op {name} {other_kind}"]
+    if name == "logical":
+        y = getattr(ops, ch(["logical_and", "logical_or"]))(ops.greater(x, 0.0),
+                                                            ops.less(x, other))
+    else:
+        y = getattr(ops, name)(x, other)
+    if y.dtype == "bool":
+        if rng.random() < 0.3:
+            axis = rng.randrange(1, len(y.shape)) if len(y.shape) > 1 else -1
+            y = ops.any(y, axis=axis, keepdims=rng.random() < 0.5)
+            features.append("op any")
+        return x, [y], features
+    return y, [], features
+
+
 def _features(layer: Any) -> list[str]:
     """The layer's type and the arguments drawn, for grouping differences."""
     cfg = layer.get_config()
@@ -372,11 +568,22 @@ def _figures(model: Any) -> dict[str, Any]:
     # layer's cell): its own trainable_weights are empty, but its sub-layers' variables
     # keep trainable=True (the trainable setter would have frozen them), and a model
     # collects variables by their flag, a nested model included.
+    # the operations a Functional model calls (keras.ops, masks): output shapes only
+    import keras
+
+    operations = []
+    for op in getattr(model, "operations", []):
+        if isinstance(op, keras.layers.Layer) or not getattr(op, "_inbound_nodes", None):
+            continue
+        outs = op._inbound_nodes[-1].output_tensors
+        operations.append({"name": op.name, "class_name": type(op).__name__,
+                           "output_shape": _shape(outs[0]) if len(outs) == 1 else
+                           [_shape(t) for t in outs]})
     tr = sum(layer["trainable"] for layer in layers)
     nt = sum(layer["non_trainable"] for layer in layers)
     mtr = sum(_size(w) for w in model.trainable_weights)
     mnt = sum(_size(w) for w in model.non_trainable_weights)
-    return {"layers": layers, "totals": {"trainable": tr, "non_trainable": nt, "total": tr + nt},
+    return {"layers": layers, "operations": operations, "totals": {"trainable": tr, "non_trainable": nt, "total": tr + nt},
             "model_totals": {"trainable": mtr, "non_trainable": mnt, "total": mtr + mnt}}
 
 
@@ -446,11 +653,15 @@ def _try_apply(make: Callable, x: Any, rng: random.Random, keras: Any) -> Any:
     return layer, y
 
 
-def _merge(L: Any, rng: random.Random, a: Any, c: Any) -> Any:
+def _merge(L: Any, rng: random.Random, a: Any, c: Any, all_types: bool = False) -> Any:
     """A merge of tensors a and c that Keras accepts, or None."""
     choices = []
     if a.shape == c.shape:
         choices += [L.Add(), L.Subtract(), L.Multiply(), L.Average(), L.Maximum(), L.Minimum()]
+        if all_types:
+            # keras.applications.inception_resnet_v2's a + b·scale
+            from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+            choices.append(CustomScaleLayer(rng.choice([0.17, 1.0])))
     if len(a.shape) == len(c.shape):
         choices.append(L.Concatenate(axis=rng.choice([-1, 1])))
     if len(a.shape) in (2, 3) and a.shape == c.shape:
@@ -465,17 +676,40 @@ def _merge(L: Any, rng: random.Random, a: Any, c: Any) -> Any:
     return None
 
 
-def build_model(keras: Any, rng: random.Random, index: int,
-                wide: bool = False) -> tuple[Any, list[str]] | None:
+def build_model(keras: Any, rng: random.Random, index: int, wide: bool = False,
+                all_types: bool = False) -> tuple[Any, list[str]] | None:
     """One random model and the features drawn, or None when nothing valid came out.
     ``wide`` adds variable-length axes, rank-5 inputs (ConvLSTM3D), nested models, a
-    second input and Bidirectional with return_state (a different random stream)."""
+    second input and Bidirectional with return_state; ``all_types`` adds the rest of the
+    catalogue's types (:func:`_gen_all_types`, :func:`_special_start`, :func:`_op_step`,
+    CustomScaleLayer among the merges). Each flag gives a different random stream; with
+    neither, the stream is the one of the first version."""
     L = keras.layers
     functional = rng.random() < 0.6
     factories = _gen_layers(L, rng, functional, wide)
+    if all_types:
+        for rank, more in _gen_all_types(L, rng, functional).items():
+            factories.setdefault(rank, []).extend(more)
     features: list[str] = ["Functional" if functional else "Sequential"]
     seq_layers = []
-    if rng.random() < 0.15:
+    special = None
+    if all_types and rng.random() < 0.15:
+        try:
+            special = _special_start(keras, L, rng, functional)
+        except Exception:  # noqa: BLE001 - Keras refuses this draw (or lacks TensorFlow)
+            return None
+        if special is None:
+            return None
+    if special is not None:
+        inp, first, x = special
+        shape = tuple(inp.shape[1:]) if not isinstance(inp, list) else None
+        if rng.random() < 0.12:
+            first.trainable = False
+        features += _features(first)
+        seq_layers.append(first)
+        if isinstance(inp, list) and not functional:
+            return None
+    elif rng.random() < 0.15:
         # integer tokens first: Embedding (mask_zero adds Keras's NotEqual op to a Functional
         # config), ReversibleEmbedding or CategoryEncoding
         shape = (rng.randint(2, 9),)
@@ -502,16 +736,28 @@ def build_model(keras: Any, rng: random.Random, index: int,
         seq_layers.append(first)
     else:
         shape = _random_input_shape(rng, wide)
+        if all_types and len(shape) == 3 and rng.random() < 0.5:
+            # an RGB image, channels last or first (the colour layers need 3 channels)
+            shape = (*shape[:2], 3) if rng.random() < 0.5 else (3, *shape[1:])
         inp = keras.Input(shape)
         x = inp
     outputs = []
-    second = keras.Input(shape) if wide and functional and rng.random() < 0.2 else None
+    second = (keras.Input(shape) if wide and functional and special is None
+              and rng.random() < 0.2 else None)
     steps = rng.randint(1, 6)
     for _ in range(steps):
         rank = len(x.shape) - 1
         pool = factories.get(rank)
         if not pool:
             break
+        if all_types and functional and rng.random() < 0.12:
+            try:
+                x, extra, feats = _op_step(keras, rng, x)
+            except Exception:  # noqa: BLE001, S112 - Keras refuses this operation
+                continue
+            outputs += extra
+            features += feats
+            continue
         if wide and functional and rng.random() < 0.12:
             got = _nested(keras, rng, factories, x)
             if got:
@@ -526,7 +772,7 @@ def build_model(keras: Any, rng: random.Random, index: int,
                 for a_, c_ in [(got[0][1], got[1][1])]:
                     if isinstance(a_, (list, tuple)) or isinstance(c_, (list, tuple)):
                         continue
-                    m = _merge(L, rng, a_, c_)
+                    m = _merge(L, rng, a_, c_, all_types)
                 if m is not None:
                     features += _features(got[0][0]) + _features(got[1][0]) + ["merge"]
                     x = m
@@ -562,7 +808,7 @@ def build_model(keras: Any, rng: random.Random, index: int,
         got = _try_apply(rng.choice(pool), second, rng, keras) if pool else None
         if got and not isinstance(got[1], (list, tuple)):
             features += _features(got[0]) + ["second input"]
-            m = _merge(L, rng, x, got[1])
+            m = _merge(L, rng, x, got[1], all_types)
             if m is None:
                 outputs.append(got[1])
             else:
@@ -571,11 +817,14 @@ def build_model(keras: Any, rng: random.Random, index: int,
     if functional:
         model = keras.Model(inputs, [x, *outputs] if outputs else x, name=f"oracle_{index}")
     else:
-        model = keras.Sequential([keras.Input(shape), *seq_layers], name=f"oracle_{index}")
+        first_input = (keras.Input(shape) if special is None else
+                       keras.Input(shape, dtype=inp.dtype))
+        model = keras.Sequential([first_input, *seq_layers], name=f"oracle_{index}")
     return model, features
 
 
-def generate(out: Path, models: int, seed: int, wide: bool = False) -> None:
+def generate(out: Path, models: int, seed: int, wide: bool = False,
+             all_types: bool = False) -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     import warnings
@@ -589,7 +838,7 @@ def generate(out: Path, models: int, seed: int, wide: bool = False) -> None:
             tried += 1
             keras.utils.clear_session()
             try:
-                built = build_model(keras, rng, kept, wide)
+                built = build_model(keras, rng, kept, wide, all_types)
             except Exception:  # noqa: BLE001, S112 - e.g. Sequential refuses a layer: skip
                 continue
             if built is None:
@@ -598,20 +847,36 @@ def generate(out: Path, models: int, seed: int, wide: bool = False) -> None:
             try:
                 text = model.to_json()
                 figures = _figures(model)
+            except Exception:  # noqa: BLE001, S112 - Keras cannot write this model: skip
+                continue
+            try:
                 # Keras's reload of its own JSON, kept apart: Sequential.from_config drops
                 # the model's trainable flag (a frozen nested Sequential comes back
                 # trainable), and a layer frozen by its config leaves its sub-layers'
                 # variables trainable (see _figures)
-                loaded = _figures(keras.models.model_from_json(text))
-            except Exception:  # noqa: BLE001, S112 - Keras cannot rebuild its own JSON: skip
-                continue
+                loaded = _figures(keras.models.model_from_json(
+                    text, custom_objects=_custom_objects()))
+            except Exception:  # noqa: BLE001 - Keras cannot rebuild its own JSON
+                if not all_types:
+                    continue  # the first streams skip these models
+                # --all-types keeps them: RandomShear's get_config gives from_config an
+                # argument it refuses; the model as built is still Keras's figure
+                loaded = None
             f.write(json.dumps({"config": json.loads(text), **figures, "loaded": loaded,
                                 "features": sorted(set(features))}) + "\n")
             kept += 1
             if kept % 250 == 0:
                 print(f"{kept} models ({tried} drawn)", file=sys.stderr, flush=True)
     print(f"generated {kept} models from {tried} draws (seed {seed}"
-          f"{', wide' if wide else ''}) -> {out}")
+          f"{', wide' if wide else ''}{', all types' if all_types else ''}) -> {out}")
+
+
+def _custom_objects() -> dict[str, Any]:
+    """The keras.applications layers --all-types uses (not registered for deserialisation)."""
+    from keras.src.applications import convnext, inception_resnet_v2
+
+    return {"LayerScale": convnext.LayerScale, "StochasticDepth": convnext.StochasticDepth,
+            "CustomScaleLayer": inception_resnet_v2.CustomScaleLayer}
 
 
 # ------------------------------------------------------------------------ compare (ParamLab)
@@ -657,6 +922,13 @@ def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
         if mine != keras:
             problems.append((layer["class_name"], (f"{layer['name']}: ParamLab {mine}, "
                                                    f"Keras {keras} {row['error'] or ''}")))
+    for op in ref.get("operations", ()):
+        # an operation's output shape (keras.ops, masks); its row, if ParamLab makes one
+        row = rows.pop(op["name"], None)
+        if row is not None and row["output_shape"] != op["output_shape"]:
+            problems.append((op["class_name"], (f"{op['name']}: ParamLab "
+                                                f"{row['output_shape']}, Keras "
+                                                f"{op['output_shape']} {row['error'] or ''}")))
     for name, row in rows.items():
         # model.layers leaves out InputLayer (Sequential) and the operations a Functional
         # config lists as layers (NotEqual, Any, LogicalOr, ops.*: Embedding's, Masking's
@@ -675,7 +947,7 @@ def diff_model(got: dict, ref: dict) -> list[tuple[str, str]]:
 def reload_differs(got: dict, ref: dict) -> bool:
     """Whether ParamLab's figures differ from those of the model Keras rebuilds from the
     same JSON: its layers' rows or its ``model.summary()`` totals (``_figures``)."""
-    loaded = ref.get("loaded", ref)
+    loaded = ref.get("loaded") or ref
     t = loaded.get("model_totals", loaded["totals"])
     return bool(diff_model(got, loaded)) or tuple(
         got["totals"][k] for k in ("trainable", "non_trainable", "total")) != (
@@ -736,6 +1008,80 @@ def compare(path: Path, show: int) -> int:
     return 1 if differ_models else 0
 
 
+#: Catalogue types Keras 3.15.1 cannot build, and why (the coverage report lists them apart).
+NOT_APPLICABLE = {
+    "CuDNNLSTM": "tf.keras 1/2 only (Keras 3's LSTM picks cuDNN itself)",
+    "CuDNNGRU": "tf.keras 1/2 only (Keras 3's GRU picks cuDNN itself)",
+    "ThresholdedReLU": "tf.keras 2 only (Keras 3 removed it: ReLU(threshold=...))",
+    "RandomHeight": "tf.keras 2 only (Keras 3 has no RandomHeight)",
+    "RandomWidth": "tf.keras 2 only (Keras 3 has no RandomWidth)",
+    "Equalization": "Keras 3.15.1's compute_output_spec returns its input tensor itself, so "
+                    "a model calling it is refused ('part of a cycle')",
+}
+
+
+def _inner_types(value: Any, known: set[str]) -> list[str]:
+    """Catalogue types of the layer configs nested in a layer's config (a wrapper's layer,
+    an RNN's cells, Bidirectional's forward and backward layers)."""
+    found = []
+    if isinstance(value, dict):
+        if value.get("class_name") in known and isinstance(value.get("config"), dict):
+            found.append(value["class_name"])
+        for v in value.values():
+            found += _inner_types(v, known)
+    elif isinstance(value, list):
+        for v in value:
+            found += _inner_types(v, known)
+    return found
+
+
+def coverage(paths: list[Path]) -> int:
+    """Print, per catalogue type, how many layers of it the generated models contain (as
+    ParamLab imports them, wrapped and nested layers included) and in how many models; the
+    types Keras 3.15.1 lacks apart (``NOT_APPLICABLE``). Exit 1 when a type it has is
+    missing."""
+    import logging
+
+    from paramlab.core.catalogue import specs_by_category
+    from paramlab.core.io.keras_import import parse_keras_config
+    logging.disable(logging.CRITICAL)
+    specs = [spec for group in specs_by_category().values() for spec in group]
+    known = {spec.type for spec in specs}
+    layers: Counter[str] = Counter()
+    models: Counter[str] = Counter()
+    n = failed = 0
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            n += 1
+            try:
+                graph = parse_keras_config(json.loads(line)["config"])
+            except Exception:  # noqa: BLE001 - counted: compare reports why
+                failed += 1
+                continue
+            seen = []
+            for layer in graph.layers():
+                seen.append(layer.type)
+                # the layer's own config is skipped: only what it wraps
+                seen += _inner_types(list(layer.config.values()), known)
+            layers.update(t for t in seen if t in known)
+            models.update({t for t in seen if t in known})
+    missing = [s.type for s in specs if not layers[s.type] and s.type not in NOT_APPLICABLE]
+    print(f"{n} models ({failed} not imported) from {', '.join(map(str, paths))}")
+    for cat, group in specs_by_category().items():
+        print(f"\n{cat}")
+        for spec in group:
+            note = (f"  not applicable: {NOT_APPLICABLE[spec.type]}"
+                    if spec.type in NOT_APPLICABLE else "  MISSING" if spec.type in missing
+                    else "")
+            print(f"  {spec.type:46s} {layers[spec.type]:6d} layers {models[spec.type]:6d} "
+                  f"models{note}")
+    covered = sum(1 for s in specs if layers[s.type])
+    print(f"\n{covered} of {len(specs)} catalogue types covered; "
+          f"{len(NOT_APPLICABLE)} not applicable to Keras 3.15.1; "
+          f"{len(missing)} missing{': ' + ', '.join(missing) if missing else ''}")
+    return 1 if missing else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -746,12 +1092,20 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--wide", action="store_true",
                      help="also variable-length axes, rank-5 inputs, nested models, a second "
                           "input, Bidirectional with return_state (another random stream)")
+    gen.add_argument("--all-types", action="store_true",
+                     help="also every other catalogue type Keras 3 has: keras.ops operations, "
+                          "RNN cells, audio, lookup and image preprocessing layers... "
+                          "(another random stream; the lookup layers need TensorFlow)")
     cmp = sub.add_parser("compare", help="compare ParamLab's figures with Keras's")
     cmp.add_argument("path", type=Path)
     cmp.add_argument("--show", type=int, default=40)
+    cov = sub.add_parser("coverage", help="count each catalogue type in generated models")
+    cov.add_argument("paths", type=Path, nargs="+")
     args = parser.parse_args(argv)
+    if args.command == "coverage":
+        return coverage(args.paths)
     if args.command == "generate":
-        generate(args.out, args.models, args.seed, args.wide)
+        generate(args.out, args.models, args.seed, args.wide, args.all_types)
         return 0
     return compare(args.path, args.show)
 

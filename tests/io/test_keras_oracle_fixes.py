@@ -17,7 +17,8 @@ FILES = sorted((DATA / "keras_oracle").glob("*.json"))
 
 def test_the_fixtures_are_there():
     assert [p.stem for p in FILES] == ["oracle_bn_renorm", "oracle_einsum_concat",
-                                       "oracle_gqa_mask_norm", "oracle_masked_merge"]
+                                       "oracle_gqa_mask_norm", "oracle_layer_scale",
+                                       "oracle_masked_merge"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

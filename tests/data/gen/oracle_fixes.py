@@ -23,6 +23,10 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
 * ``oracle_masked_merge``: a Concatenate of a masked (Embedding ``mask_zero``) and an unmasked
   tensor: Keras writes the operations that compute the merged mask (ExpandDims, OnesLike,
   Concatenate, Any ...), passed to the LSTM as ``mask=``; the exports leave them out.
+* ``oracle_layer_scale``: ConvNeXt's LayerScale (keras.src.applications.convnext) multiplies
+  by gamma ``(projection_dim,)`` with broadcasting: projection_dim 1 on 5 features keeps
+  (None, 4, 5) with 1 parameter, and 6 on a last axis of 1 gives (None, 4, 6) (ParamLab
+  refused both: "must equal the input's last axis"). Found by ``--all-types``.
 """
 from __future__ import annotations
 
@@ -82,8 +86,27 @@ def masked_merge() -> keras.Model:
     return keras.Model([tokens, feats], out, name="oracle_masked_merge")
 
 
+def layer_scale() -> keras.Model:
+    from keras.src.applications.convnext import LayerScale
+
+    x = keras.Input((4, 5), name="seq")
+    a = LayerScale(0.1, 1, name="scale_one")(x)  # gamma (1,): (None, 4, 5)
+    b = L.Dense(1, name="dense")(a)
+    c = LayerScale(1e-6, 6, name="scale_up")(b)  # (None, 4, 1) * (6,): (None, 4, 6)
+    d = LayerScale(1e-6, 6, name="scale_same")(c)
+    return keras.Model(x, d, name="oracle_layer_scale")
+
+
+def _custom_objects() -> dict:
+    """keras.applications layers Keras does not register for deserialisation."""
+    from keras.src.applications.convnext import LayerScale
+
+    return {"LayerScale": LayerScale}
+
+
 MODELS = {"oracle_einsum_concat": einsum_concat, "oracle_gqa_mask_norm": gqa_mask_norm,
-          "oracle_bn_renorm": bn_renorm, "oracle_masked_merge": masked_merge}
+          "oracle_bn_renorm": bn_renorm, "oracle_masked_merge": masked_merge,
+          "oracle_layer_scale": layer_scale}
 
 
 def main(argv: list[str]) -> None:
@@ -100,7 +123,8 @@ def main(argv: list[str]) -> None:
         print(f"{name}: {len(data['layers'])} layers, {data['totals']['total']:,} parameters")
         if "--check" in argv:
             keras.backend.clear_session()
-            hb.check(path)
+            with keras.saving.custom_object_scope(_custom_objects()):
+                hb.check(path)
 
 
 if __name__ == "__main__":
