@@ -135,6 +135,9 @@ class LayerGraph:
         # its order (core.model_outputs, which every view reads). Edits never rewrite it:
         # a deleted layer's entry is skipped while it is gone and is back after undo.
         self.declared_outputs: list[tuple[str, int]] = []
+        # The model's inputs an imported file declares (its InputLayers' ids, in the order
+        # of ``input_layers``: Keras's ``model.inputs``), read by core.model_outputs alike.
+        self.declared_inputs: list[str] = []
         # Node id -> (spec, ``spec.resolve_config(config)``) of layers whose config an
         # importer validated while building the graph (core.io.keras_graph): propagation
         # takes each one once instead of resolving the config a second time. Every config

@@ -1,6 +1,7 @@
-"""What the whole model puts out: the tensors ``keras.Model(inputs, outputs)`` returns. One
-rule for every export (Keras JSON ``output_layers``, Keras code ``outputs=``, PyTorch
-``forward``'s return) and the project file.
+"""What the whole model takes and puts out: the tensors ``keras.Model(inputs, outputs)``
+takes and returns. One rule for every export (Keras JSON ``input_layers`` /
+``output_layers``, Keras code ``inputs=`` / ``outputs=``, PyTorch ``forward``'s arguments and
+return) and the project file.
 
 An imported Functional model keeps its declared outputs (the file's ``output_layers``,
 resolved to ``(layer id, output index)``) in ``LayerGraph.declared_outputs``: Keras's order,
@@ -61,6 +62,22 @@ def model_outputs(graph: LayerGraph,
             continue
         outs.extend((n, k) for k in range(_count(results, n) or 1))
     return outs
+
+
+def model_inputs(graph: LayerGraph) -> list[str]:
+    """The model's inputs, ``keras.Model``'s ``inputs``: the InputLayers an imported file
+    declares, in its order (``LayerGraph.declared_inputs``; ``Model([b, a], ...)`` takes
+    ``b`` first, a dict of named inputs takes them by sorted key), then any other InputLayer
+    (added in the editor, or a model that declares none) in topological order. A declared
+    InputLayer that was deleted, or whose type changed, is left out."""
+    ins: list[str] = []
+    for n in graph.declared_inputs:
+        if n in graph and graph.raw(n)["type"] == "InputLayer" and n not in ins:
+            ins.append(n)
+    declared = set(ins)
+    ins.extend(n for n in graph.topological_order()
+               if n not in declared and graph.raw(n)["type"] == "InputLayer")
+    return ins
 
 
 def dead_operations(graph: LayerGraph, results: Mapping[str, Any] | None = None) -> set[str]:

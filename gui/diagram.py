@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
 
 from PySide6.QtCore import QByteArray, QIODevice, QMarginsF, QRectF, QSaveFile, QSizeF, Qt
 from PySide6.QtGui import (
@@ -45,6 +45,7 @@ from paramlab.core.graph import LayerGraph
 from paramlab.core.layout import NODE_HEIGHT, NODE_WIDTH, layered_layout
 from paramlab.core.propagate import PropagationResult
 from paramlab.core.summary import partial_note, summarize
+from paramlab.core.text import MAX_NAME, one_line
 from paramlab.core.types import Severity
 from paramlab.gui.canvas.painting import (
     EDGE_COLOR,
@@ -121,8 +122,9 @@ class Drawing:
 
 def _positions(graph: LayerGraph) -> tuple[dict[str, tuple[float, float]], dict]:
     """The model's positions (the layout's when it was never laid out: every layer on one
-    point) and the layout's dummy points of connections whose ends sit where it put them."""
-    layout = layered_layout(graph, fold_calls=False)  # every call drawn
+    point) and the layout's dummy points of connections whose ends sit where it put them.
+    A layer's collapsed shared calls sit at its own slot, as on the canvas."""
+    layout = layered_layout(graph)
     pos = {n: tuple(graph.raw(n)["position"]) for n in graph.layer_ids()}
     if len(pos) > 1 and len(set(pos.values())) == 1:
         pos = dict(layout.positions)
@@ -144,6 +146,19 @@ def build_drawing(graph: LayerGraph, result: PropagationResult, mask: Any = None
     pos, routes = _positions(graph)
     owner: dict[str, str] = {}
     nodes: dict[str, Node] = {}
+    applied: dict[str, int] = {}  # a layer whose collapsed calls its node stands for: N
+    for call_owner in graph.call_owners():
+        # As the canvas draws them (gui/canvas/calls_view.py): one node "applied N×" while
+        # the calls are collapsed (the default) and the layout put them at the layer's slot
+        # (drawn one by one there, they hid each other and the layer's count); every call
+        # on its own once expanded, or where folding would close a loop (a tied embedding
+        # called again on what it fed: core.layout lays such calls out apart).
+        calls = graph.shared_calls(call_owner)
+        if (graph.calls_collapsed(call_owner) and graph.raw(call_owner).get("group") is None
+                and all(graph.raw(c).get("group") is None and pos[c] == pos[call_owner]
+                        for c in calls)):
+            applied[call_owner] = graph.call_count(call_owner)
+            owner.update(dict.fromkeys(calls, call_owner))
     for n in graph.layer_ids():
         group = graph.raw(n).get("group")
         if group is None or not graph.is_group_collapsed(group) or group in nodes:
@@ -162,9 +177,11 @@ def build_drawing(graph: LayerGraph, result: PropagationResult, mask: Any = None
         owner[n] = n
         d = graph.raw(n)
         count, _ = input_port_layout(d["type"], [i for _, i in graph.inputs(n)])
-        nodes[n] = Node(n, d["name"], pos[n][0], pos[n][1],
-                        layer_look(graph, n, result.layers.get(n)), count,
-                        not d["trainable"])
+        look = layer_look(graph, n, result.layers.get(n))
+        if n in applied:
+            look = dataclasses.replace(look, type_text=f"{look.type_text} · applied "
+                                                       f"{applied[n]:,}×")
+        nodes[n] = Node(n, d["name"], pos[n][0], pos[n][1], look, count, not d["trainable"])
     connections = []
     for key in graph.edges():
         src, dst, index = key
@@ -212,7 +229,9 @@ def build_drawing(graph: LayerGraph, result: PropagationResult, mask: Any = None
     unresolved = sum(1 for r in summary.rows if r.failed)
     totals = (f"Total params: {summary.total:,}{partial_note(unresolved)} · "
               f"Trainable: {summary.trainable:,} · Non-trainable: {summary.non_trainable:,}")
-    title = f"{graph.name} — {len(graph)} layer{'s' if len(graph) != 1 else ''}"
+    # A shared layer is one layer, however often it is called (Keras's model.layers).
+    layers = sum(1 for n in graph.layer_ids() if graph.raw(n).get("shared_with") is None)
+    title = f"{graph.name} — {layers} layer{'s' if layers != 1 else ''}"
     if mask is not None:
         nodes = {k: dataclasses.replace(v, look=mask.node_look(v.name, v.look)) for k, v in nodes.items()}
         totals = mask.diagram_totals(totals)
@@ -258,6 +277,19 @@ def _hatch(x: float, y: float, step: float = 9.0, inset: float = 4.0) -> str:
     return " ".join(segments)
 
 
+def _xml_text(value: str) -> str:
+    """``value`` as SVG text: control characters, which XML 1.0 cannot hold (a layer or
+    model name from a file may carry an escape sequence; Qt's SVG renderer then drew
+    nothing), written as visible escapes as messages write them (``\\x1b``, ``\\n``),
+    then the XML escapes."""
+    return saxutils.escape(one_line(value, MAX_NAME))
+
+
+def _xml_attr(value: str) -> str:
+    """``value`` as a quoted SVG attribute (see :func:`_xml_text`)."""
+    return saxutils.quoteattr(one_line(value, MAX_NAME))
+
+
 def _node_svg(node: Node) -> list[str]:
     look = node.look
     x, y = node.x - NODE_WIDTH / 2, node.y - NODE_HEIGHT / 2
@@ -271,7 +303,7 @@ def _node_svg(node: Node) -> list[str]:
     else:
         stroke, width = category_border_color(look.category), 1.2
     dash = ' stroke-dasharray="6,4"' if look.severity == Severity.UNRESOLVED.value else ""
-    out = [f'<g class="layer" data-name={quoteattr(node.name)}>',
+    out = [f'<g class="layer" data-name={_xml_attr(node.name)}>',
            f'<rect x="{_fmt(x)}" y="{_fmt(y)}" width="{_fmt(NODE_WIDTH)}" '
            f'height="{_fmt(NODE_HEIGHT)}" rx="8" fill="{_hex(fill)}" stroke="{_hex(stroke)}" '
            f'stroke-width="{width}"{dash}/>']
@@ -298,7 +330,7 @@ def _node_svg(node: Node) -> list[str]:
         ty = y + 6 + line_h * (i + 0.5) + size * 0.35
         out.append(f'<text class="{kind}" x="{_fmt(node.x)}" y="{_fmt(ty)}" '
                    f'font-family="{family}" font-size="{size}"{style} text-anchor="middle" '
-                   f'fill="{_hex(color)}">{escape(text)}</text>')
+                   f'fill="{_hex(color)}">{_xml_text(text)}</text>')
     out.append("</g>")
     return out
 
@@ -332,28 +364,28 @@ def drawing_svg(drawing: Drawing) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_fmt(left)} {_fmt(top)} '
         f'{_fmt(width)} {_fmt(height)}" width="{_fmt(width)}" height="{_fmt(height)}">',
-        f"<title>{escape(drawing.title)}</title>",
+        f"<title>{_xml_text(drawing.title)}</title>",
         f'<rect class="background" x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(width)}" '
         f'height="{_fmt(height)}" fill="#ffffff"/>',
         f'<g class="header"><text x="{_fmt(left + MARGIN)}" y="{_fmt(top + MARGIN + 2)}" '
         f'font-family="{FONT}" font-size="15" font-weight="bold" fill="#141419">'
-        f"{escape(drawing.title)}</text>"
+        f"{_xml_text(drawing.title)}</text>"
         f'<text x="{_fmt(left + MARGIN)}" y="{_fmt(top + MARGIN + 22)}" font-family="{FONT}" '
         f'font-size="12" fill="{_hex(ERROR_COLOR) if drawing.has_errors else "#141419"}">'
-        f"{escape(drawing.totals)}</text></g>",
+        f"{_xml_text(drawing.totals)}</text></g>",
     ]
     for f in drawing.frames:
         r = f.rect
-        parts.append(f'<g class="frame" data-name={quoteattr(f.name)}>'
+        parts.append(f'<g class="frame" data-name={_xml_attr(f.name)}>'
                      f'<rect x="{_fmt(r.left())}" y="{_fmt(r.top())}" width="{_fmt(r.width())}" '
                      f'height="{_fmt(r.height())}" rx="10" fill="#f5f5fc" fill-opacity="0.63" '
                      'stroke="#787896" stroke-width="1.2" stroke-dasharray="5,3"/>'
                      f'<text transform="rotate(90 {_fmt(r.left() + 6)} {_fmt(r.top() + 10)})" '
                      f'x="{_fmt(r.left() + 6)}" y="{_fmt(r.top() + 10)}" font-family="{FONT}" '
-                     f'font-size="10" fill="#464664">{escape(f.label)}</text></g>')
+                     f'font-size="10" fill="#464664">{_xml_text(f.label)}</text></g>')
     for c in drawing.connections:
-        parts.append(f'<path class="connection" data-source={quoteattr(c.source)} '
-                     f'data-target={quoteattr(c.target)} d="{path_d(c.commands)}" fill="none" '
+        parts.append(f'<path class="connection" data-source={_xml_attr(c.source)} '
+                     f'data-target={_xml_attr(c.target)} d="{path_d(c.commands)}" fill="none" '
                      f'stroke="{edge}" stroke-width="1.6"/>')
         x, y = c.commands[-1][1][-1]
         parts.append(f'<path class="arrowhead" d="M {_fmt(x)},{_fmt(y)} L {_fmt(x - 5)},'

@@ -138,7 +138,7 @@ def _collect(values: list[Any], call: Call, where: str, path: str | Path,
             call.inputs.append(tensor_ref(value, where, path))
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in reversed(value))
-        elif isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in reversed(list(value.values())))
+        elif isinstance(value, dict):  # Keras's tree.flatten: by sorted key
+            stack.extend((value[k], depth + 1) for k in sorted(value, reverse=True))
         elif keep_constants and isinstance(value, (int, float, bool, str)) and depth == 1:
             call.constants.append(value)

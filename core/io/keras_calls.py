@@ -75,6 +75,39 @@ def call_options(kwargs: dict[str, Any], call: Call) -> None:
             call.options[key] = kwargs[key]
 
 
+#: How deeply a model's ``input_layers`` / ``output_layers`` structure may nest.
+MAX_IO_DEPTH = 16
+
+
+def tensor_leaves(value: Any, where: str, path: str | Path) -> list[Any]:
+    """The tensor references of a Keras 3 model's ``input_layers`` or ``output_layers`` in
+    Keras's flat order (``model.inputs`` / ``model.outputs``): Keras 3 writes the structure
+    the model was built with (``Model(x, [[a, b], c])``, a dict of named outputs), and
+    ``tree.flatten`` walks lists in order and dicts by sorted key
+    (keras/src/models/functional.py, ``get_config``'s ``map_tensors``). A reference is a
+    list whose first item is a string (checked by :func:`history`); anything else that is
+    not a list or an object is returned as it is, for :func:`history` to word.
+
+    Raises:
+        ModelFileError: the structure nests more than :data:`MAX_IO_DEPTH` levels.
+    """
+    leaves: list[Any] = []
+    stack: list[tuple[Any, int]] = [(value, 0)]  # iterative: a hostile file has no stack
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_IO_DEPTH:
+            raise ModelFileError(path, f"{where}: nested more than {MAX_IO_DEPTH} levels deep")
+        if type(item) is dict:
+            children = [item[k] for k in sorted(item)]
+        elif type(item) is list and not (item and type(item[0]) is str):
+            children = item
+        else:
+            leaves.append(item)
+            continue
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return leaves
+
+
 def history(value: Any, where: str, path: str | Path) -> tuple[str, int, int]:
     """Validate ``[layer_name, node_index, tensor_index]`` (Keras 3 ``keras_history``,
     Keras 2 inbound entry, a model's ``input_layers`` / ``output_layers`` entry).

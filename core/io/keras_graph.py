@@ -37,7 +37,14 @@ from paramlab.core.errors import GraphError, LayerError, ModelFileError
 from paramlab.core.fields import FieldKind, FieldSpec
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io import keras2_config, keras3_config
-from paramlab.core.io.keras_calls import NO_OPTIONS, Call, TensorRef, history, new_call
+from paramlab.core.io.keras_calls import (
+    NO_OPTIONS,
+    Call,
+    TensorRef,
+    history,
+    new_call,
+    tensor_leaves,
+)
 from paramlab.core.io.keras_unwrap import (
     KERAS1_MESSAGE,
     MODEL_CLASSES,
@@ -180,8 +187,10 @@ class _Builder:
         self._record_opaque_shapes()
         if self.group_calls:
             self._record_group_outputs()
-        if outputs and obj.get("class_name") != "Sequential":
-            self._record_model_outputs(top, outputs)
+        if obj.get("class_name") != "Sequential":
+            if outputs:
+                self._record_model_outputs(top, outputs)
+            self._record_model_inputs(top, cfg)
         return self.graph
 
     @property
@@ -748,6 +757,20 @@ class _Builder:
             if calls:
                 self.graph.groups[group]["outputs"] = calls
 
+    def _record_model_inputs(self, top: _Scope, cfg: dict[str, Any]) -> None:
+        """Keep the top model's declared inputs (``input_layers``, flattened as Keras does:
+        a dict of named inputs by sorted key) in ``graph.declared_inputs`` as InputLayer
+        ids (see ``core.model_outputs.model_inputs``). An entry that names no InputLayer of
+        the model is not kept (the inputs then follow the graph's order)."""
+        ids = []
+        node = self.graph.nx_graph._node
+        for name, _, _ in self._io_list(cfg.get("input_layers"), cfg.get("name"), "input_layers"):
+            n = top.nodes.get((name, 0))
+            if n is None or node[n]["type"] != "InputLayer":
+                return
+            ids.append(n)
+        self.graph.declared_inputs = ids
+
     def _record_model_outputs(self, top: _Scope, outputs: list[TensorRef]) -> None:
         """Keep the top model's declared outputs (``output_layers``) in
         ``graph.declared_outputs`` as ``(layer id, output index)`` (see
@@ -812,15 +835,15 @@ class _Builder:
         return name
 
     def _io_list(self, value: Any, model: Any, key: str) -> list[tuple[str, int, int]]:
+        """A model's ``input_layers`` / ``output_layers`` as flat tensor references, in
+        Keras's order (see :func:`tensor_leaves`): Keras 3 writes a single one without the
+        outer list, named ones as an object, nested outputs as nested lists."""
         if value is None:
             return []
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            value = [value]  # Keras 3 writes a single input or output without the outer list
-        if isinstance(value, dict):  # Keras 3: a dict of named inputs
-            value = list(value.values())
-        if not isinstance(value, list):
+        if not isinstance(value, (list, dict)):
             raise self.fail(f"model {model!r}: {key} must be a list, got {type(value).__name__}")
-        return [history(v, f"model {model!r}, {key}", self.path) for v in value]
+        where = f"model {model!r}, {key}"
+        return [history(v, where, self.path) for v in tensor_leaves(value, where, self.path)]
 
 
 def parse_inbound_nodes(nodes: Any, layer_name: str, path: str | Path) -> list[Call]:

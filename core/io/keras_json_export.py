@@ -30,7 +30,7 @@ from paramlab.core.catalogue.recurrent import DEFAULT_CELL
 from paramlab.core.errors import LayerError
 from paramlab.core.graph import LayerGraph
 from paramlab.core.io.keras_calls import CALL_OPTIONS
-from paramlab.core.model_outputs import dead_operations, model_outputs
+from paramlab.core.model_outputs import dead_operations, model_inputs, model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 from paramlab.core.text import elide_name, elide_value
 
@@ -220,8 +220,8 @@ def input_shape(graph: LayerGraph, node_id: str) -> tuple[int | None, ...]:
 
 
 def input_nodes(graph: LayerGraph) -> list[str]:
-    """The model's inputs: its InputLayers, in topological order."""
-    return [n for n in graph.topological_order() if graph.raw(n)["type"] == "InputLayer"]
+    """The model's inputs: its InputLayers, in Keras's order (``core.model_outputs``)."""
+    return model_inputs(graph)
 
 
 def call_map(graph: LayerGraph) -> dict[str, tuple[str, int]]:

@@ -26,7 +26,9 @@ model's declared outputs, per call, as ``[layer id, output index]`` (``core.grou
 a group without them infers its outputs from its connections. The top-level ``outputs`` are
 an imported model's declared outputs, ``[layer id, output index]`` in Keras's order
 (``LayerGraph.declared_outputs``, ``core.model_outputs``); without them the model puts out
-what nothing consumes.
+what nothing consumes. The top-level ``inputs`` are its declared inputs, InputLayer ids in
+Keras's order (``LayerGraph.declared_inputs``); without them the InputLayers are the inputs
+in the graph's order.
 
 Every problem found while reading — unreadable file, not JSON, truncated, wrong types,
 missing or unknown ``format_version``, duplicate ids or names, edges to unknown layers,
@@ -89,6 +91,9 @@ def graph_to_dict(graph: LayerGraph) -> dict[str, Any]:
     declared = [[n, k] for n, k in graph.declared_outputs if n in graph]
     if declared:
         data["outputs"] = declared
+    inputs = [n for n in graph.declared_inputs if n in graph]
+    if inputs:
+        data["inputs"] = inputs
     data["edges"] = edges
     return data
 
@@ -106,8 +111,8 @@ def dumps_project(graph: LayerGraph) -> str:
         head = (f'{{\n  "format_version": {FORMAT_VERSION},\n  "name": '
                 + json.dumps(data["name"], ensure_ascii=False) + ",\n")
         groups = json.dumps(data["groups"], ensure_ascii=False)
-        outputs = (f',\n  "outputs": {json.dumps(data["outputs"])}' if "outputs" in data
-                   else "")
+        outputs = "".join(f',\n  "{key}": {json.dumps(data[key])}'
+                          for key in ("outputs", "inputs") if key in data)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(MEMORY, f"the model holds a value that JSON cannot store: {exc}") \
             from None
@@ -312,7 +317,21 @@ def graph_from_dict(data: Any, path: str | os.PathLike[str] = MEMORY) -> LayerGr
         except GraphError as exc:
             raise bad(f"{where}: {exc}") from None
     graph.declared_outputs = _outputs(data.get("outputs", []), graph, bad)
+    graph.declared_inputs = _inputs(data.get("inputs", []), graph, bad)
     return graph
+
+
+def _inputs(value: Any, graph: LayerGraph, bad: Any) -> list[str]:
+    """The document's ``inputs``: a list of InputLayer ids."""
+    if not isinstance(value, list):
+        raise bad(f"'inputs' must be a list, found {_kind(value)}")
+    for i, node_id in enumerate(value):
+        if not isinstance(node_id, str) or node_id not in graph:
+            raise bad(f"input {i + 1}: names unknown layer id {_q(node_id)}")
+        if graph.raw(node_id)["type"] != "InputLayer":
+            raise bad(f"input {i + 1}: layer id {_q(node_id)} is a "
+                      f"{graph.raw(node_id)['type']}, not an InputLayer")
+    return list(value)
 
 
 def _outputs(value: Any, graph: LayerGraph, bad: Any) -> list[tuple[str, int]]:

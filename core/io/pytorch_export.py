@@ -65,6 +65,16 @@ given ``backward_layer``), each layer runs the other way, and Keras still flips 
 layer's sequence: the bidirectional module runs on ``x.flip(1)``, the loops each on the
 sequence their layer reads. Layers going the same way, which Keras refuses, are a placeholder.
 
+TimeDistributed runs the wrapped layer's own module (one set of weights for every step) as
+Keras does, on the time folded into the batch: ``x.movedim(2, 1).flatten(0, 1)`` takes the
+held ``(N, C, T, ...)`` to ``(N·T, C, ...)``, the wrapped layer's forward code runs on it
+(in Keras's order for a channels_first layer) and ``unflatten(0, (N, T)).movedim(1, 2)``
+holds the result as any other tensor; over Dense, nn.Linear on the last axis needs no
+folding. EinsumDense has no torch.nn module: the file defines ``KerasEinsumDense``, holding
+Keras's own ``kernel`` and ``bias`` (Keras's count, which the PyTorch convention keeps) and
+calling ``torch.einsum`` with Keras's equation on the tensor in Keras's order; the header
+names those layers.
+
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
 ``center=False``) too. A layer with no PyTorch equivalent becomes a ``NoPyTorchEquivalent``
@@ -152,6 +162,19 @@ class _Unsupported(Exception):
     """A layer the forward code cannot express (its reason goes to the placeholder)."""
 
 
+@dataclass(frozen=True)
+class _Step:
+    """The layer a TimeDistributed wraps, as ``_Writer._forward`` runs it on one time step
+    (the time folded into the batch): its resolved config, its input and output shapes as
+    its rules see them (channels-last) and whether it is ``data_format="channels_first"``
+    (its tensors then in Keras's own order)."""
+
+    config: dict[str, Any]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    channels_first: bool
+
+
 def to_pytorch_code(graph: LayerGraph, result: PropagationResult | None = None,
                     source: str | None = None, version: str | None = None) -> PyTorchExport:
     """PyTorch source (one ``nn.Module``) equivalent to ``graph``.
@@ -193,6 +216,8 @@ class _Writer:
         self.loops: set[str] = set()  # the Keras* loop classes the file needs
         self.looped: list[str] = []  # the layers run by them
         self.hard_sigmoid = False  # whether one of them uses hard_sigmoid
+        self.own: set[str] = set()  # the file's classes for layers torch.nn lacks
+        self.einsums: list[str] = []  # the layers KerasEinsumDense runs
 
     # ------------------------------------------------------------------ driver
     def write(self, source: str, version: str) -> PyTorchExport:
@@ -243,6 +268,11 @@ class _Writer:
         if self.hard_sigmoid:
             header.append("# hard_sigmoid is Keras 3's, relu6(x + 3) / 6; tf.keras 2 computed "
                           "clip(0.2 * x + 0.5, 0, 1).")
+        if self.einsums:
+            header.append("# EinsumDense has no torch.nn module: KerasEinsumDense holds Keras's "
+                          "kernel and bias and")
+            names = _comment(", ".join(self.einsums))
+            header.append(f"# calls torch.einsum with its equation: {names}.")
         if self.unsupported:
             header.append("# Layers with no PyTorch equivalent (placeholders that raise "
                           "NotImplementedError):")
@@ -251,6 +281,8 @@ class _Writer:
         for kind in ("SimpleRNN", "LSTM", "GRU"):
             if kind in self.loops:
                 lines += _LOOP_CLASSES[kind] + ["", ""]
+        if "EinsumDense" in self.own:
+            lines += _EINSUM_CLASS + ["", ""]
         if self.unsupported:
             lines += _PLACEHOLDER_CLASS + ["", ""]
         lines += [f"class {cls}(nn.Module):",
@@ -293,7 +325,8 @@ class _Writer:
         try:
             parts = (loop_parts(d["type"], _config(g, n))
                      if mapping.unsupported is not None and d["type"] in _MULTI_OUTPUT else None)
-            if mapping.unsupported is not None and parts is None:
+            # EinsumDense has no torch.nn module: the file's KerasEinsumDense holds its tensors
+            if mapping.unsupported is not None and parts is None and d["type"] != "EinsumDense":
                 raise _Unsupported(mapping.unsupported)
             if r.output_shapes is not None and len(r.output_shapes) > 1 and (
                     d["type"] not in _MULTI_OUTPUT):
@@ -422,26 +455,32 @@ class _Writer:
 
     # ------------------------------------------------------------------ forward code
     def _forward(self, n: str, t: str, ins: list[str], mapping: TorchMapping,
-                 owner: str, layout: str = "cl") -> list[str]:
+                 owner: str, layout: str = "cl", step: _Step | None = None) -> list[str]:
         """Forward lines of layer ``n``, its inputs ``ins`` held in ``layout``. The code
         reads Keras's shapes channels-last and the tensors held channels-first. A
         channels_first layer gets its inputs in Keras's order, (N, C, *spatial): the
         channels-first form of the channels-last tensors its rules see, so the same code
-        serves it once its shapes are read channels-last."""
+        serves it once its shapes are read channels-last. ``step``: the layer a
+        TimeDistributed wraps, run on ``ins`` with the time folded into the batch (its
+        config and shapes instead of ``n``'s)."""
         g = self.g
         r = self.result.layers[n]
-        cfg = _config(g, n)
-        channels_first = self._channels_first(n)
         out = self.var[n]
         x = ins[0] if ins else ""
-        in_shapes = r.input_shapes
-        out_shape = r.output_shape or ()
-        if channels_first:
-            if not rules_see_channels_last(get_spec(t), cfg):
-                raise _Unsupported(f"data_format='channels_first' {t} (its axes follow Keras's "
-                                   "own order)")
-            in_shapes = to_channels_last(tuple(in_shapes))
-            out_shape = to_channels_last((out_shape,))[0]
+        if step is not None:
+            cfg, in_shapes, out_shape = step.config, step.input_shapes, step.output_shape
+            channels_first = step.channels_first
+        else:
+            cfg = _config(g, n)
+            channels_first = self._channels_first(n)
+            in_shapes = r.input_shapes
+            out_shape = r.output_shape or ()
+            if channels_first:
+                if not rules_see_channels_last(get_spec(t), cfg):
+                    raise _Unsupported(f"data_format='channels_first' {t} (its axes follow "
+                                       "Keras's own order)")
+                in_shapes = to_channels_last(tuple(in_shapes))
+                out_shape = to_channels_last((out_shape,))[0]
         shape = in_shapes[0] if in_shapes else ()
         rank = len(shape)
         out_rank = len(out_shape)
@@ -461,12 +500,13 @@ class _Writer:
                 raise _Unsupported(f"activation {cfg.get('activation')!r}")
             return source
 
-        if t == "Dense" or (t == "TimeDistributed" and module is not None
-                            and module.cls == "Linear"):
+        if t == "TimeDistributed":
+            return self._time_distributed(n, x, shape, out_shape, cfg, mapping, owner)
+        if t == "Dense":
             expr = call(x) if rank <= 2 else f"{call(_last(x))}.movedim(-1, 1)"
-            if t == "TimeDistributed":
-                return [f"{out} = {expr}"]
             return [f"{out} = {act(expr)}"]
+        if t == "EinsumDense":
+            return [f"{out} = {act(self._einsum(n, x, rank, out_rank, owner))}"]
         if re.fullmatch(r"(Conv|DepthwiseConv|SeparableConv)[123]D", t):
             padded = self._pad(x, shape, cfg, mapping)
             return [f"{out} = {act(call(padded))}"]
@@ -805,6 +845,69 @@ class _Writer:
         lines.append(f"{out} = {_sequence(expr, merge, inner['return_sequences'])}")
         return lines
 
+    def _time_distributed(self, n: str, x: str, shape: Shape, out_shape: Shape,
+                          cfg: dict[str, Any], mapping: TorchMapping, owner: str) -> list[str]:
+        """TimeDistributed(layer) on ``x`` (Keras's ``(N, T, *step)`` held with its last
+        axis at 1): the wrapped layer's own module, one set of weights for every step, as
+        Keras's ``call`` folds the time into the batch (keras/src/layers/rnn/
+        time_distributed.py). ``x.movedim(2, 1).flatten(0, 1)`` is the ``(N·T, *step)``
+        tensor held as any other (its last axis at 1), the wrapped layer runs on it as a
+        layer of its own would, and ``unflatten(0, (N, T)).movedim(1, 2)`` holds the result
+        as Keras's ``(N, T, *out)``. A wrapped Dense needs no folding (nn.Linear acts on the
+        last axis)."""
+        from paramlab.core.catalogue.recurrent import _wrapped
+
+        out = self.var[n]
+        spec, inner, step, first = _wrapped(cfg, (None,) + tuple(shape[2:]))
+        if spec.type == "Dense":
+            return self._forward(n, "Dense", [x], mapping, owner, "cl",
+                                 _Step(inner, (shape,), out_shape, False))
+        if inner.get("data_format") == "channels_first" and not first:
+            raise _Unsupported(f"TimeDistributed({spec.type}) with data_format='channels_first' "
+                               "(its axes follow Keras's own order)")
+        step_out = (None,) + tuple(out_shape[2:])
+        if first:  # the rules see a channels_first layer's shapes channels-last
+            step_out = to_channels_last((step_out,))[0]
+        # channels_first layers and normalisations over axis 1 take Keras's own order
+        keras_order = first or (
+            spec.type in ("BatchNormalization", "GroupNormalization") and len(step_out) >= 3
+            and norm_channel_axis(step_out, inner["axis"]) == 1)
+        folded = self._name(f"{out}_steps", self.locals)
+        lines = [f"{folded} = {x}.movedim(2, 1).flatten(0, 1)  # (N·T, ...): time in the batch"]
+        arg = _last(folded) if keras_order and len(step) >= 3 else folded
+        lines += self._forward(n, spec.type, [arg], mapping, owner, "cl",
+                               _Step(inner, (step,), step_out, first))
+        result = out
+        if keras_order and len(step_out) >= 3:
+            result += ".movedim(-1, 1)"
+        time = shape[1]
+        steps = f"(-1, {time})" if time is not None else f"({x}.shape[0], -1)"
+        return lines + [f"{out} = {result}.unflatten(0, {steps}).movedim(1, 2)"]
+
+    def _einsum(self, n: str, x: str, rank: int, out_rank: int, owner: str) -> str:
+        """EinsumDense as the file's ``KerasEinsumDense``: Keras's own ``kernel`` (and
+        ``bias``, shaped to broadcast over the output's trailing axes) and
+        ``torch.einsum`` with Keras's equation on the tensor in Keras's axis order
+        (keras/src/layers/core/einsum_dense.py: ``einsum(equation, inputs, kernel)``, then
+        ``+ bias``); the layer's activation follows in ``forward``."""
+        weights = self.result.layers[n].weights
+        names = [w.name for w in weights]
+        if names not in (["kernel"], ["kernel", "bias"]):
+            raise _Unsupported(f"EinsumDense with the weights {', '.join(names)} (the export "
+                               "writes a kernel and a bias only)")
+        shapes = [tuple(w.shape) for w in weights]
+        if any(d is None for s in shapes for d in s):
+            raise _Unsupported("EinsumDense whose kernel or bias has an axis of unknown length")
+        args = ", ".join([repr(_config(self.g, n)["equation"])] + [repr(s) for s in shapes])
+        attr = self._attribute(owner, f"KerasEinsumDense({args})")
+        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
+        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
+            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        self.own.add("EinsumDense")
+        self.einsums.append(self.g.raw(owner)["name"])
+        expr = f"self.{attr}({_last(x) if rank >= 3 else x})"
+        return f"{expr}.movedim(-1, 1)" if out_rank >= 3 else expr
+
     def _dot(self, out: str, ins: list[str], shapes: Sequence[Shape],
              cfg: dict[str, Any]) -> list[str]:
         a, b = ins
@@ -1051,6 +1154,35 @@ _LOOP_CLASSES = {
         "        return torch.stack(outputs, 1), h",
     ],
 }
+
+# keras/src/layers/core/einsum_dense.py: kernel of the weight spec's shape, bias of the
+# output's trailing axes from the first bias axis (1 where no bias axis), glorot_uniform
+# and zeros by default; call is einsum(equation, inputs, kernel) + bias.
+_EINSUM_CLASS = [
+    "class KerasEinsumDense(nn.Module):",
+    ('    """Keras EinsumDense: torch.einsum(equation, x, kernel) + bias, on Keras\'s own '
+     'kernel and bias'),
+    ("    (the bias broadcasts over the output's last axes). Takes and returns tensors in "
+     "Keras's"),
+    '    axis order (channels last)."""',
+    "",
+    "    def __init__(self, equation, kernel_shape, bias_shape=None):",
+    "        super().__init__()",
+    "        self.equation = equation",
+    "        self.kernel = nn.Parameter(torch.empty(kernel_shape))",
+    "        bias = nn.Parameter(torch.zeros(bias_shape)) if bias_shape is not None else None",
+    '        self.register_parameter("bias", bias)',
+    "        # Keras's glorot_uniform: fans from the last two axes times the others",
+    "        receptive = torch.Size(kernel_shape[:-2]).numel()",
+    "        fan_in = kernel_shape[-2] * receptive if len(kernel_shape) > 1 else kernel_shape[0]",
+    "        fan_out = kernel_shape[-1] * receptive",
+    "        limit = (6 / (fan_in + fan_out)) ** 0.5",
+    "        nn.init.uniform_(self.kernel, -limit, limit)",
+    "",
+    "    def forward(self, x):",
+    "        y = torch.einsum(self.equation, x, self.kernel)",
+    "        return y if self.bias is None else y + self.bias",
+]
 
 _PLACEHOLDER_CLASS = [
     f"class {PLACEHOLDER}(nn.Module):",

@@ -1,7 +1,7 @@
 """Benchmark of the Keras importer (a script, not collected by pytest):
 
     python tests/bench/bench_keras_import.py [--repeat N] [--breakdown] [--no-keras]
-        [--keras-python PATH]
+        [--keras-python PATH] [--keras BACKEND:PATH ...]
 
 To compare with an older tree, put its package first on the path (this script and its data
 stay): ``mkdir -p /tmp/base/paramlab && git archive REV | tar -x -C /tmp/base/paramlab`` then
@@ -16,9 +16,13 @@ same file (written once to a temporary folder):
   propagate, summarize, format the JSON and write it (to a string buffer);
 * ParamLab's import alone: read + parse + build + propagate;
 * when Keras is importable: ``keras.models.model_from_json`` + ``count_params()``, timed in a
-  child process that stays up for the whole run (``--keras-python``: the interpreter to use,
-  by default this one), so that Keras's memory and JAX's threads do not slow ParamLab's
-  rounds down; the child times each call itself, the same way.
+  child process that stays up for the whole run (``--keras-python``: the interpreter to use
+  with the JAX backend, by default this one), so that Keras's memory and JAX's threads do
+  not slow ParamLab's rounds down; the child times each call itself, the same way. Each
+  ``--keras BACKEND:PATH`` adds a column: Keras on that backend (``jax``, ``tensorflow``,
+  ``torch``, ``numpy``) in its own child, from the interpreter PATH, timed in the same
+  rounds (e.g. ``--keras jax:/venv-jax/bin/python --keras tensorflow:/venv-tf/bin/python``:
+  both yardsticks in one run).
 
 The rounds alternate the measurements (json.loads, end to end, import, Keras) so that a
 change in the machine's load hits them alike, each in-process one timed right after an
@@ -113,7 +117,7 @@ def end_to_end(path: Path) -> Callable[[], int]:
 
 KERAS_CHILD = r"""
 import gc, json, os, sys, time
-os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras 3 defaults to TensorFlow
+os.environ["KERAS_BACKEND"] = sys.argv[1]  # Keras 3 defaults to TensorFlow
 try:
     import keras
 except ImportError:
@@ -141,10 +145,11 @@ class KerasChild:
     ``model_from_json`` + ``count_params()`` on the file once and returns (count, seconds)
     as the child measured them."""
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, backend: str = "jax") -> None:
         import subprocess
 
-        self.proc = subprocess.Popen([python, "-c", KERAS_CHILD], stdin=subprocess.PIPE,
+        self.backend = backend
+        self.proc = subprocess.Popen([python, "-c", KERAS_CHILD, backend], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True)
         self.version = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
@@ -174,7 +179,7 @@ def alternating(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, 
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for key, fn in fns.items():
-            if key in SELF_TIMED:
+            if is_self_timed(key):
                 times[key].append(fn())  # type: ignore[arg-type]
             else:
                 fn()
@@ -182,7 +187,23 @@ def alternating(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, 
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-SELF_TIMED = {"keras"}  # functions that return their own measured seconds
+def keras_children(specs: list[str], default_python: str) -> list[KerasChild]:
+    """One :class:`KerasChild` per ``BACKEND:PATH`` of ``specs`` (none given: JAX from
+    ``default_python``); a child whose Python cannot import Keras on that backend is left
+    out with a line on stderr."""
+    children = []
+    for spec in specs or [f"jax:{default_python}"]:
+        backend, _, python = spec.partition(":")
+        try:
+            children.append(KerasChild(python or default_python, backend))
+        except (ImportError, OSError) as exc:
+            print(f"Keras ({spec}) left out: {exc}", file=sys.stderr)
+    return children
+
+
+def is_self_timed(key: str) -> bool:
+    """The Keras columns' functions return their own measured seconds."""
+    return key.startswith("keras")
 
 
 def main() -> int:
@@ -193,8 +214,11 @@ def main() -> int:
                              "summary, JSON text")
     parser.add_argument("--no-keras", action="store_true", help="leave out the Keras column")
     parser.add_argument("--keras-python", default=sys.executable, metavar="PATH",
-                        help="Python interpreter with Keras installed, for the Keras column "
-                             "(default: this one)")
+                        help="Python interpreter with Keras and JAX installed, for the Keras "
+                             "column (default: this one)")
+    parser.add_argument("--keras", action="append", default=[], metavar="BACKEND:PATH",
+                        help="a Keras column on BACKEND (jax, tensorflow, ...) from the "
+                             "Python at PATH; repeat for several (replaces --keras-python)")
     args = parser.parse_args()
     import os
     import tempfile
@@ -204,21 +228,19 @@ def main() -> int:
         import orjson
     except ImportError:
         orjson = None
-    keras: KerasChild | None = None
-    if not args.no_keras:
-        try:
-            keras = KerasChild(args.keras_python)
-        except (ImportError, OSError):
-            keras = None
+    kerases = [] if args.no_keras else keras_children(args.keras, args.keras_python)
+    versions = ", ".join(f"{k.version}" for k in kerases)
     print(f"Python {platform.python_version()} on {platform.machine()}, load average "
           f"{os.getloadavg()[0]:.2f}, orjson {orjson.__version__ if orjson else 'missing'}, "
-          f"Keras {keras.version + ' in a child process' if keras else 'not installed (column skipped)'}")
+          f"Keras {versions + ' in child processes' if kerases else 'not installed (column skipped)'}")
+    keras_head = "".join(f"{k.backend[:10]:>11}{'vs':>7}" for k in kerases) or \
+        f"{'keras':>11}{'vs':>7}"
     header = (f"{'model':<16}{'layers':>7}{'KiB':>6}{'json.loads':>12}{'summary json':>14}"
-              f"{'ratio':>7}{'import':>10}{'keras':>10}{'vs keras':>10}")
+              f"{'ratio':>7}{'import':>10}{keras_head}")
     print(header)
     print("-" * len(header))
     worst = 0.0
-    slowest_keras = None
+    slowest: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="paramlab-bench-"))
     for name in MODELS:
         text = json.dumps(json.loads((DATA / f"{name}.json").read_text())["config"])
@@ -232,31 +254,34 @@ def main() -> int:
             "e2e": e2e,
             "import": lambda path=path: propagate(load_keras(path)).total,
         }
-        if keras is not None:
-            counted, _ = keras.time(path)  # warm-up, and the count to compare
+        for k in kerases:
+            counted, _ = k.time(path)  # warm-up, and the count to compare
             if counted != total:
-                print(f"{name}: Keras counts {counted:,}, ParamLab {total:,}")
-            fns["keras"] = lambda path=path, keras=keras: keras.time(path)[1]
+                print(f"{name}: Keras ({k.backend}) counts {counted:,}, ParamLab {total:,}")
+            fns[f"keras {k.backend}"] = lambda path=path, k=k: k.time(path)[1]
         t = alternating(fns, args.repeat)
         ratio = t["e2e"] / t["json"]
         if t["json"] >= 1e-3:
             worst = max(worst, ratio)
-        keras_cols = f"{'-':>10}{'-':>10}"
-        if "keras" in t:
-            faster = t["keras"] / t["e2e"]
-            slowest_keras = faster if slowest_keras is None else min(slowest_keras, faster)
-            keras_cols = f"{t['keras'] * 1e3:>8.0f}ms{faster:>9.0f}x"
+        keras_cols = "".join(f"{'-':>11}{'-':>7}" for _ in kerases or [None])
+        if kerases:
+            keras_cols = ""
+            for k in kerases:
+                seconds = t[f"keras {k.backend}"]
+                faster = seconds / t["e2e"]
+                slowest[k.backend] = min(slowest.get(k.backend, faster), faster)
+                keras_cols += f"{seconds * 1e3:>9.0f}ms{faster:>6.0f}x"
         layers = len(json.loads(text)["config"]["layers"])
         print(f"{name:<16}{layers:>7}{len(text) / 1024:>6.0f}{t['json'] * 1e3:>10.2f}ms"
               f"{t['e2e'] * 1e3:>12.2f}ms{ratio:>6.1f}x{t['import'] * 1e3:>8.2f}ms{keras_cols}")
-    if keras is not None:
-        keras.close()
+    for k in kerases:
+        k.close()
     if args.breakdown:
         breakdown(args.repeat)
     print(f"\nworst summary json / json.loads (configs parsing in >= 1 ms): {worst:.1f}x "
           f"(target <= {JSON_TARGET:g}x)")
-    if slowest_keras is not None:
-        print(f"least gain over Keras: {slowest_keras:.0f}x (target >= {KERAS_TARGET:g}x)")
+    for backend, least in slowest.items():
+        print(f"least gain over Keras ({backend}): {least:.0f}x (target >= {KERAS_TARGET:g}x)")
     return 0
 
 

@@ -31,10 +31,12 @@ is imported and its module instantiated (``eval()``), then
     holds them; an unknown axis as long as the first input's same axis), so the layers
     after it are checked too.
 
-A model whose forward fails on every length tried, where an input or a stand-in has an axis
-of unknown length, is "unchecked" (its counts equal, its forward not judged, the message
-shown): Keras builds models that run on one length only, or on none (a Concatenate of x and
-a "valid" convolution of x, on an axis of unknown length).
+A model whose forward fails on every length tried, where an input, a stand-in or a layer's
+output (an EinsumDense with a None in output_shape, on known inputs) has an axis of unknown
+length, is "unchecked" (its counts equal, its forward not judged, the message shown): Keras
+builds models that run on one length only, or on none (a Concatenate of x and a "valid"
+convolution of x, on an axis of unknown length), and returns an empty tensor where torch
+refuses a pooling to length 0.
 
 It prints how many models agree, differ, are refused (ParamLab's error message at import,
 propagation or export) or crash (an exception in ParamLab's export, or torch refusing the
@@ -70,6 +72,16 @@ def _torch_shape(shape: list, keras_order: bool) -> list:
     return [dims[0], dims[-1]] + dims[1:-1]
 
 
+def _references(value: Any) -> list[list]:
+    """The ``[layer, node, tensor]`` references of Keras's ``output_layers`` in the order
+    of ``model.outputs``: nested lists in order, dicts by sorted key (``tree.flatten``)."""
+    if isinstance(value, dict):
+        return [r for key in sorted(value) for r in _references(value[key])]
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+        return [value]
+    return [r for item in value for r in _references(item)] if isinstance(value, list) else []
+
+
 def _keras_outputs(record: dict) -> list[tuple[str, list]]:
     """(layer name, output shape) of each of the Keras model's outputs, in Keras's order."""
     layers = {layer["name"]: layer for layer in record["layers"]}
@@ -77,11 +89,8 @@ def _keras_outputs(record: dict) -> list[tuple[str, list]]:
     if record["config"]["class_name"] == "Sequential":
         last = record["layers"][-1]
         return [(last["name"], last["output_shape"])]
-    declared = cfg["output_layers"]
-    if declared and isinstance(declared[0], str):
-        declared = [declared]
     outs = []
-    for name, _node, k in declared:
+    for name, _node, k in _references(cfg["output_layers"]):
         shape = layers[name]["output_shape"]
         multi = bool(shape) and isinstance(shape[0], list)
         outs.append((name, shape[k] if multi else shape))
@@ -231,15 +240,20 @@ def check(index: int, record: dict, workdir: Path) -> dict[str, Any]:
             failure = exc
     else:
         guessed = any(d is None for shapes in stand_in.values() for s in shapes for d in s[1:])
+        # a layer's axis Keras leaves unknown on known inputs (EinsumDense with a None in
+        # output_shape): the model's lengths are not Keras's static ones either
+        inside = any(d is None for r in result.layers.values() if r.output_shape is not None
+                     for d in r.output_shape[1:])
         text = f"forward: {_first_line(failure)}"
-        if problems or not (guessed or unknown):
+        if problems or not (guessed or unknown or inside):
             out["status"] = "differ" if problems else "crashed"
             problems.append((_culprit(failure, path, types), text))
             return out
-        # a placeholder's stand-in of a guessed length, or inputs of unknown length that no
-        # length tried fits (Keras builds a Concatenate of (None, 3, 4) and (None, None, 4),
-        # which runs on length 3 only, or of x and a valid convolution of x, which never
-        # runs): the forward is not judged
+        # a placeholder's stand-in of a guessed length, inputs of unknown length that no
+        # length tried fits, or a layer whose length Keras leaves unknown (Keras builds a
+        # Concatenate of (None, 3, 4) and (None, None, 4), which runs on length 3 only, or
+        # of x and a valid convolution of x, which never runs; a pooling to length 0, which
+        # Keras returns empty and torch refuses): the forward is not judged
         out["status"] = "unchecked"
         out["unchecked"] = (_culprit(failure, path, types), text)
         return out

@@ -184,7 +184,7 @@ def test_a_wire_added_from_an_undeclared_output_is_exposed_after_the_declared_on
 
 
 @pytest.mark.parametrize("name", ["nested_subset_outputs", "nested_lstm_outputs",
-                                  "nested_siamese"])
+                                  "nested_siamese", "nested_structures"])
 def test_the_table_equals_keras_summary(name):
     graph, _ = _reference(name)
     assert format_table(summarize(graph)) == (KERAS / f"{name}.summary.txt").read_text(
@@ -202,3 +202,39 @@ def test_malformed_declared_outputs_in_a_project_get_one_clear_line(tmp_path):
         load_project(path)
     assert "group 'enc': 'outputs' must be a list of calls" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_inputs_and_outputs_written_as_structures_flatten_in_keras_order():
+    """Keras 3 writes ``input_layers`` / ``output_layers`` as the structures the model was
+    built with: nested lists (``[second_call_of_bi, state_h, [output, {"q": .., "b": ..}]]``,
+    which was refused: "a tensor reference must be [layer name, node index, tensor index]")
+    and dicts, which ``tree.flatten`` walks by sorted key. The declared outputs follow
+    Keras's ``model.outputs``; a nested model with dict inputs called on a dict in another
+    key order binds each input by name (in the wrong order its Dense layers count 12 + 16
+    instead of Keras's 8 + 24: the table test above checks inner's 32)."""
+    graph, ref = _reference("nested_structures")
+    # model.outputs as Keras built them; ParamLab names bi's second call bi_call1 and puts
+    # out inner's outputs (dp, dq, as its output_layers declare) from their own layers.
+    names = {("bi", 0): "bi", ("bi", 1): "bi_call1"}
+    inner = ["dp", "dq"]
+    want = [(names[(layer, node)], tensor) if layer == "bi" else (inner[tensor], 0)
+            for layer, node, tensor in ref["flat_outputs"]]
+    assert [(graph.raw(n)["name"], k) for n, k in graph.declared_outputs] == want
+    assert want[5:9] == [("bi", 1), ("bi", 0), ("bi", 3), ("bi", 2)]  # "b" before "q"
+    rows = {r.name: r for r in summarize(graph).rows}
+    assert rows["inner"].keras_connected_to == ("zeta[0][0]", "alpha[0][0]")
+    assert [r.total for r in summarize(graph, expand_groups=True).rows
+            if r.name in ("dp", "dq")] == [3 * 2 + 2, 5 * 4 + 4]
+    assert [p for p, *_ in ref["flat_inputs"]] == ["alpha", "seq", "zeta"]  # a_in, s_in, z_in
+
+
+def test_output_layers_nested_absurdly_deep_is_one_clear_line():
+    _, ref = _reference("nested_structures")
+    config = json.loads(json.dumps(ref["config"]))
+    deep: list = [["bi", 0, 1]]
+    for _ in range(40):
+        deep = [deep]
+    config["config"]["output_layers"] = deep
+    with pytest.raises(ModelFileError) as info:
+        parse_keras_config(config)
+    assert "output_layers: nested more than 16 levels deep" in str(info.value)

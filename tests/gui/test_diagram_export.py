@@ -7,6 +7,7 @@ rects overlap, and there are as many connections as the graph has (drawn) edges.
 """
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -101,10 +102,22 @@ def check_svg(text: str, drawn_edges: int) -> None:
 
 
 def drawn_edges(graph: Any) -> int:
-    """Edges between different drawn boxes (a collapsed nested model is one box)."""
+    """Edges between different drawn boxes (a collapsed nested model is one box, a layer's
+    collapsed shared calls too when the layout put them at its slot)."""
+    from paramlab.core.layout import layered_layout
+
+    pos = layered_layout(graph).positions
+
     def box(n: str) -> str:
-        group = graph.raw(n).get("group")
-        return group if group is not None and graph.is_group_collapsed(group) else n
+        d = graph.raw(n)
+        group = d.get("group")
+        if group is not None and graph.is_group_collapsed(group):
+            return group
+        owner = d.get("shared_with")
+        if (owner is not None and group is None and graph.calls_collapsed(owner)
+                and pos[n] == pos[owner]):
+            return owner
+        return n
     return sum(1 for s, d, _ in graph.edges() if box(s) != box(d))
 
 
@@ -204,3 +217,57 @@ def test_render_command_writes_svg_pdf_png(qapp: Any, tmp_path: Path,
     assert main(["render", model, "--output", str(tmp_path / "e.png"), "--dpi", "0"]) == 2
     err = capsys.readouterr().err
     assert ".svg, .pdf or .png" in err and "--dpi must be between 10 and 1200" in err
+
+
+KERAS2 = Path(__file__).resolve().parents[1] / "data" / "keras2"
+
+
+def test_a_shared_layer_is_one_box_applied_n_times_as_on_the_canvas(qapp: Any,
+                                                                     tmp_path: Path) -> None:
+    """``paramlab render`` of a layer called twice (keras2/shared_dense_concat.json: Keras
+    counts shared_dense once, 136 parameters, and lists 5 layers) lays the model out as the
+    canvas does, each layer's calls at its slot: the calls were drawn one by one there,
+    on top of each other, the second ("0 params") hiding the first and its 136. Now one box
+    reads "Dense · applied 2×" and 136 params; expanded (view state), every call is drawn."""
+    from paramlab.core.layout import apply_layout
+    from paramlab.gui.app import main
+    from paramlab.gui.diagram import build_drawing
+
+    source = json.loads((KERAS2 / "shared_dense_concat.json").read_text())["config"]
+    path = tmp_path / "shared.json"
+    path.write_text(json.dumps(source))
+    assert main(["render", str(path), "--output", str(tmp_path / "s.svg")]) == 0
+    text = (tmp_path / "s.svg").read_text(encoding="utf-8")
+    rects, conns, _ = read_svg(text)
+    assert sorted(rects) == ["a", "b", "concat", "out", "shared_dense"]
+    assert "Dense · applied 2×" in text and "136 params" in text
+    assert "shared_dense_concat — 5 layers" in text
+    graph = load_model(str(path))
+    apply_layout(graph)
+    check_svg(text, drawn_edges(graph))
+    owner = graph.id_of("shared_dense")
+    graph.set_calls_expanded(owner, True)
+    apply_layout(graph)
+    drawing = build_drawing(graph, propagate(graph))
+    assert sorted(n.name for n in drawing.nodes) == ["a", "b", "concat", "out", "shared_dense",
+                                                     "shared_dense_call1"]
+    assert len({(n.x, n.y) for n in drawing.nodes}) == 6  # no two calls on one spot
+
+
+def test_a_name_with_control_characters_is_drawn(qapp: Any, tmp_path: Path) -> None:
+    """A model or layer name holding an escape sequence (found by fuzz_cli, seed 91): XML
+    cannot hold it, so the SVG did not parse and ``render`` to PNG died with "internal error
+    (ZeroDivisionError)". It is written as the messages write it, ``\\x1b``."""
+    from PySide6.QtGui import QImage
+
+    from paramlab.gui.app import main
+
+    config = json.loads((KERAS2 / "shared_dense_concat.json").read_text())["config"]
+    config["config"]["name"] = "a\nb\x1b[31m"
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(config))
+    assert main(["render", str(path), "--output", str(tmp_path / "o.png")]) == 0
+    assert not QImage(str(tmp_path / "o.png")).isNull()
+    assert main(["render", str(path), "--output", str(tmp_path / "o.svg")]) == 0
+    title = ET.parse(tmp_path / "o.svg").getroot().find(f"{SVG}title").text
+    assert title == "a\\nb\\x1b[31m — 5 layers"

@@ -228,3 +228,88 @@ def test_a_project_saved_with_the_old_gqa_name_opens_as_keras_layer() -> None:
     graph = loads_project(json.dumps(doc))
     assert graph.raw(graph.id_of("gqa"))["type"] == "GroupQueryAttention"
     assert propagate(graph).total == 246
+
+
+# ----------------------------------------------------------------- declared inputs
+# tests/data/keras_nested/{input_order,nested_structures}.json (tests/data/gen/
+# nested_outputs.py, Keras 3.15.1 with JAX): ``Model([b, a], ...)`` whose layers list a
+# first, and a model built on a dict of named inputs, whose ``model.inputs`` Keras takes by
+# sorted key (alpha, seq, zeta) while its layers list seq, zeta, alpha. ``flat_inputs``:
+# Keras's ``model.inputs``.
+def _nested_reference(name: str) -> tuple[dict, LayerGraph]:
+    ref = json.loads((DATA / "keras_nested" / f"{name}.json").read_text(encoding="utf-8"))
+    return ref, loads_keras(ref["config"])
+
+
+def loads_keras(config: dict) -> LayerGraph:
+    from paramlab.core.io.keras_import import parse_keras_config
+
+    return parse_keras_config(json.loads(json.dumps(config)))
+
+
+def _keras_inputs(ref: dict) -> list[str]:
+    return [name for name, _, _ in ref["flat_inputs"]]
+
+
+@pytest.mark.parametrize("name, order", [("input_order", ["b", "a"]),
+                                         ("nested_structures", ["alpha", "seq", "zeta"])])
+def test_every_export_takes_the_inputs_in_keras_order(name, order) -> None:
+    """The exports took the InputLayers in the graph's order (a, b; seq, zeta, alpha): a
+    caller passing Keras's order fed each input's data to another input."""
+    ref, graph = _nested_reference(name)
+    assert _keras_inputs(ref) == order
+    assert [graph.raw(n)["name"] for n in graph.declared_inputs] == order
+    assert [n for n, _, _ in to_keras_dict(graph)["config"]["input_layers"]] == order
+    call = _keras_model_call(to_keras_code(graph))
+    inputs = next(k.value for k in call.keywords if k.arg == "inputs")
+    assert [e.id for e in inputs.elts] == order
+    forward = next(line for line in to_pytorch_code(graph).source.splitlines()
+                   if "def forward" in line)
+    assert forward.strip() == f"def forward(self, {', '.join(order)}):"
+
+
+def test_declared_inputs_through_a_project_file_edits_and_undo() -> None:
+    _, graph = _nested_reference("input_order")
+    text = dumps_project(graph)
+    assert json.loads(text)["inputs"] == graph.declared_inputs
+    again = loads_project(text)
+    assert [n for n, _, _ in to_keras_dict(again)["config"]["input_layers"]] == ["b", "a"]
+    again.add_layer("InputLayer", "c", {"shape": (5,)})  # added in the editor: last
+    assert [n for n, _, _ in to_keras_dict(again)["config"]["input_layers"]] == ["b", "a", "c"]
+    edit = RemoveLayer(again.id_of("b"))
+    edit.apply(again)  # b is gone
+    assert [n for n, _, _ in to_keras_dict(again)["config"]["input_layers"]] == ["a", "c"]
+    edit.revert(again)  # b is back in Keras's place
+    assert [n for n, _, _ in to_keras_dict(again)["config"]["input_layers"]] == ["b", "a", "c"]
+
+
+@pytest.mark.parametrize("inputs, message", [
+    ("n1", "'inputs' must be a list, found a string"),
+    (["n99"], "input 1: names unknown layer id 'n99'"),
+    (["n1", "n2"], "input 2: layer id 'n2' is a Dense, not an InputLayer"),
+])
+def test_bad_inputs_in_a_project_file_give_one_line(inputs, message) -> None:
+    doc = {"format_version": 2, "name": "m",
+           "layers": [{"id": "n1", "name": "x", "type": "InputLayer", "config": {"shape": [3]}},
+                      {"id": "n2", "name": "d", "type": "Dense", "config": {"units": 2}}],
+           "inputs": inputs}
+    with pytest.raises(ModelFileError) as info:
+        loads_project(json.dumps(doc))
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["input_order", "nested_structures"])
+def test_real_keras_rebuilds_the_exports_with_keras_inputs_and_outputs(name, tmp_path) -> None:
+    """With Keras: the exported JSON and code take Keras's inputs in its order and put out
+    its outputs (flattened, in its order), with its counts."""
+    keras = pytest.importorskip("keras")
+    ref, graph = _nested_reference(name)
+    original = keras.models.model_from_json(json.dumps(ref["config"]))
+    for rebuilt in (keras.models.model_from_json(json.dumps(to_keras_dict(graph))),
+                    _module(to_keras_code(graph), tmp_path, f"{name}_export").build_model()):
+        assert [t.name for t in rebuilt.inputs] == _keras_inputs(ref)
+        assert [tuple(t.shape) for t in rebuilt.inputs] == [tuple(t.shape)
+                                                           for t in original.inputs]
+        assert [tuple(t.shape) for t in rebuilt.outputs] == [tuple(t.shape)
+                                                            for t in original.outputs]
+        assert rebuilt.count_params() == ref["totals"]["count_params"]

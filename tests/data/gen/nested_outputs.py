@@ -6,7 +6,12 @@ model uses (run with real Keras, not collected by pytest):
 Writes ``nested_subset_outputs`` (a nested model returning two Dense outputs in reverse
 order, the outer model using only the second) and ``nested_lstm_outputs`` (a nested model
 returning an LSTM's state_c and sequence, not state_h, in that order) and
-``nested_siamese`` (one nested encoder called on two inputs) as
+``nested_siamese`` (one nested encoder called on two inputs) and ``nested_structures``
+(inputs and outputs as Keras 3 writes structures: a dict of named inputs, a nested model with
+dict inputs called on a dict in another key order, outputs nested as lists and a dict; its
+``flat_inputs`` / ``flat_outputs``: ``model.inputs`` / ``model.outputs`` as
+``[layer, node index, tensor index]``, Keras's flat order) and ``input_order`` (``Model([b, a],
+...)``: the inputs in another order than the layers) as
 ``<name>.json`` (the format of tests/data/REFERENCE.md) and ``<name>.summary.txt``
 (Keras's own ``model.summary()``).
 """
@@ -51,6 +56,34 @@ def siamese() -> keras.Model:
     return keras.Model([a, b], layers.Dense(1, name="out")(diff), name="nested_siamese")
 
 
+def structures() -> keras.Model:
+    p, q = keras.Input((3,), name="p"), keras.Input((5,), name="q")
+    # Two inputs of different widths: bound in the wrong order, the Dense counts change.
+    inner = keras.Model({"p": p, "q": q},
+                        [layers.Dense(2, name="dp")(p), layers.Dense(4, name="dq")(q)],
+                        name="inner")
+    zeta, alpha = keras.Input((3,), name="zeta"), keras.Input((5,), name="alpha")
+    from_p, from_q = inner({"q": alpha, "p": zeta})  # keys not in sorted order
+    seq = keras.Input((6, 4), name="seq")
+    bi = layers.Bidirectional(layers.LSTM(3, return_state=True), name="bi")
+    first, second = bi(seq), bi(seq)  # 5 tensors per call
+    outputs = [second, first[1], [first[0], {"q": first[2], "b": first[3]}],
+               {"zz": from_p, "aa": from_q}]
+    return keras.Model({"z_in": zeta, "a_in": alpha, "s_in": seq}, outputs,
+                       name="nested_structures")
+
+
+def input_order() -> keras.Model:
+    a, b = keras.Input((3,), name="a"), keras.Input((5,), name="b")
+    joined = layers.Concatenate(name="joined")([a, b])
+    return keras.Model([b, a], layers.Dense(2, name="head")(joined), name="input_order")
+
+
+def _flat(tensors: list) -> list:
+    return [[t._keras_history[0].name, t._keras_history[1], t._keras_history[2]]
+            for t in tensors]
+
+
 def record(model: keras.Model) -> dict:
     def count(ws) -> int:
         return sum(int(w.numpy().size) for w in ws)
@@ -78,12 +111,13 @@ def record(model: keras.Model) -> dict:
             "totals": {"trainable": count(model.trainable_weights),
                        "non_trainable": count(model.non_trainable_weights),
                        "total": count(model.weights), "count_params": model.count_params()},
-            "summary_totals": totals_lines}, summary
+            "summary_totals": totals_lines,
+            "flat_inputs": _flat(model.inputs), "flat_outputs": _flat(model.outputs)}, summary
 
 
 def main(folder: str) -> None:
     out = Path(folder)
-    for build in (subset_outputs, lstm_outputs, siamese):
+    for build in (subset_outputs, lstm_outputs, siamese, structures, input_order):
         model = build()
         data, summary = record(model)
         (out / f"{model.name}.json").write_text(json.dumps(data), encoding="utf-8")

@@ -16,6 +16,17 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
 * ``torch_cropping_unknown``: Cropping1D / Cropping2D / Cropping3D on axes of unknown
   length (an end cropped or not): the export computed the slice's end from the length and
   crashed on None.
+* ``torch_time_distributed``: TimeDistributed of Conv2D (relu), BatchNormalization,
+  MaxPooling2D, Flatten, Dense (tanh) over 4 frames; of Conv1D, LayerNormalization,
+  GlobalAveragePooling1D over a sequence of unknown length; of a channels_first Conv2D and a
+  BatchNormalization(axis=1). The export wrote placeholders for all but Dense (and dropped
+  Dense's activation). Its ``run`` keeps values (below).
+* ``torch_einsum_dense``: EinsumDense in Keras's three equation forms, with bias axes last,
+  split, on a non-last axis (bias (5, 1)) and none, relu / softmax, one layer frozen: the
+  export wrote placeholders. Its ``run`` keeps values.
+
+A ``run`` with ``values`` also holds the random inputs, the outputs Keras computed for them
+and the weights it used (per layer, in Keras's order; drawn from a seeded generator).
 """
 from __future__ import annotations
 
@@ -53,18 +64,76 @@ def cropping_unknown() -> keras.Model:
     return keras.Model([seq, img, vol], [d1, conv, c3], name="torch_cropping_unknown")
 
 
-MODELS = {"torch_reshape_infer": reshape_infer, "torch_cropping_unknown": cropping_unknown}
+def time_distributed() -> keras.Model:
+    frames = keras.Input((4, 8, 8, 3), name="frames")
+    x = L.TimeDistributed(L.Conv2D(4, 3, padding="same", activation="relu"), name="td_conv")(frames)
+    x = L.TimeDistributed(L.BatchNormalization(), name="td_bn")(x)
+    x = L.TimeDistributed(L.MaxPooling2D(2), name="td_pool")(x)
+    x = L.TimeDistributed(L.Flatten(), name="td_flat")(x)
+    x = L.TimeDistributed(L.Dense(5, activation="tanh"), name="td_dense")(x)
+    clips = keras.Input((None, 6, 2), name="clips")
+    y = L.TimeDistributed(L.Conv1D(3, 2, activation="relu"), name="td_conv1d")(clips)
+    y = L.TimeDistributed(L.LayerNormalization(), name="td_ln")(y)
+    y = L.TimeDistributed(L.GlobalAveragePooling1D(), name="td_gap")(y)
+    planes = keras.Input((3, 2, 6, 5), name="planes")
+    z = L.TimeDistributed(L.Conv2D(2, 3, data_format="channels_first"), name="td_conv_cf")(planes)
+    z = L.TimeDistributed(L.BatchNormalization(axis=1), name="td_bn_axis1")(z)
+    return keras.Model([frames, clips, planes], [x, y, z], name="torch_time_distributed")
+
+
+def einsum_dense() -> keras.Model:
+    seq = keras.Input((5, 6), name="seq")
+    vec = keras.Input((7,), name="vec")
+    outs = [
+        L.EinsumDense("abc,cd->abd", (None, 4), bias_axes="d", activation="relu",
+                      name="e_last")(seq),
+        L.EinsumDense("abc,cde->abde", (5, 2, 3), bias_axes="de", name="e_split")(seq),
+        L.EinsumDense("ab,bc->ac", 3, bias_axes="c", name="e_flat")(vec),
+        L.EinsumDense("abc,cd->abd", (5, 4), bias_axes="b", name="e_bias_b")(seq),
+        L.EinsumDense("...b,bc->...c", 3, bias_axes="c", activation="softmax",
+                      name="e_left")(seq),
+        L.EinsumDense("abc,bcd->ad", 4, name="e_contract")(seq),
+        L.EinsumDense("ab...,bc->ac...", (3,), bias_axes="c", name="e_right")(seq),
+    ]
+    model = keras.Model([seq, vec], outs, name="torch_einsum_dense")
+    model.get_layer("e_contract").trainable = False
+    return model
+
+
+MODELS = {"torch_reshape_infer": reshape_infer, "torch_cropping_unknown": cropping_unknown,
+          "torch_time_distributed": time_distributed, "torch_einsum_dense": einsum_dense}
 # each model run once by Keras on inputs of these shapes (batch 2; lengths for the unknown axes)
 RUNS = {"torch_reshape_infer": [[2, 6, 6], [2, 5, 6]],
-        "torch_cropping_unknown": [[2, 9, 4], [2, 6, 7, 3], [2, 4, 5, 6, 2]]}
+        "torch_cropping_unknown": [[2, 9, 4], [2, 6, 7, 3], [2, 4, 5, 6, 2]],
+        "torch_time_distributed": [[2, 4, 8, 8, 3], [2, 5, 6, 2], [2, 3, 2, 6, 5]],
+        "torch_einsum_dense": [[2, 5, 6], [2, 7]]}
+# models whose run also keeps its inputs, its outputs and the (seeded, random) weights, per
+# layer in Keras's order, for a comparison of values
+NUMERIC = ("torch_time_distributed", "torch_einsum_dense")
 
 
-def run(model: keras.Model, shapes: list[list[int]]) -> dict:
-    """Keras's output shapes for random inputs of ``shapes`` (the ``run`` key)."""
+def run(model: keras.Model, shapes: list[list[int]], values: bool = False) -> dict:
+    """Keras's output shapes for random inputs of ``shapes`` (the ``run`` key); with
+    ``values``, random weights set first (moving variances positive) and the inputs, the
+    outputs and each layer's weights kept too."""
     rng = np.random.default_rng(0)
-    outputs = model([rng.standard_normal(s).astype("float32") for s in shapes])
+    if values:
+        for w in model.weights:
+            value = rng.standard_normal(w.shape) * 0.5
+            if "variance" in w.path:
+                value = rng.uniform(0.5, 1.5, w.shape)
+            w.assign(value.astype("float32"))
+    inputs = [rng.standard_normal(s).astype("float32") for s in shapes]
+    outputs = model(inputs)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return {"inputs": shapes, "outputs": [[int(d) for d in y.shape] for y in outputs]}
+    record = {"inputs": shapes, "outputs": [[int(d) for d in y.shape] for y in outputs]}
+    if values:
+        record["values"] = {
+            "inputs": [x.tolist() for x in inputs],
+            "outputs": [np.asarray(y).tolist() for y in outputs],
+            "weights": {layer.name: [np.asarray(w).tolist() for w in layer.weights]
+                        for layer in model.layers if layer.weights}}
+    return record
 
 
 def main(argv: list[str]) -> None:
@@ -77,7 +146,7 @@ def main(argv: list[str]) -> None:
         keras.backend.clear_session()
         model = build()
         data, text = hb.reference(name, model)
-        data["run"] = run(model, RUNS[name])
+        data["run"] = run(model, RUNS[name], name in NUMERIC)
         path = out / f"{name}.json"
         path.write_text(json.dumps(data, separators=(",", ":")))
         (out / f"{name}.summary.txt").write_text(text, encoding="utf-8")
