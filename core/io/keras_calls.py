@@ -85,8 +85,9 @@ def tensor_leaves(value: Any, where: str, path: str | Path) -> list[Any]:
     the model was built with (``Model(x, [[a, b], c])``, a dict of named outputs), and
     ``tree.flatten`` walks lists in order and dicts by sorted key
     (keras/src/models/functional.py, ``get_config``'s ``map_tensors``). A reference is a
-    list whose first item is a string (checked by :func:`history`); anything else that is
-    not a list or an object is returned as it is, for :func:`history` to word.
+    list whose first item is a string (checked by :func:`history`); a list holding no list
+    or object is taken as a malformed reference, and anything else that is not a list or an
+    object is returned as it is, for :func:`history` to word.
 
     Raises:
         ModelFileError: the structure nests more than :data:`MAX_IO_DEPTH` levels.
@@ -99,8 +100,9 @@ def tensor_leaves(value: Any, where: str, path: str | Path) -> list[Any]:
             raise ModelFileError(path, f"{where}: nested more than {MAX_IO_DEPTH} levels deep")
         if type(item) is dict:
             children = [item[k] for k in sorted(item)]
-        elif type(item) is list and not (item and type(item[0]) is str):
-            children = item
+        elif type(item) is list and not (item and (type(item[0]) is str or not any(
+                type(x) is list or type(x) is dict for x in item))):
+            children = item  # a structure; a flat list is a reference, whole in a message
         else:
             leaves.append(item)
             continue
