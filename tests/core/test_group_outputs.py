@@ -238,3 +238,17 @@ def test_output_layers_nested_absurdly_deep_is_one_clear_line():
     with pytest.raises(ModelFileError) as info:
         parse_keras_config(config)
     assert "output_layers: nested more than 16 levels deep" in str(info.value)
+
+
+@pytest.mark.parametrize("entry, quoted", [([[2147483648, 0, 0]], "[2147483648, 0, 0]"),
+                                           ([["x", 0, 0], [None, 5]], "[None, 5]")])
+def test_a_malformed_output_reference_is_quoted_whole(entry, quoted):
+    """Flattening the structures Keras writes must not take a malformed reference apart:
+    the message quotes the whole entry, not its first number."""
+    _, ref = _reference("nested_structures")
+    config = json.loads(json.dumps(ref["config"]))
+    config["config"]["output_layers"] = entry
+    with pytest.raises(ModelFileError) as info:
+        parse_keras_config(config)
+    assert str(info.value).endswith(f"output_layers: a tensor reference must be [layer name, "
+                                    f"node index, tensor index], got {quoted}")
