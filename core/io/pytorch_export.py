@@ -73,7 +73,11 @@ holds the result as any other tensor; over Dense, nn.Linear on the last axis nee
 folding. EinsumDense has no torch.nn module: the file defines ``KerasEinsumDense``, holding
 Keras's own ``kernel`` and ``bias`` (Keras's count, which the PyTorch convention keeps) and
 calling ``torch.einsum`` with Keras's equation on the tensor in Keras's order; the header
-names those layers.
+names those layers. MultiHeadAttention that nn.MultiheadAttention cannot hold (value_dim !=
+key_dim, heads·key_dim != the query's features, an output_shape, attention axes, a gate) is
+the file's ``KerasMultiHeadAttention``: Keras's own projection kernels and biases (Keras's
+count, which the convention keeps) and Keras's attention on the tensors in Keras's order,
+the scores as a second output with ``return_attention_scores`` (default axes only).
 
 Frozen layers (``trainable=False``, or inside a frozen nested model) get
 ``requires_grad_(False)``; a parameter a rule keeps fixed (BatchNorm's bias with
@@ -218,6 +222,7 @@ class _Writer:
         self.hard_sigmoid = False  # whether one of them uses hard_sigmoid
         self.own: set[str] = set()  # the file's classes for layers torch.nn lacks
         self.einsums: list[str] = []  # the layers KerasEinsumDense runs
+        self.attentions: list[str] = []  # the layers KerasMultiHeadAttention runs
 
     # ------------------------------------------------------------------ driver
     def write(self, source: str, version: str) -> PyTorchExport:
@@ -273,6 +278,11 @@ class _Writer:
                           "kernel and bias and")
             names = _comment(", ".join(self.einsums))
             header.append(f"# calls torch.einsum with its equation: {names}.")
+        if self.attentions:
+            header.append("# MultiHeadAttention nn.MultiheadAttention cannot hold: "
+                          "KerasMultiHeadAttention holds Keras's")
+            names = _comment(", ".join(self.attentions))
+            header.append(f"# projection kernels and biases and runs Keras's attention: {names}.")
         if self.unsupported:
             header.append("# Layers with no PyTorch equivalent (placeholders that raise "
                           "NotImplementedError):")
@@ -283,6 +293,8 @@ class _Writer:
                 lines += _LOOP_CLASSES[kind] + ["", ""]
         if "EinsumDense" in self.own:
             lines += _EINSUM_CLASS + ["", ""]
+        if "MultiHeadAttention" in self.own:
+            lines += _MHA_CLASS + ["", ""]
         if self.unsupported:
             lines += _PLACEHOLDER_CLASS + ["", ""]
         lines += [f"class {cls}(nn.Module):",
@@ -325,8 +337,10 @@ class _Writer:
         try:
             parts = (loop_parts(d["type"], _config(g, n))
                      if mapping.unsupported is not None and d["type"] in _MULTI_OUTPUT else None)
-            # EinsumDense has no torch.nn module: the file's KerasEinsumDense holds its tensors
-            if mapping.unsupported is not None and parts is None and d["type"] != "EinsumDense":
+            # EinsumDense and MultiHeadAttention beyond nn.MultiheadAttention: the file's
+            # KerasEinsumDense / KerasMultiHeadAttention hold Keras's own tensors
+            if mapping.unsupported is not None and parts is None and d["type"] not in (
+                    "EinsumDense", "MultiHeadAttention"):
                 raise _Unsupported(mapping.unsupported)
             if r.output_shapes is not None and len(r.output_shapes) > 1 and (
                     d["type"] not in _MULTI_OUTPUT):
@@ -564,6 +578,8 @@ class _Writer:
             return lines + states
         if t == "Bidirectional":
             return self._bidirectional(n, x, cfg, call, module)
+        if t == "MultiHeadAttention" and mapping.unsupported is not None:
+            return self._keras_mha(n, ins, in_shapes, out_shape, owner)
         if t == "MultiHeadAttention":
             q, v = ins[0], ins[1]
             k = ins[2] if len(ins) > 2 else v
@@ -908,6 +924,61 @@ class _Writer:
         expr = f"self.{attr}({_last(x) if rank >= 3 else x})"
         return f"{expr}.movedim(-1, 1)" if out_rank >= 3 else expr
 
+    def _keras_mha(self, n: str, ins: list[str], in_shapes: Sequence[Shape], out_shape: Shape,
+                   owner: str) -> list[str]:
+        """MultiHeadAttention whose sizes nn.MultiheadAttention cannot hold (value_dim !=
+        key_dim, heads·key_dim != the query's features, an output_shape, attention_axes,
+        a gate) as the file's ``KerasMultiHeadAttention``: Keras's own projections
+        (keras/src/layers/attention/multi_head_attention.py, ``build``: einsum kernels
+        ``(dim, heads, key_dim|value_dim)``, biases ``(heads, width)``, output kernel
+        ``(heads, value_dim, *output_shape)``) on the tensors in Keras's axis order; the
+        scores as a second output with ``return_attention_scores``."""
+        raw = self.g.raw(n)["config"]
+        cfg = _config(self.g, n)
+        if raw.get("sliding_window") is not None:
+            raise _Unsupported("MultiHeadAttention with sliding_window (a banded mask)")
+        query, value = in_shapes[0], in_shapes[1]
+        key = in_shapes[2] if len(in_shapes) > 2 else value
+        dims = (query[-1], key[-1], value[-1])
+        heads, kd = cfg["num_heads"], cfg["key_dim"]
+        vd = cfg["value_dim"] or kd
+        out_dims = tuple(out_shape[len(query) - 1:])
+        if any(d is None for d in dims + out_dims):
+            raise _Unsupported("MultiHeadAttention whose features have an unknown size")
+        if not len(query) == len(key) == len(value):
+            raise _Unsupported("MultiHeadAttention on inputs of different ranks")
+        rank = len(value) + 1  # of the projected tensors (..., heads, width)
+        axes = raw.get("attention_axes")
+        if axes is None:
+            axes = tuple(range(1, rank - 2))
+        axes = tuple(sorted(a if a >= 0 else rank - 1 + a
+                            for a in ((axes,) if isinstance(axes, int) else axes)))
+        if not axes or any(not 0 < a < rank - 2 for a in axes) or len(set(axes)) != len(axes):
+            raise _Unsupported(f"MultiHeadAttention with attention_axes {axes!r}")
+        scores = self._extra_outputs(n)
+        if scores and axes != tuple(range(1, rank - 2)):
+            raise _Unsupported("attention scores over other attention_axes than the default")
+        args = [f"{heads}, {kd}, {vd}, {dims!r}, {out_dims!r}"]
+        if not cfg["use_bias"]:
+            args.append("use_bias=False")
+        if cfg["use_gate"]:
+            args.append("use_gate=True")
+        if axes != (1,):
+            args.append(f"attention_axes={axes!r}")
+        attr = self._attribute(owner, f"KerasMultiHeadAttention({', '.join(args)})")
+        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
+        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
+            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        self.own.add("MultiHeadAttention")
+        self.attentions.append(self.g.raw(owner)["name"])
+        operands = ", ".join(_last(x) for x in ins)
+        out = self.var[n]
+        if scores:
+            return [f"{out}, {scores[0]} = self.{attr}({operands}, return_scores=True)",
+                    f"{out} = {out}.movedim(-1, 1)",
+                    f"{scores[0]} = {scores[0]}.movedim(-1, 1)"]
+        return [f"{out} = self.{attr}({operands}).movedim(-1, 1)"]
+
     def _dot(self, out: str, ins: list[str], shapes: Sequence[Shape],
              cfg: dict[str, Any]) -> list[str]:
         a, b = ins
@@ -1182,6 +1253,81 @@ _EINSUM_CLASS = [
     "    def forward(self, x):",
     "        y = torch.einsum(self.equation, x, self.kernel)",
     "        return y if self.bias is None else y + self.bias",
+]
+
+# keras/src/layers/attention/multi_head_attention.py: einsum projections query, key,
+# (gate, sigmoid), value of kernels (dim, heads, width) and biases (heads, width); query
+# scaled by 1/sqrt(key_dim); scores over the attention axes of the projected tensors,
+# (batch axes and heads, query's attention axes, key's), softmax over the key's; the
+# combination back in the query's order; times the gate; output kernel (heads,
+# value_dim, *output_shape) and bias output_shape. Initialisers glorot_uniform / zeros.
+_MHA_CLASS = [
+    "class KerasMultiHeadAttention(nn.Module):",
+    ('    """Keras MultiHeadAttention on Keras\'s own projections (query, key, value, '
+     'optional gate,'),
+    ("    attention_output: kernels (dim, heads, width), biases (heads, width)). Takes "
+     "query, value,"),
+    ("    key in Keras's axis order (features last) and returns the output (and the "
+     "scores)."),
+    '    """',
+    "",
+    "    def __init__(self, num_heads, key_dim, value_dim, dims, output_shape, use_bias=True,",
+    "                 use_gate=False, attention_axes=(1,)):",
+    "        super().__init__()",
+    "        query_dim, key_in, value_in = dims",
+    "        self.scale = 1.0 / float(key_dim) ** 0.5",
+    "        self.attention_axes = tuple(attention_axes)",
+    "        self.use_gate = use_gate",
+    "        self.letters = \"opqrstuvxyz\"[:len(output_shape)]",
+    "        widths = [(\"query\", query_dim, key_dim), (\"key\", key_in, key_dim)]",
+    "        if use_gate:",
+    "            widths.append((\"gate\", query_dim, value_dim))",
+    "        widths.append((\"value\", value_in, value_dim))",
+    "        for name, dim, width in widths:",
+    "            self._weights(name, (dim, num_heads, width), (num_heads, width), use_bias)",
+    "        self._weights(\"attention_output\", (num_heads, value_dim, *output_shape),",
+    "                      tuple(output_shape), use_bias)",
+    "",
+    "    def _weights(self, name, kernel_shape, bias_shape, use_bias):",
+    "        kernel = nn.Parameter(torch.empty(kernel_shape))",
+    "        # Keras's glorot_uniform: fans from the last two axes times the others",
+    "        receptive = torch.Size(kernel_shape[:-2]).numel()",
+    "        fan_in, fan_out = kernel_shape[-2] * receptive, kernel_shape[-1] * receptive",
+    "        limit = (6 / (fan_in + fan_out)) ** 0.5",
+    "        nn.init.uniform_(kernel, -limit, limit)",
+    "        self.register_parameter(name + \"_kernel\", kernel)",
+    "        bias = nn.Parameter(torch.zeros(bias_shape)) if use_bias else None",
+    "        self.register_parameter(name + \"_bias\", bias)",
+    "",
+    "    def _project(self, name, x):  # (..., dim) -> (..., heads, width)",
+    "        y = torch.einsum(\"...i,ihw->...hw\", x, getattr(self, name + \"_kernel\"))",
+    "        bias = getattr(self, name + \"_bias\")",
+    "        return y if bias is None else y + bias",
+    "",
+    "    def forward(self, query, value, key=None, return_scores=False):",
+    "        key = value if key is None else key",
+    "        q = self._project(\"query\", query) * self.scale",
+    "        k, v = self._project(\"key\", key), self._project(\"value\", value)",
+    "        rank = q.dim()",
+    "        axes = list(self.attention_axes)",
+    "        batch = [i for i in range(rank - 1) if i not in axes]  # heads included",
+    "        order = batch + axes + [rank - 1]",
+    "        start, end = len(batch), len(batch) + len(axes) - 1",
+    "        q_steps = tuple(q.shape[a] for a in axes)",
+    "        k_steps = tuple(k.shape[a] for a in axes)",
+    "        q, k, v = (t.permute(order).flatten(start, end) for t in (q, k, v))",
+    "        scores = torch.softmax(q @ k.transpose(-1, -2), dim=-1)  # (batch, Tq, Tk)",
+    "        out = (scores @ v).unflatten(start, q_steps)",
+    "        out = out.permute([order.index(i) for i in range(rank)])  # (..., heads, value_dim)",
+    "        if self.use_gate:",
+    "            out = out * torch.sigmoid(self._project(\"gate\", query))",
+    "        equation = \"...hw,hw\" + self.letters + \"->...\" + self.letters",
+    "        out = torch.einsum(equation, out, self.attention_output_kernel)",
+    "        if self.attention_output_bias is not None:",
+    "            out = out + self.attention_output_bias",
+    "        if return_scores:",
+    "            return out, scores.unflatten(-1, k_steps).unflatten(start, q_steps)",
+    "        return out",
 ]
 
 _PLACEHOLDER_CLASS = [

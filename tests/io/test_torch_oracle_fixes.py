@@ -26,9 +26,12 @@ FILES = sorted((DATA / "torch_oracle").glob("*.json"))
 # nn.Linear(12, 5) 65 + nn.Conv1d(3, 4, 2) 28; nn.Linear(4, 3) 15 + nn.Conv2d(3, 2, 2) 26;
 # nn.Conv2d(3, 4, 3) 112 + nn.BatchNorm2d(4) 8 + nn.Linear(64, 5) 325 + nn.Conv1d(2, 3, 2) 15
 # + nn.LayerNorm(3) 6 + nn.Conv2d(2, 2, 3) 38 + nn.BatchNorm2d(2) 4 (Keras: 520, with the
-# moving statistics); EinsumDense's own kernels and biases, Keras's 282
+# moving statistics); EinsumDense's own kernels and biases, Keras's 282; MultiHeadAttention
+# that nn.MultiheadAttention cannot hold: Keras's own projections, Keras's 755
 TORCH_COUNTS = {"torch_reshape_infer": 93, "torch_cropping_unknown": 41,
-                "torch_time_distributed": 508, "torch_einsum_dense": 282}
+                "torch_time_distributed": 508, "torch_einsum_dense": 282,
+                "torch_attention": 755}
+VALUES = ["torch_time_distributed", "torch_einsum_dense", "torch_attention"]
 
 
 def _channels_first(shape: list[int]) -> list[int]:
@@ -130,6 +133,35 @@ def test_einsum_dense_is_torch_einsum_on_keras_tensors():
     assert "KerasEinsumDense" not in _export("torch_reshape_infer")[2].source
 
 
+def test_attention_beyond_nn_multihead_attention_holds_keras_projections():
+    """MultiHeadAttention with value_dim != key_dim, an output_shape, a gate or attention
+    axes is the file's KerasMultiHeadAttention (defined once): heads, key_dim, value_dim,
+    the query's / key's / value's features and the output's last axes, without biases, with
+    a gate, over Keras's attention axes; on the tensors in Keras's order; the scores as the
+    second output. nn.MultiheadAttention's layers stay nn.MultiheadAttention."""
+    _, _, export = _export("torch_attention")
+    source = export.source
+    assert export.unsupported == ()
+    assert source.count("class KerasMultiHeadAttention(nn.Module):") == 1
+    assert "self.mha_vdim = KerasMultiHeadAttention(2, 4, 3, (6, 3, 3), (6,))" in source
+    assert ("self.mha_out = KerasMultiHeadAttention(3, 2, 2, (6, 3, 3), (2, 5), "
+            "use_bias=False)") in source
+    assert ("self.mha_gate = KerasMultiHeadAttention(2, 3, 3, (6, 6, 6), (6,), use_gate=True)"
+            in source)
+    assert ("self.mha_axes_12 = KerasMultiHeadAttention(2, 3, 3, (6, 6, 6), (6,), "
+            "attention_axes=(1, 2))") in source
+    assert ("self.mha_axis_2 = KerasMultiHeadAttention(1, 4, 2, (6, 6, 6), (7,), "
+            "attention_axes=(2,))") in source
+    assert ("mha_vdim, mha_vdim_scores = self.mha_vdim(seq.movedim(1, -1), "
+            "mem.movedim(1, -1), return_scores=True)") in source
+    assert "mha_vdim_scores = mha_vdim_scores.movedim(-1, 1)" in source
+    assert ("mha_out = self.mha_out(seq.movedim(1, -1), short.movedim(1, -1)).movedim(-1, 1)"
+            in source)
+    plain = to_pytorch_code(load_model(DATA / "keras_numeric" / "states.json")).source
+    assert "self.mha = nn.MultiheadAttention(4, 2, batch_first=True)" in plain
+    assert "KerasMultiHeadAttention" not in plain
+
+
 def _torch_modules(torch) -> dict:
     """What each exported attribute must hold, built with torch.nn itself (TimeDistributed:
     the wrapped layer's module, one for every step) or, for EinsumDense, Keras's own count."""
@@ -140,12 +172,13 @@ def _torch_modules(torch) -> dict:
             "td_bn_axis1": nn.BatchNorm2d(2)}
 
 
-@pytest.mark.parametrize("name", ["torch_time_distributed", "torch_einsum_dense"])
+@pytest.mark.parametrize("name", VALUES)
 def test_per_layer_counts_equal_torch_and_the_convention(name, tmp_path):
     """With torch: each attribute's parameters, trainable parameters and buffer elements
     are the PyTorch convention's for its layer, and those of the torch.nn module built
     directly (TimeDistributed) or Keras's count of the layer (EinsumDense: its own kernel
-    and bias; e_contract frozen)."""
+    and bias, e_contract frozen; MultiHeadAttention beyond nn.MultiheadAttention: its own
+    projections)."""
     torch = pytest.importorskip("torch")
     graph, result, export = _export(name)
     net = _instantiate(export, tmp_path)
@@ -177,7 +210,8 @@ def _load(net, weights: dict, torch) -> None:
     """Keras's weights (per layer, Keras's order) into the exported module: convolution
     kernels (*k, in, out) as (out, in, *k), Dense kernels transposed, BatchNormalization's
     gamma, beta, moving mean and variance, LayerNormalization's gamma and beta,
-    KerasEinsumDense's kernel and bias as they are."""
+    KerasEinsumDense's kernel and bias and KerasMultiHeadAttention's projections as they
+    are (Keras's order: query, key, gate, value, attention_output)."""
     import numpy as np
 
     nn = torch.nn
@@ -195,6 +229,8 @@ def _load(net, weights: dict, torch) -> None:
             targets = [module.weight, module.bias, module.running_mean, module.running_var]
         elif isinstance(module, nn.LayerNorm):
             targets = [module.weight, module.bias]
+        elif type(module).__name__ == "KerasMultiHeadAttention":
+            targets = list(module.parameters())
         else:
             targets = [module.kernel] + ([module.bias] if module.bias is not None else [])
         assert len(targets) == len(values), layer
@@ -203,7 +239,7 @@ def _load(net, weights: dict, torch) -> None:
             tensor.data.copy_(torch.from_numpy(np.ascontiguousarray(value)))
 
 
-@pytest.mark.parametrize("name", ["torch_time_distributed", "torch_einsum_dense"])
+@pytest.mark.parametrize("name", VALUES)
 def test_outputs_equal_keras_for_its_weights(name, tmp_path):
     """With torch: given the weights Keras ran with, the exported module computes Keras's
     outputs on Keras's inputs (moved channels first; the outputs moved back) within 1e-5."""

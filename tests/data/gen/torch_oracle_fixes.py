@@ -24,6 +24,12 @@ Run with a Python that has Keras 3 (not ParamLab's venv; pytest never collects t
 * ``torch_einsum_dense``: EinsumDense in Keras's three equation forms, with bias axes last,
   split, on a non-last axis (bias (5, 1)) and none, relu / softmax, one layer frozen: the
   export wrote placeholders. Its ``run`` keeps values.
+* ``torch_attention``: MultiHeadAttention nn.MultiheadAttention cannot hold: value_dim !=
+  key_dim (with its scores), an output_shape (2, 5) without biases, a gate, attention over
+  axes (1, 2) and over axis 2 of rank-4 inputs: the export wrote placeholders. Its ``run``
+  keeps values. (On rank-3 inputs without scores, Keras 3.15.1 JAX runs
+  dot_product_attention, which refuses value_dim != key_dim: the gated layer has equal
+  sizes.)
 
 A ``run`` with ``values`` also holds the random inputs, the outputs Keras computed for them
 and the weights it used (per layer, in Keras's order; drawn from a seeded generator).
@@ -100,16 +106,37 @@ def einsum_dense() -> keras.Model:
     return model
 
 
+def attention() -> keras.Model:
+    seq = keras.Input((5, 6), name="seq")
+    mem = keras.Input((5, 3), name="mem")  # Keras records scores (N, heads, Tq, Tq)
+    grid = keras.Input((3, 4, 6), name="grid")
+    short = keras.Input((4, 3), name="short")  # a key shorter than the query
+    out, scores = L.MultiHeadAttention(2, 4, value_dim=3, name="mha_vdim")(
+        seq, mem, return_attention_scores=True)
+    outs = [
+        out, scores,
+        L.MultiHeadAttention(3, 2, output_shape=(2, 5), use_bias=False,
+                             name="mha_out")(seq, short),
+        L.MultiHeadAttention(2, 3, use_gate=True, name="mha_gate")(seq, seq),
+        L.MultiHeadAttention(2, 3, attention_axes=(1, 2), name="mha_axes_12")(grid, grid),
+        L.MultiHeadAttention(1, 4, value_dim=2, attention_axes=(2,), output_shape=7,
+                             name="mha_axis_2")(grid, grid),
+    ]
+    return keras.Model([seq, mem, grid, short], outs, name="torch_attention")
+
+
 MODELS = {"torch_reshape_infer": reshape_infer, "torch_cropping_unknown": cropping_unknown,
-          "torch_time_distributed": time_distributed, "torch_einsum_dense": einsum_dense}
+          "torch_time_distributed": time_distributed, "torch_einsum_dense": einsum_dense,
+          "torch_attention": attention}
 # each model run once by Keras on inputs of these shapes (batch 2; lengths for the unknown axes)
 RUNS = {"torch_reshape_infer": [[2, 6, 6], [2, 5, 6]],
         "torch_cropping_unknown": [[2, 9, 4], [2, 6, 7, 3], [2, 4, 5, 6, 2]],
         "torch_time_distributed": [[2, 4, 8, 8, 3], [2, 5, 6, 2], [2, 3, 2, 6, 5]],
-        "torch_einsum_dense": [[2, 5, 6], [2, 7]]}
+        "torch_einsum_dense": [[2, 5, 6], [2, 7]],
+        "torch_attention": [[2, 5, 6], [2, 5, 3], [2, 3, 4, 6], [2, 4, 3]]}
 # models whose run also keeps its inputs, its outputs and the (seeded, random) weights, per
 # layer in Keras's order, for a comparison of values
-NUMERIC = ("torch_time_distributed", "torch_einsum_dense")
+NUMERIC = ("torch_time_distributed", "torch_einsum_dense", "torch_attention")
 
 
 def run(model: keras.Model, shapes: list[list[int]], values: bool = False) -> dict:
