@@ -26,6 +26,7 @@ from paramlab.core.catalogue import get_spec
 from paramlab.core.graph import LayerGraph, snake_case
 from paramlab.core.io.keras_calls import CALL_OPTIONS
 from paramlab.core.io.keras_json_export import (
+    APPLICATION_LAYERS,
     KERAS2_ONLY_LAYERS,
     LIST_INPUT_TYPES,
     call_map,
@@ -119,6 +120,7 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
          f"{result.non_trainable:,} non-trainable)."),
         "import keras",
         "from keras import layers",
+        *_application_imports(graph),
         "",
         "",
         "def build_model():",
@@ -171,7 +173,20 @@ def _constructor(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
     parts.append(f"name={_literal(d['name'])}")
     if frozen:
         parts.append("trainable=False")
-    return f"layers.{d['type']}({', '.join(parts)})"
+    prefix = "" if d["type"] in APPLICATION_LAYERS else "layers."  # imported by name
+    return f"{prefix}{d['type']}({', '.join(parts)})"
+
+
+def _application_imports(graph: LayerGraph) -> list[str]:
+    """``from keras.src.applications.convnext import LayerScale``, one line per module, for
+    the :data:`APPLICATION_LAYERS` the model uses (keras.layers has none of them)."""
+    used: dict[str, set[str]] = {}
+    for n in graph.layer_ids():
+        module = APPLICATION_LAYERS.get(graph.raw(n)["type"])
+        if module is not None:
+            used.setdefault(module, set()).add(graph.raw(n)["type"])
+    return [f"from {module} import {', '.join(sorted(names))}"
+            for module, names in sorted(used.items())]
 
 
 def _todo(graph: LayerGraph, node_id: str) -> list[str]:

@@ -60,6 +60,17 @@ KERAS2_ONLY_LAYERS = {
 }
 
 
+#: Layers of the catalogue that Keras 3 defines in a keras.applications module, not in
+#: keras.layers: Keras writes them, and finds them again, by that module and their class
+#: name as ``registered_name`` (Keras 3.15.1: ConvNeXt's LayerScale and StochasticDepth,
+#: Inception-ResNet's CustomScaleLayer).
+APPLICATION_LAYERS = {
+    "LayerScale": "keras.src.applications.convnext",
+    "StochasticDepth": "keras.src.applications.convnext",
+    "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+}
+
+
 def keras2_only_class(type_name: str, config: dict[str, Any]) -> str | None:
     """The first class of :data:`KERAS2_ONLY_LAYERS` that a layer is or wraps
     (``Bidirectional(CuDNNLSTM)``, an RNN's cells: the :data:`NESTED_KEYS`), or ``None``."""
@@ -136,7 +147,9 @@ def op_class(type_name: str) -> str:
 #: Layers called on a list of tensors (``Add()([a, b])``); others take positional inputs.
 LIST_INPUT_TYPES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
                               "Concatenate", "Dot", "Attention", "AdditiveAttention",
-                              "HashedCrossing"})
+                              "HashedCrossing",
+                              # inception_resnet_v2: inputs[0] + inputs[1] * scale
+                              "CustomScaleLayer"})
 
 
 def keras_arguments(graph: LayerGraph, node_id: str) -> dict[str, Any]:
@@ -317,8 +330,10 @@ def _layer_entry(graph: LayerGraph, node_id: str, result: PropagationResult) -> 
         config["trainable"] = False
         arguments = freeze_nested(arguments)
     config.update(arguments)
-    return {"module": "keras.layers", "class_name": d["type"], "config": config,
-            "registered_name": None, "name": name, "inbound_nodes": []}
+    module = APPLICATION_LAYERS.get(d["type"])
+    return {"module": module or "keras.layers", "class_name": d["type"], "config": config,
+            "registered_name": d["type"] if module else None, "name": name,
+            "inbound_nodes": []}
 
 
 def _has_constant(graph: LayerGraph, node_id: str) -> bool:

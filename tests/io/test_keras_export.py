@@ -362,3 +362,48 @@ def test_keras3_has_none_of_the_layers_the_exports_call_keras2_only():
     from paramlab.core.io.keras_json_export import KERAS2_ONLY_LAYERS
 
     assert [name for name in KERAS2_ONLY_LAYERS if hasattr(keras.layers, name)] == []
+
+
+def _application_layers_model() -> LayerGraph:
+    g = LayerGraph("convnext_bits")
+    x = g.add_layer("InputLayer", "x", {"shape": (4,)})
+    scale = g.add_layer("LayerScale", "scale", {"init_values": 1e-6, "projection_dim": 4})
+    drop = g.add_layer("StochasticDepth", "drop", {"drop_path_rate": 0.1})
+    mix = g.add_layer("CustomScaleLayer", "mix", {"scale": 0.17})
+    g.connect(x, scale)
+    g.connect(scale, drop)
+    g.connect(x, mix, 0)
+    g.connect(drop, mix, 1)
+    return g
+
+
+def test_application_layers_keep_the_module_keras_finds_them_by():
+    """LayerScale and StochasticDepth (keras.applications.convnext) and CustomScaleLayer
+    (inception_resnet_v2) are no keras.layers classes: Keras 3.15.1 writes them as
+    ``("keras.src.applications.convnext", "LayerScale", registered_name "LayerScale")`` and
+    refused the export's "keras.layers.LayerScale" ("not a KerasSaveable subclass"; the
+    fixture keras_oracle/oracle_layer_scale in the real-Keras test above)."""
+    g = _application_layers_model()
+    entries = {e["name"]: e for e in json.loads(to_keras_json(g))["config"]["layers"]}
+    assert [(entries[n]["module"], entries[n]["registered_name"])
+            for n in ("scale", "drop", "mix")] == [
+        ("keras.src.applications.convnext", "LayerScale"),
+        ("keras.src.applications.convnext", "StochasticDepth"),
+        ("keras.src.applications.inception_resnet_v2", "CustomScaleLayer")]
+    source = to_keras_code(g)
+    assert "from keras.src.applications.convnext import LayerScale, StochasticDepth" in source
+    assert "from keras.src.applications.inception_resnet_v2 import CustomScaleLayer" in source
+    assert "= LayerScale(" in source and "layers.LayerScale" not in source
+    ast.parse(source)
+
+
+def test_real_keras_rebuilds_the_application_layers(tmp_path):
+    keras = pytest.importorskip("keras")
+    g = _application_layers_model()
+    total = propagate(g).total
+    assert keras.models.model_from_json(to_keras_json(g)).count_params() == total == 4
+    path = tmp_path / "convnext_bits.py"
+    path.write_text(to_keras_code(g), encoding="utf-8")
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # the test's own export
+    assert namespace["build_model"]().count_params() == total
