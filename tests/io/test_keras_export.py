@@ -402,8 +402,11 @@ def test_real_keras_rebuilds_the_application_layers(tmp_path):
     g = _application_layers_model()
     total = propagate(g).total
     assert keras.models.model_from_json(to_keras_json(g)).count_params() == total == 4
+    import importlib.util
+
     path = tmp_path / "convnext_bits.py"
     path.write_text(to_keras_code(g), encoding="utf-8")
-    namespace: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)  # the test's own export
-    assert namespace["build_model"]().count_params() == total
+    spec = importlib.util.spec_from_file_location("convnext_bits", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # the test's own export
+    assert module.build_model().count_params() == total
