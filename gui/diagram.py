@@ -42,7 +42,7 @@ from PySide6.QtSvg import QSvgRenderer
 from paramlab.core.edge_geometry import Command, edge_commands
 from paramlab.core.errors import ParamLabError
 from paramlab.core.graph import LayerGraph
-from paramlab.core.layout import NODE_HEIGHT, NODE_WIDTH, layered_layout
+from paramlab.core.layout import NODE_HEIGHT, NODE_WIDTH, collapsed_calls, layered_layout
 from paramlab.core.propagate import PropagationResult
 from paramlab.core.summary import partial_note, summarize
 from paramlab.core.text import MAX_NAME, one_line
@@ -147,16 +147,13 @@ def build_drawing(graph: LayerGraph, result: PropagationResult, mask: Any = None
     owner: dict[str, str] = {}
     nodes: dict[str, Node] = {}
     applied: dict[str, int] = {}  # a layer whose collapsed calls its node stands for: N
-    for call_owner in graph.call_owners():
+    for call_owner, *calls in collapsed_calls(graph).values():
         # As the canvas draws them (gui/canvas/calls_view.py): one node "applied N×" while
         # the calls are collapsed (the default) and the layout put them at the layer's slot
         # (drawn one by one there, they hid each other and the layer's count); every call
         # on its own once expanded, or where folding would close a loop (a tied embedding
         # called again on what it fed: core.layout lays such calls out apart).
-        calls = graph.shared_calls(call_owner)
-        if (graph.calls_collapsed(call_owner) and graph.raw(call_owner).get("group") is None
-                and all(graph.raw(c).get("group") is None and pos[c] == pos[call_owner]
-                        for c in calls)):
+        if all(pos[c] == pos[call_owner] for c in calls):
             applied[call_owner] = graph.call_count(call_owner)
             owner.update(dict.fromkeys(calls, call_owner))
     for n in graph.layer_ids():

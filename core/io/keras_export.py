@@ -31,7 +31,6 @@ from paramlab.core.io.keras_json_export import (
     LIST_INPUT_TYPES,
     call_map,
     freeze_nested,
-    input_nodes,
     input_shape,
     is_op,
     keras2_only_class,
@@ -40,7 +39,7 @@ from paramlab.core.io.keras_json_export import (
     op_class,
     to_keras_json,
 )
-from paramlab.core.model_outputs import dead_operations, model_outputs
+from paramlab.core.model_outputs import dead_operations, model_inputs, model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 
 
@@ -109,7 +108,7 @@ def to_keras_code(graph: LayerGraph, result: PropagationResult | None = None) ->
         body.append(f"{var} = {layer_var[owner]}({call_args}{options})"
                     + (f"  # call {k} of the shared layer {graph.raw(owner)['name']!r}"
                        if k else ""))
-    ins = [out_var[n] for n in input_nodes(graph)]
+    ins = [out_var[n] for n in model_inputs(graph)]
     outs = [_output_expr(out_var[n], result, n, k, graph.raw(n)["type"])
             for n, k in model_outputs(graph, result.layers)]
     body.append(f"return keras.Model(inputs={_seq(ins)}, outputs={_seq(outs)}, "

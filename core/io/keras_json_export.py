@@ -232,11 +232,6 @@ def input_shape(graph: LayerGraph, node_id: str) -> tuple[int | None, ...]:
     return tuple(shape)
 
 
-def input_nodes(graph: LayerGraph) -> list[str]:
-    """The model's inputs: its InputLayers, in Keras's order (``core.model_outputs``)."""
-    return model_inputs(graph)
-
-
 def call_map(graph: LayerGraph) -> dict[str, tuple[str, int]]:
     """For each node: (id of the layer that owns its weights, call number). A plain layer
     is its own owner at call 0; the ``k``-th extra call of a shared layer is call ``k``."""
@@ -294,7 +289,7 @@ def to_keras_dict(graph: LayerGraph, result: PropagationResult | None = None) ->
             "name": graph.name,
             "trainable": True,
             "layers": [entries[n] for n in order],
-            "input_layers": [[graph.raw(n)["name"], 0, 0] for n in input_nodes(graph)],
+            "input_layers": [[graph.raw(n)["name"], 0, 0] for n in model_inputs(graph)],
             "output_layers": [[graph.raw(calls[n][0])["name"], calls[n][1], k]
                               for n, k in model_outputs(graph, result.layers)],
         },

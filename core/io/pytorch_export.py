@@ -105,8 +105,8 @@ from paramlab.core.catalogue.pytorch_rules import (
     torch_dim,
 )
 from paramlab.core.graph import LayerGraph
-from paramlab.core.io.keras_json_export import call_map, input_nodes
-from paramlab.core.model_outputs import dead_operations, model_outputs
+from paramlab.core.io.keras_json_export import call_map
+from paramlab.core.model_outputs import dead_operations, model_inputs, model_outputs
 from paramlab.core.propagate import PropagationResult, propagate
 from paramlab.core.pytorch import TorchMapping, TorchModule
 from paramlab.core.shapes import conv_output_length, rules_see_channels_last, to_channels_last
@@ -228,7 +228,7 @@ class _Writer:
     def write(self, source: str, version: str) -> PyTorchExport:
         g, result = self.g, self.result
         args = []
-        for n in input_nodes(g):
+        for n in model_inputs(g):
             self.var[n] = self._name(g.raw(n)["name"], self.locals)
             args.append(self.var[n])
             # an input only layers running in Keras's order read is taken so
@@ -245,7 +245,7 @@ class _Writer:
         model_outs = [(n, k) for n, k in model_outputs(g, result.layers) if n in self.var]
         outs = [self.var[n] if k == 0 else self.extra.get((n, k), self.var[n])
                 for n, k in model_outs]
-        keras_order = tuple(g.raw(n)["name"] for n in input_nodes(g)
+        keras_order = tuple(g.raw(n)["name"] for n in model_inputs(g)
                             + [n for n, k in model_outs if k == 0]
                             if n in self.var and self._held_as_keras(n))
         cls = _class_name(g.name)
@@ -451,6 +451,16 @@ class _Writer:
             if trainable == 0 and any(t.requires_grad for t in mapping.parameters):
                 self.init.append(f"self.{name}.requires_grad_(False)  # frozen in Keras")
         return name
+
+    def _own_module(self, owner: str, expr: str) -> str:
+        """:meth:`_attribute` for a module the file writes itself (a recurrent loop,
+        ``KerasEinsumDense``, ``KerasMultiHeadAttention``), whose tensors the mapping does
+        not list: frozen as a whole when Keras freezes the layer."""
+        attr = self._attribute(owner, expr)
+        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
+        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
+            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        return attr
 
     @staticmethod
     def _name(text: str, used: set[str]) -> str:
@@ -814,10 +824,7 @@ class _Writer:
         self.hard_sigmoid |= any("hard_sigmoid" in (c.get("activation"),
                                                     c.get("recurrent_activation"))
                                  for _, c in parts)
-        attr = self._attribute(owner, module)
-        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
-        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
-            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        attr = self._own_module(owner, module)
         out = self.var[n]
         seq = _last(x)
         names = self._extra_outputs(n)
@@ -915,10 +922,7 @@ class _Writer:
         if any(d is None for s in shapes for d in s):
             raise _Unsupported("EinsumDense whose kernel or bias has an axis of unknown length")
         args = ", ".join([repr(_config(self.g, n)["equation"])] + [repr(s) for s in shapes])
-        attr = self._attribute(owner, f"KerasEinsumDense({args})")
-        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
-        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
-            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        attr = self._own_module(owner, f"KerasEinsumDense({args})")
         self.own.add("EinsumDense")
         self.einsums.append(self.g.raw(owner)["name"])
         expr = f"self.{attr}({_last(x) if rank >= 3 else x})"
@@ -965,10 +969,7 @@ class _Writer:
             args.append("use_gate=True")
         if axes != (1,):
             args.append(f"attention_axes={axes!r}")
-        attr = self._attribute(owner, f"KerasMultiHeadAttention({', '.join(args)})")
-        trainable, frozen, _ = layer_counts(self.g, owner, self.result.layers[owner], True)
-        if trainable == 0 and frozen and self.init[-1].startswith(f"self.{attr} = "):
-            self.init.append(f"self.{attr}.requires_grad_(False)  # frozen in Keras")
+        attr = self._own_module(owner, f"KerasMultiHeadAttention({', '.join(args)})")
         self.own.add("MultiHeadAttention")
         self.attentions.append(self.g.raw(owner)["name"])
         operands = ", ".join(_last(x) for x in ins)

@@ -160,9 +160,8 @@ def check(index: int, record: dict, workdir: Path) -> dict[str, Any]:
 
     from paramlab.core.errors import ParamLabError
     from paramlab.core.io.keras_import import parse_keras_config
-    from paramlab.core.io.keras_json_export import input_nodes
     from paramlab.core.io.pytorch_export import _Writer
-    from paramlab.core.model_outputs import model_outputs
+    from paramlab.core.model_outputs import model_inputs, model_outputs
     from paramlab.core.propagate import propagate
     from paramlab.core.summary import summarize
 
@@ -222,11 +221,11 @@ def check(index: int, record: dict, workdir: Path) -> dict[str, Any]:
     # an Embedding's indices: whole numbers below the smallest input_dim
     vocab = min((int(graph.raw(n)["config"]["input_dim"]) for n in graph.layer_ids()
                  if graph.raw(n)["type"] in INDEX_LAYERS), default=None)
-    unknown = any(d is None for n in input_nodes(graph)
+    unknown = any(d is None for n in model_inputs(graph)
                   for d in result.layers[n].output_shape[1:])
     for length in UNKNOWN_LENGTHS[:len(UNKNOWN_LENGTHS) if unknown else 1]:
         inputs = []
-        for n in input_nodes(graph):
+        for n in model_inputs(graph):
             shape = _torch_shape(list(result.layers[n].output_shape),
                                  graph.raw(n)["name"] in export.keras_order)
             size = [length if d is None else d for d in shape]

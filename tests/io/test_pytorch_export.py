@@ -36,10 +36,9 @@ import pytest
 
 from paramlab.core import cli
 from paramlab.core.graph import LayerGraph
-from paramlab.core.io.keras_json_export import input_nodes
 from paramlab.core.io.loader import load_model
 from paramlab.core.io.pytorch_export import to_pytorch_code
-from paramlab.core.model_outputs import model_outputs
+from paramlab.core.model_outputs import model_inputs, model_outputs
 from paramlab.core.propagate import propagate
 from paramlab.core.resources import example_path, list_examples
 from paramlab.core.summary import summarize
@@ -118,7 +117,7 @@ def _case(key: str, path: Path, tmp: Path) -> dict:
         # an input of unknown length (hb_text_audio's stream) runs 16 steps long
         "inputs": [[16 if d is None else d for d in _channels_first(
             result.layers[n].output_shape, graph.raw(n)["name"] in export.keras_order)]
-            for n in input_nodes(graph)],
+            for n in model_inputs(graph)],
         "want": {"parameters": summary.total - missing,
                  "trainable": summary.trainable - sum(
                      r.trainable for r in summary.rows if r.name in placeholders),
